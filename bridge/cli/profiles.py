@@ -1,0 +1,314 @@
+"""`port-mcp-bridge profiles`: the Port organizations (and sandboxes) the bridge can connect to.
+
+A thin layer over `bridge.settings.SettingsStore`: every check and every message about a bad value comes from
+there, so the tray app and the command line behave the same. `bridge.settings` is imported inside each command
+to keep `--help` fast.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+import click
+
+if TYPE_CHECKING:
+    from bridge.settings import Profile, SettingsStore
+
+_REGION_HELP = "eu, us, or the URL of a Port MCP endpoint (e.g. http://127.0.0.1:47780/v1 for the sandbox)."
+
+
+def _store() -> SettingsStore:
+    from bridge.settings import SettingsStore
+
+    return SettingsStore()
+
+
+def _report_notices(store: SettingsStore) -> None:
+    for message in (store.notice, store.version_warning):
+        if message:
+            click.echo(message, err=True)
+
+
+def _csv(value: str, option: str, hint: str = "") -> list[str]:
+    from bridge.settings import split_csv
+
+    items = split_csv(value)
+    if not items:
+        raise click.UsageError(f"{option} needs at least one name{hint}.")
+    return items
+
+
+def _exclusive(**given: object) -> None:
+    used = [name for name, value in given.items() if value not in (None, False)]
+    if len(used) > 1:
+        raise click.UsageError(f"{' and '.join(used)} cannot be used together.")
+
+
+def _actions_label(profile: Profile) -> str:
+    if profile.allowed_actions is None:
+        return "all"
+    return ",".join(profile.allowed_actions) or "none"
+
+
+def _tools_label(profile: Profile) -> str:
+    if profile.tools.mode == "all":
+        return "all"
+    return f"{profile.tools.mode} {','.join(profile.tools.names) or '(none)'}"
+
+
+@click.group()
+def profiles() -> None:
+    """List, add, change, remove and switch profiles.
+
+    A profile is one Port organization (or the sandbox) the bridge can connect to. The active profile is
+    the one your IDE talks to through the bridge's local endpoint.
+
+    \b
+    Examples:
+      port-mcp-bridge profiles add "Acme EU" --region eu --org acme --use
+      port-mcp-bridge profiles add Sandbox --region http://127.0.0.1:47780/v1
+      port-mcp-bridge profiles set acme-eu --read-only --allowed-actions deploy,rollback
+      port-mcp-bridge profiles use sandbox
+      port-mcp-bridge profiles list
+    """
+
+
+@profiles.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON instead of a table.")
+def list_profiles(as_json: bool) -> None:
+    """Show all profiles; `*` marks the active one.
+
+    \b
+    Examples:
+      port-mcp-bridge profiles list
+      port-mcp-bridge profiles list --json
+    """
+    store = _store()
+    settings = store.load()
+    _report_notices(store)
+    if as_json:
+        out = {
+            "active_profile": settings.active_profile,
+            "profiles": [
+                {
+                    **p.model_dump(mode="json"),
+                    "active": p.id == settings.active_profile,
+                    "mcp_url": p.mcp_url,
+                    "api_url": p.api_url,
+                }
+                for p in settings.profiles
+            ],
+        }
+        click.echo(json.dumps(out, indent=2, ensure_ascii=False))
+        return
+    if not settings.profiles:
+        click.echo('No profiles yet. Add one with: port-mcp-bridge profiles add "Acme EU" --region eu')
+        return
+    header = ("", "ID", "NAME", "ORGANIZATION", "REGION", "AUTH", "READ-ONLY", "ACTIONS")
+    rows = [
+        (
+            "*" if p.id == settings.active_profile else "",
+            p.id,
+            p.name,
+            p.organization or "-",
+            p.region_label,
+            p.auth_mode.value,
+            "yes" if p.read_only else "no",
+            _actions_label(p),
+        )
+        for p in settings.profiles
+    ]
+    widths = [max(len(row[i]) for row in (header, *rows)) for i in range(len(header))]
+    for row in (header, *rows):
+        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+
+
+@profiles.command("add")
+@click.argument("name")
+@click.option("--region", "region", required=True, metavar="eu|us|URL", help=_REGION_HELP)
+@click.option("--org", "organization", default="", metavar="LABEL", help="Organization label shown in lists.")
+@click.option(
+    "--auth",
+    "auth_mode",
+    type=click.Choice(["oauth", "token"], case_sensitive=False),
+    default="oauth",
+    show_default=True,
+    help="Sign in through the browser (oauth) or with an API token kept in the system keychain.",
+)
+@click.option("--read-only", is_flag=True, help="Hide every tool that changes data in Port.")
+@click.option(
+    "--allowed-actions", metavar="A,B", help="Only these self-service actions may run (identifiers)."
+)
+@click.option("--no-actions", is_flag=True, help="No self-service action may run.")
+@click.option("--use", "make_active", is_flag=True, help="Make it the active profile.")
+def add_profile(
+    name: str,
+    region: str,
+    organization: str,
+    auth_mode: str,
+    read_only: bool,
+    allowed_actions: str | None,
+    no_actions: bool,
+    make_active: bool,
+) -> None:
+    """Add a profile called NAME. The first profile you add becomes the active one.
+
+    \b
+    Examples:
+      port-mcp-bridge profiles add "Acme EU" --region eu --org acme
+      port-mcp-bridge profiles add "Acme US" --region us --read-only --use
+      port-mcp-bridge profiles add Sandbox --region http://127.0.0.1:47780/v1 --allowed-actions deploy
+      port-mcp-bridge profiles add CI --region eu --auth token --no-actions
+    """
+    _exclusive(**{"--allowed-actions": allowed_actions, "--no-actions": no_actions})
+    actions: list[str] | None = None
+    if allowed_actions is not None:
+        actions = _csv(allowed_actions, "--allowed-actions", "; use --no-actions to allow none")
+    elif no_actions:
+        actions = []
+    store = _store()
+    profile = store.add_profile(
+        name,
+        region,
+        organization=organization,
+        auth_mode=auth_mode,
+        read_only=read_only,
+        allowed_actions=actions,
+        make_active=make_active,
+    )
+    _report_notices(store)
+    settings = store.load()
+    if settings.active_profile == profile.id:
+        click.echo(f"Added profile '{profile.name}' ({profile.id}), now active.")
+    else:
+        click.echo(
+            f"Added profile '{profile.name}' ({profile.id}). "
+            f"Switch to it with: port-mcp-bridge profiles use {profile.id}"
+        )
+
+
+@profiles.command("remove")
+@click.argument("name_or_id")
+def remove_profile(name_or_id: str) -> None:
+    """Remove a profile, by id or name. If it was active, the first remaining profile becomes active.
+
+    \b
+    Example:
+      port-mcp-bridge profiles remove acme-eu
+    """
+    store = _store()
+    profile = store.remove_profile(name_or_id)
+    _report_notices(store)
+    message = f"Removed profile '{profile.name}' ({profile.id})."
+    active = store.load().active()
+    if active is None:
+        message += " No profile is active now."
+    else:
+        message += f" Active profile: '{active.name}' ({active.id})."
+    click.echo(message)
+
+
+@profiles.command("use")
+@click.argument("name_or_id")
+def use_profile(name_or_id: str) -> None:
+    """Make a profile (by id or name) the active one.
+
+    \b
+    Example:
+      port-mcp-bridge profiles use "Acme US"
+    """
+    store = _store()
+    profile = store.use_profile(name_or_id)
+    _report_notices(store)
+    click.echo(f"Now using profile '{profile.name}' ({profile.id}).")
+
+
+@profiles.command("set")
+@click.argument("name_or_id")
+@click.option("--name", "new_name", metavar="NEW", help="New display name (the id stays the same).")
+@click.option("--region", metavar="eu|us|URL", help=_REGION_HELP)
+@click.option("--org", "organization", metavar="LABEL", help="Organization label; '' clears it.")
+@click.option(
+    "--auth",
+    "auth_mode",
+    type=click.Choice(["oauth", "token"], case_sensitive=False),
+    help="Sign in through the browser (oauth) or with an API token kept in the system keychain.",
+)
+@click.option(
+    "--read-only/--read-write", "read_only", default=None, help="Hide or show tools that change data."
+)
+@click.option("--allowed-actions", metavar="A,B", help="Only these self-service actions may run.")
+@click.option("--all-actions", is_flag=True, help="Every self-service action may run.")
+@click.option("--no-actions", is_flag=True, help="No self-service action may run.")
+@click.option("--tools-allow", metavar="T1,T2", help="Offer only these MCP tools to clients.")
+@click.option("--tools-deny", metavar="T1,T2", help="Offer every MCP tool except these.")
+@click.option("--all-tools", is_flag=True, help="Offer every MCP tool.")
+def set_profile(
+    name_or_id: str,
+    new_name: str | None,
+    region: str | None,
+    organization: str | None,
+    auth_mode: str | None,
+    read_only: bool | None,
+    allowed_actions: str | None,
+    all_actions: bool,
+    no_actions: bool,
+    tools_allow: str | None,
+    tools_deny: str | None,
+    all_tools: bool,
+) -> None:
+    """Change a profile (by id or name). Options not given stay as they are.
+
+    \b
+    Examples:
+      port-mcp-bridge profiles set acme-eu --read-only
+      port-mcp-bridge profiles set acme-eu --name "Acme Europe" --org acme-europe
+      port-mcp-bridge profiles set sandbox --region http://127.0.0.1:47781/v1
+      port-mcp-bridge profiles set acme-eu --allowed-actions deploy,rollback
+      port-mcp-bridge profiles set acme-eu --tools-deny delete_entity,delete_blueprint
+    """
+    _exclusive(
+        **{"--allowed-actions": allowed_actions, "--all-actions": all_actions, "--no-actions": no_actions}
+    )
+    _exclusive(**{"--tools-allow": tools_allow, "--tools-deny": tools_deny, "--all-tools": all_tools})
+    changes: dict[str, object] = {}
+    if new_name is not None:
+        changes["name"] = new_name
+    if region is not None:
+        changes["region"] = region
+    if organization is not None:
+        changes["organization"] = organization
+    if auth_mode is not None:
+        changes["auth_mode"] = auth_mode
+    if read_only is not None:
+        changes["read_only"] = read_only
+    if allowed_actions is not None:
+        changes["allowed_actions"] = _csv(
+            allowed_actions, "--allowed-actions", "; use --no-actions to allow none"
+        )
+    elif all_actions:
+        changes["allowed_actions"] = None
+    elif no_actions:
+        changes["allowed_actions"] = []
+    if tools_allow is not None:
+        changes["tools"] = {"mode": "allow", "names": _csv(tools_allow, "--tools-allow")}
+    elif tools_deny is not None:
+        changes["tools"] = {"mode": "deny", "names": _csv(tools_deny, "--tools-deny")}
+    elif all_tools:
+        changes["tools"] = {"mode": "all", "names": []}
+    if not changes:
+        raise click.UsageError("Nothing to change: give at least one option (see --help).")
+    store = _store()
+    profile = store.set_profile(name_or_id, **changes)
+    _report_notices(store)
+    summary = {
+        "name": f"name '{profile.name}'",
+        "region": f"region {profile.region_label}",
+        "organization": f"organization '{profile.organization}'",
+        "auth_mode": f"sign-in {profile.auth_mode.value}",
+        "read_only": "read-only" if profile.read_only else "read-write",
+        "allowed_actions": f"actions {_actions_label(profile)}",
+        "tools": f"tools {_tools_label(profile)}",
+    }
+    click.echo(f"Updated profile '{profile.name}' ({profile.id}): {', '.join(summary[k] for k in changes)}.")

@@ -1,0 +1,97 @@
+#!/usr/bin/env python3
+"""Set up and run Port MCP Bridge from a fresh clone, with nothing but Python 3.11+.
+
+    python3 dev.py app     # create .venv if needed, install the pinned dependencies, run the app
+    python3 dev.py test    # same set-up, then lint and run the whole test suite (what CI runs)
+
+The virtualenv is reused while pyproject.toml and requirements.lock are unchanged, so a second run starts at once.
+Only the standard library is used here: this file runs before any dependency exists.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = Path(os.environ.get("PORT_MCP_BRIDGE_VENV", ROOT / ".venv"))
+STAMP = VENV / ".port-mcp-bridge-installed"
+LOCK_INPUTS = ("pyproject.toml", "requirements.lock")
+
+
+def _python() -> Path:
+    return VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
+def _fingerprint() -> str:
+    digest = hashlib.sha256()
+    for name in LOCK_INPUTS:
+        digest.update((ROOT / name).read_bytes())
+    digest.update(sys.version.encode())
+    return digest.hexdigest()
+
+
+def ensure_venv() -> Path:
+    """Create the virtualenv and install the pinned dependencies, unless that is already done."""
+    if sys.version_info < (3, 11):  # noqa: UP036 (this file runs on whatever python3 the user has)
+        sys.exit(f"Port MCP Bridge needs Python 3.11 or newer; this is {sys.version.split()[0]}.")
+    python = _python()
+    wanted = _fingerprint()
+    if python.exists() and STAMP.exists() and STAMP.read_text() == wanted:
+        return python
+    if not python.exists():
+        print(f"Creating a virtualenv in {VENV} …", flush=True)
+        shutil.rmtree(VENV, ignore_errors=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    print("Installing the pinned dependencies (first run only) …", flush=True)
+    pip = [str(python), "-m", "pip", "--disable-pip-version-check", "--quiet"]
+    subprocess.run([*pip, "install", "--upgrade", "pip"], check=True)
+    subprocess.run(
+        [*pip, "install", "-c", str(ROOT / "requirements.lock"), "-e", f"{ROOT}[dev]"],
+        check=True,
+    )
+    STAMP.write_text(wanted)
+    return python
+
+
+def run_tests(python: Path, args: list[str]) -> int:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    lint = subprocess.run([str(python), "-m", "ruff", "check", "."], cwd=ROOT, env=env)
+    if lint.returncode:
+        print("ruff found problems (above); fix them or run `.venv/bin/ruff check --fix .`", file=sys.stderr)
+        return lint.returncode
+    tests = subprocess.run([str(python), "-m", "pytest", *args], cwd=ROOT, env=env)
+    if tests.returncode == 5:
+        print("pytest collected no tests: that is a failure, not a pass.", file=sys.stderr)
+    return tests.returncode
+
+
+def run_app(python: Path, args: list[str]) -> int:
+    return subprocess.run([str(python), "-m", "app", *args], cwd=ROOT).returncode
+
+
+def main() -> int:
+    if len(sys.argv) < 2 or sys.argv[1] not in {"app", "test", "setup"}:
+        print(__doc__.strip())
+        return 2
+    command, rest = sys.argv[1], sys.argv[2:]
+    python = ensure_venv()
+    if command == "test":
+        return run_tests(python, rest)
+    if command == "app":
+        return run_app(python, rest)
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except subprocess.CalledProcessError as exc:
+        sys.exit(f"Set-up failed: {' '.join(map(str, exc.cmd))} exited with {exc.returncode}.")
