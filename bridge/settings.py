@@ -148,9 +148,7 @@ def validate_action_ids(ids: Iterable[str]) -> list[str]:
     result = [str(i).strip() for i in ids]
     for ident in result:
         if not _ACTION_RE.match(ident):
-            raise SettingsError(
-                f"'{ident}' is not a valid action identifier: use only letters, digits, '_' and '-'."
-            )
+            raise SettingsError(f"'{ident}' is not a valid action identifier: use only letters, digits, '_' and '-'.")
     return _unique(result)
 
 
@@ -159,9 +157,7 @@ def validate_tool_names(names: Iterable[str]) -> list[str]:
     result = [str(n).strip() for n in names]
     for name in result:
         if not _TOOL_RE.match(name):
-            raise SettingsError(
-                f"'{name}' is not a valid tool name: use only letters, digits, '_', '-', '.' and '/'."
-            )
+            raise SettingsError(f"'{name}' is not a valid tool name: use only letters, digits, '_', '-', '.' and '/'.")
     return _unique(result)
 
 

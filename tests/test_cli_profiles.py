@@ -122,17 +122,9 @@ def test_use_and_remove(home: Path) -> None:
         ok("profiles", "add", name, "--region", "eu")
     assert ok("profiles", "use", "three").output == "Now using profile 'Three' (three).\n"
     assert SettingsStore().load().active_profile == "three"
-    assert (
-        ok("profiles", "remove", "Two").output
-        == "Removed profile 'Two' (two). Active profile: 'Three' (three).\n"
-    )
-    assert (
-        ok("profiles", "remove", "three").output
-        == "Removed profile 'Three' (three). Active profile: 'One' (one).\n"
-    )
-    assert (
-        ok("profiles", "remove", "one").output == "Removed profile 'One' (one). No profile is active now.\n"
-    )
+    assert ok("profiles", "remove", "Two").output == "Removed profile 'Two' (two). Active profile: 'Three' (three).\n"
+    assert ok("profiles", "remove", "three").output == "Removed profile 'Three' (three). Active profile: 'One' (one).\n"
+    assert ok("profiles", "remove", "one").output == "Removed profile 'One' (one). No profile is active now.\n"
 
 
 def test_unknown_profile(home: Path) -> None:
@@ -140,22 +132,16 @@ def test_unknown_profile(home: Path) -> None:
     for command in (("use", "nope"), ("remove", "nope"), ("set", "nope", "--read-only")):
         result = run("profiles", *command)
         assert result.exit_code == 1
-        assert (
-            result.output
-            == "Error: No such profile: No profile 'nope'. Known profiles: 'Acme EU' (acme-eu).\n"
-        )
+        assert result.output == "Error: No such profile: No profile 'nope'. Known profiles: 'Acme EU' (acme-eu).\n"
         assert "Traceback" not in result.output
 
 
 def test_set(home: Path) -> None:
     ok("profiles", "add", "Acme EU", "--region", "eu")
     ok("profiles", "add", "Acme US", "--region", "us")
-    result = ok(
-        "profiles", "set", "acme-eu", "--name", "Acme Europe", "--org", "acme", "--read-only", "--no-actions"
-    )
+    result = ok("profiles", "set", "acme-eu", "--name", "Acme Europe", "--org", "acme", "--read-only", "--no-actions")
     assert result.output == (
-        "Updated profile 'Acme Europe' (acme-eu): name 'Acme Europe', organization 'acme', read-only, "
-        "actions none.\n"
+        "Updated profile 'Acme Europe' (acme-eu): name 'Acme Europe', organization 'acme', read-only, actions none.\n"
     )
     ok("profiles", "set", "Acme Europe", "--region", "https://port.acme.internal/mcp/v1", "--auth", "token")
     ok("profiles", "set", "acme-eu", "--tools-deny", "delete_entity,delete_blueprint")

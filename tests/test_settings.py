@@ -250,9 +250,7 @@ def test_newer_schema_version_is_kept_with_a_warning(store: SettingsStore, home:
         "version-type",
     ],
 )
-def test_corrupt_file_is_kept_aside_and_defaults_load(
-    store: SettingsStore, home: Path, content: bytes
-) -> None:
+def test_corrupt_file_is_kept_aside_and_defaults_load(store: SettingsStore, home: Path, content: bytes) -> None:
     home.mkdir()
     store.path.write_bytes(content)
     loaded = store.load()
@@ -296,9 +294,7 @@ def test_corrupt_name_gets_a_counter_when_taken(
     assert len(corrupt_files(home)) == 2
 
 
-def test_update_on_a_corrupt_file_keeps_it_and_writes_fresh_settings(
-    store: SettingsStore, home: Path
-) -> None:
+def test_update_on_a_corrupt_file_keeps_it_and_writes_fresh_settings(store: SettingsStore, home: Path) -> None:
     home.mkdir()
     store.path.write_text("{oops")
     created = store.add_profile("Acme EU", "eu")
@@ -411,8 +407,7 @@ def test_parse_region_unknown_text() -> None:
         ),
         (
             "https://mcp.example.com/v1?x=1",
-            "'https://mcp.example.com/v1?x=1' must not contain '?' or '#'. "
-            "Example: http://127.0.0.1:47780/v1",
+            "'https://mcp.example.com/v1?x=1' must not contain '?' or '#'. Example: http://127.0.0.1:47780/v1",
         ),
     ],
 )
@@ -458,10 +453,7 @@ def test_allowed_actions_semantics() -> None:
     assert profile().allowed_actions is None
     assert profile().allowed_actions_header() is None
     assert profile(allowed_actions=[]).allowed_actions_header() == ""
-    assert (
-        profile(allowed_actions=["deploy", "roll-back", "deploy"]).allowed_actions_header()
-        == "deploy,roll-back"
-    )
+    assert profile(allowed_actions=["deploy", "roll-back", "deploy"]).allowed_actions_header() == "deploy,roll-back"
     with pytest.raises(ValueError, match="'rm -rf' is not a valid action identifier"):
         profile(allowed_actions=["rm -rf"])
 
@@ -499,9 +491,7 @@ def test_get_profile_by_id_or_name() -> None:
     assert s.get_profile(" SANDBOX ").id == "sandbox"
     with pytest.raises(ProfileNotFoundError) as info:
         s.get_profile("nope")
-    assert (
-        info.value.message == "No profile 'nope'. Known profiles: 'Acme EU' (acme-eu), 'Sandbox' (sandbox)."
-    )
+    assert info.value.message == "No profile 'nope'. Known profiles: 'Acme EU' (acme-eu), 'Sandbox' (sandbox)."
     with pytest.raises(ProfileNotFoundError, match="no profiles are set up yet"):
         Settings().get_profile("x")
 

@@ -47,9 +47,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_concurrent_updates_from_two_processes_lose_nothing(home: Path, tmp_path: Path) -> None:
     go = tmp_path / "go"
     children = [
-        subprocess.Popen(
-            [sys.executable, "-c", ADDER, tag, str(go)], cwd=ROOT, stdout=subprocess.PIPE, text=True
-        )
+        subprocess.Popen([sys.executable, "-c", ADDER, tag, str(go)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
         for tag in ("alpha", "beta")
     ]
     try:

@@ -137,9 +137,7 @@ def list_profiles(as_json: bool) -> None:
     help="Sign in through the browser (oauth) or with an API token kept in the system keychain.",
 )
 @click.option("--read-only", is_flag=True, help="Hide every tool that changes data in Port.")
-@click.option(
-    "--allowed-actions", metavar="A,B", help="Only these self-service actions may run (identifiers)."
-)
+@click.option("--allowed-actions", metavar="A,B", help="Only these self-service actions may run (identifiers).")
 @click.option("--no-actions", is_flag=True, help="No self-service action may run.")
 @click.option("--use", "make_active", is_flag=True, help="Make it the active profile.")
 def add_profile(
@@ -235,9 +233,7 @@ def use_profile(name_or_id: str) -> None:
     type=click.Choice(["oauth", "token"], case_sensitive=False),
     help="Sign in through the browser (oauth) or with an API token kept in the system keychain.",
 )
-@click.option(
-    "--read-only/--read-write", "read_only", default=None, help="Hide or show tools that change data."
-)
+@click.option("--read-only/--read-write", "read_only", default=None, help="Hide or show tools that change data.")
 @click.option("--allowed-actions", metavar="A,B", help="Only these self-service actions may run.")
 @click.option("--all-actions", is_flag=True, help="Every self-service action may run.")
 @click.option("--no-actions", is_flag=True, help="No self-service action may run.")
@@ -268,9 +264,7 @@ def set_profile(
       port-mcp-bridge profiles set acme-eu --allowed-actions deploy,rollback
       port-mcp-bridge profiles set acme-eu --tools-deny delete_entity,delete_blueprint
     """
-    _exclusive(
-        **{"--allowed-actions": allowed_actions, "--all-actions": all_actions, "--no-actions": no_actions}
-    )
+    _exclusive(**{"--allowed-actions": allowed_actions, "--all-actions": all_actions, "--no-actions": no_actions})
     _exclusive(**{"--tools-allow": tools_allow, "--tools-deny": tools_deny, "--all-tools": all_tools})
     changes: dict[str, object] = {}
     if new_name is not None:
@@ -284,9 +278,7 @@ def set_profile(
     if read_only is not None:
         changes["read_only"] = read_only
     if allowed_actions is not None:
-        changes["allowed_actions"] = _csv(
-            allowed_actions, "--allowed-actions", "; use --no-actions to allow none"
-        )
+        changes["allowed_actions"] = _csv(allowed_actions, "--allowed-actions", "; use --no-actions to allow none")
     elif all_actions:
         changes["allowed_actions"] = None
     elif no_actions:

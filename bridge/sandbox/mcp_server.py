@@ -207,10 +207,10 @@ class McpGate:
             run_seconds=self.state.config.run_seconds,
             schema_bug=self.state.config.schema_bug,
         )
-        await self.app(scope, receive, self._watch(send))
+        await self.app(scope, receive, self._watch(send, cuttable=scope["method"] == "POST"))
 
-    def _watch(self, send: Send) -> Send:
-        """Records session ids as they are handed out, and cuts an SSE response when the knob says so."""
+    def _watch(self, send: Send, *, cuttable: bool) -> Send:
+        """Records session ids as they are handed out, and cuts a POST's SSE response when the knob says so."""
         state = self.state
         cut = {"armed": False, "events": 0, "done": False}
 
@@ -221,11 +221,12 @@ class McpGate:
                 hdrs = {k.decode().lower(): v.decode() for k, v in message.get("headers", [])}
                 if "mcp-session-id" in hdrs:
                     state.live_sessions.add(hdrs["mcp-session-id"])
-                if hdrs.get("content-type", "").startswith("text/event-stream") and state.faults.cut_streams > 0:
+                sse = hdrs.get("content-type", "").startswith("text/event-stream")
+                if cuttable and sse and state.faults.cut_streams > 0:
                     state.faults.cut_streams -= 1
                     cut["armed"] = True
             elif message["type"] == "http.response.body" and cut["armed"] and message.get("body"):
-                cut["events"] += message["body"].count(b"\n\n")
+                cut["events"] += message["body"].count(b"\n\n") + message["body"].count(b"\r\n\r\n")
                 if cut["events"] >= 1:
                     await send({**message, "more_body": False})
                     cut["done"] = True

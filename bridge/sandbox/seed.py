@@ -63,9 +63,7 @@ DEMO_USERS: dict[str, DemoUser] = {
         "Ortiz",
         {ACME_ORG_ID: ("builder", ("platform",)), GLOBEX_ORG_ID: ("developer", ("core",))},
     ),
-    "sam@acme.example": DemoUser(
-        "sam@acme.example", "Sam", "Lee", {ACME_ORG_ID: ("developer", ("backend",))}
-    ),
+    "sam@acme.example": DemoUser("sam@acme.example", "Sam", "Lee", {ACME_ORG_ID: ("developer", ("backend",))}),
 }
 
 # Token mode (client credentials): client id -> (client secret, org id, role). Printed for users; not secrets.

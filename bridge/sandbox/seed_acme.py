@@ -66,9 +66,7 @@ def enum(title: str, values: list[str], **extra: Any) -> dict[str, Any]:
     return {"type": "string", "title": title, "enum": list(values), **extra}
 
 
-def rule(
-    identifier: str, title: str, level: str, prop_name: str, operator: str, value: Any = None
-) -> dict[str, Any]:
+def rule(identifier: str, title: str, level: str, prop_name: str, operator: str, value: Any = None) -> dict[str, Any]:
     """A one-condition scorecard rule."""
     condition: dict[str, Any] = {"property": prop_name, "operator": operator}
     if operator not in {"isEmpty", "isNotEmpty"}:
@@ -226,9 +224,7 @@ def add_blueprints(org: Organization) -> None:
                 },
                 "required": [],
             },
-            "relations": {
-                "service": {"title": "Service", "target": "service", "many": False, "required": False}
-            },
+            "relations": {"service": {"title": "Service", "target": "service", "many": False, "required": False}},
         }
     )
     org.upsert_blueprint(
@@ -966,9 +962,7 @@ def _runs(org: Organization, rng: random.Random) -> None:
             "createdAt": start,
             "updatedAt": end,
             "endedAt": end,
-            "link": [
-                f"https://github.com/acme-corp/platform-actions/actions/runs/{rng.randint(10**9, 10**10)}"
-            ],
+            "link": [f"https://github.com/acme-corp/platform-actions/actions/runs/{rng.randint(10**9, 10**10)}"],
             "summary": summary,
             "logs": [{"message": m, "createdAt": start if i == 0 else end} for i, m in enumerate(logs)],
         }
@@ -1290,8 +1284,7 @@ def _integrations(org: Organization) -> None:
             },
             {
                 "level": "ERROR",
-                "message": "Blueprint 'pull_request' does not exist; 58 entities of kind "
-                "'pull-request' were skipped",
+                "message": "Blueprint 'pull_request' does not exist; 58 entities of kind 'pull-request' were skipped",
                 "timestamp": ts(1, 2.25),
             },
             {

@@ -206,11 +206,18 @@ class TokenStore:
         }
 
     def _access_token(
-        self, client_id: str, email: str, org_id: str, family: str | None, ttl: float | None = None
+        self,
+        client_id: str,
+        email: str,
+        org_id: str,
+        family: str | None,
+        ttl: float | None = None,
+        role: str | None = None,
     ) -> tuple[str, float]:
         org = self.state.orgs[org_id]
-        user = org.users.get(email)
-        role = user.role if user else "builder"  # machine credentials carry their own authorization
+        if role is None:
+            user = org.users.get(email)
+            role = user.role if user else "developer"
         ttl = ttl if ttl is not None else self.state.config.lifetimes.access_token
         now = self.state.now()
         aud = self.audience
@@ -253,9 +260,9 @@ class TokenStore:
             current = self._machine.get(client_id)
             if current and current[1] > now + 1 and self._valid(current[0]):
                 return current[0], int(current[1] - now)
-        _, org_id, _role = known
+        _, org_id, role = known  # machine credentials carry their own authorization
         token, ttl = self._access_token(
-            client_id, f"{client_id}@machine.port", org_id, None, self.state.config.lifetimes.machine_token
+            client_id, f"{client_id}@machine.port", org_id, None, self.state.config.lifetimes.machine_token, role
         )
         with self.lock:
             self._machine[client_id] = (token, now + ttl)
