@@ -158,8 +158,9 @@ async def test_upserts_persist_and_filters_work(sandbox: Sandbox) -> None:
                   "properties": {"language": "Go", "type": "microservice", "tier": "tier-2"}}  # fmt: skip
         saved = await s.call_tool("upsert_entity", {"blueprintIdentifier": "service", "entity": entity})
         assert not saved.is_error
-        query = {"combinator": "and", "rules": [{"property": "language", "operator": "=", "value": "Go"},
-                                                {"property": "$team", "operator": "containsAny", "value": ["payments"]}]}  # fmt: skip
+        go = {"property": "language", "operator": "=", "value": "Go"}
+        payments = {"property": "$team", "operator": "containsAny", "value": ["payments"]}
+        query = {"combinator": "and", "rules": [go, payments]}
         found = payload(await s.call_tool("list_entities", {"blueprintIdentifier": "service", "query": query}))
         assert "ledger-v2" in {e["identifier"] for e in found["entities"]}
         assert all(e["properties"]["language"] == "Go" for e in found["entities"])
