@@ -27,8 +27,23 @@ DEFAULT_PORT = 47780
 @click.option("--no-dcr", is_flag=True, help="Refuse dynamic client registration, as Port does for SSO orgs.")
 @click.option("--auto-approve", metavar="EMAIL ORG_ID", help="Approve sign-ins at once as this user and org.")
 @click.option("--run-seconds", default=2.0, show_default=True, help="How long an action run takes to finish.")
+@click.option("--access-token-ttl", default=3600.0, show_default=True, help="Lifetime of OAuth access tokens, seconds.")
+@click.option(
+    "--fault",
+    "fault_settings",
+    multiple=True,
+    metavar="KNOB=VALUE",
+    help="Start with a fault knob set, e.g. --fault latency=0.2 --fault error_rate=0.1 (repeatable).",
+)
 def sandbox(
-    port: int, era: str, strict_issuer: bool, no_dcr: bool, auto_approve: str | None, run_seconds: float
+    port: int,
+    era: str,
+    strict_issuer: bool,
+    no_dcr: bool,
+    auto_approve: str | None,
+    run_seconds: float,
+    access_token_ttl: float,
+    fault_settings: tuple[str, ...],
 ) -> None:
     """Run the Port sandbox: Port's MCP server, OAuth and token endpoints with demo data, on 127.0.0.1.
 
@@ -42,11 +57,20 @@ def sandbox(
 
     Fault knobs for testing: GET/POST http://127.0.0.1:<port>/_sandbox/faults (loopback only).
     """
-    from bridge.sandbox import Faults, Sandbox, SandboxConfig
+    from bridge.sandbox import Faults, Lifetimes, Sandbox, SandboxConfig
     from bridge.sandbox.app import demo_credentials_text
 
-    config = SandboxConfig(era=era, issuer_mode="strict" if strict_issuer else "port", run_seconds=run_seconds)  # type: ignore[arg-type]
+    config = SandboxConfig(
+        era=era,  # type: ignore[arg-type]
+        issuer_mode="strict" if strict_issuer else "port",
+        run_seconds=run_seconds,
+        lifetimes=Lifetimes(access_token=access_token_ttl),
+    )
     faults = Faults(dcr_enabled=not no_dcr, auto_approve=auto_approve)
+    try:
+        faults.update(dict(_parse_fault(text) for text in fault_settings))
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--fault") from exc
     try:
         box = Sandbox(port, config=config, faults=faults)
     except OSError as exc:
@@ -63,3 +87,16 @@ def sandbox(
     click.echo("Press Ctrl+C to stop.")
     with contextlib.suppress(KeyboardInterrupt):
         box.serve_forever()
+
+
+def _parse_fault(text: str) -> tuple[str, object]:
+    """`latency=0.2` -> ("latency", 0.2); values are JSON where they parse as JSON (numbers, true/false)."""
+    import json
+
+    key, sep, raw = text.partition("=")
+    if not sep:
+        raise click.BadParameter(f"{text!r} is not KNOB=VALUE.", param_hint="--fault")
+    try:
+        return key.strip(), json.loads(raw)
+    except ValueError:
+        return key.strip(), raw

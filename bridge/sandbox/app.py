@@ -142,6 +142,7 @@ class Sandbox:
         self._sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._sock.bind((host, port))
+        self._sock.listen(128)  # accept (queue) connections from the moment the URL is known, before uvicorn runs
         self.port = self._sock.getsockname()[1]
         self.url = f"http://{host}:{self.port}"
         self.app, self.tokens = build_app(self.state, self.url)
