@@ -164,11 +164,12 @@ class AuthServer:
         for org in self.state.orgs.values():
             for email, user in org.users.items():
                 role = "Admin" if user.role == "builder" else "Member"
-                people.append((email, org.id, f"{user.first_name} {user.last_name} — {org.name} ({role})"))
+                people.append((email, org.id, org.name, f"{user.first_name} {user.last_name} · {email} · {role}"))
         choices = "\n".join(
             f'<label class="choice"><input type="radio" name="choice" value="{html.escape(e)} {html.escape(o)}"'
-            f"{' checked' if i == 0 else ''} > {html.escape(label)}</label>"
-            for i, (e, o, label) in enumerate(people)
+            f"{' checked' if i == 0 else ''}><span><strong>{html.escape(org_name)}</strong>"
+            f'<span class="who">{html.escape(who)}</span></span></label>'
+            for i, (e, o, org_name, who) in enumerate(people)
         )
         hidden = "\n".join(
             f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(v)}">'
