@@ -134,7 +134,14 @@ class ToolNotFound(Exception):
 
 def _load_all() -> None:
     # The tool modules register themselves on import; imported here to avoid an import cycle.
-    from bridge.sandbox import tools_actions, tools_catalog, tools_legacy, tools_portal  # noqa: F401
+    from bridge.sandbox import (  # noqa: F401
+        tools_actions,
+        tools_catalog,
+        tools_integrations,
+        tools_legacy,
+        tools_pages,
+        tools_portal,
+    )
 
 
 def visible_specs(caller: Caller, era: Era = "current") -> list[ToolSpec]:
