@@ -10,6 +10,7 @@ import re
 import secrets
 from urllib.parse import parse_qs, urlparse
 
+import anyio
 import httpx2
 import pytest
 from mcp import ClientSession
@@ -62,6 +63,7 @@ def make_provider(box: Sandbox, storage: MemoryStorage, choice: str) -> tuple[OA
 
     async def redirect_handler(url: str) -> None:
         landed["url"] = await approve_in_browser(url, choice)
+        landed["sign_ins"] = landed.get("sign_ins", "") + "x"
 
     async def callback_handler() -> AuthorizationCodeResult:
         query = parse_qs(urlparse(landed["url"]).query)
@@ -279,3 +281,19 @@ def test_registration_can_be_switched_off_like_an_sso_org(sandbox: Sandbox) -> N
     assert bad.status_code == 200 and bad.json()["dcr_enabled"] is True
     assert httpx2.post(f"{sandbox.mcp_url}/register", json={"redirect_uris": [REDIRECT]}).status_code == 201
     assert httpx2.post(f"{sandbox.mcp_url}/register", json={"redirect_uris": "x"}).status_code == 400
+
+
+async def test_official_client_refreshes_an_expired_access_token(sandbox: Sandbox) -> None:
+    sandbox.state.config.issuer_mode = "strict"
+    sandbox.state.config.lifetimes.access_token = 1
+    storage = MemoryStorage()
+    provider, landed = make_provider(sandbox, storage, f"dana@acme.example {ACME_ORG_ID}")
+    await list_tool_names(sandbox, provider)
+    first = storage.tokens
+    assert first is not None and first.expires_in == 1
+    await anyio.sleep(1.2)
+    names = await list_tool_names(sandbox, provider)
+    assert "org:Acme Corp (demo)" in names
+    assert landed["sign_ins"] == "x", "the second connection must refresh, not open the browser again"
+    assert storage.tokens is not None and storage.tokens.refresh_token != first.refresh_token
+    assert refresh(sandbox, storage.client.client_id, first.refresh_token).json()["error"] == "invalid_grant"  # type: ignore[union-attr]
