@@ -59,7 +59,28 @@ def ensure_venv() -> Path:
     return python
 
 
+NODE_DIR = ROOT / "tests" / "node"
+
+
+def ensure_node_clients() -> None:
+    """Install the third-party MCP clients the tests drive (npm registry, pinned by package-lock.json)."""
+    npm = shutil.which("npm")
+    if npm is None:
+        if os.environ.get("CI"):
+            sys.exit("CI needs Node.js and npm for the third-party client tests, and npm was not found.")
+        print("npm not found: tests that drive third-party MCP clients (mcp-remote) will be skipped.", flush=True)
+        return
+    stamp = NODE_DIR / "node_modules" / ".port-mcp-bridge-installed"
+    wanted = hashlib.sha256((NODE_DIR / "package-lock.json").read_bytes()).hexdigest()
+    if stamp.exists() and stamp.read_text() == wanted:
+        return
+    print("Installing the third-party MCP clients used by the tests (npm ci) …", flush=True)
+    subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=NODE_DIR, check=True)
+    stamp.write_text(wanted)
+
+
 def run_tests(python: Path, args: list[str]) -> int:
+    ensure_node_clients()
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     lint = subprocess.run([str(python), "-m", "ruff", "check", "."], cwd=ROOT, env=env)
     if lint.returncode:
