@@ -16,7 +16,6 @@ import platformdirs
 import pytest
 
 from bridge import paths
-from bridge import settings as settings_module
 from bridge.errors import ProfileNotFoundError, SettingsError
 from bridge.settings import (
     SCHEMA_VERSION,
@@ -32,6 +31,7 @@ from bridge.settings import (
     unique_id,
     validate_mcp_url,
 )
+from bridge.settings import store as settings_module
 
 ROOT = Path(__file__).resolve().parents[1]
 POSIX = sys.platform != "win32"
