@@ -164,10 +164,8 @@ def visible_tools(caller: Caller, era: Era = "current") -> list[dict[str, Any]]:
         for t in tools:
             if t["name"] in {"upsert_action", "create_action"}:
                 # Port shipped an array without `items` here in Sept 2025; VS Code rejected the whole tool.
-                t["inputSchema"]["properties"]["tags"] = {
-                    "type": "array",
-                    "description": "Tags for the action",
-                }
+                properties = {**t["inputSchema"]["properties"], "tags": {"type": "array", "description": "Tags"}}
+                t["inputSchema"] = {**t["inputSchema"], "properties": properties}  # a copy: the registry stays intact
     return tools
 
 

@@ -214,10 +214,11 @@ async def test_schema_bug_option_reproduces_array_without_items(sandbox: Sandbox
     sandbox.state.config.schema_bug = True
     async with mcp_session(sandbox, machine_token(sandbox)) as s:
         tools = {t.name: t for t in (await s.list_tools()).tools}
-    assert tools["upsert_action"].input_schema["properties"]["tags"] == {
-        "type": "array",
-        "description": "Tags for the action",
-    }
+    assert tools["upsert_action"].input_schema["properties"]["tags"] == {"type": "array", "description": "Tags"}
+    sandbox.state.config.schema_bug = False
+    async with mcp_session(sandbox, machine_token(sandbox)) as s:
+        tools = {t.name: t for t in (await s.list_tools()).tools}
+    assert "tags" not in tools["upsert_action"].input_schema["properties"]
 
 
 async def test_prompts_static_and_from_the_catalog(sandbox: Sandbox) -> None:
