@@ -33,10 +33,14 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from bridge.cli import profiles, sandbox
+    from bridge.cli import profiles, sandbox, serve
 
     cli.add_command(profiles.profiles)
     cli.add_command(sandbox.sandbox)
+    cli.add_command(serve.serve)
+    cli.add_command(serve.status)
+    cli.add_command(serve.stdio)
+    cli.add_command(serve.demo)
 
 
 _register()

@@ -1,0 +1,51 @@
+"""Logging for the headless bridge: stderr plus a rotating file, with secrets redacted from every record."""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import re
+from pathlib import Path
+
+import platformdirs
+
+# Bearer tokens, JWT-looking strings, and `"accessToken": "..."`-style fields.
+_SECRET = re.compile(
+    r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+"
+    r"|eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*"
+    r"|((?:access_?token|refresh_?token|client_?secret|password|authorization)[\"']?\s*[:=]\s*[\"']?)[^\"'\s,}]+"
+)
+
+
+def redact(text: str) -> str:
+    return _SECRET.sub(lambda m: (m.group(1) or m.group(2) or "") + "[redacted]", text)
+
+
+class RedactingFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = redact(record.getMessage())
+        record.args = None
+        return True
+
+
+def log_dir() -> Path:
+    return Path(platformdirs.user_log_dir("port-mcp-bridge", appauthor=False))
+
+
+def setup(level: str = "INFO", *, to_file: bool = True) -> Path | None:
+    """Configure the root logger; returns the log file's path when one is written."""
+    root = logging.getLogger()
+    root.setLevel(level)
+    fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    handlers: list[logging.Handler] = [logging.StreamHandler()]
+    path = None
+    if to_file:
+        folder = log_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / "bridge.log"
+        handlers.append(logging.handlers.RotatingFileHandler(path, maxBytes=2_000_000, backupCount=3, encoding="utf-8"))
+    for handler in handlers:
+        handler.setFormatter(fmt)
+        handler.addFilter(RedactingFilter())
+        root.addHandler(handler)
+    return path

@@ -1,0 +1,437 @@
+"""The bridge's policy as pure functions: which of Port's tools a profile offers, and which calls it lets through.
+
+Port enforces read-only mode and the allowed actions itself (the bridge sends `upstream_headers()`), but the bridge
+enforces them again locally: as defence in depth, and because a client may call a tool it never listed. The same
+rules decide listing and calling, so a tool is callable if and only if it would be listed.
+
+Standard library only (no Qt, no network stack); fast enough to run on every `tools/list` the proxy forwards.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+ToolMode = Literal["all", "allow", "deny"]
+Setting = Literal["read_only", "allowed_actions", "tool_exposure", ""]
+
+DEFAULT_PROFILE = "this profile"
+RUN_ACTION = "run_action"
+LEGACY_PREFIX = "run_"
+LEGACY_MAX_LENGTH = 40  # Port truncated its per-action tool names to 40 characters
+
+# A name starting with one of these verbs changes data, whatever its annotations say: annotations come from the
+# server and a wrong `readOnlyHint` must not open a write tool in read-only mode.
+WRITE_VERBS = frozenset(
+    {
+        "create",
+        "update",
+        "upsert",
+        "delete",
+        "remove",
+        "run",
+        "trigger",
+        "invoke",
+        "move",
+        "install",
+        "duplicate",
+        "set",
+        "add",
+    }
+)
+# Port's own read-only pattern, `^(list|get|search|count|track|describe|load|simulate)_`, as a prefix tuple
+# (str.startswith with a tuple is faster than a regex on the hot path).
+READ_ONLY_PREFIXES = ("list_", "get_", "search_", "count_", "track_", "describe_", "load_", "simulate_")
+
+_CAMEL_BOUNDARY = re.compile(r"(?<!^)(?=[A-Z])")
+_PLAIN_ARG = re.compile(r"[A-Za-z0-9._@:/+-]+")
+_LONG_HINT = 160  # a suggested command longer than this is replaced by a placeholder
+
+
+# --- policy -------------------------------------------------------------------------------------------------
+
+
+class _ToolExposureLike(Protocol):
+    @property
+    def mode(self) -> str: ...
+
+    @property
+    def names(self) -> Sequence[str]: ...
+
+
+class ProfileLike(Protocol):
+    """What `Policy.from_profile` reads; `bridge.settings.Profile` has it (not imported: policy stays standalone)."""
+
+    @property
+    def read_only(self) -> bool: ...
+
+    @property
+    def allowed_actions(self) -> Sequence[str] | None: ...
+
+    @property
+    def tools(self) -> _ToolExposureLike: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """A profile's choices, as the proxy enforces them.
+
+    `allowed_actions`: None allows every self-service action, an empty set none, otherwise only these identifiers.
+    `tool_mode`/`tool_names`: offer every tool, only the named ones ("allow"), or all but the named ones ("deny").
+    """
+
+    read_only: bool = False
+    allowed_actions: frozenset[str] | None = None
+    tool_mode: ToolMode = "all"
+    tool_names: frozenset[str] = frozenset()
+    # Legacy `run_<action>` names of the allowed actions, computed once rather than on every tool checked.
+    _legacy_allowed: frozenset[str] | None = field(init=False, repr=False, compare=False, default=None)
+
+    def __post_init__(self) -> None:
+        if self.tool_mode not in ("all", "allow", "deny"):
+            raise ValueError(f"Unknown tool exposure mode {self.tool_mode!r}: expected all, allow or deny.")
+        # Tolerate lists and sets from callers; the frozensets keep Policy hashable and comparable.
+        if not isinstance(self.tool_names, frozenset):
+            object.__setattr__(self, "tool_names", frozenset(self.tool_names))
+        if self.allowed_actions is not None:
+            if not isinstance(self.allowed_actions, frozenset):
+                object.__setattr__(self, "allowed_actions", frozenset(self.allowed_actions))
+            legacy = frozenset(legacy_name(a) for a in self.allowed_actions)
+            object.__setattr__(self, "_legacy_allowed", legacy)
+
+    @classmethod
+    def from_profile(cls, profile: ProfileLike) -> Policy:
+        actions = profile.allowed_actions
+        return cls(
+            read_only=bool(profile.read_only),
+            allowed_actions=None if actions is None else frozenset(actions),
+            tool_mode=profile.tools.mode,  # type: ignore[arg-type]  # checked in __post_init__
+            tool_names=frozenset(profile.tools.names),
+        )
+
+    def upstream_headers(self) -> dict[str, str]:
+        """The headers that make Port apply the same restrictions (an empty action list means "no action")."""
+        headers = {"x-read-only-mode": "1" if self.read_only else "0"}
+        if self.allowed_actions is not None:
+            headers["x-allowed-actions-to-run"] = ",".join(sorted(self.allowed_actions))
+        return headers
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """Whether a tool is offered (or a call let through); when not, why, and which setting to change."""
+
+    allowed: bool
+    reason: str = ""
+    setting: Setting = ""
+
+
+_ALLOWED = Decision(True)
+
+
+# --- classification -----------------------------------------------------------------------------------------
+
+
+def is_read_only_tool(tool: Mapping[str, Any]) -> bool:
+    """Whether a tool (as in a `tools/list` result) only reads. The rule, first match wins:
+
+    1. A name whose first word is a write verb (`create update upsert delete remove run trigger invoke move install
+       duplicate set add`, then `_`) is a write, whatever its annotations say: a mis-annotated `delete_x` stays hidden.
+    2. Otherwise the `readOnlyHint` annotation decides when present: only `true` is read-only, and `true` together
+       with `destructiveHint: true` is contradictory and treated as a write. This is how `test_integration_mapping`
+       (validates only) and `ask_port_docs` count as read-only.
+    3. Without a hint, Port's own pattern decides: `^(list|get|search|count|track|describe|load|simulate)_`.
+    """
+    name = tool.get("name")
+    if not isinstance(name, str):
+        return False
+    verb, underscore, _ = name.partition("_")
+    if underscore and verb.lower() in WRITE_VERBS:
+        return False
+    annotations = tool.get("annotations")
+    if isinstance(annotations, Mapping) and "readOnlyHint" in annotations:
+        return annotations["readOnlyHint"] is True and annotations.get("destructiveHint") is not True
+    return name.startswith(READ_ONLY_PREFIXES)
+
+
+def legacy_name(action_identifier: str) -> str:
+    """The tool Port generated for an action before Dec 2025: `run_<camel_to_snake(identifier)>`, at most 40 chars."""
+    snake = _CAMEL_BOUNDARY.sub("_", action_identifier).lower().replace("-", "_")
+    return f"{LEGACY_PREFIX}{snake}"[:LEGACY_MAX_LENGTH]
+
+
+def action_of_call(name: str, arguments: Mapping[str, Any] | None) -> str | None:
+    """The self-service action a call would run, or None if it runs none.
+
+    `run_action` -> its `actionIdentifier` ("" when missing or not a string, so a restricted profile refuses it);
+    a legacy `run_<x>` tool -> the tool name itself (compare it with `legacy_name(action)`).
+    """
+    if name == RUN_ACTION:
+        value = arguments.get("actionIdentifier") if isinstance(arguments, Mapping) else None
+        return value if isinstance(value, str) else ""
+    if _runs_action(name):
+        return name
+    return None
+
+
+def _runs_action(name: str) -> bool:
+    # Case-insensitive like the write-verb check, so a `RUN_X` cannot slip past the allowed actions.
+    return name[:4].lower() == LEGACY_PREFIX
+
+
+# --- decisions ----------------------------------------------------------------------------------------------
+
+
+def _refused_by(policy: Policy, name: str, tool: Mapping[str, Any]) -> Setting:
+    """The setting that hides this tool, or "" if it is offered. The hot path: no strings built."""
+    if policy.read_only and not is_read_only_tool(tool):
+        return "read_only"
+    if policy.allowed_actions is not None and _runs_action(name):
+        if name == RUN_ACTION:
+            if not policy.allowed_actions:
+                return "allowed_actions"
+        elif policy._legacy_allowed is None or name not in policy._legacy_allowed:
+            return "allowed_actions"
+    if policy.tool_mode == "allow":
+        if name not in policy.tool_names:
+            return "tool_exposure"
+    elif policy.tool_mode == "deny" and name in policy.tool_names:
+        return "tool_exposure"
+    return ""
+
+
+def decide_tool(policy: Policy, tool: Mapping[str, Any], *, profile: str = DEFAULT_PROFILE) -> Decision:
+    """Whether `tools/list` offers this tool."""
+    raw = tool.get("name")
+    name = raw if isinstance(raw, str) else ""
+    setting = _refused_by(policy, name, tool)
+    if not setting:
+        return _ALLOWED
+    return Decision(False, _reason(policy, setting, name, profile), setting)
+
+
+def decide_call(
+    policy: Policy,
+    name: str,
+    arguments: Mapping[str, Any] | None,
+    known_tool: Mapping[str, Any] | None,
+    *,
+    profile: str = DEFAULT_PROFILE,
+) -> Decision:
+    """Whether a `tools/call` may go to Port.
+
+    `known_tool` is the tool as Port last listed it; without it (never listed, or listed under another name) the
+    tool is classified by its name alone, which is stricter: an unknown `ask_x` counts as a write in read-only mode.
+    """
+    tool = known_tool if known_tool is not None and known_tool.get("name") == name else {"name": name}
+    decision = decide_tool(policy, tool, profile=profile)
+    if not decision.allowed or name != RUN_ACTION or policy.allowed_actions is None:
+        return decision
+    action = action_of_call(name, arguments) or ""
+    if action in policy.allowed_actions:
+        return decision
+    return Decision(False, _action_reason(policy, action, profile), "allowed_actions")
+
+
+def filter_tools(policy: Policy, tools: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The tools `tools/list` offers, in their original order (the same objects; nothing is changed)."""
+    out = []
+    for tool in tools:
+        if not isinstance(tool, dict):
+            continue  # not a tool: nothing could call it
+        raw = tool.get("name")
+        if not _refused_by(policy, raw if isinstance(raw, str) else "", tool):
+            out.append(tool)
+    return out
+
+
+def rewrite_tools_list(policy: Policy, result: dict[str, Any]) -> dict[str, Any]:
+    """A `tools/list` result with the policy applied and schemas repaired; other keys (`nextCursor`) are kept."""
+    tools = result.get("tools")
+    if not isinstance(tools, list):
+        return result
+    return {**result, "tools": [repair_schema(t) for t in filter_tools(policy, tools)]}
+
+
+# --- reasons (read by a person, inside their IDE) -----------------------------------------------------------
+
+
+def _cli_arg(value: str) -> str:
+    if _PLAIN_ARG.fullmatch(value):
+        return value
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _command(profile: str, flags: str) -> str:
+    target = "<profile>" if profile == DEFAULT_PROFILE else _cli_arg(profile)
+    return f"`port-mcp-bridge profiles set {target} {flags}`"
+
+
+def _listing(names: Sequence[str], limit: int = 10) -> str:
+    shown = ", ".join(names[:limit])
+    return shown if len(names) <= limit else f"{shown} and {len(names) - limit} more"
+
+
+def _csv_hint(names: Iterable[str], placeholder: str) -> str:
+    joined = ",".join(names)
+    return joined if joined and len(joined) <= _LONG_HINT else placeholder
+
+
+def _reason(policy: Policy, setting: Setting, name: str, profile: str) -> str:
+    tool = f"'{name}'"
+    where = f"profile '{profile}'"
+    if setting == "read_only":
+        return (
+            f"Port MCP Bridge is in read-only mode for {where}, so {tool} is not available. Turn read-only off in "
+            f"the tray menu or with {_command(profile, '--read-write')}."
+        )
+    if setting == "allowed_actions":
+        if name == RUN_ACTION or not policy.allowed_actions:
+            return (
+                f"Port MCP Bridge allows no self-service actions for {where}, so {tool} is not available. Allow "
+                f"some in the tray menu or with {_command(profile, '--allowed-actions <ids>')} (or `--all-actions`)."
+            )
+        allowed = sorted(policy.allowed_actions)
+        return (
+            f"{tool} runs a self-service action that {where} does not allow (allowed: {_listing(allowed)}). "
+            f"Change the allowed actions in the tray menu or with {_command(profile, '--allowed-actions <ids>')} "
+            "(or `--all-actions`)."
+        )
+    if policy.tool_mode == "allow":
+        names = _csv_hint([*sorted(policy.tool_names), name], "<tools>")
+        return (
+            f"Port MCP Bridge offers only the tools on the allow-list of {where}, and {tool} is not on it. Change "
+            f"it in the tray menu or with {_command(profile, '--tools-allow ' + names)}, or offer every tool with "
+            "`--all-tools` (`--tools-deny` hides only the tools you name)."
+        )
+    rest = sorted(policy.tool_names - {name})
+    if not rest:
+        return (
+            f"{tool} is on the deny-list of {where}, so Port MCP Bridge does not offer it. Offer it again in the "
+            f"tray menu or with {_command(profile, '--all-tools')} (`--tools-deny`/`--tools-allow` pick tools)."
+        )
+    command = _command(profile, "--tools-deny " + _csv_hint(rest, "<tools>"))
+    return (
+        f"{tool} is on the deny-list of {where}, so Port MCP Bridge does not offer it. Change it in the tray menu "
+        f"or with {command}, or offer every tool with `--all-tools` (`--tools-allow` offers only the tools you name)."
+    )
+
+
+def _action_reason(policy: Policy, action: str, profile: str) -> str:
+    allowed = sorted(policy.allowed_actions or ())
+    where = f"profile '{profile}'"
+    if not action:
+        return (
+            "'run_action' was called without an actionIdentifier, and Port MCP Bridge only runs the self-service "
+            f"actions {where} allows ({_listing(allowed)}). Name one of them in actionIdentifier."
+        )
+    hint = _csv_hint([*allowed, action], "<ids>")
+    return (
+        f"Port MCP Bridge does not run the self-service action '{action}' for {where}: it allows only "
+        f"{_listing(allowed)}. Allow it in the tray menu or with {_command(profile, '--allowed-actions ' + hint)} "
+        "(or `--all-actions`)."
+    )
+
+
+# --- schema repair ------------------------------------------------------------------------------------------
+
+_MAX_DEPTH = 64  # deeper than any real tool schema; stops a hostile one from exhausting the stack
+# JSON Schema keywords whose value is a schema ("one"), a list of schemas ("list"), or a map of name -> schema
+# ("map"). Data keywords (`default`, `enum`, `const`, `examples`) are never entered: an `{"type": "array"}` there is
+# a value, not a schema. Looked up per key of a node, since nodes have far fewer keys than this table.
+_KEYWORDS: dict[str, str] = {
+    **dict.fromkeys(
+        (
+            "items",
+            "additionalProperties",
+            "additionalItems",
+            "contains",
+            "not",
+            "if",
+            "then",
+            "else",
+            "propertyNames",
+            "unevaluatedItems",
+            "unevaluatedProperties",
+        ),
+        "one",
+    ),
+    **dict.fromkeys(("anyOf", "oneOf", "allOf", "prefixItems"), "list"),
+    **dict.fromkeys(("properties", "patternProperties", "$defs", "definitions", "dependentSchemas"), "map"),
+}
+
+
+def _repair_node(node: dict[str, Any], depth: int) -> dict[str, Any]:
+    """`node` with every array schema given `items`; the same object when nothing changed (copy on write)."""
+    changed: dict[str, Any] | None = None
+    kind = node.get("type")
+    if (kind == "array" or (type(kind) is list and "array" in kind)) and "items" not in node:
+        changed = {"items": {}}
+    if depth > _MAX_DEPTH:
+        return node if changed is None else {**node, **changed}
+    for key, child in node.items():
+        keyword = _KEYWORDS.get(key)
+        if keyword is None:
+            continue
+        if type(child) is dict:
+            fixed: Any = _repair_map(child, depth + 1) if keyword == "map" else _repair_node(child, depth + 1)
+        elif type(child) is list and (keyword == "list" or key == "items"):  # `items` may be a draft-4 tuple
+            fixed = _repair_list(child, depth + 1)
+        else:
+            continue
+        if fixed is not child:
+            changed = changed or {}
+            changed[key] = fixed
+    return node if changed is None else {**node, **changed}
+
+
+# The two loops below settle leaves like {"type": "string", "description": ...} (most nodes) inline: a function call
+# per leaf would double the time a 2,000-tool list takes.
+
+
+def _repair_list(nodes: list[Any], depth: int) -> list[Any]:
+    out: list[Any] | None = None
+    for i, child in enumerate(nodes):
+        if type(child) is not dict:
+            continue
+        kind = child.get("type")
+        if (kind != "array" or "items" in child) and type(kind) is not list and child.keys().isdisjoint(_KEYWORDS):
+            continue
+        fixed = _repair_node(child, depth)
+        if fixed is not child:
+            out = out or list(nodes)
+            out[i] = fixed
+    return nodes if out is None else out
+
+
+def _repair_map(nodes: dict[str, Any], depth: int) -> dict[str, Any]:
+    out: dict[str, Any] | None = None
+    for key, child in nodes.items():
+        if type(child) is not dict:
+            continue
+        kind = child.get("type")
+        if (kind != "array" or "items" in child) and type(kind) is not list and child.keys().isdisjoint(_KEYWORDS):
+            continue
+        fixed = _repair_node(child, depth)
+        if fixed is not child:
+            out = out or dict(nodes)
+            out[key] = fixed
+    return nodes if out is None else out
+
+
+def repair_schema(tool: dict[str, Any]) -> dict[str, Any]:
+    """`tool` with an `inputSchema` strict clients accept (VS Code refused Port's tools over "tool parameters array
+    type must have items"): every array schema gets `"items": {}`, a missing or non-object root becomes an empty
+    object schema, and a root without `type` gets `"type": "object"`.
+
+    Returns `tool` itself when nothing needed repair; otherwise a copy that shares every unchanged part.
+    """
+    schema = tool.get("inputSchema")
+    if not isinstance(schema, dict):
+        return {**tool, "inputSchema": {"type": "object", "properties": {}}}
+    fixed = _repair_node(schema, 0)
+    if "type" not in fixed:
+        fixed = {"type": "object", **fixed}
+    return tool if fixed is schema else {**tool, "inputSchema": fixed}

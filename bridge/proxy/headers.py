@@ -1,0 +1,51 @@
+"""Which headers cross the bridge, in each direction. Pure functions over lists of (name, value) byte pairs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+# RFC 9110 §7.6.1 hop-by-hop headers, plus what the bridge sets itself or must never pass on.
+_HOP_BY_HOP = {
+    b"connection", b"keep-alive", b"proxy-connection", b"proxy-authenticate", b"proxy-authorization", b"te",
+    b"trailer", b"transfer-encoding", b"upgrade",
+}  # fmt: skip
+_NOT_UPSTREAM = _HOP_BY_HOP | {
+    b"host",  # httpx sets the upstream host
+    b"content-length",  # recomputed for the body actually sent
+    b"accept-encoding",  # the bridge asks for identity so it can stream and rewrite events
+    b"authorization",  # the local key (or anything a client sends) never leaves the machine
+    b"cookie",
+    b"origin",
+    b"referer",
+    b"x-read-only-mode",  # policy comes from the profile, never from the client
+    b"x-allowed-actions-to-run",
+}
+_NOT_DOWNSTREAM = _HOP_BY_HOP | {
+    b"content-length",  # the body may be rewritten
+    b"content-encoding",
+    b"set-cookie",  # upstream cookies stay with the bridge
+    b"www-authenticate",  # the client must not start an OAuth flow against Port through the bridge
+    b"alt-svc",
+    b"strict-transport-security",
+}
+
+
+def _connection_tokens(headers: Iterable[tuple[bytes, bytes]]) -> set[bytes]:
+    """Headers named in `Connection:` are hop-by-hop too (RFC 9110 §7.6.1)."""
+    tokens: set[bytes] = set()
+    for name, value in headers:
+        if name.lower() == b"connection":
+            tokens |= {t.strip().lower() for t in value.split(b",") if t.strip()}
+    return tokens
+
+
+def upstream_request_headers(client_headers: Iterable[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    headers = list(client_headers)
+    drop = _NOT_UPSTREAM | _connection_tokens(headers)
+    return [(n, v) for n, v in headers if n.lower() not in drop]
+
+
+def downstream_response_headers(upstream_headers: Iterable[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    headers = list(upstream_headers)
+    drop = _NOT_DOWNSTREAM | _connection_tokens(headers)
+    return [(n.lower(), v) for n, v in headers if n.lower() not in drop]

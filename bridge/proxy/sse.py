@@ -1,0 +1,56 @@
+"""Server-sent events, incrementally: split a byte stream into whole events without waiting for the stream to end.
+
+The proxy passes events through byte for byte; it only decodes an event whose data it may have to rewrite.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+_BOUNDARY = re.compile(rb"\r\n\r\n|\n\n|\r\r")
+
+
+class EventSplitter:
+    """Feed it chunks; it yields complete raw events (each with its terminating blank line)."""
+
+    __slots__ = ("_buffer",)
+
+    def __init__(self) -> None:
+        self._buffer = b""
+
+    def feed(self, chunk: bytes) -> Iterator[bytes]:
+        buffer = self._buffer + chunk if self._buffer else chunk
+        start = 0
+        for match in _BOUNDARY.finditer(buffer):
+            yield buffer[start : match.end()]
+            start = match.end()
+        self._buffer = buffer[start:]
+
+    def rest(self) -> bytes:
+        """Whatever is left when the stream ends (an unterminated event), to pass on as it is."""
+        rest, self._buffer = self._buffer, b""
+        return rest
+
+
+def event_data(event: bytes) -> str | None:
+    """The joined `data:` lines of an event, or None if it has none."""
+    lines = [line for line in re.split(rb"\r\n|\n|\r", event) if line.startswith(b"data:")]
+    if not lines:
+        return None
+    return "\n".join(line[5:].removeprefix(b" ").decode("utf-8", "replace") for line in lines)
+
+
+def message_event(payload: Any, event_id: str | None = None) -> bytes:
+    """An SSE event carrying one JSON-RPC message, in the shape MCP servers send."""
+    head = f"id: {event_id}\r\n" if event_id else ""
+    return f"{head}event: message\r\ndata: {json.dumps(payload, separators=(',', ':'))}\r\n\r\n".encode()
+
+
+def replace_data(event: bytes, payload: Any) -> bytes:
+    """The same event (id, event type) with its data replaced by `payload`."""
+    kept = [line for line in re.split(rb"\r\n|\n|\r", event) if line and not line.startswith(b"data:")]
+    data = json.dumps(payload, separators=(",", ":")).encode()
+    return b"\r\n".join([*kept, b"data: " + data]) + b"\r\n\r\n"

@@ -1,0 +1,106 @@
+"""What the proxy knows at run time: one `Upstream` per profile, and which MCP session belongs to which profile."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from bridge.policy import Policy
+from bridge.settings import Profile
+from bridge.tokens import TokenProvider
+
+
+@dataclass
+class Upstream:
+    """A profile as the proxy uses it: where to forward, with which token and policy, and what it last listed."""
+
+    profile: Profile
+    tokens: TokenProvider
+    policy: Policy
+    known_tools: dict[str, dict[str, Any]] = field(default_factory=dict)
+    last_error: str | None = None
+
+    @property
+    def url(self) -> str:
+        return self.profile.mcp_url
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.profile.mcp_url).netloc
+
+    def describe(self) -> str:
+        """'mcp.port.io (EU region)': how errors name the upstream."""
+        return f"{self.host} ({self.profile.region_label})"
+
+
+class Sessions:
+    """Binds each upstream `Mcp-Session-Id` to the profile that created it, and ends sessions on a profile switch.
+
+    A session never crosses organizations: a request whose session belongs to another profile than the one it is
+    addressed to is answered 404, and the client starts a new session, as the MCP spec says.
+    """
+
+    def __init__(self) -> None:
+        self._owner: dict[str, str] = {}
+        self._ended: set[str] = set()
+        self._streams: dict[str, set[asyncio.Queue[bytes]]] = {}
+        self._lock = threading.Lock()
+
+    def bind(self, session_id: str, profile_id: str) -> None:
+        with self._lock:
+            self._owner.setdefault(session_id, profile_id)
+
+    def owner(self, session_id: str) -> str | None:
+        return self._owner.get(session_id)
+
+    def usable(self, session_id: str, profile_id: str) -> bool:
+        owner = self._owner.get(session_id)
+        return session_id not in self._ended and (owner is None or owner == profile_id)
+
+    def forget(self, session_id: str) -> None:
+        with self._lock:
+            self._owner.pop(session_id, None)
+
+    def end_profile(self, profile_id: str) -> list[str]:
+        """End every session of a profile; returns their ids (the caller may DELETE them upstream)."""
+        with self._lock:
+            ended = [sid for sid, owner in self._owner.items() if owner == profile_id]
+            for sid in ended:
+                del self._owner[sid]
+                self._ended.add(sid)
+        for sid in ended:
+            for queue in self._streams.get(sid, set()):
+                queue.put_nowait(b"")  # an empty item closes the client's stream
+        return ended
+
+    # server-to-client streams (GET), so the bridge can add its own notifications
+
+    def open_stream(self, session_id: str) -> asyncio.Queue[bytes]:
+        queue: asyncio.Queue[bytes] = asyncio.Queue()
+        with self._lock:
+            self._streams.setdefault(session_id, set()).add(queue)
+        return queue
+
+    def close_stream(self, session_id: str, queue: asyncio.Queue[bytes]) -> None:
+        with self._lock:
+            streams = self._streams.get(session_id)
+            if streams is not None:
+                streams.discard(queue)
+                if not streams:
+                    del self._streams[session_id]
+
+    def notify(self, profile_id: str, event: bytes) -> int:
+        """Queue an SSE event on every open stream of the profile's sessions; returns how many got it."""
+        with self._lock:
+            queues = [q for sid, qs in self._streams.items() if self._owner.get(sid) == profile_id for q in qs]
+        for queue in queues:
+            queue.put_nowait(event)
+        return len(queues)
+
+
+Resolver = Callable[[str | None], Upstream | None]
+"""Given a pinned profile id (or None for the active profile), the Upstream to use, or None if there is none."""

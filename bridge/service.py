@@ -1,0 +1,274 @@
+"""The bridge as one object: settings, per-profile upstreams, sessions and the local HTTP server.
+
+`serve` runs it in the foreground; the tray app and tests run it in a background thread with its own event loop. The
+settings watcher's callbacks hop onto that loop, so all proxy state is touched from one thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+import threading
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from bridge import __version__
+from bridge.errors import BridgeError
+from bridge.localkey import local_key
+from bridge.policy import Policy
+from bridge.proxy import sse
+from bridge.proxy.forward import McpProxy
+from bridge.proxy.guard import LocalGuard
+from bridge.proxy.state import Sessions, Upstream
+from bridge.secrets import get_secret
+from bridge.settings import AuthMode, Profile, Settings, SettingsStore
+from bridge.tokens import AuthState, ClientCredentialsProvider, SignInRequired, TokenProvider
+
+log = logging.getLogger(__name__)
+
+TokenFactory = Callable[[Profile], TokenProvider]
+LIST_CHANGED = sse.message_event({"jsonrpc": "2.0", "method": "notifications/tools/list_changed"})
+
+
+class PortInUse(BridgeError):
+    title = "Port in use"
+
+
+class MissingCredentials:
+    """A profile with nothing to sign in with yet: every request explains what to do."""
+
+    def __init__(self, profile: Profile, how: str) -> None:
+        self._message = f"{profile.name} has no saved sign-in. {how}"
+        self.state = AuthState.NEEDS_SIGN_IN
+
+    async def token(self) -> str:
+        raise SignInRequired(self._message)
+
+    async def refresh_after_401(self, rejected: str) -> str | None:
+        return None
+
+
+def default_tokens(profile: Profile) -> TokenProvider:
+    """Token mode reads the client id and secret from the keychain; browser sign-in arrives with the sign-in work."""
+    if profile.auth_mode == AuthMode.TOKEN:
+        ref = profile.secret_refs.get("client_credentials")
+        stored = get_secret(ref) if ref else None
+        if stored:
+            return ClientCredentialsProvider.from_json(profile.api_url, stored, profile_name=profile.name)
+        return MissingCredentials(profile, f"Save its Port API credentials with `port-mcp-bridge login {profile.id}`.")
+    return MissingCredentials(
+        profile, "Browser sign-in is not available in this version yet; switch the profile to token mode."
+    )
+
+
+@dataclass(frozen=True)
+class ProfileStatus:
+    id: str
+    name: str
+    active: bool
+    state: str
+    last_error: str | None
+
+
+class BridgeService:
+    def __init__(
+        self,
+        store: SettingsStore | None = None,
+        *,
+        port: int | None = None,
+        tokens: TokenFactory = default_tokens,
+        host: str = "127.0.0.1",
+        key: str | None = None,
+    ) -> None:
+        self.store = store or SettingsStore()
+        self.settings: Settings = self.store.load()
+        self.sessions = Sessions()
+        self._tokens = tokens
+        self._upstreams: dict[str, Upstream] = {}
+        # `key` overrides the keychain's local key (the demo, which must run where no keychain exists).
+        self._key: str | None = (key or local_key()) if self.settings.require_local_key else None
+        self._sock = _bind(host, self.settings.local_port if port is None else port)
+        self.port: int = self._sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proxy = McpProxy(self.resolve, self.sessions)
+        self.app = self._build_app()
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._watcher = None
+
+    # --- routing ---------------------------------------------------------------------------------------------
+
+    def resolve(self, pinned: str | None) -> Upstream | None:
+        profile = self.settings.find_profile(pinned) if pinned else self.settings.active()
+        if profile is None or (pinned and profile.id != pinned):
+            return None
+        upstream = self._upstreams.get(profile.id)
+        if upstream is None:
+            upstream = Upstream(profile, self._tokens(profile), Policy.from_profile(profile))
+            self._upstreams[profile.id] = upstream
+        return upstream
+
+    def apply_settings(self, new: Settings) -> None:
+        """Take new settings into use (on the proxy's loop). Ends what must end, tells clients what changed."""
+        old = self.settings
+        self.settings = new
+        old_active, new_active = old.active_profile, new.active_profile
+        if old_active and old_active != new_active:
+            self.sessions.end_profile(old_active)  # no request is ever answered from another organization
+        for profile_id, upstream in list(self._upstreams.items()):
+            profile = new.find_profile(profile_id)
+            if profile is None or profile.id != profile_id:
+                self.sessions.end_profile(profile_id)
+                del self._upstreams[profile_id]
+                continue
+            before = upstream.profile
+            if (before.mcp_url, before.auth_mode, before.secret_refs) != (
+                profile.mcp_url,
+                profile.auth_mode,
+                profile.secret_refs,
+            ):
+                self.sessions.end_profile(profile_id)
+                del self._upstreams[profile_id]  # rebuilt with new credentials on the next request
+                continue
+            policy = Policy.from_profile(profile)
+            upstream.profile = profile
+            if policy != upstream.policy:
+                upstream.policy = policy
+                self.sessions.notify(profile_id, LIST_CHANGED)
+
+    @property
+    def key(self) -> str | None:
+        return self._key
+
+    def status(self) -> list[ProfileStatus]:
+        out = []
+        for profile in self.settings.profiles:
+            upstream = self._upstreams.get(profile.id)
+            state = upstream.tokens.state.value if upstream else "idle"
+            out.append(ProfileStatus(profile.id, profile.name, profile.id == self.settings.active_profile, state,
+                                     upstream.last_error if upstream else None))  # fmt: skip
+        return out
+
+    # --- the HTTP app ----------------------------------------------------------------------------------------
+
+    def _build_app(self) -> LocalGuard:
+        async def health(request: Request) -> Response:
+            active = self.settings.active()
+            return JSONResponse(
+                {
+                    "ok": True,
+                    "app": "port-mcp-bridge",
+                    "version": __version__,
+                    "activeProfile": active.id if active else None,
+                }
+            )
+
+        async def not_found(request: Request, exc: Exception) -> Response:
+            return JSONResponse(
+                {
+                    "jsonrpc": "2.0",
+                    "id": None,
+                    "error": {"code": -32600, "message": "Not found: the MCP endpoint is /mcp."},
+                },
+                status_code=404,
+            )
+
+        @contextlib.asynccontextmanager
+        async def lifespan(app: Starlette) -> AsyncIterator[None]:
+            self._loop = asyncio.get_running_loop()
+            self._watcher = self.store.watch(
+                lambda settings: self._loop.call_soon_threadsafe(self.apply_settings, settings)  # type: ignore[union-attr]
+            )
+            try:
+                yield
+            finally:
+                self._watcher.stop()
+                await self.proxy.aclose()
+
+        async def status(request: Request) -> Response:
+            return JSONResponse(
+                {
+                    "running": True,
+                    "url": self.url,
+                    "version": __version__,
+                    "profiles": [vars(p) for p in self.status()],
+                }
+            )
+
+        routes = [
+            Route("/healthz", health),
+            Route("/status", status),
+            Route("/mcp", self.proxy, methods=["GET", "POST", "DELETE"]),
+            Route("/p/{profile_id}/mcp", self.proxy, methods=["GET", "POST", "DELETE"]),
+        ]
+        app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={404: not_found})
+        return LocalGuard(app, port=lambda: self.port, key=lambda: self._key)
+
+    # --- running -----------------------------------------------------------------------------------------
+
+    def _server_config(self) -> uvicorn.Config:
+        return uvicorn.Config(self.app, log_level="warning", lifespan="on", timeout_graceful_shutdown=2,
+                              access_log=False)  # fmt: skip
+
+    def start(self, timeout: float = 10.0) -> BridgeService:
+        """Serve from a background thread (tray app, tests); returns once the server accepts connections."""
+        self._server = uvicorn.Server(self._server_config())
+        self._thread = threading.Thread(
+            target=lambda: asyncio.run(self._server.serve(sockets=[self._sock])),  # type: ignore[union-attr]
+            name="port-mcp-bridge",
+            daemon=True,
+        )
+        self._thread.start()
+        ready = threading.Event()
+        for _ in range(int(timeout * 100)):
+            if self._server.started:
+                return self
+            ready.wait(0.01)
+        raise RuntimeError(f"The bridge did not start on {self.url} within {timeout} s.")
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        self._sock.close()
+
+    def serve_forever(self) -> None:
+        self._server = uvicorn.Server(self._server_config())
+        try:
+            asyncio.run(self._server.serve(sockets=[self._sock]))
+        finally:
+            self._sock.close()
+
+    def __enter__(self) -> BridgeService:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    if hasattr(socket, "SO_EXCLUSIVEADDRUSE"):  # Windows: refuse a port another process holds
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_EXCLUSIVEADDRUSE, 1)
+    else:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise PortInUse(
+            f"Cannot listen on {host}:{port} ({exc.strerror}). Another Port MCP Bridge may already be running "
+            "(`port-mcp-bridge status`), or another program uses the port: start with --port to use another one."
+        ) from exc
+    sock.listen(128)
+    return sock

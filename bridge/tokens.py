@@ -1,0 +1,118 @@
+"""Where the bridge gets the bearer token for a profile's upstream requests.
+
+`TokenProvider` is the interface the proxy uses; the sign-in work (browser OAuth) implements it too. Here: token mode
+(Port API client id + secret exchanged at `{api}/auth/access_token`) and a fixed token for tests and scripts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from enum import StrEnum
+from typing import Protocol
+
+import httpx2
+
+from bridge.errors import BridgeError
+
+
+class AuthState(StrEnum):
+    SIGNED_IN = "signed_in"
+    NEEDS_SIGN_IN = "needs_sign_in"  # no credentials, or they were refused: the user must act
+    ERROR = "error"  # the token service could not be reached: retried on the next request
+
+
+class SignInRequired(BridgeError):
+    """No usable credentials for a profile; the message says what to do."""
+
+    title = "Sign-in required"
+
+
+class TokenProvider(Protocol):
+    """One per profile. Implementations make concurrent callers share one refresh (single flight)."""
+
+    @property
+    def state(self) -> AuthState: ...
+
+    async def token(self) -> str:
+        """A token believed valid now; raises `SignInRequired` when there is none to be had."""
+        ...
+
+    async def refresh_after_401(self, rejected: str) -> str | None:
+        """Upstream refused `rejected`: get a new token once, or None if the user must sign in again."""
+        ...
+
+
+class StaticTokenProvider:
+    """A fixed token (tests, scripts); after a 401 there is nothing to refresh."""
+
+    def __init__(self, token: str) -> None:
+        self._token = token
+        self.state = AuthState.SIGNED_IN
+
+    async def token(self) -> str:
+        return self._token
+
+    async def refresh_after_401(self, rejected: str) -> str | None:
+        self.state = AuthState.NEEDS_SIGN_IN
+        return None
+
+
+class ClientCredentialsProvider:
+    """Token mode: exchange a Port API client id and secret for a token, and again shortly before it expires."""
+
+    EARLY = 60.0  # renew this many seconds before expiry, so no request carries a token about to lapse
+
+    def __init__(self, api_url: str, client_id: str, client_secret: str, *, profile_name: str = "this profile") -> None:
+        self._url = api_url.rstrip("/") + "/auth/access_token"
+        self._client_id = client_id
+        self._secret = client_secret
+        self._profile = profile_name
+        self._token: str | None = None
+        self._expires_at = 0.0
+        self._lock = asyncio.Lock()
+        self.state = AuthState.SIGNED_IN
+
+    @classmethod
+    def from_json(cls, api_url: str, stored: str, *, profile_name: str) -> ClientCredentialsProvider:
+        data = json.loads(stored)
+        return cls(api_url, data["clientId"], data["clientSecret"], profile_name=profile_name)
+
+    async def token(self) -> str:
+        if self._token and time.monotonic() < self._expires_at - self.EARLY:
+            return self._token
+        async with self._lock:
+            if self._token and time.monotonic() < self._expires_at - self.EARLY:
+                return self._token  # another caller renewed it while we waited
+            return await self._exchange()
+
+    async def refresh_after_401(self, rejected: str) -> str | None:
+        async with self._lock:
+            if self._token and self._token != rejected:
+                return self._token  # someone already replaced the rejected token
+            try:
+                return await self._exchange()
+            except SignInRequired:
+                return None
+
+    async def _exchange(self) -> str:
+        async with httpx2.AsyncClient(timeout=15) as http:
+            try:
+                response = await http.post(self._url, json={"clientId": self._client_id, "clientSecret": self._secret})
+            except httpx2.HTTPError:
+                self.state = AuthState.ERROR
+                raise
+        if response.status_code in (401, 403, 404, 422):
+            self.state = AuthState.NEEDS_SIGN_IN
+            self._token = None
+            raise SignInRequired(
+                f"Port refused the API credentials of {self._profile}. Create new credentials in Port and save them "
+                "with `port-mcp-bridge login`."
+            )
+        response.raise_for_status()
+        body = response.json()
+        self._token = str(body["accessToken"])
+        self._expires_at = time.monotonic() + float(body.get("expiresIn", 10800))
+        self.state = AuthState.SIGNED_IN
+        return self._token

@@ -1,0 +1,175 @@
+"""The bridge between the official MCP client and the sandbox: transparent where it should be, firm where it must be."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import anyio
+import httpx2
+import pytest
+from mcp import Client, MCPError
+from mcp.client.streamable_http import streamable_http_client
+from mcp_types import ToolListChangedNotification
+
+from bridge.proxy.jsonrpc import POLICY_REFUSED, SIGN_IN_REQUIRED, UPSTREAM_UNAVAILABLE
+from tests.proxy.conftest import Rig, session
+from tests.sandbox.conftest import machine_token, mcp_session
+
+
+def text(result: object) -> dict:
+    return json.loads(result.content[0].text)  # type: ignore[attr-defined]
+
+
+async def test_tools_and_calls_pass_through(rig: Rig) -> None:
+    async with mcp_session(rig.sandbox, machine_token(rig.sandbox)) as direct:
+        expected = [t.model_dump() for t in (await direct.list_tools()).tools]
+    async with session(rig) as s:
+        assert [t.model_dump() for t in (await s.list_tools()).tools] == expected
+        found = text(
+            await s.call_tool("list_entities", {"blueprintIdentifier": "service", "identifiers": ["order-processing"]})
+        )
+        assert found["entities"][0]["title"] == "OrderProcessing"
+        prompt = await s.get_prompt("troubleshoot_integration", {"integration": "github-ocean"})
+        assert "github-ocean" in prompt.messages[0].content.text  # type: ignore[union-attr]
+
+
+async def test_read_only_profile(rig: Rig) -> None:
+    rig.store.set_profile("acme", read_only=True)
+    await _settle(rig, lambda: rig.bridge.settings.find_profile("acme").read_only)  # type: ignore[union-attr]
+    async with session(rig) as s:
+        names = {t.name for t in (await s.list_tools()).tools}
+        assert "list_entities" in names and not {n for n in names if n.startswith(("upsert_", "delete_", "run_"))}
+        with pytest.raises(MCPError) as refused:
+            await s.call_tool("upsert_entity", {"blueprintIdentifier": "service", "entity": {"identifier": "x"}})
+        assert refused.value.code == POLICY_REFUSED and "read-only" in refused.value.message
+
+
+async def test_allowed_actions_and_tool_exposure(rig: Rig) -> None:
+    rig.store.set_profile(
+        "acme", allowed_actions=["create_incident"], tools={"mode": "deny", "names": ["delete_entity"]}
+    )
+    await _settle(rig, lambda: rig.bridge.settings.find_profile("acme").allowed_actions == ["create_incident"])  # type: ignore[union-attr]
+    async with session(rig) as s:
+        names = {t.name for t in (await s.list_tools()).tools}
+        assert "delete_entity" not in names and "run_action" in names
+        with pytest.raises(MCPError) as refused:
+            await s.call_tool(
+                "run_action", {"actionIdentifier": "scaffold_microservice", "properties": {"service_name": "x"}}
+            )
+        assert refused.value.code == POLICY_REFUSED and "scaffold_microservice" in refused.value.message
+        ok = await s.call_tool(
+            "run_action",
+            {"actionIdentifier": "create_incident", "entityIdentifier": "order-processing",
+             "properties": {"title": "Down", "severity": "SEV2"}},
+        )  # fmt: skip
+        assert not ok.is_error
+        with pytest.raises(MCPError) as hidden:
+            await s.call_tool("delete_entity", {"blueprintIdentifier": "service", "entityIdentifier": "cart"})
+        assert hidden.value.code == POLICY_REFUSED
+
+
+async def test_progress_and_action_runs_stream_through(rig: Rig) -> None:
+    rig.sandbox.faults.slow_tool_seconds = 0.3
+    seen: list[float] = []
+
+    async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+        seen.append(progress)
+
+    async with session(rig) as s:
+        result = await s.call_tool("describe_user_details", {}, progress_callback=on_progress)
+        assert text(result)["organization"]["name"] == "Acme Corp (demo)"
+    assert seen == list(range(10))
+
+
+async def test_upstream_session_expiry_passes_404_and_the_client_starts_over(rig: Rig) -> None:
+    async with session(rig) as s:
+        await s.list_tools()
+        rig.sandbox.state.expire_sessions()
+        with pytest.raises(MCPError):
+            await s.list_tools()
+    async with session(rig) as s:
+        assert (await s.list_tools()).tools
+
+
+async def test_profile_switch_ends_sessions_and_never_crosses_orgs(rig: Rig) -> None:
+    async with session(rig) as s:
+        assert text(await s.call_tool("describe_user_details", {}))["organization"]["name"] == "Acme Corp (demo)"
+        rig.store.use_profile("globex")
+        await _settle(rig, lambda: rig.bridge.settings.active_profile == "globex")
+        with pytest.raises(MCPError, match="Session not found"):
+            await s.call_tool("describe_user_details", {})
+    async with session(rig) as s:
+        assert text(await s.call_tool("describe_user_details", {}))["organization"]["name"] == "Globex (demo)"
+    async with session(rig, "/p/acme/mcp") as pinned:  # a pinned profile keeps working whatever is active
+        assert text(await pinned.call_tool("describe_user_details", {}))["organization"]["name"] == "Acme Corp (demo)"
+
+
+async def test_list_changed_reaches_open_streams_when_the_selection_changes(rig: Rig) -> None:
+    got = anyio.Event()
+
+    async def on_message(message: object) -> None:
+        if isinstance(message, ToolListChangedNotification):
+            got.set()
+
+    async with session(rig, message_handler=on_message) as s:
+        before = {t.name for t in (await s.list_tools()).tools}
+        await anyio.sleep(0.3)  # the client opens its GET stream after initializing
+        rig.store.set_profile("acme", tools={"mode": "deny", "names": ["list_blueprints"]})
+        with anyio.fail_after(5):
+            await got.wait()
+        after = {t.name for t in (await s.list_tools()).tools}
+        assert before - after == {"list_blueprints"}
+
+
+async def test_expired_token_is_refreshed_and_replayed(rig: Rig) -> None:
+    async with session(rig) as s:
+        await s.list_tools()
+        rig.sandbox.tokens.expire_all()
+        assert (await s.list_tools()).tools  # 401 upstream, new token, same request again
+
+
+async def test_refused_sign_in_is_a_clear_error(rig: Rig) -> None:
+    rig.sandbox.faults.force_401 = True
+    async with httpx2.AsyncClient(headers=rig.headers(Accept="application/json, text/event-stream")) as http:
+        params = {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}
+        r = await http.post(rig.url, json={"jsonrpc": "2.0", "id": 7, "method": "initialize", "params": params})
+    body = r.json()
+    assert r.status_code == 200 and body["id"] == 7 and body["error"]["code"] == SIGN_IN_REQUIRED
+    assert body["error"]["message"].startswith("Sign in to Acme:")
+    assert "www-authenticate" not in r.headers  # the IDE must not start its own OAuth against Port
+
+
+async def test_unreachable_upstream_fails_fast_with_a_pointer_to_doctor(rig: Rig) -> None:
+    rig.store.add_profile("Gone", "http://127.0.0.1:9/v1", auth_mode="token", make_active=False)
+    rig.store.set_profile("gone", auth_mode="token")
+    await _settle(rig, lambda: rig.bridge.settings.find_profile("gone") is not None)
+    from tests.proxy.conftest import CREDENTIALS
+
+    CREDENTIALS["gone"] = "acme-builder-demo"
+    try:
+        start = time.monotonic()
+        async with httpx2.AsyncClient(headers=rig.headers(Accept="application/json, text/event-stream")) as http:
+            r = await http.post(f"{rig.bridge.url}/p/gone/mcp", json={"jsonrpc": "2.0", "id": 1, "method": "ping"})
+        error = r.json()["error"]
+        assert error["code"] == UPSTREAM_UNAVAILABLE and "127.0.0.1:9" in error["message"]
+        assert "port-mcp-bridge doctor" in error["message"] and time.monotonic() - start < 10
+    finally:
+        del CREDENTIALS["gone"]
+
+
+async def test_modern_stateless_era_through_the_bridge(rig: Rig) -> None:
+    async with (
+        httpx2.AsyncClient(headers=rig.headers()) as http,
+        Client(streamable_http_client(rig.url, http_client=http), cache=None) as client,
+    ):
+        assert client.protocol_version == "2026-07-28"
+        result = await client.call_tool("list_entities", {"blueprintIdentifier": "service", "countOnly": True})
+        assert json.loads(result.content[0].text)["count"] == 36  # type: ignore[union-attr]
+
+
+async def _settle(rig: Rig, done: object, timeout: float = 5.0) -> None:
+    """Wait until the bridge's settings watcher has applied a change made through the store."""
+    with anyio.fail_after(timeout):
+        while not done():  # type: ignore[operator]
+            await anyio.sleep(0.05)

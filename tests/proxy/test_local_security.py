@@ -1,0 +1,112 @@
+"""The local endpoint's defences and its answers to bad input, over real loopback HTTP."""
+
+from __future__ import annotations
+
+import socket
+
+import httpx2
+import pytest
+
+from bridge.proxy.guard import host_allowed, key_matches, origin_allowed
+from bridge.proxy.jsonrpc import INVALID_REQUEST, PARSE_ERROR
+from tests.proxy.conftest import Rig
+
+JSON = "application/json"
+ACCEPT = {"Accept": "application/json, text/event-stream"}
+
+
+def post(rig: Rig, body: bytes | str, *, content_type: str = JSON, **headers: str) -> httpx2.Response:
+    data = body.encode() if isinstance(body, str) else body
+    return httpx2.post(
+        rig.url, content=data, headers={**rig.headers(**ACCEPT), "Content-Type": content_type, **headers}
+    )
+
+
+def test_dns_rebinding_host_and_foreign_origins_are_refused(rig: Rig) -> None:
+    r = post(rig, '{"jsonrpc":"2.0","id":1,"method":"ping"}', Host="evil.example")
+    assert r.status_code == 421
+    r = post(rig, '{"jsonrpc":"2.0","id":1,"method":"ping"}', Host=f"localhost:{rig.bridge.port + 1}")
+    assert r.status_code == 421
+    r = post(rig, '{"jsonrpc":"2.0","id":1,"method":"ping"}', Origin="https://evil.example")
+    assert r.status_code == 403
+    r = post(rig, '{"jsonrpc":"2.0","id":1,"method":"ping"}', Origin="null")
+    assert r.status_code == 403
+
+
+def test_the_local_key_is_required_and_never_forwarded(rig: Rig) -> None:
+    r = httpx2.post(rig.url, json={"jsonrpc": "2.0", "id": 1, "method": "ping"}, headers=ACCEPT)
+    assert r.status_code == 401 and "local key" in r.json()["error"]["message"]
+    r = httpx2.post(rig.url, json={}, headers={**ACCEPT, "Authorization": "Bearer wrong"})
+    assert r.status_code == 401
+    # With the key, the request reaches the sandbox, which only accepts the bridge's Port token: the key did not leak.
+    r = post(rig, '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25",'
+                  '"capabilities":{},"clientInfo":{"name":"t","version":"1"}}}')  # fmt: skip
+    assert r.status_code == 200 and r.headers.get("mcp-session-id")
+    assert httpx2.get(f"{rig.bridge.url}/healthz").json()["ok"] is True  # health needs no key
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "status", "code"),
+    [
+        ("{not json", JSON, 400, PARSE_ERROR),
+        ('{"id": 1, "method": "ping"}', JSON, 400, INVALID_REQUEST),
+        ("[]", JSON, 400, INVALID_REQUEST),
+        ('{"jsonrpc":"2.0","id":true,"method":"ping"}', JSON, 400, INVALID_REQUEST),
+        ('{"jsonrpc":"2.0","id":1,"method":"ping"}', "text/plain", 415, INVALID_REQUEST),
+        (
+            b'{"jsonrpc":"2.0","id":1,"method":"ping","pad":"' + b"x" * (4 * 1024 * 1024) + b'"}',
+            JSON,
+            413,
+            INVALID_REQUEST,
+        ),
+    ],
+)
+def test_bad_input_gets_a_jsonrpc_error(rig: Rig, body: bytes | str, content_type: str, status: int, code: int) -> None:
+    r = post(rig, body, content_type=content_type)
+    assert r.status_code == status
+    assert r.json()["error"]["code"] == code
+
+
+def test_unknown_paths_and_methods(rig: Rig) -> None:
+    r = httpx2.get(f"{rig.bridge.url}/nope", headers=rig.headers())
+    assert r.status_code == 404 and "/mcp" in r.json()["error"]["message"]
+    r = httpx2.put(rig.url, headers=rig.headers(), content=b"{}")
+    assert r.status_code == 405
+    r = httpx2.post(f"{rig.bridge.url}/p/no-such-profile/mcp", json={"jsonrpc": "2.0", "id": 1, "method": "ping"},
+                    headers=rig.headers(**ACCEPT))  # fmt: skip
+    assert r.status_code == 404 and "profiles list" in r.json()["error"]["message"]
+
+
+def test_the_bridge_survives_a_client_that_hangs_up(rig: Rig) -> None:
+    with socket.create_connection(("127.0.0.1", rig.bridge.port)) as raw:
+        head = b"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nAuthorization: Bearer %s\r\n" % (
+            rig.bridge.port,
+            rig.key.encode(),
+        )
+        raw.sendall(head + b'Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"jsonrpc"')
+    assert httpx2.get(f"{rig.bridge.url}/healthz").json()["ok"] is True
+
+
+@pytest.mark.parametrize(
+    ("host", "ok"),
+    [("127.0.0.1:8000", True), ("localhost:8000", True), ("[::1]:8000", True), ("LOCALHOST:8000", True),
+     ("127.0.0.1:8001", False), ("127.0.0.1", False), ("evil.example:8000", False), ("127.0.0.1.evil:8000", False),
+     (None, False)],
+)  # fmt: skip
+def test_host_rule(host: str | None, ok: bool) -> None:
+    assert host_allowed(host, 8000) is ok
+
+
+@pytest.mark.parametrize(
+    ("origin", "ok"),
+    [(None, True), ("http://127.0.0.1:3000", True), ("http://localhost", True), ("http://[::1]:9", True),
+     ("https://localhost", False), ("http://evil.example", False), ("null", False), ("http://localhost.evil", False),
+     ("vscode-webview://abc", False)],
+)  # fmt: skip
+def test_origin_rule(origin: str | None, ok: bool) -> None:
+    assert origin_allowed(origin) is ok
+
+
+def test_key_rule() -> None:
+    assert key_matches("Bearer abc", "abc") and key_matches("bearer abc", "abc")
+    assert not key_matches("Bearer abd", "abc") and not key_matches("abc", "abc") and not key_matches(None, "abc")
