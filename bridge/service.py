@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import socket
 import threading
 from collections.abc import AsyncIterator, Callable
@@ -198,6 +199,7 @@ class BridgeService:
             return JSONResponse(
                 {
                     "running": True,
+                    "pid": os.getpid(),
                     "url": self.url,
                     "version": __version__,
                     "profiles": [vars(p) for p in self.status()],

@@ -57,6 +57,7 @@ async def relay(url: str, key: str | None) -> None:
     headers = {"Authorization": f"Bearer {key}"} if key else {}
     async with (
         stdio_server() as (stdin_read, stdout_write),
+        stdout_write,  # closing it lets the SDK's stdout writer, and so stdio_server, finish
         httpx2.AsyncClient(headers=headers, timeout=httpx2.Timeout(30.0, read=300.0)) as http,
         streamable_http_client(url, http_client=http) as (http_read, http_write),
         anyio.create_task_group() as tg,
