@@ -120,9 +120,10 @@ def test_serve_runs_in_the_foreground_and_logs_no_secrets(home: tuple[dict[str, 
     assert key not in text and "sandbox-secret" not in text
 
 
-def test_demo_runs_a_scripted_session_and_prints_a_config(tmp_path: Path) -> None:
+@pytest.mark.parametrize("command", [["-m", "bridge", "demo"], ["-m", "app"]])  # the README's run command
+def test_demo_runs_a_scripted_session_and_prints_a_config(tmp_path: Path, command: list[str]) -> None:
     env = {**os.environ, "PORT_MCP_BRIDGE_HOME": str(tmp_path), "HOME": str(tmp_path)}
-    proc = subprocess.Popen([sys.executable, "-m", "bridge", "demo", "--port", "0"], env=env, stdout=subprocess.PIPE,
+    proc = subprocess.Popen([sys.executable, *command, "--port", "0"], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)  # fmt: skip
     assert proc.stdout
     lines = []

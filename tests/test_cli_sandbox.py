@@ -1,4 +1,4 @@
-"""`port-mcp-bridge sandbox` (and `python -m app`, which runs it until the tray app exists) as a real process."""
+"""`port-mcp-bridge sandbox` as a real process."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import httpx2
-import pytest
 
 
 @contextmanager
@@ -38,9 +37,8 @@ def running(*args: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
                 proc.kill()
 
 
-@pytest.mark.parametrize("command", [["-m", "bridge", "sandbox"], ["-m", "app"]])
-def test_sandbox_command_serves_and_prints_what_a_user_needs(command: list[str]) -> None:
-    with running(*command, "--fault", "latency=0.05") as (proc, text):
+def test_sandbox_command_serves_and_prints_what_a_user_needs() -> None:
+    with running("-m", "bridge", "sandbox", "--fault", "latency=0.05") as (proc, text):
         mcp_url = re.search(r"MCP URL:\s+(\S+)", text).group(1)  # type: ignore[union-attr]
         assert "acme-builder-demo / sandbox-secret-acme-builder" in text
         base = mcp_url.removesuffix("/v1")
