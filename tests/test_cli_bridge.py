@@ -140,3 +140,36 @@ def test_demo_runs_a_scripted_session_and_prints_a_config(tmp_path: Path, comman
     assert r.json()["ok"] is True
     proc.send_signal(signal.SIGINT)
     assert proc.wait(timeout=20) == 0
+
+
+def test_login_checks_token_credentials_and_keeps_them_in_the_keychain(
+    home: tuple[dict[str, str], int, Sandbox],
+) -> None:
+    env, _, box = home
+    assert cli(env, "profiles", "add", "Second", "--region", box.mcp_url, "--auth", "token").returncode == 0
+    secret = DEMO_CREDENTIALS["acme-developer-demo"][0]
+    login = [sys.executable, "-m", "bridge", "login", "second", "--client-id", "acme-developer-demo", "--client-secret-stdin"]
+    bad = subprocess.run(login, env=env, input="wrong\n", capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 1 and "did not accept" in bad.stderr
+    good = subprocess.run(login, env=env, input=secret + "\n", capture_output=True, text=True, timeout=60)
+    assert good.returncode == 0, good.stderr
+    keychain = json.loads(Path(env["TEST_KEYRING_FILE"]).read_text())
+    assert json.loads(keychain["port-mcp-bridge/profile/second/client-credentials"])["clientSecret"] == secret
+    settings_text = (Path(env["PORT_MCP_BRIDGE_HOME"]) / "settings.json").read_text()
+    assert secret not in settings_text and "profile/second/client-credentials" in settings_text
+    oauth = cli(env, "profiles", "add", "Browser", "--region", "eu")
+    assert oauth.returncode == 0
+    refused = cli(env, "login", "browser", "--client-id", "x")
+    assert refused.returncode == 1 and "--auth token" in refused.stderr
+
+
+def test_doctor_walks_the_path_to_port(home: tuple[dict[str, str], int, Sandbox]) -> None:
+    env, _, _ = home
+    report = cli(env, "doctor")
+    assert report.returncode == 0, report.stdout + report.stderr
+    for step in ("Profile", "DNS", "Connection", "Sign-in", "MCP"):
+        assert f"[ok  ] {step}" in report.stdout
+    assert "sandbox-secret" not in report.stdout and "eyJ" not in report.stdout
+    cli(env, "profiles", "add", "Closed", "--region", "http://127.0.0.1:9/v1", "--auth", "token")
+    broken = cli(env, "doctor", "closed")
+    assert broken.returncode == 1 and "[FAIL] Connection" in broken.stdout and "→" in broken.stdout

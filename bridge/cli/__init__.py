@@ -33,7 +33,7 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from bridge.cli import profiles, sandbox, serve
+    from bridge.cli import account, profiles, sandbox, serve
 
     cli.add_command(profiles.profiles)
     cli.add_command(sandbox.sandbox)
@@ -41,6 +41,8 @@ def _register() -> None:
     cli.add_command(serve.status)
     cli.add_command(serve.stdio)
     cli.add_command(serve.demo)
+    cli.add_command(account.login)
+    cli.add_command(account.doctor)
 
 
 _register()

@@ -1,0 +1,118 @@
+"""`port-mcp-bridge doctor`: check, step by step, everything between this machine and Port for a profile.
+
+Each check is small and reports what it saw and, when it fails, what to do. The output is meant to be pasted into a
+support request as it is: it never contains a token, secret or key.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import ssl
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import httpx2
+
+from bridge import __version__
+from bridge.service import default_tokens
+from bridge.settings import Profile, Settings
+from bridge.tokens import SignInRequired, TokenProvider
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    advice: str = ""
+
+
+def _timed(fn: Callable[[], str]) -> tuple[str, float]:
+    start = time.perf_counter()
+    result = fn()
+    return result, (time.perf_counter() - start) * 1000
+
+
+def check_dns(host: str) -> Check:
+    try:
+        addresses, ms = _timed(lambda: ", ".join(sorted({a[4][0] for a in socket.getaddrinfo(host, None)})))
+    except OSError as exc:
+        return Check("DNS", False, f"{host} does not resolve ({exc.strerror or exc}).",
+                     "Check your network connection, VPN and DNS settings.")  # fmt: skip
+    return Check("DNS", True, f"{host} → {addresses} ({ms:.0f} ms)")
+
+
+def check_connect(host: str, port: int, use_tls: bool) -> Check:
+    def connect() -> str:
+        with socket.create_connection((host, port), timeout=10) as raw:
+            if not use_tls:
+                return "TCP connection established"
+            context = ssl.create_default_context()
+            with context.wrap_socket(raw, server_hostname=host) as tls:
+                return f"TLS {tls.version()} established, certificate valid for {host}"
+
+    try:
+        detail, ms = _timed(connect)
+    except ssl.SSLCertVerificationError as exc:
+        return Check("TLS", False, f"The certificate of {host} was not accepted: {exc.verify_message}.",
+                     "A proxy or security product may be intercepting HTTPS; ask IT to allow this host.")  # fmt: skip
+    except OSError as exc:
+        advice = "A firewall, proxy or VPN may block it, or your organization may allow only some IP addresses."
+        return Check("Connection", False, f"Cannot connect to {host}:{port} ({exc.strerror or exc}).", advice)
+    return Check("Connection", True, f"{detail} ({ms:.0f} ms)")
+
+
+async def check_token(profile: Profile, tokens: TokenProvider) -> tuple[Check, str | None]:
+    try:
+        token = await tokens.token()
+    except SignInRequired as exc:
+        return Check("Sign-in", False, exc.message), None
+    except httpx2.HTTPError as exc:
+        return Check("Sign-in", False, f"The token service could not be reached ({type(exc).__name__}).",
+                     "Check the connection to the API host of this region."), None  # fmt: skip
+    return Check("Sign-in", True, f"{profile.auth_mode.value} mode: a token was obtained"), token
+
+
+async def check_mcp(profile: Profile, token: str) -> Check:
+    body = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "port-mcp-bridge-doctor",
+                                                                            "version": __version__}}}  # fmt: skip
+    headers = {"Authorization": f"Bearer {token}", "Accept": "application/json, text/event-stream"}
+    try:
+        async with httpx2.AsyncClient(timeout=20) as http:
+            start = time.perf_counter()
+            response = await http.post(profile.mcp_url, json=body, headers=headers)
+            ms = (time.perf_counter() - start) * 1000
+            if session := response.headers.get("mcp-session-id"):
+                await http.delete(profile.mcp_url, headers={**headers, "Mcp-Session-Id": session})
+    except httpx2.HTTPError as exc:
+        return Check("MCP", False, f"No answer from {profile.mcp_url} ({type(exc).__name__}).")
+    if response.status_code == 401:
+        return Check("MCP", False, "Port refused the token (401).", f"Sign in again to {profile.name}.")
+    if response.status_code >= 400:
+        return Check("MCP", False, f"Port answered HTTP {response.status_code}.",
+                     "Try again later; if it persists, send this report to Port support.")  # fmt: skip
+    return Check("MCP", True, f"initialize answered in {ms:.0f} ms")
+
+
+def run_checks(settings: Settings, profile: Profile, tokens: TokenProvider | None = None) -> list[Check]:
+    url = urlsplit(profile.mcp_url)
+    host = url.hostname or ""
+    port = url.port or (443 if url.scheme == "https" else 80)
+    checks = [Check("Profile", True, f"{profile.name} ({profile.id}): {profile.mcp_url}, {profile.region_label}")]
+    checks.append(check_dns(host))
+    if not checks[-1].ok:
+        return checks
+    checks.append(check_connect(host, port, url.scheme == "https"))
+    if not checks[-1].ok:
+        return checks
+
+    async def remote() -> list[Check]:
+        sign_in, token = await check_token(profile, tokens or default_tokens(profile))
+        return [sign_in] if token is None else [sign_in, await check_mcp(profile, token)]
+
+    checks += asyncio.run(remote())
+    return checks
