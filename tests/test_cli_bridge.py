@@ -148,7 +148,8 @@ def test_login_checks_token_credentials_and_keeps_them_in_the_keychain(
     env, _, box = home
     assert cli(env, "profiles", "add", "Second", "--region", box.mcp_url, "--auth", "token").returncode == 0
     secret = DEMO_CREDENTIALS["acme-developer-demo"][0]
-    login = [sys.executable, "-m", "bridge", "login", "second", "--client-id", "acme-developer-demo", "--client-secret-stdin"]
+    login = [sys.executable, "-m", "bridge", "login", "second", "--client-id", "acme-developer-demo"]
+    login.append("--client-secret-stdin")
     bad = subprocess.run(login, env=env, input="wrong\n", capture_output=True, text=True, timeout=60)
     assert bad.returncode == 1 and "did not accept" in bad.stderr
     good = subprocess.run(login, env=env, input=secret + "\n", capture_output=True, text=True, timeout=60)
