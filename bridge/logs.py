@@ -13,7 +13,8 @@ import platformdirs
 _SECRET = re.compile(
     r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+"
     r"|eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*"
-    r"|((?:access_?token|refresh_?token|client_?secret|password|authorization)[\"']?\s*[:=]\s*[\"']?)[^\"'\s,}]+"
+    r"|((?:access_?token|refresh_?token|client_?secret|password|authorization)[\"']?\s*[:=]\s*[\"']?(?:bearer\s+)?)"
+    r"[^\"'\s,}]+"
 )
 
 

@@ -1,0 +1,41 @@
+"""Secrets never reach a log line."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from bridge.logs import RedactingFilter, redact
+
+JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJkYW5hQGFjbWUuZXhhbXBsZSJ9.c2lnbmF0dXJlLXNpZ25hdHVyZQ"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        f"Authorization: Bearer {JWT}",
+        "authorization=Bearer abc.def-ghi",
+        f"token is {JWT} here",
+        '{"accessToken": "s3cr3t-value", "ok": true}',
+        "client_secret=s3cr3t-value&grant_type=client_credentials",
+        "refresh_token: s3cr3t-value",
+    ],
+)
+def test_secrets_are_redacted(line: str) -> None:
+    out = redact(line)
+    assert "[redacted]" in out
+    assert JWT not in out and "s3cr3t-value" not in out and "abc.def-ghi" not in out
+
+
+def test_ordinary_text_is_kept() -> None:
+    text = "Forwarded tools/list for profile acme-eu to mcp.port.io in 12 ms"
+    assert redact(text) == text
+
+
+def test_filter_redacts_arguments_too(caplog: pytest.LogCaptureFixture) -> None:
+    logger = logging.getLogger("bridge.test")
+    logger.addFilter(RedactingFilter())
+    with caplog.at_level(logging.INFO, logger="bridge.test"):
+        logger.info("upstream said %s", f"Bearer {JWT}")
+    assert JWT not in caplog.text and "[redacted]" in caplog.text
