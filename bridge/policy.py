@@ -252,7 +252,10 @@ def rewrite_tools_list(policy: Policy, result: dict[str, Any]) -> dict[str, Any]
     tools = result.get("tools")
     if not isinstance(tools, list):
         return result
-    return {**result, "tools": [repair_schema(t) for t in filter_tools(policy, tools)]}
+    kept = [repair_schema(t) for t in filter_tools(policy, tools)]
+    if len(kept) == len(tools) and all(a is b for a, b in zip(kept, tools, strict=True)):
+        return result  # nothing hidden or repaired: the caller can pass the original bytes on untouched
+    return {**result, "tools": kept}
 
 
 # --- reasons (read by a person, inside their IDE) -----------------------------------------------------------

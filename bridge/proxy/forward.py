@@ -179,8 +179,13 @@ class McpProxy:
             if isinstance(tools, list):
                 for tool in tools:
                     if isinstance(tool, dict) and isinstance(tool.get("name"), str):
-                        upstream.known_tools[tool["name"]] = tool
-                return {**message, "result": rewrite_tools_list(upstream.policy, result)}
+                        # Only what policy reads: a 2,000-tool list would otherwise pin megabytes per profile.
+                        upstream.known_tools[tool["name"]] = {
+                            "name": tool["name"],
+                            "annotations": tool.get("annotations"),
+                        }
+                rewritten = rewrite_tools_list(upstream.policy, result)
+                return message if rewritten is result else {**message, "result": rewritten}
         return message
 
     async def _relay_events(
@@ -209,10 +214,9 @@ class McpProxy:
         except ValueError:
             return event
         rewritten = self._rewrite_message(upstream, message, list_ids)
-        if rewritten is message:
-            return event
-        list_ids.discard(message.get("id"))
-        return sse.replace_data(event, rewritten)
+        if isinstance(message, dict) and "result" in message:
+            list_ids.discard(message.get("id"))
+        return event if rewritten is message else sse.replace_data(event, rewritten)
 
     # --- GET: the server-to-client stream ----------------------------------------------------------------------
 

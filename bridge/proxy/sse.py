@@ -14,24 +14,34 @@ _BOUNDARY = re.compile(rb"\r\n\r\n|\n\n|\r\r")
 
 
 class EventSplitter:
-    """Feed it chunks; it yields complete raw events (each with its terminating blank line)."""
+    """Feed it chunks; it yields complete raw events (each with its terminating blank line).
 
-    __slots__ = ("_buffer",)
+    Scans only the bytes that arrived since the last boundary search (minus 3, for a boundary split across chunks),
+    so a multi-megabyte event arriving in many chunks costs linear, not quadratic, time.
+    """
+
+    __slots__ = ("_buffer", "_scanned")
 
     def __init__(self) -> None:
-        self._buffer = b""
+        self._buffer = bytearray()
+        self._scanned = 0
 
     def feed(self, chunk: bytes) -> Iterator[bytes]:
-        buffer = self._buffer + chunk if self._buffer else chunk
+        buffer = self._buffer
+        buffer += chunk
         start = 0
-        for match in _BOUNDARY.finditer(buffer):
-            yield buffer[start : match.end()]
+        for match in _BOUNDARY.finditer(buffer, max(self._scanned - 3, 0)):
+            yield bytes(buffer[start : match.end()])
             start = match.end()
-        self._buffer = buffer[start:]
+        if start:
+            del buffer[:start]
+        self._scanned = len(buffer)
 
     def rest(self) -> bytes:
         """Whatever is left when the stream ends (an unterminated event), to pass on as it is."""
-        rest, self._buffer = self._buffer, b""
+        rest = bytes(self._buffer)
+        self._buffer.clear()
+        self._scanned = 0
         return rest
 
 

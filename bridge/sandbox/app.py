@@ -139,7 +139,8 @@ class Sandbox:
         host: str = "127.0.0.1",
     ) -> None:
         self.state = SandboxState(config, faults)
-        self._sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self._sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)  # so asyncio sets TCP_NODELAY
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._sock.bind((host, port))
         self._sock.listen(128)  # accept (queue) connections from the moment the URL is known, before uvicorn runs

@@ -1,0 +1,46 @@
+"""The SSE splitter finds every event however the bytes are chunked."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from bridge.proxy import sse
+
+EVENTS = [
+    b'event: message\r\ndata: {"jsonrpc":"2.0","method":"notifications/progress"}\r\n\r\n',
+    b'id: 7\nevent: message\ndata: {"jsonrpc":"2.0","id":1,"result":{}}\n\n',
+    b": keep-alive comment\r\r",
+    b"data: line one\r\ndata: line two\r\n\r\n",
+]
+STREAM = b"".join(EVENTS)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_events_survive_any_chunking(seed: int) -> None:
+    rng = random.Random(seed)
+    cuts = sorted(rng.sample(range(1, len(STREAM)), rng.randint(1, 30)))
+    chunks = [STREAM[a:b] for a, b in zip([0, *cuts], [*cuts, len(STREAM)], strict=True)]
+    splitter = sse.EventSplitter()
+    out = [event for chunk in chunks for event in splitter.feed(chunk)]
+    assert out == EVENTS and splitter.rest() == b""
+
+
+def test_every_single_byte_boundary() -> None:
+    splitter = sse.EventSplitter()
+    out = [event for i in range(len(STREAM)) for event in splitter.feed(STREAM[i : i + 1])]
+    assert out == EVENTS
+
+
+def test_unterminated_tail_is_kept() -> None:
+    splitter = sse.EventSplitter()
+    assert list(splitter.feed(EVENTS[0] + b"data: partial")) == [EVENTS[0]]
+    assert splitter.rest() == b"data: partial"
+
+
+def test_event_data_and_replace() -> None:
+    assert sse.event_data(EVENTS[3]) == "line one\nline two"
+    assert sse.event_data(EVENTS[2]) is None
+    replaced = sse.replace_data(EVENTS[1], {"ok": True})
+    assert replaced.startswith(b"id: 7\r\nevent: message\r\n") and sse.event_data(replaced) == '{"ok":true}'
