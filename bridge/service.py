@@ -95,7 +95,7 @@ class BridgeService:
         self._tokens = tokens
         self._upstreams: dict[str, Upstream] = {}
         # `key` overrides the keychain's local key (the demo, which must run where no keychain exists).
-        self._key: str | None = (key or local_key()) if self.settings.require_local_key else None
+        self._key: str | None = key or (local_key() if self.settings.require_local_key else None)
         self._sock = _bind(host, self.settings.local_port if port is None else port)
         self.port: int = self._sock.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
@@ -148,6 +148,11 @@ class BridgeService:
 
     @property
     def key(self) -> str | None:
+        """The local key clients must send, or None when the user turned the requirement off."""
+        if not self.settings.require_local_key:
+            return None
+        if self._key is None:
+            self._key = local_key()  # turned on while running: read (or create) it now
         return self._key
 
     def status(self) -> list[ProfileStatus]:
@@ -213,7 +218,7 @@ class BridgeService:
             Route("/p/{profile_id}/mcp", self.proxy, methods=["GET", "POST", "DELETE"]),
         ]
         app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={404: not_found})
-        return LocalGuard(app, port=lambda: self.port, key=lambda: self._key)
+        return LocalGuard(app, port=lambda: self.port, key=lambda: self.key)
 
     # --- running -----------------------------------------------------------------------------------------
 

@@ -110,3 +110,24 @@ def test_origin_rule(origin: str | None, ok: bool) -> None:
 def test_key_rule() -> None:
     assert key_matches("Bearer abc", "abc") and key_matches("bearer abc", "abc")
     assert not key_matches("Bearer abd", "abc") and not key_matches("abc", "abc") and not key_matches(None, "abc")
+
+
+def test_the_key_requirement_can_be_turned_off_and_on_while_running(rig: Rig) -> None:
+    import time
+
+    ping = {"jsonrpc": "2.0", "id": 1, "method": "ping"}
+
+    def status_without_key() -> int:
+        return httpx2.post(rig.url, json=ping, headers=ACCEPT).status_code
+
+    rig.store.update(lambda s: setattr(s, "require_local_key", False))
+    deadline = time.monotonic() + 5
+    while status_without_key() == 401 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert status_without_key() != 401
+    rig.store.update(lambda s: setattr(s, "require_local_key", True))
+    deadline = time.monotonic() + 5
+    while status_without_key() != 401 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert status_without_key() == 401
+    assert post(rig, '{"jsonrpc":"2.0","id":1,"method":"ping"}').status_code != 401  # the same key as before
