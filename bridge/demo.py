@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import signal
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -77,7 +78,18 @@ def cursor_config(url: str, key: str) -> str:
     return json.dumps({"mcpServers": {"port": {"url": url, "headers": {"Authorization": f"Bearer {key}"}}}}, indent=2)
 
 
+def _stop_on_signals() -> None:
+    """Ctrl+C and SIGTERM stop the demo cleanly, even when the parent started us with SIGINT ignored."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, interrupt)
+    signal.signal(signal.SIGTERM, interrupt)
+
+
 def run(port: int, say: Callable[[str], None] = print) -> None:
+    _stop_on_signals()
     box, bridge = start(port)
     try:
         url = f"{bridge.url}/mcp"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import math
 import secrets
 import threading
 from dataclasses import dataclass, field
@@ -226,7 +227,7 @@ class TokenStore:
             "sub": email,
             "aud": aud,
             "iat": int(now),
-            "exp": int(now + ttl),
+            "exp": math.ceil(now + ttl),  # rounding down would cut up to a second off a short-lived token
             "azp": client_id,
             "jti": secrets.token_urlsafe(8),
             "fam": family,
