@@ -46,7 +46,6 @@ class Sessions:
 
     def __init__(self) -> None:
         self._owner: dict[str, str] = {}
-        self._ended: set[str] = set()
         self._streams: dict[str, set[asyncio.Queue[bytes]]] = {}
         self._lock = threading.Lock()
 
@@ -58,8 +57,9 @@ class Sessions:
         return self._owner.get(session_id)
 
     def usable(self, session_id: str, profile_id: str) -> bool:
-        owner = self._owner.get(session_id)
-        return session_id not in self._ended and (owner is None or owner == profile_id)
+        # A session this bridge did not see created (e.g. before a restart) is not trusted either: it might belong
+        # to another organization on the same Port host, and a 404 costs the client only a new handshake.
+        return self._owner.get(session_id) == profile_id
 
     def forget(self, session_id: str) -> None:
         with self._lock:
@@ -71,7 +71,6 @@ class Sessions:
             ended = [sid for sid, owner in self._owner.items() if owner == profile_id]
             for sid in ended:
                 del self._owner[sid]
-                self._ended.add(sid)
         for sid in ended:
             for queue in self._streams.get(sid, set()):
                 queue.put_nowait(b"")  # an empty item closes the client's stream

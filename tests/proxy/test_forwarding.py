@@ -173,3 +173,19 @@ async def _settle(rig: Rig, done: object, timeout: float = 5.0) -> None:
     with anyio.fail_after(timeout):
         while not done():  # type: ignore[operator]
             await anyio.sleep(0.05)
+
+
+async def test_a_session_the_bridge_did_not_create_is_not_forwarded(rig: Rig) -> None:
+    """A real upstream session id the bridge never saw created (another client, or before a restart) gets 404."""
+    accept = {"Accept": "application/json, text/event-stream"}
+    hello = {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}
+    async with httpx2.AsyncClient() as http:
+        direct = await http.post(
+            rig.sandbox.mcp_url,
+            json={"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": hello},
+            headers={**accept, "Authorization": f"Bearer {machine_token(rig.sandbox)}"},
+        )
+        foreign = direct.headers["mcp-session-id"]  # valid upstream, unknown to the bridge
+        r = await http.post(rig.url, json={"jsonrpc": "2.0", "id": 2, "method": "tools/list"},
+                            headers={**rig.headers(**accept), "Mcp-Session-Id": foreign})  # fmt: skip
+    assert r.status_code == 404 and r.json()["error"]["message"] == "Session not found"
