@@ -280,12 +280,16 @@ class McpProxy:
                 response = await self.http.send(request, stream=stream)
             except httpx2.HTTPError as exc:
                 upstream.last_error = f"cannot reach {upstream.host}"
+                log.warning(
+                    "%s %s for profile %s failed: %s", method, upstream.host, upstream.profile.id, type(exc).__name__
+                )
                 return _unreachable(upstream, exc)
             if response.status_code != 401 or attempt == 2:
                 break
             await response.aclose()
             new_token = await upstream.tokens.refresh_after_401(token)
             if new_token is None:
+                log.warning("Port refused the token of profile %s and no new one could be had", upstream.profile.id)
                 upstream.last_error = "sign-in required"
                 return _sign_in_error(upstream, "Port no longer accepts the saved sign-in.")
             token = new_token
