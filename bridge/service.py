@@ -11,11 +11,9 @@ import contextlib
 import logging
 import os
 import socket
-import threading
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -30,6 +28,7 @@ from bridge.proxy.forward import McpProxy
 from bridge.proxy.guard import LocalGuard
 from bridge.proxy.state import Sessions, Upstream
 from bridge.secrets import get_secret
+from bridge.server import LoopbackServer, bind_loopback
 from bridge.settings import AuthMode, Profile, Settings, SettingsStore
 from bridge.tokens import AuthState, ClientCredentialsProvider, SignInRequired, TokenProvider
 
@@ -101,8 +100,7 @@ class BridgeService:
         self.url = f"http://127.0.0.1:{self.port}"
         self.proxy = McpProxy(self.resolve, self.sessions)
         self.app = self._build_app()
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
+        self._runner = LoopbackServer(self.app, self._sock, name="port-mcp-bridge")
         self._loop: asyncio.AbstractEventLoop | None = None
         self._watcher = None
 
@@ -222,39 +220,16 @@ class BridgeService:
 
     # --- running -----------------------------------------------------------------------------------------
 
-    def _server_config(self) -> uvicorn.Config:
-        return uvicorn.Config(self.app, log_level="warning", lifespan="on", timeout_graceful_shutdown=2,
-                              access_log=False)  # fmt: skip
-
     def start(self, timeout: float = 10.0) -> BridgeService:
         """Serve from a background thread (tray app, tests); returns once the server accepts connections."""
-        self._server = uvicorn.Server(self._server_config())
-        self._thread = threading.Thread(
-            target=lambda: asyncio.run(self._server.serve(sockets=[self._sock])),  # type: ignore[union-attr]
-            name="port-mcp-bridge",
-            daemon=True,
-        )
-        self._thread.start()
-        ready = threading.Event()
-        for _ in range(int(timeout * 100)):
-            if self._server.started:
-                return self
-            ready.wait(0.01)
-        raise RuntimeError(f"The bridge did not start on {self.url} within {timeout} s.")
+        self._runner.start(timeout)
+        return self
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-        self._sock.close()
+        self._runner.stop()
 
     def serve_forever(self) -> None:
-        self._server = uvicorn.Server(self._server_config())
-        try:
-            asyncio.run(self._server.serve(sockets=[self._sock]))
-        finally:
-            self._sock.close()
+        self._runner.serve_forever()
 
     def __enter__(self) -> BridgeService:
         return self.start()
@@ -264,20 +239,10 @@ class BridgeService:
 
 
 def _bind(host: str, port: int) -> socket.socket:
-    # IPPROTO_TCP explicitly: asyncio only turns Nagle off (TCP_NODELAY) for sockets created with it, and uvicorn
-    # writes headers and body separately, so with Nagle on every keep-alive response waited ~40 ms for an ACK.
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    if hasattr(socket, "SO_EXCLUSIVEADDRUSE"):  # Windows: refuse a port another process holds
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_EXCLUSIVEADDRUSE, 1)
-    else:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
-        sock.bind((host, port))
+        return bind_loopback(host, port)
     except OSError as exc:
-        sock.close()
         raise PortInUse(
             f"Cannot listen on {host}:{port} ({exc.strerror}). Another Port MCP Bridge may already be running "
             "(`port-mcp-bridge status`), or another program uses the port: start with --port to use another one."
         ) from exc
-    sock.listen(128)
-    return sock

@@ -8,15 +8,11 @@ sandbox.stop()
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import html
-import socket
-import threading
 from collections.abc import AsyncIterator
 from typing import Any
 
-import uvicorn
 from mcp.server.streamable_http_manager import StreamableHTTPASGIApp
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -28,6 +24,7 @@ from bridge.sandbox.oauth import AuthServer
 from bridge.sandbox.seed import DEMO_CREDENTIALS
 from bridge.sandbox.state import Faults, SandboxConfig, SandboxState
 from bridge.sandbox.tokens import TokenStore
+from bridge.server import LoopbackServer, bind_loopback
 
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 
@@ -139,16 +136,11 @@ class Sandbox:
         host: str = "127.0.0.1",
     ) -> None:
         self.state = SandboxState(config, faults)
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        self._sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)  # so asyncio sets TCP_NODELAY
-        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._sock.bind((host, port))
-        self._sock.listen(128)  # accept (queue) connections from the moment the URL is known, before uvicorn runs
-        self.port = self._sock.getsockname()[1]
+        sock = bind_loopback(host, port)
+        self.port = sock.getsockname()[1]
         self.url = f"http://{host}:{self.port}"
         self.app, self.tokens = build_app(self.state, self.url)
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
+        self._runner = LoopbackServer(self.app, sock, name=f"port-sandbox-{self.port}", graceful=1)
 
     @property
     def mcp_url(self) -> str:
@@ -159,27 +151,11 @@ class Sandbox:
         return self.state.faults
 
     def start(self, timeout: float = 10.0) -> Sandbox:
-        config = uvicorn.Config(self.app, log_level="warning", lifespan="on", timeout_graceful_shutdown=1)
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(
-            target=lambda: asyncio.run(self._server.serve(sockets=[self._sock])),  # type: ignore[union-attr]
-            name=f"port-sandbox-{self.port}",
-            daemon=True,
-        )
-        self._thread.start()
-        deadline = threading.Event()
-        for _ in range(int(timeout * 100)):
-            if self._server.started:
-                return self
-            deadline.wait(0.01)
-        raise RuntimeError(f"The sandbox did not start on {self.url} within {timeout} s.")
+        self._runner.start(timeout)
+        return self
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-        self._sock.close()
+        self._runner.stop()
 
     def __enter__(self) -> Sandbox:
         return self.start()
@@ -189,9 +165,4 @@ class Sandbox:
 
     def serve_forever(self) -> None:
         """Serve in the foreground until Ctrl+C (the `port-mcp-bridge sandbox` command)."""
-        config = uvicorn.Config(self.app, log_level="warning", lifespan="on", timeout_graceful_shutdown=1)
-        self._server = uvicorn.Server(config)
-        try:
-            asyncio.run(self._server.serve(sockets=[self._sock]))
-        finally:
-            self._sock.close()
+        self._runner.serve_forever()

@@ -1,0 +1,80 @@
+"""Serving an ASGI app with uvicorn on a loopback socket bound beforehand: in a background thread or in the foreground.
+
+Binding first gives the caller the real port at once (port 0 picks a free one) and a clear error when the port is
+taken; listening at once queues connections made before uvicorn is up. The bridge and the sandbox both run this way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+
+import uvicorn
+from starlette.types import ASGIApp
+
+
+def bind_loopback(host: str, port: int) -> socket.socket:
+    """A listening TCP socket; raises OSError when the address is taken."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    # IPPROTO_TCP explicitly: asyncio only turns Nagle off (TCP_NODELAY) for sockets created with it, and uvicorn
+    # writes headers and body separately, so with Nagle on every keep-alive response waited ~40 ms for an ACK.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    if hasattr(socket, "SO_EXCLUSIVEADDRUSE"):  # Windows: refuse a port another process holds
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_EXCLUSIVEADDRUSE, 1)
+    else:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    sock.listen(128)
+    return sock
+
+
+class LoopbackServer:
+    """uvicorn on an already bound socket."""
+
+    def __init__(self, app: ASGIApp, sock: socket.socket, *, name: str, graceful: float = 2.0) -> None:
+        self.app = app
+        self.sock = sock
+        self.name = name
+        self._graceful = graceful
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+
+    def _new_server(self) -> uvicorn.Server:
+        config = uvicorn.Config(
+            self.app, log_level="warning", lifespan="on", timeout_graceful_shutdown=self._graceful, access_log=False
+        )
+        self._server = uvicorn.Server(config)
+        return self._server
+
+    def start(self, timeout: float = 10.0) -> None:
+        """Serve from a background thread; returns once the server accepts connections."""
+        server = self._new_server()
+        self._thread = threading.Thread(
+            target=lambda: asyncio.run(server.serve(sockets=[self.sock])), name=self.name, daemon=True
+        )
+        self._thread.start()
+        waiter = threading.Event()
+        for _ in range(int(timeout * 100)):
+            if server.started:
+                return
+            waiter.wait(0.01)
+        raise RuntimeError(f"{self.name} did not start within {timeout} s.")
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        self.sock.close()
+
+    def serve_forever(self) -> None:
+        """Serve in the foreground until Ctrl+C or SIGTERM (uvicorn handles both)."""
+        try:
+            asyncio.run(self._new_server().serve(sockets=[self.sock]))
+        finally:
+            self.sock.close()
