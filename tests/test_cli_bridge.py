@@ -18,6 +18,7 @@ import pytest
 from bridge.sandbox import Sandbox
 from bridge.sandbox.seed import DEMO_CREDENTIALS
 from bridge.settings import SettingsStore
+from tests.support.processes import read_until
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.timeout(120)
@@ -125,13 +126,7 @@ def test_demo_runs_a_scripted_session_and_prints_a_config(tmp_path: Path, comman
     env = {**os.environ, "PORT_MCP_BRIDGE_HOME": str(tmp_path), "HOME": str(tmp_path)}
     proc = subprocess.Popen([sys.executable, *command, "--port", "0"], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)  # fmt: skip
-    assert proc.stdout
-    lines = []
-    for line in proc.stdout:
-        lines.append(line)
-        if "Serving until Ctrl+C" in line:
-            break
-    out = "".join(lines)
+    out = read_until(proc, "Serving until Ctrl+C")
     assert '2. "Who owns OrderProcessing?" → team backend' in out, out
     assert "4. track_action_run → SUCCESS" in out
     config = json.loads(out[out.index("{") : out.rindex("}") + 1])

@@ -11,6 +11,8 @@ from contextlib import contextmanager
 
 import httpx2
 
+from tests.support.processes import read_until
+
 
 @contextmanager
 def running(*args: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
@@ -18,13 +20,7 @@ def running(*args: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
         [sys.executable, *args, "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     try:
-        assert proc.stdout is not None
-        lines = []
-        for line in proc.stdout:
-            lines.append(line)
-            if "Press Ctrl+C" in line:
-                break
-        text = "".join(lines)
+        text = read_until(proc, "Press Ctrl+C")
         match = re.search(r"MCP URL:\s+(http://127\.0\.0\.1:\d+/v1)", text)
         assert match, text + (proc.stderr.read() if proc.stderr else "")
         yield proc, text
