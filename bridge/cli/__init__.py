@@ -33,7 +33,7 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from bridge.cli import account, profiles, sandbox, serve
+    from bridge.cli import account, export, profiles, sandbox, serve
 
     cli.add_command(profiles.profiles)
     cli.add_command(sandbox.sandbox)
@@ -43,6 +43,7 @@ def _register() -> None:
     cli.add_command(serve.demo)
     cli.add_command(account.login)
     cli.add_command(account.doctor)
+    cli.add_command(export.export)
 
 
 _register()
