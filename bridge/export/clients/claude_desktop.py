@@ -7,13 +7,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from bridge.export.base import Client
+from bridge.export.base import TRANSPORT_KEYS, Client
 from bridge.export.model import Entry, Env, ExportError
 
 
 class ClaudeDesktop(Client):
     id = "claude-desktop"
     name = "Claude Desktop"
+    owned = TRANSPORT_KEYS | {"env"}  # an old mcp-remote entry's env held a key: it goes with the entry
     after_write = "Quit Claude Desktop completely and start it again."
     carries_key = "no key in the file: `port-mcp-bridge stdio` reads it from the keychain"
 

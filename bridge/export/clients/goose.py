@@ -12,7 +12,7 @@ from bridge.export.base import Client, headers
 from bridge.export.formats import Format, YamlFormat
 from bridge.export.model import Entry, Env
 
-_OWNED = frozenset({"type", "uri", "headers", "cmd", "args"})
+_OWNED = frozenset({"enabled", "type", "uri", "headers", "cmd", "args"})  # enabled: a write means "use it"
 
 
 class Goose(Client):
