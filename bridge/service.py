@@ -20,6 +20,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bridge import __version__
+from bridge.auth import store as auth_store
+from bridge.auth.account import CREDENTIALS_REF
+from bridge.auth.provider import OAuthTokenProvider
 from bridge.errors import BridgeError
 from bridge.localkey import local_key
 from bridge.policy import Policy
@@ -27,10 +30,9 @@ from bridge.proxy import sse
 from bridge.proxy.forward import McpProxy
 from bridge.proxy.guard import LocalGuard
 from bridge.proxy.state import Sessions, Upstream
-from bridge.secrets import get_secret
 from bridge.server import LoopbackServer, bind_loopback
 from bridge.settings import AuthMode, Profile, Settings, SettingsStore
-from bridge.tokens import AuthState, ClientCredentialsProvider, SignInRequired, TokenProvider
+from bridge.tokens import ClientCredentialsProvider, TokenProvider
 
 log = logging.getLogger(__name__)
 
@@ -42,31 +44,14 @@ class PortInUse(BridgeError):
     title = "Port in use"
 
 
-class MissingCredentials:
-    """A profile with nothing to sign in with yet: every request explains what to do."""
-
-    def __init__(self, profile: Profile, how: str) -> None:
-        self._message = f"{profile.name} has no saved sign-in. {how}"
-        self.state = AuthState.NEEDS_SIGN_IN
-
-    async def token(self) -> str:
-        raise SignInRequired(self._message)
-
-    async def refresh_after_401(self, rejected: str) -> str | None:
-        return None
-
-
 def default_tokens(profile: Profile) -> TokenProvider:
-    """Token mode reads the client id and secret from the keychain; browser sign-in arrives with the sign-in work."""
+    """The profile's token source. Nothing is read here: providers read the keychain in a worker thread on first use."""
     if profile.auth_mode == AuthMode.TOKEN:
-        ref = profile.secret_refs.get("client_credentials")
-        stored = get_secret(ref) if ref else None
-        if stored:
-            return ClientCredentialsProvider.from_json(profile.api_url, stored, profile_name=profile.name)
-        return MissingCredentials(profile, f"Save its Port API credentials with `port-mcp-bridge login {profile.id}`.")
-    return MissingCredentials(
-        profile, "Browser sign-in is not available in this version yet; switch the profile to token mode."
-    )
+        entry = profile.secret_refs.get(CREDENTIALS_REF)
+        return ClientCredentialsProvider(
+            profile.api_url, profile_name=profile.name, load=lambda: auth_store.client_credentials(entry)
+        )
+    return OAuthTokenProvider(profile)
 
 
 @dataclass(frozen=True)
@@ -126,8 +111,7 @@ class BridgeService:
         for profile_id, upstream in list(self._upstreams.items()):
             profile = new.find_profile(profile_id)
             if profile is None or profile.id != profile_id:
-                self.sessions.end_profile(profile_id)
-                del self._upstreams[profile_id]
+                self._drop(profile_id)
                 continue
             before = upstream.profile
             if (before.mcp_url, before.auth_mode, before.secret_refs) != (
@@ -135,14 +119,20 @@ class BridgeService:
                 profile.auth_mode,
                 profile.secret_refs,
             ):
-                self.sessions.end_profile(profile_id)
-                del self._upstreams[profile_id]  # rebuilt with new credentials on the next request
+                self._drop(profile_id)  # rebuilt with the new sign-in on the next request
                 continue
             policy = Policy.from_profile(profile)
             upstream.profile = profile
             if policy != upstream.policy:
                 upstream.policy = policy
                 self.sessions.notify(profile_id, LIST_CHANGED)
+
+    def _drop(self, profile_id: str) -> None:
+        self.sessions.end_profile(profile_id)
+        upstream = self._upstreams.pop(profile_id)
+        close = getattr(upstream.tokens, "close", None)
+        if close is not None:
+            close()  # a refresh in flight must not write the old sign-in back to the keychain
 
     @property
     def key(self) -> str | None:

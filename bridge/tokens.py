@@ -1,14 +1,15 @@
 """Where the bridge gets the bearer token for a profile's upstream requests.
 
 `TokenProvider` is the interface the proxy uses; the sign-in work (browser OAuth) implements it too. Here: token mode
-(Port API client id + secret exchanged at `{api}/auth/access_token`) and a fixed token for tests and scripts.
+(Port API client id + secret exchanged at `{api}/auth/access_token`) and a fixed token for tests and scripts; browser
+sign-in's provider is `bridge.auth.provider.OAuthTokenProvider`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import time
+from collections.abc import Callable
 from enum import StrEnum
 from typing import Protocol
 
@@ -60,34 +61,54 @@ class StaticTokenProvider:
 
 
 class ClientCredentialsProvider:
-    """Token mode: exchange a Port API client id and secret for a token, and again shortly before it expires."""
+    """Token mode: exchange a Port API client id and secret for a token, and again shortly before it expires.
+
+    Expiry is judged by the wall clock, so a machine that slept past it exchanges again on the next request. The
+    credentials can be given, or read from the keychain (in a worker thread) on first use with `load`.
+    """
 
     EARLY = 60.0  # renew this many seconds before expiry, so no request carries a token about to lapse
 
-    def __init__(self, api_url: str, client_id: str, client_secret: str, *, profile_name: str = "this profile") -> None:
+    def __init__(
+        self,
+        api_url: str,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        *,
+        profile_name: str = "this profile",
+        load: Callable[[], tuple[str, str] | None] | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self._url = api_url.rstrip("/") + "/auth/access_token"
-        self._client_id = client_id
-        self._secret = client_secret
+        self._credentials = (client_id, client_secret) if client_id and client_secret else None
+        self._load_credentials = load
         self._profile = profile_name
+        self._clock = clock
         self._token: str | None = None
         self._expires_at = 0.0
-        self._lock = asyncio.Lock()
+        self._lock: asyncio.Lock | None = None
         self.state = AuthState.SIGNED_IN
 
-    @classmethod
-    def from_json(cls, api_url: str, stored: str, *, profile_name: str) -> ClientCredentialsProvider:
-        data = json.loads(stored)
-        return cls(api_url, data["clientId"], data["clientSecret"], profile_name=profile_name)
+    @property
+    def expires_at(self) -> float | None:
+        return self._expires_at if self._token else None
+
+    def _fresh(self) -> bool:
+        return self._token is not None and self._clock() < self._expires_at - self.EARLY
 
     async def token(self) -> str:
-        if self._token and time.monotonic() < self._expires_at - self.EARLY:
-            return self._token
+        if self._fresh():
+            return self._token  # type: ignore[return-value]
+        if self._lock is None:
+            self._lock = asyncio.Lock()
         async with self._lock:
-            if self._token and time.monotonic() < self._expires_at - self.EARLY:
-                return self._token  # another caller renewed it while we waited
+            if self._fresh():
+                return self._token  # type: ignore[return-value]  # another caller renewed it while we waited
             return await self._exchange()
 
     async def refresh_after_401(self, rejected: str) -> str | None:
+        if self._lock is None:
+            self._lock = asyncio.Lock()
         async with self._lock:
             if self._token and self._token != rejected:
                 return self._token  # someone already replaced the rejected token
@@ -97,9 +118,17 @@ class ClientCredentialsProvider:
                 return None
 
     async def _exchange(self) -> str:
+        if self._credentials is None and self._load_credentials is not None:
+            self._credentials = await asyncio.to_thread(self._load_credentials)
+        if self._credentials is None:
+            self.state = AuthState.NEEDS_SIGN_IN
+            raise SignInRequired(
+                f"{self._profile} has no saved API credentials. Save them with `port-mcp-bridge login --token`."
+            )
+        client_id, secret = self._credentials
         async with httpx2.AsyncClient(timeout=15) as http:
             try:
-                response = await http.post(self._url, json={"clientId": self._client_id, "clientSecret": self._secret})
+                response = await http.post(self._url, json={"clientId": client_id, "clientSecret": secret})
             except httpx2.HTTPError:
                 self.state = AuthState.ERROR
                 raise
@@ -112,7 +141,8 @@ class ClientCredentialsProvider:
             )
         response.raise_for_status()
         body = response.json()
+        issued = self._clock()
         self._token = str(body["accessToken"])
-        self._expires_at = time.monotonic() + float(body.get("expiresIn", 10800))
+        self._expires_at = issued + float(body.get("expiresIn", 10800))
         self.state = AuthState.SIGNED_IN
         return self._token

@@ -70,18 +70,21 @@ def test_add_and_list(home: Path) -> None:
     ok("profiles", "add", "Acme US", "--region", "US", "--no-actions", "--use")
 
     lines = ok("profiles", "list").output.splitlines()
-    assert lines[0].split() == ["ID", "NAME", "ORGANIZATION", "REGION", "AUTH", "READ-ONLY", "ACTIONS"]
-    assert lines[1].split() == ["acme-eu", "Acme", "EU", "acme", "eu", "oauth", "no", "all"]
+    assert lines[0].split() == ["ID", "NAME", "ORGANIZATION", "REGION", "AUTH", "SIGN-IN", "READ-ONLY", "ACTIONS"]
+    assert lines[1].split() == ["acme-eu", "Acme", "EU", "acme", "eu", "oauth", "not", "signed", "in", "no", "all"]
     assert lines[2].split() == [
         "sandbox",
         "Sandbox",
         "-",
         "http://127.0.0.1:47780/v1",
         "token",
+        "not",
+        "signed",
+        "in",
         "yes",
         "deploy,rollback",
     ]
-    assert lines[3].split() == ["*", "acme-us", "Acme", "US", "-", "us", "oauth", "no", "none"]
+    assert lines[3].split() == ["*", "acme-us", "Acme", "US", "-", "us", "oauth", "not", "signed", "in", "no", "none"]
 
     data = json.loads(ok("profiles", "list", "--json").stdout)
     assert data["active_profile"] == "acme-us"
@@ -91,6 +94,7 @@ def test_add_and_list(home: Path) -> None:
     assert by_id["sandbox"]["allowed_actions"] == ["deploy", "rollback"]
     assert by_id["acme-us"]["allowed_actions"] == [] and by_id["acme-us"]["active"] is True
     assert by_id["acme-eu"]["mcp_url"] == "https://mcp.port.io/v1" and by_id["acme-eu"]["active"] is False
+    assert by_id["acme-eu"]["sign_in"] == {"state": "not signed in", "expires_at": None, "email": None}
 
 
 def test_add_errors(home: Path) -> None:

@@ -42,6 +42,7 @@ def _register() -> None:
     cli.add_command(serve.stdio)
     cli.add_command(serve.demo)
     cli.add_command(account.login)
+    cli.add_command(account.logout)
     cli.add_command(account.doctor)
     cli.add_command(export.export)
 

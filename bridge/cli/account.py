@@ -1,50 +1,114 @@
-"""`port-mcp-bridge login` (token mode) and `doctor`."""
+"""`port-mcp-bridge login`, `logout` and `doctor`."""
 
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
+if TYPE_CHECKING:
+    from bridge.settings import Profile, SettingsStore
 
-@click.command()
-@click.argument("profile")
-@click.option("--client-id", prompt="Port API client id", help="In Port: your avatar menu, then Credentials.")
-@click.option(
-    "--client-secret-stdin", is_flag=True, help="Read the client secret from standard input instead of a prompt."
-)
-def login(profile: str, client_id: str, client_secret_stdin: bool) -> None:
-    """Save Port API credentials for a token-mode PROFILE, after checking them with Port.
 
-    The secret is asked for without echo (or read from stdin) and stored only in the system
-    keychain. Browser sign-in for OAuth profiles comes with a later version.
-    """
-    import asyncio
-    import json
-
-    from bridge.secrets import set_secret
-    from bridge.settings import AuthMode, SettingsStore
-    from bridge.tokens import ClientCredentialsProvider
+def _target(profile: str | None, option: str | None) -> tuple[SettingsStore, Profile]:
+    from bridge.settings import SettingsStore
 
     store = SettingsStore()
-    target = store.load().get_profile(profile)
-    if target.auth_mode != AuthMode.TOKEN:
-        raise click.ClickException(
-            f"{target.name} signs in through the browser, which this version cannot do yet. Switch it to token mode "
-            f"with `port-mcp-bridge profiles set {target.id} --auth token`, then run login again."
+    chosen = option or profile
+    settings = store.load()
+    target = settings.get_profile(chosen) if chosen else settings.active()
+    if target is None:
+        raise click.ClickException("No profile is active. Add one with `port-mcp-bridge profiles add`.")
+    return store, target
+
+
+@click.command()
+@click.argument("profile", required=False)
+@click.option("--profile", "-p", "profile_option", metavar="PROFILE", help="The profile (default: the active one).")
+@click.option("--token", "token_mode", is_flag=True, help="Token mode: Port API client id + secret, no browser.")
+@click.option("--client-id", help="Token mode: the client id (asked for if missing).")
+@click.option(
+    "--client-secret-stdin", is_flag=True, help="Token mode: read the client secret from standard input."
+)
+@click.option("--no-browser", is_flag=True, help="Print the sign-in address instead of opening a browser.")
+@click.option("--timeout", type=click.IntRange(10, 3600), default=300, show_default=True,
+              help="Seconds to wait for the browser.")  # fmt: skip
+def login(
+    profile: str | None,
+    profile_option: str | None,
+    token_mode: bool,
+    client_id: str | None,
+    client_secret_stdin: bool,
+    no_browser: bool,
+    timeout: int,
+) -> None:
+    """Sign a profile in to Port (default: the active profile).
+
+    Opens your browser, where you approve access in the organization you want for this profile;
+    the tokens go to the system keychain and are refreshed automatically from then on.
+
+    With --token (CI, machines without a browser), or for a profile in token mode: a Port API client
+    id and secret (Port: avatar menu, Credentials), checked with Port and kept in the keychain. The
+    secret is asked for without echo, or read from stdin.
+
+    \b
+    Examples:
+      port-mcp-bridge login
+      port-mcp-bridge login --profile acme-eu
+      port-mcp-bridge login ci --token --client-id $PORT_CLIENT_ID --client-secret-stdin < secret.txt
+    """
+    import asyncio
+
+    from bridge.auth import account
+
+    from bridge.settings import AuthMode
+
+    store, target = _target(profile, profile_option)
+    if token_mode or client_id or client_secret_stdin or target.auth_mode == AuthMode.TOKEN:
+        cid = (client_id or click.prompt("Port API client id")).strip()
+        secret = sys.stdin.readline().strip() if client_secret_stdin else click.prompt(
+            "Port API client secret", hide_input=True
         )
-    secret = (
-        sys.stdin.readline().strip() if client_secret_stdin else click.prompt("Port API client secret", hide_input=True)
-    )
-    provider = ClientCredentialsProvider(target.api_url, client_id.strip(), secret, profile_name=target.name)
-    try:
-        asyncio.run(provider.token())
-    except Exception as exc:
-        raise click.ClickException(f"Port did not accept these credentials: {exc}") from None
-    ref = f"profile/{target.id}/client-credentials"
-    set_secret(ref, json.dumps({"clientId": client_id.strip(), "clientSecret": secret}))
-    store.set_profile(target.id, secret_refs={**target.secret_refs, "client_credentials": ref})
-    click.echo(f"Signed in: credentials for {target.name} checked with Port and saved in the keychain.")
+        done = asyncio.run(account.token_login(store, target.id, cid, secret))
+        click.echo(f"Signed in: API credentials for {done.profile.name} checked with Port and saved in the keychain.")
+    else:
+        def progress(message: str) -> None:
+            click.echo(message)
+
+        def print_only(url: str) -> bool:
+            return False  # the flow then prints the address
+
+        click.echo(f"Signing in {target.name} ({target.region_label}). Press Ctrl+C to cancel.")
+        try:
+            done = asyncio.run(
+                account.browser_login(store, target.id, open_browser=print_only if no_browser else
+                                      account.system_browser, progress=progress, timeout=timeout)
+            )  # fmt: skip
+        except KeyboardInterrupt:
+            raise click.ClickException("Sign-in cancelled; nothing was changed.") from None
+        who = done.identity
+        org = who.organization_name or who.organization_id or "your organization"
+        as_whom = f" as {who.email}" if who.email else ""
+        click.echo(f"Signed in to {org}{as_whom}. {done.profile.name} now uses this organization.")
+    for warning in done.warnings:
+        click.echo(f"Note: {warning}")
+
+
+@click.command()
+@click.argument("profile", required=False)
+@click.option("--profile", "-p", "profile_option", metavar="PROFILE", help="The profile (default: the active one).")
+def logout(profile: str | None, profile_option: str | None) -> None:
+    """Sign a profile out: revoke its tokens where Port allows it and delete them from the keychain."""
+    import asyncio
+
+    from bridge.auth import account
+
+    store, target = _target(profile, profile_option)
+    notes = asyncio.run(account.logout(store, target.id))
+    for note in notes:
+        click.echo(note)
+    click.echo(f"Signed out of {target.name}. Its saved sign-in was deleted from the keychain.")
 
 
 @click.command()

@@ -45,6 +45,31 @@ def _exclusive(**given: object) -> None:
         raise click.UsageError(f"{' and '.join(used)} cannot be used together.")
 
 
+def _sign_in_json(profile: Profile) -> dict[str, object]:
+    from bridge.auth.account import sign_in_status
+    from bridge.secrets import KeychainError
+
+    try:
+        status = sign_in_status(profile)
+    except KeychainError as exc:
+        return {"state": "keychain unavailable", "detail": exc.message}
+    return {"state": status.state, "expires_at": status.expires_at, "email": status.identity.email or None}
+
+
+def _sign_in_label(profile: Profile) -> str:
+    """'signed in, token until 14:05' and the like (refreshed automatically); never contacts Port."""
+    import time
+
+    info = _sign_in_json(profile)
+    state = str(info["state"])
+    expires = info.get("expires_at")
+    if state == "signed in" and isinstance(expires, float):
+        return f"signed in, token until {time.strftime('%H:%M', time.localtime(expires))}"
+    if state == "expired" and isinstance(expires, float):
+        return f"expired {time.strftime('%Y-%m-%d %H:%M', time.localtime(expires))}"
+    return state
+
+
 def _actions_label(profile: Profile) -> str:
     if profile.allowed_actions is None:
         return "all"
@@ -96,6 +121,7 @@ def list_profiles(as_json: bool) -> None:
                     "active": p.id == settings.active_profile,
                     "mcp_url": p.mcp_url,
                     "api_url": p.api_url,
+                    "sign_in": _sign_in_json(p),
                 }
                 for p in settings.profiles
             ],
@@ -105,7 +131,7 @@ def list_profiles(as_json: bool) -> None:
     if not settings.profiles:
         click.echo('No profiles yet. Add one with: port-mcp-bridge profiles add "Acme EU" --region eu')
         return
-    header = ("", "ID", "NAME", "ORGANIZATION", "REGION", "AUTH", "READ-ONLY", "ACTIONS")
+    header = ("", "ID", "NAME", "ORGANIZATION", "REGION", "AUTH", "SIGN-IN", "READ-ONLY", "ACTIONS")
     rows = [
         (
             "*" if p.id == settings.active_profile else "",
@@ -114,6 +140,7 @@ def list_profiles(as_json: bool) -> None:
             p.organization or "-",
             p.region_label,
             p.auth_mode.value,
+            _sign_in_label(p),
             "yes" if p.read_only else "no",
             _actions_label(p),
         )

@@ -65,7 +65,8 @@ class Profile(_Model):
 
     id: str
     name: str
-    organization: str = ""
+    organization: str = ""  # a label; after sign-in, the organization's name as Port gives it
+    organization_id: str = ""  # set by sign-in (the token's orgId): how two profiles for one organization are noticed
     region: Region
     base_url: str | None = None
     auth_mode: AuthMode = AuthMode.OAUTH

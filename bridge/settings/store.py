@@ -304,6 +304,7 @@ class SettingsStore:
             "name",
             "region",
             "organization",
+            "organization_id",
             "auth_mode",
             "read_only",
             "allowed_actions",
@@ -325,6 +326,8 @@ class SettingsStore:
             values["region"], values["base_url"] = parse_region(str(changes["region"]))
         if "organization" in changes:
             values["organization"] = str(changes["organization"]).strip()
+        if "organization_id" in changes:
+            values["organization_id"] = str(changes["organization_id"]).strip()
         if "auth_mode" in changes:
             values["auth_mode"] = parse_auth_mode(changes["auth_mode"])
         if "read_only" in changes:
