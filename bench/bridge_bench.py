@@ -10,7 +10,8 @@ the bridge and Port are separate). This script is the client; it starts, as chil
 - while `bridge.service._bind` leaves Nagle's algorithm on (see docs/performance.md), a second bridge whose listener
   has TCP_NODELAY: the bridge as it will be once that is fixed, so the proxy's own cost is visible too.
 
-Each sandbox gets TCP_NODELAY on its listener: it stands in for Port, whose edge servers don't stall small writes.
+Each sandbox has TCP_NODELAY (`bind_loopback` creates its listener with IPPROTO_TCP): it stands in for Port, whose
+edge servers don't stall small writes.
 
 The same keep-alive `httpx2.AsyncClient` sends raw JSON-RPC POSTs along every path, each within an initialized MCP
 session, interleaved request by request (rotating which path goes first) so that drift hits every path alike. A
@@ -248,8 +249,7 @@ def serve_sandbox(total_tools: int) -> None:
     from bridge.sandbox import Sandbox
     from bridge.sandbox.tools import REGISTRY, ToolSpec, visible_tools
 
-    box = Sandbox(0)
-    box._sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # Port's edge doesn't Nagle-stall; see docstring
+    box = Sandbox(0)  # its listener comes from `bind_loopback` (IPPROTO_TCP): no Nagle stall, as at Port's edge
     registry = REGISTRY["current"]
     missing = total_tools - len(visible_tools(_builder_caller(box)))
     for tool in port_like_tools(max(0, missing)):
