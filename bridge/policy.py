@@ -364,6 +364,8 @@ _KEYWORDS: dict[str, str] = {
     **dict.fromkeys(("anyOf", "oneOf", "allOf", "prefixItems"), "list"),
     **dict.fromkeys(("properties", "patternProperties", "$defs", "definitions", "dependentSchemas"), "map"),
 }
+# The same names as a set: `keys().isdisjoint(<a set>)` walks the node's few keys, with a dict it walks all of these.
+_KEYWORD_SET = frozenset(_KEYWORDS)
 
 
 def _repair_node(node: dict[str, Any], depth: int) -> dict[str, Any]:
@@ -400,7 +402,7 @@ def _repair_list(nodes: list[Any], depth: int) -> list[Any]:
         if type(child) is not dict:
             continue
         kind = child.get("type")
-        if (kind != "array" or "items" in child) and type(kind) is not list and child.keys().isdisjoint(_KEYWORDS):
+        if (kind != "array" or "items" in child) and type(kind) is not list and child.keys().isdisjoint(_KEYWORD_SET):
             continue
         fixed = _repair_node(child, depth)
         if fixed is not child:
@@ -415,7 +417,7 @@ def _repair_map(nodes: dict[str, Any], depth: int) -> dict[str, Any]:
         if type(child) is not dict:
             continue
         kind = child.get("type")
-        if (kind != "array" or "items" in child) and type(kind) is not list and child.keys().isdisjoint(_KEYWORDS):
+        if (kind != "array" or "items" in child) and type(kind) is not list and child.keys().isdisjoint(_KEYWORD_SET):
             continue
         fixed = _repair_node(child, depth)
         if fixed is not child:
