@@ -45,6 +45,26 @@ class EventSplitter:
         return rest
 
 
+def data_span(event: bytes) -> tuple[int, int] | None:
+    """Where the data of an event with exactly one `data:` line is: `event[start:end]`, without the `data:` field name,
+    the one optional space after it and the line ending. None for an event with no data line or several (whose data is
+    the lines joined: `event_data` handles those). Found with `bytes.find`, without splitting the event into lines.
+    """
+    at = event.find(b"data:")
+    while at > 0 and event[at - 1] not in b"\r\n":  # "data:" inside another field's value, not a field name
+        at = event.find(b"data:", at + 5)
+    if at < 0:
+        return None
+    start = at + 5
+    if event[start : start + 1] == b" ":
+        start += 1
+    lf, cr = event.find(b"\n", start), event.find(b"\r", start)
+    end = len(event) if lf < 0 and cr < 0 else (lf if cr < 0 else cr if lf < 0 else min(lf, cr))
+    if b"\ndata:" in event[end:] or b"\rdata:" in event[end:]:
+        return None
+    return start, end
+
+
 def event_data(event: bytes) -> str | None:
     """The joined `data:` lines of an event, or None if it has none."""
     lines = [line for line in re.split(rb"\r\n|\n|\r", event) if line.startswith(b"data:")]

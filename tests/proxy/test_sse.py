@@ -44,3 +44,24 @@ def test_event_data_and_replace() -> None:
     assert sse.event_data(EVENTS[2]) is None
     replaced = sse.replace_data(EVENTS[1], {"ok": True})
     assert replaced.startswith(b"id: 7\r\nevent: message\r\n") and sse.event_data(replaced) == '{"ok":true}'
+
+
+@pytest.mark.parametrize(
+    ("event", "data"),
+    [
+        (EVENTS[0], b'{"jsonrpc":"2.0","method":"notifications/progress"}'),
+        (EVENTS[1], b'{"jsonrpc":"2.0","id":1,"result":{}}'),
+        (b"data:x\n\n", b"x"),  # no space after the colon
+        (b"id: 1\rdata: z\r\r", b"z"),  # CR line endings
+        (b"id: data:1\ndata: y\n\n", b"y"),  # "data:" inside another field is not the data field
+        (b"data: last line unterminated", b"last line unterminated"),
+    ],
+)
+def test_data_span_finds_a_single_data_line(event: bytes, data: bytes) -> None:
+    span = sse.data_span(event)
+    assert span is not None and event[span[0] : span[1]] == data
+
+
+@pytest.mark.parametrize("event", [EVENTS[2], EVENTS[3], b"event: x\n\n", b"data: a\rdata: b\r\r"])
+def test_data_span_leaves_no_data_and_multi_line_data_to_event_data(event: bytes) -> None:
+    assert sse.data_span(event) is None
