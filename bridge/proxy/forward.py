@@ -11,12 +11,18 @@ import asyncio
 import contextlib
 import json
 import logging
+import re
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 
+import httpcore2
 import httpx2
+from httpx2._transports.default import map_httpcore_exceptions
 from starlette.types import Message, Receive, Scope, Send
 
-from bridge.policy import decide_call, rewrite_tools_list
+from bridge.policy import Policy, decide_call, rewrite_tools_list
 from bridge.proxy import jsonrpc, sse
 from bridge.proxy.headers import downstream_response_headers, upstream_request_headers
 from bridge.proxy.state import Resolver, Sessions, Upstream
@@ -26,6 +32,13 @@ log = logging.getLogger(__name__)
 
 MAX_BODY = 4 * 1024 * 1024
 _TIMEOUT = httpx2.Timeout(connect=10.0, read=300.0, write=30.0, pool=10.0)
+# The same limits as httpcore takes them (per request, in `extensions`), built once; GET streams never time out reading.
+_POST_TIMEOUTS = {"timeout": {"connect": 10.0, "read": 300.0, "write": 30.0, "pool": 10.0}}
+_STREAM_TIMEOUTS = {"timeout": {"connect": 10.0, "read": None, "write": 30.0, "pool": 10.0}}
+_IDENTITY = (b"accept-encoding", b"identity")  # the bridge streams and rewrites events: no compression
+# A client that hangs up cancels the upstream stream. Watching for that needs a task of its own; a response done
+# before this many seconds never starts one (an MCP answer usually takes milliseconds).
+_WATCH_AFTER = 0.05
 
 
 class _BodyTooLarge(Exception):
@@ -39,6 +52,7 @@ class McpProxy:
         self.resolve = resolve
         self.sessions = sessions
         self.http = http or httpx2.AsyncClient(timeout=_TIMEOUT, limits=httpx2.Limits(max_keepalive_connections=20))
+        self._routes: dict[str, _Route] = {}
 
     async def aclose(self) -> None:
         await self.http.aclose()
@@ -61,13 +75,15 @@ class McpProxy:
         elif method == "GET":
             await self._get(scope, receive, send, upstream, session_id)
         elif method == "DELETE":
-            response = await self._forward(upstream, "DELETE", headers, b"", stream=False)
-            if isinstance(response, httpx2.Response):
+            response = await self._forward(upstream, b"DELETE", headers, b"", _POST_TIMEOUTS)
+            if isinstance(response, _Response):
+                try:
+                    content = await response.aread()
+                finally:
+                    await response.aclose()
                 if session_id:
                     self.sessions.forget(session_id)
-                await _reply_raw(
-                    send, response.status_code, downstream_response_headers(response.headers.raw), response.content
-                )
+                await _reply_raw(send, response.status_code, downstream_response_headers(response.headers), content)
             else:
                 await _reply(send, 502, response)
         else:
@@ -122,13 +138,13 @@ class McpProxy:
             await _reply(send, 200, refused if body.batch else refused[0])
             return
         payload = raw if not refused else jsonrpc.encode(forward if body.batch else forward[0])
-        response = await self._forward(upstream, "POST", headers, payload, stream=True)
-        if not isinstance(response, httpx2.Response):
+        response = await self._forward(upstream, b"POST", headers, payload, _POST_TIMEOUTS)
+        if not isinstance(response, _Response):
             errors = [{**response, "id": m["id"]} for m in body.requests()]
             await _reply(send, 200, errors if body.batch else (errors[0] if errors else response))
             return
         try:
-            new_session = response.headers.get("mcp-session-id")
+            new_session = response.header(b"mcp-session-id")
             if new_session:
                 self.sessions.bind(new_session, upstream.profile.id)
             if response.status_code == 404 and session_id:
@@ -142,12 +158,12 @@ class McpProxy:
         receive: Receive,
         send: Send,
         upstream: Upstream,
-        response: httpx2.Response,
+        response: _Response,
         list_ids: set[Any],
         refused: list[dict[str, Any]],
     ) -> None:
-        headers = downstream_response_headers(response.headers.raw)
-        content_type = response.headers.get("content-type", "")
+        headers = downstream_response_headers(response.headers)
+        content_type = response.header(b"content-type") or ""
         if content_type.startswith("text/event-stream"):
             await send({"type": "http.response.start", "status": response.status_code, "headers": headers})
             for error in refused:
@@ -161,7 +177,7 @@ class McpProxy:
             await _reply(send, response.status_code, data, extra=[h for h in headers if h[0] != b"content-type"])
             return
         await send({"type": "http.response.start", "status": response.status_code, "headers": headers})
-        async for chunk in response.aiter_raw():
+        async for chunk in response.stream:
             await send({"type": "http.response.body", "body": chunk, "more_body": True})
         await send({"type": "http.response.body", "body": b""})
 
@@ -173,39 +189,64 @@ class McpProxy:
         return out if isinstance(data, list) else out[0]
 
     def _rewrite_message(self, upstream: Upstream, message: Any, list_ids: set[Any]) -> Any:
-        if isinstance(message, dict) and message.get("id") in list_ids and isinstance(message.get("result"), dict):
-            result = message["result"]
+        result = message.get("result") if isinstance(message, dict) else None
+        if isinstance(result, dict) and _pending(message.get("id"), list_ids):
             tools = result.get("tools")
             if isinstance(tools, list):
-                for tool in tools:
-                    if isinstance(tool, dict) and isinstance(tool.get("name"), str):
-                        # Only what policy reads: a 2,000-tool list would otherwise pin megabytes per profile.
-                        upstream.known_tools[tool["name"]] = {
-                            "name": tool["name"],
-                            "annotations": tool.get("annotations"),
-                        }
+                upstream.known_tools.update(_known_tools(tools))
                 rewritten = rewrite_tools_list(upstream.policy, result)
                 return message if rewritten is result else {**message, "result": rewritten}
         return message
 
-    async def _relay_events(
-        self, send: Send, upstream: Upstream, response: httpx2.Response, list_ids: set[Any]
-    ) -> None:
-        splitter = sse.EventSplitter()
-        async for chunk in response.aiter_raw():
-            if not list_ids:
-                await send({"type": "http.response.body", "body": chunk, "more_body": True})
-                continue
-            out = []
-            for event in splitter.feed(chunk):
-                out.append(self._rewrite_event(upstream, event, list_ids))
-            if out:
-                await send({"type": "http.response.body", "body": b"".join(out), "more_body": True})
-        rest = splitter.rest()
-        if rest:
-            await send({"type": "http.response.body", "body": rest, "more_body": True})
+    async def _relay_events(self, send: Send, upstream: Upstream, response: _Response, list_ids: set[Any]) -> None:
+        chunks = response.stream.__aiter__()
+        if list_ids:  # whole events until the tools/list answer has gone by, then chunks as they come
+            splitter = sse.EventSplitter()
+            async for chunk in chunks:
+                out = [self._rewrite_event(upstream, event, list_ids) for event in splitter.feed(chunk)]
+                if out:
+                    await send({"type": "http.response.body", "body": b"".join(out), "more_body": True})
+                if not list_ids:
+                    break
+            rest = splitter.rest()
+            if rest:
+                await send({"type": "http.response.body", "body": rest, "more_body": True})
+        async for chunk in chunks:
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
 
     def _rewrite_event(self, upstream: Upstream, event: bytes, list_ids: set[Any]) -> bytes:
+        if not list_ids:
+            return event
+        span = sse.data_span(event)
+        if span is None:  # no data, or data over several lines: the general (slower) path
+            return self._rewrite_event_lines(upstream, event, list_ids)
+        start, end = span
+        data = event[start:end]
+        if b'"tools"' not in data:
+            return event
+        listed: ListedTools | None = upstream.listed
+        if listed is not None:
+            hit = listed.match(upstream.policy, data, list_ids)
+            if hit is not None:
+                msg_id, token = hit
+                list_ids.discard(msg_id)
+                upstream.known_tools.update(listed.known)
+                return event if listed.out_head is None else listed.rewrite(event, start, end, token)
+        try:
+            message = json.loads(data)
+        except ValueError:
+            return event
+        if not isinstance(message, dict) or "result" not in message or not _pending(message.get("id"), list_ids):
+            return event
+        rewritten = self._rewrite_message(upstream, message, list_ids)
+        list_ids.discard(message["id"])
+        if isinstance(message["result"], dict) and isinstance(message["result"].get("tools"), list):
+            upstream.listed = ListedTools.build(upstream.policy, data, message, rewritten)
+        if rewritten is message:
+            return event
+        return b"".join((event[:start], _encode(rewritten), event[end:]))
+
+    def _rewrite_event_lines(self, upstream: Upstream, event: bytes, list_ids: set[Any]) -> bytes:
         data = sse.event_data(event)
         if data is None or '"tools"' not in data:
             return event
@@ -223,19 +264,19 @@ class McpProxy:
     async def _get(
         self, scope: Scope, receive: Receive, send: Send, upstream: Upstream, session_id: str | None
     ) -> None:
-        response = await self._forward(upstream, "GET", scope["headers"], b"", stream=True, read_timeout=None)
-        if not isinstance(response, httpx2.Response):
+        response = await self._forward(upstream, b"GET", scope["headers"], b"", _STREAM_TIMEOUTS)
+        if not isinstance(response, _Response):
             await _reply(send, 502, response)
             return
         try:
-            headers = downstream_response_headers(response.headers.raw)
+            headers = downstream_response_headers(response.headers)
             if response.status_code != 200 or not session_id:
                 await _reply_raw(send, response.status_code, headers, await response.aread())
                 return
             queue = self.sessions.open_stream(session_id)
             try:
                 await send({"type": "http.response.start", "status": 200, "headers": headers})
-                await _until_disconnect(receive, _merge_stream(send, response, queue))
+                await _until_disconnect(receive, _merge_stream(send, response, queue), watch_after=0)
                 with contextlib.suppress(OSError, RuntimeError):
                     await send({"type": "http.response.body", "body": b""})
             finally:
@@ -245,45 +286,61 @@ class McpProxy:
 
     # --- upstream ----------------------------------------------------------------------------------------------
 
+    def _route(self, url: str) -> _Route:
+        """How requests to `url` are sent: straight to the httpcore connection pool (or proxy) that httpx2 chose for
+        it, so env proxies (HTTPS_PROXY, NO_PROXY, ...) and the CA settings of the client still apply, without httpx2's
+        per-request work (URL parsing, header merging, auth, redirects, cookies), none of which the proxy uses."""
+        route = self._routes.get(url)
+        if route is None:
+            parsed = httpx2.URL(url)
+            transport = self.http._transport_for_url(parsed)
+            pool = getattr(transport, "_pool", None)
+            if pool is None:  # not httpx2's own transport: nothing to send through directly
+                raise TypeError(f"McpProxy needs httpx2's AsyncHTTPTransport, not {type(transport).__name__}")
+            target = httpcore2.URL(scheme=parsed.raw_scheme, host=parsed.raw_host, port=parsed.port,
+                                   target=parsed.raw_path)  # fmt: skip
+            defaults = [(k.lower(), v) for k, v in self.http.headers.raw if k.lower() != b"accept-encoding"]
+            route = _Route(pool, target, (b"host", parsed.netloc), defaults)
+            self._routes[url] = route
+        return route
+
     async def _forward(
         self,
         upstream: Upstream,
-        method: str,
+        method: bytes,
         client_headers: list[tuple[bytes, bytes]],
         body: bytes,
-        *,
-        stream: bool,
-        read_timeout: float | None = 300.0,
-    ) -> httpx2.Response | dict[str, Any]:
+        extensions: dict[str, Any],
+    ) -> _Response | dict[str, Any]:
         """Send upstream with the profile's token; on 401 refresh once and replay. Returns the response, or a JSON-RPC
         error (with id None) describing why there is none."""
+        route = self._route(upstream.url)
         headers = upstream_request_headers(client_headers)
-        headers += [(k.encode(), v.encode()) for k, v in upstream.policy.upstream_headers().items()]
-        headers.append((b"accept-encoding", b"identity"))
+        present = {name for name, _ in headers}
+        headers = [route.host, *headers, *(h for h in route.defaults if h[0] not in present), _IDENTITY,
+                   *upstream.policy_headers()]  # fmt: skip
+        if body:
+            headers.append((b"content-length", str(len(body)).encode()))
         try:
             token = await upstream.tokens.token()
         except SignInRequired as exc:
             return _sign_in_error(upstream, exc.message)
         except httpx2.HTTPError as exc:
             return _unreachable(upstream, exc)
-        timeout = (
-            _TIMEOUT
-            if read_timeout == 300.0
-            else httpx2.Timeout(connect=10.0, read=read_timeout, write=30.0, pool=10.0)
-        )
         for attempt in (1, 2):
-            request = self.http.build_request(
-                method, upstream.url, headers=[*headers, (b"authorization", f"Bearer {token}".encode())],
-                content=body, timeout=timeout,
-            )  # fmt: skip
+            request = httpcore2.Request(method, route.url, headers=[*headers, upstream.authorization(token)],
+                                        content=body, extensions=extensions)  # fmt: skip
             try:
-                response = await self.http.send(request, stream=stream)
+                with map_httpcore_exceptions():
+                    raw = await route.pool.handle_async_request(request)
             except httpx2.HTTPError as exc:
                 upstream.last_error = f"cannot reach {upstream.host}"
                 log.warning(
-                    "%s %s for profile %s failed: %s", method, upstream.host, upstream.profile.id, type(exc).__name__
-                )
+                    "%s %s for profile %s failed: %s",
+                    method.decode(), upstream.host, upstream.profile.id, type(exc).__name__,
+                )  # fmt: skip
                 return _unreachable(upstream, exc)
+            response = _Response(raw)
             if response.status_code != 401 or attempt == 2:
                 break
             await response.aclose()
@@ -301,10 +358,164 @@ class McpProxy:
         return response
 
 
-async def _merge_stream(send: Send, response: httpx2.Response, queue: asyncio.Queue[bytes]) -> None:
+@dataclass(frozen=True, slots=True)
+class _Route:
+    pool: Any  # httpcore2.AsyncConnectionPool, or AsyncHTTPProxy / AsyncSOCKSProxy when a proxy is configured
+    url: httpcore2.URL
+    host: tuple[bytes, bytes]
+    defaults: list[tuple[bytes, bytes]]  # httpx2's default headers (Accept, User-Agent, ...) a client did not send
+
+
+class _Response:
+    """An upstream response as httpcore returns it: status, raw headers, and a body stream to iterate or read."""
+
+    __slots__ = ("_raw", "headers", "status_code", "stream")
+
+    def __init__(self, raw: httpcore2.Response) -> None:
+        self._raw = raw
+        self.status_code: int = raw.status
+        self.headers: list[tuple[bytes, bytes]] = raw.headers
+        self.stream: AsyncIterator[bytes] = raw.stream  # type: ignore[assignment]
+
+    def header(self, name: bytes) -> str | None:
+        """The first value of a header (`name` in lower case), decoded as latin-1."""
+        for key, value in self.headers:
+            if key.lower() == name:
+                return value.decode("latin-1")
+        return None
+
+    async def aread(self) -> bytes:
+        return b"".join([chunk async for chunk in self.stream])
+
+    async def aclose(self) -> None:
+        await self._raw.aclose()
+
+
+# --- the tools/list cache ---------------------------------------------------------------------------------------
+
+# Stands for the message id in a cached rewritten list: random, so no tool list can contain it by chance.
+_ID_MARK = f"\x00port-mcp-bridge-id-{uuid.uuid4().hex}\x00"
+_ID_MARK_JSON = json.dumps(_ID_MARK).encode()
+_WINDOW = 256  # how far from either end of the data the message id may be, to be found without decoding
+_TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+@dataclass(frozen=True, slots=True)
+class ListedTools:
+    """A `tools/list` answer as rewritten under `policy`, reusable for any later answer whose data is byte for byte
+    the same except for the message id.
+
+    The data is kept as the bytes before and after the id's value (`head`, `tail`), the rewritten data likewise
+    (`out_head`, `out_tail`; None when the rewrite changed nothing), and `known`: the tools as `known_tools` keeps them.
+    A hit costs two bytes comparisons and decoding the id; the id is located when the entry is built, only when it is
+    provably the message's own (`_top_level_id`), so a hit is exactly what a fresh rewrite would produce.
+    """
+
+    policy: Policy
+    head: bytes
+    tail: bytes
+    out_head: bytes | None
+    out_tail: bytes | None
+    known: dict[str, dict[str, Any]]
+
+    @classmethod
+    def build(cls, policy: Policy, data: bytes, message: dict[str, Any], rewritten: Any) -> ListedTools | None:
+        span = _top_level_id(data, message.get("id"))
+        if span is None:
+            return None
+        out_head = out_tail = None
+        if rewritten is not message:
+            out = _encode({**rewritten, "id": _ID_MARK})
+            at = out.find(_ID_MARK_JSON)
+            out_head, out_tail = out[:at], out[at + len(_ID_MARK_JSON) :]
+        known = _known_tools(message["result"]["tools"])
+        return cls(policy, data[: span[0]], data[span[1] :], out_head, out_tail, known)
+
+    def match(self, policy: Policy, data: bytes, list_ids: set[Any]) -> tuple[Any, bytes] | None:
+        """(message id, its bytes) if `data` is this list answering one of `list_ids` under `policy`, else None."""
+        if policy != self.policy or len(data) <= len(self.head) + len(self.tail):
+            return None
+        if not (data.startswith(self.head) and data.endswith(self.tail)):
+            return None
+        token = data[len(self.head) : len(data) - len(self.tail)]
+        try:
+            msg_id = json.loads(token)
+        except ValueError:
+            return None
+        if isinstance(msg_id, bool) or not isinstance(msg_id, int | str) or msg_id not in list_ids:
+            return None
+        return msg_id, token
+
+    def rewrite(self, event: bytes, start: int, end: int, token: bytes) -> bytes:
+        assert self.out_head is not None and self.out_tail is not None
+        return b"".join((event[:start], self.out_head, token, self.out_tail, event[end:]))
+
+
+def _top_level_id(data: bytes, msg_id: Any) -> tuple[int, int] | None:
+    """Where the value of the message's own `"id"` member is in `data`, if it can be shown without decoding: it
+    occurs once, within `_WINDOW` bytes of either end, at depth 1 (inside the message object, outside any string)."""
+    if isinstance(msg_id, bool) or not isinstance(msg_id, int | str):
+        return None
+    value = json.dumps(msg_id).encode()
+    pattern = re.compile(rb'[{,][ \t\r\n]*"id"[ \t\r\n]*:[ \t\r\n]*(' + re.escape(value) + rb")(?=[ \t\r\n]*[,}])")
+    found = list(pattern.finditer(data))
+    if len(found) != 1:
+        return None
+    start, end = found[0].span(1)
+    if start <= _WINDOW:
+        depth = _depth(data[: found[0].start() + 1])  # up to and including the `{` or `,` before "id"
+        return (start, end) if depth == 1 else None
+    if len(data) - end <= _WINDOW:
+        depth = _depth(data[end:])  # what follows closes the objects the id is in: exactly one
+        return (start, end) if depth == -1 and data.rstrip().endswith(b"}") else None
+    return None
+
+
+def _depth(text: bytes) -> int | None:
+    """Objects and arrays opened minus closed in `text`, which starts outside any string; None if it goes below -1
+    or ends inside a string."""
+    depth = 0
+    pos = 0
+    for match in _TOKENS.finditer(text):
+        token = match.group()
+        pos = match.end()
+        if token in (b"{", b"["):
+            depth += 1
+        elif token in (b"}", b"]"):
+            depth -= 1
+            if depth < -1:
+                return None
+    if text.count(b'"', pos) % 2:  # an unterminated string
+        return None
+    return depth
+
+
+def _pending(msg_id: Any, list_ids: set[Any]) -> bool:
+    """Whether a response's id answers one of the pending tools/list requests (an id may be anything upstream sent)."""
+    return isinstance(msg_id, int | str) and not isinstance(msg_id, bool) and msg_id in list_ids
+
+
+def _known_tools(tools: list[Any]) -> dict[str, dict[str, Any]]:
+    """The tools as `decide_call` needs them: name and annotations only (a 2,000-tool list would otherwise pin
+    megabytes per profile)."""
+    out = {}
+    for tool in tools:
+        if isinstance(tool, dict) and isinstance(tool.get("name"), str):
+            out[tool["name"]] = {"name": tool["name"], "annotations": tool.get("annotations")}
+    return out
+
+
+def _encode(payload: Any) -> bytes:
+    return json.dumps(payload, separators=(",", ":")).encode()
+
+
+# --- streams ------------------------------------------------------------------------------------------------------
+
+
+async def _merge_stream(send: Send, response: _Response, queue: asyncio.Queue[bytes]) -> None:
     """Relay the upstream stream event by event, slipping the bridge's own events in between whole events."""
     splitter = sse.EventSplitter()
-    upstream_iter = response.aiter_raw().__aiter__()
+    upstream_iter = response.stream.__aiter__()
     pending_chunk: asyncio.Task[bytes] | None = None
     pending_local: asyncio.Task[bytes] | None = None
     try:
@@ -333,23 +544,43 @@ async def _merge_stream(send: Send, response: httpx2.Response, queue: asyncio.Qu
                 task.cancel()
 
 
-async def _until_disconnect(receive: Receive, work: Any) -> None:
-    """Run `work` until it ends or the client goes away (then the upstream stream is closed by the caller)."""
-    task = asyncio.ensure_future(work)
+async def _until_disconnect(receive: Receive, work: Any, watch_after: float = _WATCH_AFTER) -> None:
+    """Run `work` (in this task) until it ends or the client goes away (then the upstream stream is closed by the
+    caller). The watcher task is only started once `work` has taken `watch_after` seconds: most answers are done
+    sooner, and a client that hung up meanwhile is noticed as soon as it starts."""
+    current = asyncio.current_task()
+    assert current is not None
+    gone = False
+    watcher: asyncio.Task[None] | None = None
 
     async def watch() -> None:
+        nonlocal gone
         while True:
             message = await receive()
             if message["type"] == "http.disconnect":
-                task.cancel()
+                gone = True
+                current.cancel()
                 return
 
-    watcher = asyncio.ensure_future(watch())
+    def start_watching() -> None:
+        nonlocal watcher
+        watcher = asyncio.ensure_future(watch())
+
+    loop = asyncio.get_running_loop()
+    timer = loop.call_later(watch_after, start_watching) if watch_after > 0 else None
+    if timer is None:
+        start_watching()
     try:
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        await work
+    except asyncio.CancelledError:
+        if not gone:
+            raise  # cancelled from outside (server shutdown): not ours to swallow
+        current.uncancel()
     finally:
-        watcher.cancel()
+        if timer is not None:
+            timer.cancel()
+        if watcher is not None:
+            watcher.cancel()
 
 
 async def _read_body(receive: Receive, limit: int) -> bytes:

@@ -16,13 +16,42 @@ from bridge.tokens import TokenProvider
 
 @dataclass
 class Upstream:
-    """A profile as the proxy uses it: where to forward, with which token and policy, and what it last listed."""
+    """A profile as the proxy uses it: where to forward, with which token and policy, and what it last listed.
+
+    `listed` is the last `tools/list` answer the proxy rewrote for this upstream, kept so that the same list (the
+    usual case: every new session lists the same tools) costs a bytes comparison instead of decode, rewrite and
+    encode. It records the policy it was rewritten under, so a policy change is a miss by construction.
+    """
 
     profile: Profile
     tokens: TokenProvider
     policy: Policy
     known_tools: dict[str, dict[str, Any]] = field(default_factory=dict)
     last_error: str | None = None
+    listed: Any = field(default=None, repr=False, compare=False)  # a `forward.ListedTools`
+    # Per-request constants, built once: (policy they were built for, header pairs) and (token, header pair).
+    _policy_headers: tuple[Policy | None, list[tuple[bytes, bytes]]] = field(
+        default=(None, []), repr=False, compare=False
+    )
+    _authorization: tuple[str | None, tuple[bytes, bytes]] = field(
+        default=(None, (b"authorization", b"")), repr=False, compare=False
+    )
+
+    def policy_headers(self) -> list[tuple[bytes, bytes]]:
+        """`x-read-only-mode` / `x-allowed-actions-to-run` as header pairs, rebuilt only when the policy changes."""
+        policy, headers = self._policy_headers
+        if policy is not self.policy:
+            headers = [(k.encode(), v.encode()) for k, v in self.policy.upstream_headers().items()]
+            self._policy_headers = (self.policy, headers)
+        return headers
+
+    def authorization(self, token: str) -> tuple[bytes, bytes]:
+        """The `Authorization` header pair for `token`, rebuilt only when the token changes."""
+        cached, header = self._authorization
+        if cached != token:
+            header = (b"authorization", f"Bearer {token}".encode())
+            self._authorization = (token, header)
+        return header
 
     @property
     def url(self) -> str:

@@ -1,0 +1,136 @@
+"""The rewritten tools/list is reused for the same list (any message id), and only then."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from bridge.policy import Policy, rewrite_tools_list
+from bridge.proxy.forward import ListedTools, _top_level_id
+from tests.proxy.conftest import Rig, session
+
+TOOLS = [
+    {"name": "list_things", "inputSchema": {"type": "object", "properties": {"tags": {"type": "array"}}},
+     "annotations": {"readOnlyHint": True}},
+    {"name": "delete_thing", "inputSchema": {"type": "object", "properties": {"id": {"type": "string"}}}},
+]  # fmt: skip
+
+
+def encode(message: dict[str, Any]) -> bytes:
+    return json.dumps(message, separators=(",", ":")).encode()
+
+
+def fresh(policy: Policy, message: dict[str, Any]) -> dict[str, Any]:
+    """What the proxy sends without a cache: the message with its result rewritten."""
+    rewritten = rewrite_tools_list(policy, message["result"])
+    return message if rewritten is message["result"] else {**message, "result": rewritten}
+
+
+def answer(msg_id: Any, *, id_last: bool = False, tools: list[dict[str, Any]] = TOOLS) -> dict[str, Any]:
+    if id_last:  # the TypeScript SDK's order
+        return {"result": {"tools": tools}, "jsonrpc": "2.0", "id": msg_id}
+    return {"jsonrpc": "2.0", "id": msg_id, "result": {"tools": tools}}  # the Python SDK's order
+
+
+@pytest.mark.parametrize("id_last", [False, True])
+@pytest.mark.parametrize(("first", "later"), [(1, 2), (7, 7), ("a", "b-2"), (9, 10_000_000)])
+@pytest.mark.parametrize("policy", [Policy(), Policy(read_only=True), Policy(tool_mode="deny", tool_names={"x"})])
+def test_a_hit_is_exactly_a_fresh_rewrite(id_last: bool, first: Any, later: Any, policy: Policy) -> None:
+    message = answer(first, id_last=id_last)
+    listed = ListedTools.build(policy, encode(message), message, fresh(policy, message))
+    assert listed is not None
+    data = encode(answer(later, id_last=id_last))
+    hit = listed.match(policy, data, {later})
+    assert hit is not None and hit[0] == later
+    event = b"event: message\r\ndata: " + data + b"\r\n\r\n"
+    start = event.index(b"data: ") + 6
+    out = listed.rewrite(event, start, start + len(data), hit[1])
+    assert out.startswith(b"event: message\r\ndata: ") and out.endswith(b"\r\n\r\n")
+    assert json.loads(out[start:-4]) == fresh(policy, answer(later, id_last=id_last))
+    assert set(listed.known) == {"list_things", "delete_thing"}
+
+
+def test_misses() -> None:
+    policy = Policy()
+    message = answer(1)
+    listed = ListedTools.build(policy, encode(message), message, fresh(policy, message))
+    assert listed is not None
+    assert listed.match(Policy(read_only=True), encode(answer(2)), {2}) is None  # the policy changed
+    assert listed.match(policy, encode(answer(2)), {3}) is None  # not an answer to a pending tools/list
+    assert listed.match(policy, encode(answer(2, tools=TOOLS[:1])), {2}) is None  # another list
+    assert listed.match(policy, encode(answer(True)), {True}) is None  # not a valid id
+    assert listed.match(policy, encode(answer([2])), {2}) is None
+    assert listed.match(policy, encode({**answer(2), "extra": 1}), {2}) is None
+
+
+def test_the_id_is_only_taken_where_it_is_provably_the_messages_own() -> None:
+    def span(message: dict[str, Any]) -> tuple[int, int] | None:
+        return _top_level_id(encode(message), message["id"])
+
+    data = encode(answer(5))
+    found = span(answer(5))
+    assert found is not None and data[found[0] : found[1]] == b"5"
+    found = span(answer("x", id_last=True))
+    assert found is not None and encode(answer("x", id_last=True))[found[0] : found[1]] == b'"x"'
+    nested = [{**TOOLS[0], "inputSchema": {"type": "object", "default": {"id": 5}}}]
+    assert span(answer(5, tools=nested)) is None  # the same "id":5 twice: not provably which
+    assert span(answer(5, tools=nested * 3)) is None
+    tricky = {"jsonrpc": "2.0", "result": {"tools": TOOLS, "x": {"id": 6}}, "id": 5}
+    assert span(tricky) is not None
+    assert _top_level_id(encode({**tricky, "id": 6}), 6) is None  # the last "id":6 is not the nested one...
+    big = {"jsonrpc": "2.0", "result": {"tools": TOOLS * 50}, "id": 5, "more": {"tools": TOOLS * 50}}
+    assert span(big) is None  # ...and an id far from both ends is not looked for
+
+
+async def test_through_the_bridge_sessions_share_the_rewritten_list(rig: Rig) -> None:
+    rig.sandbox.state.config.schema_bug = True  # so the rewrite changes the list: the cached bytes are used
+    async with session(rig) as s:
+        first = (await s.list_tools()).model_dump(by_alias=True, mode="json")
+    upstream = rig.bridge._upstreams["acme"]
+    assert upstream.listed is not None and upstream.listed.out_head is not None
+    upstream.known_tools.clear()
+    async with session(rig) as s:
+        second = (await s.list_tools()).model_dump(by_alias=True, mode="json")
+        again = (await s.list_tools()).model_dump(by_alias=True, mode="json")
+    assert first == second == again
+    assert upstream.known_tools  # refilled by the hit
+    schemas = json.dumps([t["inputSchema"] for t in first["tools"]])
+    assert '"type": "array"' in schemas
+    for tool in first["tools"]:
+        assert all("items" in node for node in _arrays(tool["inputSchema"]))
+
+
+def _arrays(node: Any) -> list[dict[str, Any]]:
+    out = []
+    if isinstance(node, dict):
+        if node.get("type") == "array":
+            out.append(node)
+        for key, value in node.items():
+            if key not in ("default", "enum", "const", "examples"):
+                out += _arrays(value)
+    elif isinstance(node, list):
+        for value in node:
+            out += _arrays(value)
+    return out
+
+
+def test_requests_go_through_the_pool_httpx2_chose_so_env_proxies_and_cas_still_apply(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import httpcore2
+
+    from bridge.proxy.forward import McpProxy
+    from bridge.proxy.state import Sessions
+
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    proxy = McpProxy(lambda pinned: None, Sessions())
+    port = proxy._route("https://mcp.port.io/v1")
+    assert isinstance(port.pool, httpcore2.AsyncHTTPProxy)
+    assert port.host == (b"host", b"mcp.port.io") and port.url.target == b"/v1"
+    local = proxy._route("http://127.0.0.1:5000/v1")
+    assert type(local.pool) is httpcore2.AsyncConnectionPool
+    assert local.host == (b"host", b"127.0.0.1:5000")
+    assert port.pool is proxy.http._transport_for_url(proxy.http._merge_url("https://mcp.port.io/v1"))._pool
