@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from bridge.settings import Settings
 
 
-def _entries(settings: Settings, profiles: tuple[str, ...], key_env: str | None, env: Env) -> list[Entry]:
+def _entries(settings: Settings, profiles: tuple[str | None, ...], key_env: str | None, env: Env) -> list[Entry]:
     from bridge.export import make_entry
     from bridge.localkey import local_key
 
@@ -23,7 +23,7 @@ def _entries(settings: Settings, profiles: tuple[str, ...], key_env: str | None,
 def _list(settings: Settings, env: Env) -> None:
     from bridge.export import clients, status
 
-    entries = _entries(settings, tuple(p.id for p in settings.profiles), None, env)
+    entries = _entries(settings, (None, *(p.id for p in settings.profiles)), None, env)
     header = ("CLIENT", "DETECTED", "ENTRY 'port'", "TOOLS", "FILE")
     rows = []
     for client in clients():
