@@ -36,7 +36,7 @@ NO_KEYCHAIN = (
     "On Linux, install and start a Secret Service: GNOME Keyring (`sudo apt install gnome-keyring`) or KeePassXC "
     "with its Secret Service integration turned on, then try again. To use another keyring backend on purpose "
     "(e.g. on a headless server), choose it with the PYTHON_KEYRING_BACKEND environment variable: see the README, "
-    "\"Where your tokens are kept\"."
+    '"Where your tokens are kept".'
 )
 
 

@@ -160,4 +160,3 @@ def _page(title: str, message: str, *, ok: bool, status: int = 200) -> HTMLRespo
         f"<main>{mark}<h1>{html.escape(title)}</h1><p>{html.escape(message)}</p><small>Port MCP Bridge</small></main>"
     )
     return HTMLResponse(body, status_code=status, headers={"cache-control": "no-store"})
-

@@ -69,9 +69,7 @@ async def discover(http: httpx2.AsyncClient, mcp_url: str) -> AuthServer:
     """Ask the MCP server how to sign in. Raises `SignInFailed` with what to do when it cannot be found out."""
     where = httpx2.URL(mcp_url).host
     try:
-        probe = await http.post(
-            mcp_url, json=_PROBE, headers={"accept": "application/json, text/event-stream"}
-        )
+        probe = await http.post(mcp_url, json=_PROBE, headers={"accept": "application/json, text/event-stream"})
     except httpx2.HTTPError as exc:
         raise SignInFailed(
             f"Could not reach {where} ({type(exc).__name__}). Check your network, VPN or proxy, then try again; "

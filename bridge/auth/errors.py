@@ -34,7 +34,7 @@ def registration_refused(status: int, detail: str, *, organization: str, region:
     return RegistrationRefused(
         "Port refused to register Port MCP Bridge as an app for your organization "
         f"(HTTP {status}{': ' + detail if detail else ''}). This happens when the organization signs in with SSO and "
-        "its SSO connection is not yet in \"domain level\" mode, which is what lets MCP clients register. Only Port "
+        'its SSO connection is not yet in "domain level" mode, which is what lets MCP clients register. Only Port '
         "support can switch it on. Send them this:\n\n"
         f"    {request}\n\n"
         "Meanwhile, token mode works: create API credentials in Port (avatar menu → Credentials) and run "

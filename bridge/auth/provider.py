@@ -89,8 +89,9 @@ class OAuthTokenProvider:
 
     async def token(self) -> str:
         record = await self._load()
-        if record is not None and not record.refresh_due(self._clock(), self.REFRESH_FRACTION):
-            return record.access_token
+        usable = record is not None and self.state != AuthState.NEEDS_SIGN_IN
+        if usable and not record.refresh_due(self._clock(), self.REFRESH_FRACTION):  # type: ignore[union-attr]
+            return record.access_token  # type: ignore[union-attr]
         record = await self._refresh(due_only=True)
         return record.access_token
 

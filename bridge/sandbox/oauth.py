@@ -60,6 +60,7 @@ class AuthServer:
             "authorization_endpoint": f"{self.mcp_url}/authorize",
             "token_endpoint": f"{self.mcp_url}/token",
             "registration_endpoint": f"{self.mcp_url}/register",
+            "revocation_endpoint": f"{self.mcp_url}/revoke",
             "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
             "response_types_supported": ["code"],
             "code_challenge_methods_supported": ["S256"],
@@ -238,6 +239,12 @@ class AuthServer:
         except GrantError as exc:
             return _oauth_error(exc)
 
+    async def revoke(self, request: Request) -> Response:
+        """RFC 7009 (Auth0, behind Port, offers it): 200 whether or not the token was known."""
+        form = await request.form()
+        self.tokens.revoke(str(form.get("token", "")))
+        return Response(status_code=200)
+
     async def access_token(self, request: Request) -> Response:
         """Port's REST token endpoint (token mode): JSON in, `{ok, accessToken, expiresIn, tokenType}` out."""
         try:
@@ -277,6 +284,7 @@ class AuthServer:
             Route("/v1/authorize", self.authorize, methods=["GET"]),
             Route("/v1/authorize", self.decide, methods=["POST"]),
             Route("/v1/token", self.token, methods=["POST"]),
+            Route("/v1/revoke", self.revoke, methods=["POST"]),
             Route("/v1/auth/access_token", self.access_token, methods=["POST"]),
         ]
 

@@ -299,6 +299,20 @@ class TokenStore:
             raise GrantError("invalid_token", "The token's organization does not exist here.", 401)
         return Principal(claims["sub"], org_id, claims.get("role", "developer"), claims.get("azp", ""), claims["exp"])
 
+    def revoke(self, token: str) -> None:
+        """RFC 7009: end the sign-in a refresh or access token belongs to (its whole family). Unknown: ignored."""
+        with self.lock:
+            entry = self._refresh.get(token)
+            family = entry.family if entry is not None else None
+        if family is None:
+            try:
+                family = jwt.decode(token, self.key).claims.get("fam")
+            except (JoseError, ValueError):
+                return
+        with self.lock:
+            if family in self._families:
+                self._families[family].revoked = True
+
     def expire_all(self) -> None:
         """Every access token issued so far stops working (refresh tokens still do)."""
         with self.lock:

@@ -1,0 +1,190 @@
+"""Browser sign-in against the sandbox: discovery, registration, consent, tokens into the keychain, and every way it
+can end badly."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+
+import httpx2
+import pytest
+
+from bridge.auth import account
+from bridge.auth.callback import stable_port
+from bridge.auth.errors import RegistrationRefused, SignInCancelled
+from bridge.auth.records import CLIENT_REF, TOKENS_REF, TokenRecord, client_entry
+from bridge.sandbox import Sandbox, SandboxConfig
+from bridge.secrets import get_secret
+from bridge.settings import SettingsStore
+from tests.auth.conftest import GLOBEX_DANA, Browser
+from tests.conftest import MemoryKeyring
+
+
+async def test_sign_in_keeps_tokens_in_the_keychain_and_names_the_organization(
+    sandbox: Sandbox, store: SettingsStore, browser: Browser, memory_keyring: MemoryKeyring
+) -> None:
+    steps: list[str] = []
+    done = await account.browser_login(store, "acme", open_browser=browser, progress=steps.append)
+
+    assert done.identity.organization_name == "Acme Corp (demo)" and done.identity.email == "dana@acme.example"
+    profile = store.load().get_profile("acme")
+    assert profile.organization == "Acme Corp (demo)" and profile.organization_id == "org_AcmeDemo00000EU1"
+    assert profile.secret_refs[CLIENT_REF] == client_entry("acme")
+    record = TokenRecord.from_json(get_secret(profile.secret_refs[TOKENS_REF]) or "")
+    assert record.refresh_token and record.expires_at > record.issued_at + 3000  # absolute expiry, ~1 h ahead
+    assert record.token_endpoint == f"{sandbox.mcp_url}/token" and record.resource == sandbox.mcp_url
+    # Nothing secret in the settings file; the tokens are in the keychain only.
+    settings_text = (store.path).read_text()
+    assert record.access_token not in settings_text and (record.refresh_token or "-") not in settings_text
+    # The browser went to Port's authorize page with PKCE S256 and came back to our page.
+    url = httpx2.URL(browser.opened[0])
+    assert url.params["code_challenge_method"] == "S256" and url.params["redirect_uri"].startswith("http://127.0.0.1:")
+    assert "offline_access" in url.params["scope"].split()
+    assert browser.landed[0].status_code == 200
+    assert "signed in" in browser.last_page and "close this tab" in browser.last_page
+    assert any("browser" in s for s in steps)
+    # The access token works against the MCP server.
+    answer = httpx2.post(sandbox.mcp_url, json={"jsonrpc": "2.0", "id": 1, "method": "ping"},
+                         headers={"authorization": f"Bearer {record.access_token}",
+                                  "accept": "application/json, text/event-stream"})  # fmt: skip
+    assert answer.status_code != 401
+
+
+async def test_long_tokens_are_chunked_for_size_limited_keychains(
+    sandbox: Sandbox, store: SettingsStore, browser: Browser, memory_keyring: MemoryKeyring
+) -> None:
+    await account.browser_login(store, "acme", open_browser=browser)
+    assert all(len(value) <= 1000 for value in memory_keyring.entries.values())
+    entry = store.load().get_profile("acme").secret_refs[TOKENS_REF]
+    assert len(get_secret(entry) or "") > 1000  # the record itself is longer than one entry
+
+
+async def test_the_organization_picked_in_the_browser_is_the_profiles(sandbox: Sandbox, store: SettingsStore) -> None:
+    done = await account.browser_login(store, "acme", open_browser=Browser(choice=GLOBEX_DANA))
+    assert done.profile.organization == "Globex (demo)" and done.profile.organization_id == "org_GlobexDemo000002"
+
+
+async def test_two_profiles_on_one_organization_get_a_warning(sandbox: Sandbox, store: SettingsStore) -> None:
+    store.add_profile("Acme again", sandbox.mcp_url)
+    first = await account.browser_login(store, "acme", open_browser=Browser())
+    assert first.warnings == ()
+    second = await account.browser_login(store, "acme-again", open_browser=Browser())
+    assert (
+        len(second.warnings) == 1
+        and "Acme" in second.warnings[0]
+        and "one connection per organization" in (second.warnings[0])
+    )
+
+
+async def test_registration_is_reused_and_renewed_when_it_no_longer_fits(
+    sandbox: Sandbox, store: SettingsStore
+) -> None:
+    await account.browser_login(store, "acme", open_browser=Browser())
+    assert len(sandbox.tokens.clients) == 1
+    await account.browser_login(store, "acme", open_browser=Browser())
+    assert len(sandbox.tokens.clients) == 1  # same redirect port, same client
+
+    # The usual redirect port is taken: another port, so the redirect URI changed, so a new registration.
+    blocker = socket.socket()
+    blocker.bind(("127.0.0.1", stable_port("acme")))
+    blocker.listen(1)
+    try:
+        browser = Browser()
+        await account.browser_login(store, "acme", open_browser=browser)
+    finally:
+        blocker.close()
+    assert f":{stable_port('acme')}/" not in httpx2.URL(browser.opened[0]).params["redirect_uri"]
+    assert len(sandbox.tokens.clients) == 2
+
+    # The server forgot the client (invalid_client): registered again before the browser opens.
+    sandbox.tokens.clients.clear()
+    browser = Browser()
+    await account.browser_login(store, "acme", open_browser=browser)
+    assert len(sandbox.tokens.clients) == 1 and browser.landed[0].status_code == 200
+
+
+async def test_registration_refused_for_sso_explains_and_gives_the_support_request(
+    sandbox: Sandbox, store: SettingsStore
+) -> None:
+    sandbox.faults.dcr_enabled = False
+    browser = Browser()
+    with pytest.raises(RegistrationRefused) as refused:
+        await account.browser_login(store, "acme", open_browser=browser)
+    text = refused.value.message
+    assert "SSO" in text and "domain level" in text and "Port support" in text
+    assert "Dynamic Client Registration (DCR)" in text and "login --token" in text
+    assert browser.opened == []  # no browser tab for a sign-in that cannot work
+    assert store.load().get_profile("acme").secret_refs == {}
+
+
+async def test_denied_in_the_browser(sandbox: Sandbox, store: SettingsStore) -> None:
+    browser = Browser(decision="deny")
+    with pytest.raises(SignInCancelled, match="not approved"):
+        await account.browser_login(store, "acme", open_browser=browser)
+    assert "did not complete" in browser.last_page
+    assert store.load().get_profile("acme").secret_refs == {}
+
+
+async def test_a_browser_that_never_comes_back_times_out_and_frees_the_port(
+    sandbox: Sandbox, store: SettingsStore
+) -> None:
+    with pytest.raises(SignInCancelled, match="No answer from the browser"):
+        await account.browser_login(store, "acme", open_browser=Browser(act=False), timeout=0.5)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", stable_port("acme")))  # released
+
+
+async def test_cancelling_the_task_stops_the_sign_in(sandbox: Sandbox, store: SettingsStore) -> None:
+    browser = Browser(act=False)
+    task = asyncio.create_task(account.browser_login(store, "acme", open_browser=browser))
+    while not browser.opened:
+        await asyncio.sleep(0.02)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", stable_port("acme")))
+
+
+async def test_a_stale_tab_is_answered_and_ignored(sandbox: Sandbox, store: SettingsStore) -> None:
+    browser = Browser(act=False)
+    task = asyncio.create_task(account.browser_login(store, "acme", open_browser=browser))
+    while not browser.opened:
+        await asyncio.sleep(0.02)
+    redirect = httpx2.URL(browser.opened[0]).params["redirect_uri"]
+    async with httpx2.AsyncClient() as other:
+        stale = await other.get(redirect, params={"code": "old", "state": "from-an-earlier-attempt"})
+    assert stale.status_code == 400 and "no longer valid" in stale.text
+    await browser._approve(browser.opened[0])  # the real tab still completes the sign-in
+    done = await task
+    assert done.identity.organization_id == "org_AcmeDemo00000EU1"
+
+
+async def test_strict_issuer_servers_work_too(store: SettingsStore) -> None:
+    with Sandbox(config=SandboxConfig(issuer_mode="strict")) as strict:
+        store.set_profile("acme", region=strict.mcp_url)
+        done = await account.browser_login(store, "acme", open_browser=Browser())
+    assert done.identity.organization_name == "Acme Corp (demo)"
+
+
+async def test_unreachable_server_says_what_to_check(store: SettingsStore) -> None:
+    store.set_profile("acme", region="http://127.0.0.1:9/v1")
+    with pytest.raises(account.SignInFailed, match=r"Could not reach 127\.0\.0\.1.*doctor"):
+        await account.browser_login(store, "acme", open_browser=Browser())
+
+
+async def test_logout_revokes_and_deletes_everything(
+    sandbox: Sandbox, store: SettingsStore, memory_keyring: MemoryKeyring
+) -> None:
+    await account.browser_login(store, "acme", open_browser=Browser())
+    record = TokenRecord.from_json(get_secret(store.load().get_profile("acme").secret_refs[TOKENS_REF]) or "")
+    notes = await account.logout(store, "acme")
+    assert notes == []
+    assert memory_keyring.entries == {}
+    assert store.load().get_profile("acme").secret_refs == {}
+    # Revoked at Port: the refresh token no longer works.
+    grant = {"grant_type": "refresh_token", "client_id": record.client_id, "refresh_token": record.refresh_token}
+    refused = httpx2.post(f"{sandbox.mcp_url}/token", data=grant)
+    assert refused.status_code == 400 and json.loads(refused.text)["error"] == "invalid_grant"
+    assert await account.logout(store, "acme") == ["Acme was not signed in."]
