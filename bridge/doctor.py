@@ -17,8 +17,9 @@ from urllib.parse import urlsplit
 import httpx2
 
 from bridge import __version__
+from bridge.auth.provider import OAuthTokenProvider
 from bridge.service import default_tokens
-from bridge.settings import Profile, Settings
+from bridge.settings import AuthMode, Profile, Settings
 from bridge.tokens import SignInRequired, TokenProvider
 
 
@@ -98,6 +99,14 @@ async def check_mcp(profile: Profile, token: str) -> Check:
     return Check("MCP", True, f"initialize answered in {ms:.0f} ms")
 
 
+def _read_only_tokens(profile: Profile) -> TokenProvider:
+    """Doctor runs beside the bridge: it may use a saved OAuth token but never refresh it (that would race the
+    bridge's refresh, and Port's reuse detection would end the sign-in)."""
+    if profile.auth_mode == AuthMode.OAUTH:
+        return OAuthTokenProvider(profile, refresh=False)
+    return default_tokens(profile)
+
+
 def run_checks(settings: Settings, profile: Profile, tokens: TokenProvider | None = None) -> list[Check]:
     url = urlsplit(profile.mcp_url)
     host = url.hostname or ""
@@ -111,7 +120,7 @@ def run_checks(settings: Settings, profile: Profile, tokens: TokenProvider | Non
         return checks
 
     async def remote() -> list[Check]:
-        sign_in, token = await check_token(profile, tokens or default_tokens(profile))
+        sign_in, token = await check_token(profile, tokens or _read_only_tokens(profile))
         return [sign_in] if token is None else [sign_in, await check_mcp(profile, token)]
 
     checks += asyncio.run(remote())

@@ -61,6 +61,7 @@ class ProfileStatus:
     active: bool
     state: str
     last_error: str | None
+    expires_at: float | None = None  # the current access token's, wall clock (the tray shows it)
 
 
 class BridgeService:
@@ -148,8 +149,9 @@ class BridgeService:
         for profile in self.settings.profiles:
             upstream = self._upstreams.get(profile.id)
             state = upstream.tokens.state.value if upstream else "idle"
+            expires = getattr(upstream.tokens, "expires_at", None) if upstream else None
             out.append(ProfileStatus(profile.id, profile.name, profile.id == self.settings.active_profile, state,
-                                     upstream.last_error if upstream else None))  # fmt: skip
+                                     upstream.last_error if upstream else None, expires))  # fmt: skip
         return out
 
     # --- the HTTP app ----------------------------------------------------------------------------------------

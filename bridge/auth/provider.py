@@ -61,11 +61,12 @@ class OAuthTokenProvider:
     REFRESH_FRACTION = 0.8
     TICK = 30.0  # the background timer re-reads the wall clock this often, so sleep and clock jumps are noticed
 
-    def __init__(self, profile: Profile, *, clock: Clock = now) -> None:
+    def __init__(self, profile: Profile, *, clock: Clock | None = None, refresh: bool = True) -> None:
         self._profile_id = profile.id
         self._name = profile.name
         self._entry = profile.secret_refs.get(TOKENS_REF)
-        self._clock = clock
+        self._clock = clock or (lambda: now())  # looked up at each call: tests move the wall clock
+        self._may_refresh = refresh  # False for a second process (doctor): only the bridge refreshes, or they'd race
         self._record: TokenRecord | None = None
         self._loaded = False
         self._lock: asyncio.Lock | None = None
@@ -128,7 +129,7 @@ class OAuthTokenProvider:
                 self._loaded = True
                 if self._record is None:
                     self._needs_sign_in(f"{self._name} is not signed in.")
-                else:
+                elif self._may_refresh:
                     self._schedule()
         return self._record
 
@@ -144,6 +145,13 @@ class OAuthTokenProvider:
                 return record  # another caller refreshed while we waited
             if rejected is not None and record.access_token != rejected:
                 return record  # the rejected token was already replaced
+            if not self._may_refresh:
+                if record.expired(current) or rejected is not None:
+                    raise SignInRequired(
+                        "the saved access token has expired. The running bridge renews it; start it with "
+                        "`port-mcp-bridge serve` (or the app), or sign in again."
+                    )
+                return record
             try:
                 fresh = await refresh_tokens(record, clock=self._clock)
             except RefreshRefused as exc:

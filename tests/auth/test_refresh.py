@@ -173,3 +173,18 @@ async def test_token_mode_exchanges_again_after_a_clock_jump(sandbox: Sandbox) -
     second = await tokens.token()
     assert second != first
     sandbox.tokens.verify(second)
+
+
+def test_doctor_uses_the_saved_sign_in_but_never_refreshes_it(
+    sandbox: Sandbox, store: SettingsStore, signed_in: Profile, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bridge.doctor import run_checks
+
+    calls = counting(monkeypatch)
+    checks = {c.name: c for c in run_checks(store.load(), signed_in)}
+    assert checks["Sign-in"].ok and checks["MCP"].ok
+    record = saved(signed_in)
+    monkeypatch.setattr("bridge.auth.provider.now", lambda: record.expires_at + 10)  # the laptop slept
+    checks = {c.name: c for c in run_checks(store.load(), signed_in)}
+    assert not checks["Sign-in"].ok and "running bridge renews it" in checks["Sign-in"].detail
+    assert calls == [] and saved(signed_in) == record
