@@ -61,7 +61,6 @@ def login(
     import asyncio
 
     from bridge.auth import account
-
     from bridge.settings import AuthMode
 
     store, target = _target(profile, profile_option)

@@ -216,16 +216,24 @@ def add_profile(
 @profiles.command("remove")
 @click.argument("name_or_id")
 def remove_profile(name_or_id: str) -> None:
-    """Remove a profile, by id or name. If it was active, the first remaining profile becomes active.
+    """Remove a profile, by id or name, with its saved sign-in. If it was active, the first remaining
+    profile becomes active.
 
     \b
     Example:
       port-mcp-bridge profiles remove acme-eu
     """
+    from bridge.auth.account import forget
+    from bridge.secrets import KeychainError
+
     store = _store()
     profile = store.remove_profile(name_or_id)
     _report_notices(store)
     message = f"Removed profile '{profile.name}' ({profile.id})."
+    try:
+        forget(profile)  # its tokens and credentials go with it
+    except KeychainError as exc:
+        message += f" Its keychain entries could not be deleted ({exc.message})"
     active = store.load().active()
     if active is None:
         message += " No profile is active now."

@@ -103,3 +103,12 @@ def test_without_a_keychain_login_refuses_and_writes_nothing(
     assert "Traceback" not in done.stderr
     written = "".join(p.read_text(errors="ignore") for p in tmp_path.rglob("*") if p.is_file())
     assert secret not in written
+
+
+def test_removing_a_profile_deletes_its_keychain_entries(sandbox: Sandbox, env: dict[str, str]) -> None:
+    assert cli(env, "profiles", "add", "CI", "--region", sandbox.mcp_url).returncode == 0
+    secret = DEMO_CREDENTIALS["acme-builder-demo"][0]
+    done = cli(env, "login", "--token", "--client-id", "acme-builder-demo", "--client-secret-stdin", stdin=secret)
+    assert done.returncode == 0 and secret in Path(env["TEST_KEYRING_FILE"]).read_text()
+    assert cli(env, "profiles", "remove", "ci").returncode == 0
+    assert json.loads(Path(env["TEST_KEYRING_FILE"]).read_text()) == {}
