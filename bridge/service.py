@@ -7,17 +7,20 @@ settings watcher's callbacks hop onto that loop, so all proxy state is touched f
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import logging
 import os
 import socket
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bridge import __version__
 from bridge.auth import store as auth_store
@@ -26,7 +29,7 @@ from bridge.auth.provider import OAuthTokenProvider
 from bridge.errors import BridgeError
 from bridge.localkey import local_key
 from bridge.policy import Policy
-from bridge.proxy import sse
+from bridge.proxy import jsonrpc, sse
 from bridge.proxy.forward import McpProxy
 from bridge.proxy.guard import LocalGuard
 from bridge.proxy.state import Sessions, Upstream
@@ -35,6 +38,7 @@ from bridge.settings import AuthMode, Profile, Settings, SettingsStore
 from bridge.tokens import ClientCredentialsProvider, TokenProvider
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 TokenFactory = Callable[[Profile], TokenProvider]
 LIST_CHANGED = sse.message_event({"jsonrpc": "2.0", "method": "notifications/tools/list_changed"})
@@ -89,6 +93,7 @@ class BridgeService:
         self._runner = LoopbackServer(self.app, self._sock, name="port-mcp-bridge")
         self._loop: asyncio.AbstractEventLoop | None = None
         self._watcher = None
+        self.paused = False  # the tray's Pause: keep the port, answer "paused" to every MCP request
 
     # --- routing ---------------------------------------------------------------------------------------------
 
@@ -134,6 +139,17 @@ class BridgeService:
         close = getattr(upstream.tokens, "close", None)
         if close is not None:
             close()  # a refresh in flight must not write the old sign-in back to the keychain
+
+    def set_key(self, key: str) -> None:
+        """Take a regenerated local key into use at once (clients with the old one get 401)."""
+        self._key = key
+
+    def submit(self, coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
+        """Run a coroutine on the bridge's event loop from another thread (the tray app's workers)."""
+        if self._loop is None:
+            coro.close()
+            raise BridgeError("The bridge is not running.", title="Not running")
+        return asyncio.run_coroutine_threadsafe(coro, self._loop)
 
     @property
     def key(self) -> str | None:
@@ -194,6 +210,7 @@ class BridgeService:
             return JSONResponse(
                 {
                     "running": True,
+                    "paused": self.paused,
                     "pid": os.getpid(),
                     "url": self.url,
                     "version": __version__,
@@ -201,11 +218,12 @@ class BridgeService:
                 }
             )
 
+        mcp = _Pausable(self.proxy, lambda: self.paused)
         routes = [
             Route("/healthz", health),
             Route("/status", status),
-            Route("/mcp", self.proxy, methods=["GET", "POST", "DELETE"]),
-            Route("/p/{profile_id}/mcp", self.proxy, methods=["GET", "POST", "DELETE"]),
+            Route("/mcp", mcp, methods=["GET", "POST", "DELETE"]),
+            Route("/p/{profile_id}/mcp", mcp, methods=["GET", "POST", "DELETE"]),
         ]
         app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={404: not_found})
         return LocalGuard(app, port=lambda: self.port, key=lambda: self.key)
@@ -228,6 +246,22 @@ class BridgeService:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+class _Pausable:
+    """The MCP endpoint, or while paused a JSON-RPC error that says how to resume (the port stays ours)."""
+
+    def __init__(self, app: ASGIApp, paused: Callable[[], bool]) -> None:
+        self.app = app
+        self.paused = paused
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not self.paused():
+            await self.app(scope, receive, send)
+            return
+        why = "Port MCP Bridge is paused. Resume it from the tray menu, and your assistant can reach Port again."
+        body = jsonrpc.error(None, jsonrpc.UPSTREAM_UNAVAILABLE, why, {"state": "paused"})
+        await JSONResponse(body, status_code=503)(scope, receive, send)
 
 
 def _bind(host: str, port: int) -> socket.socket:

@@ -1,0 +1,363 @@
+"""`BridgeApi`: the one object the tray app (and anything else embedding the bridge) talks to.
+
+It owns a running `BridgeService` (its own thread and event loop) and offers plain, thread-safe calls that return
+plain dataclasses. Nothing here blocks on the network when called from a GUI thread except the methods documented as
+blocking; those the app runs on a worker thread. Network work (sign-in, tool lists, doctor) runs on the bridge's loop
+and comes back as `concurrent.futures.Future`s, which a caller can wait on or cancel.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import json
+import time
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import httpx2
+from mcp import ClientSession
+from mcp.client.streamable_http import streamable_http_client
+
+from bridge import __version__
+from bridge.auth import account
+from bridge.auth.browser import OpenBrowser, Progress, system_browser
+from bridge.doctor import Check, run_checks
+from bridge.errors import BridgeError
+from bridge.localkey import rotate_local_key
+from bridge.policy import is_read_only_tool
+from bridge.service import BridgeService, TokenFactory, default_tokens
+from bridge.settings import Profile, Settings, SettingsStore, ToolExposure
+from bridge.tokens import SignInRequired
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class ProfileView:
+    """A profile as the tray shows it."""
+
+    id: str
+    name: str
+    organization: str
+    region: str
+    auth_mode: str
+    read_only: bool
+    active: bool
+    state: str  # "idle" (not used yet), "signed_in", "needs_sign_in", "error"
+    expires_at: float | None
+    last_error: str | None
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything the tray needs to draw itself, taken at once."""
+
+    running: bool
+    paused: bool
+    url: str
+    port: int
+    active: ProfileView | None
+    profiles: tuple[ProfileView, ...]
+    version: str = __version__
+
+    @property
+    def mcp_url(self) -> str:
+        return f"{self.url}/mcp"
+
+
+@dataclass(frozen=True)
+class ToolInfo:
+    """One of the organization's tools, for the Tools page."""
+
+    name: str
+    title: str
+    description: str
+    kind: str  # "read", "write" or "destructive", from the annotations
+    exposed: bool
+
+
+@dataclass(frozen=True)
+class ActionInfo:
+    identifier: str
+    title: str
+    blueprint: str
+    allowed: bool
+
+
+@dataclass
+class DoctorReport:
+    checks: list[Check] = field(default_factory=list)
+    text: str = ""  # what "Copy report" puts on the clipboard: no secrets
+
+
+class BridgeApi:
+    def __init__(
+        self,
+        store: SettingsStore | None = None,
+        *,
+        port: int | None = None,
+        tokens: TokenFactory = default_tokens,
+        key: str | None = None,
+    ) -> None:
+        self.store = store or SettingsStore()
+        self._port = port
+        self._tokens = tokens
+        self._key = key
+        self.service: BridgeService | None = None
+
+    # --- lifecycle ---------------------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start serving (raises `PortInUse` with what to do when the port is taken)."""
+        if self.service is None:
+            self.service = BridgeService(self.store, port=self._port, tokens=self._tokens, key=self._key).start()
+
+    def stop(self) -> None:
+        if self.service is not None:
+            self.service.stop()
+            self.service = None
+
+    def set_paused(self, paused: bool) -> None:
+        """Paused: the bridge keeps its port but answers every MCP request with "paused, resume from the tray"."""
+        self._require().paused = paused
+
+    def _require(self) -> BridgeService:
+        if self.service is None:
+            raise BridgeError("The bridge is not running.", title="Not running")
+        return self.service
+
+    def submit(self, coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
+        """Run a coroutine on the bridge's event loop."""
+        return self._require().submit(coro)
+
+    # --- state -------------------------------------------------------------------------------------------------
+
+    def snapshot(self) -> Snapshot:
+        service = self.service
+        settings = service.settings if service else self.store.load()
+        live = {s.id: s for s in service.status()} if service else {}
+        views = []
+        for profile in settings.profiles:
+            status = live.get(profile.id)
+            views.append(
+                ProfileView(
+                    id=profile.id,
+                    name=profile.name,
+                    organization=profile.organization,
+                    region=profile.region_label,
+                    auth_mode=profile.auth_mode.value,
+                    read_only=profile.read_only,
+                    active=profile.id == settings.active_profile,
+                    state=status.state if status else "idle",
+                    expires_at=status.expires_at if status else None,
+                    last_error=status.last_error if status else None,
+                )
+            )
+        active = next((v for v in views if v.active), None)
+        return Snapshot(
+            running=service is not None,
+            paused=bool(service and service.paused),
+            url=service.url if service else f"http://127.0.0.1:{settings.local_port}",
+            port=service.port if service else settings.local_port,
+            active=active,
+            profiles=tuple(views),
+        )
+
+    def settings(self) -> Settings:
+        return self.service.settings if self.service else self.store.load()
+
+    # --- settings (blocking: a file write under a lock, milliseconds) ------------------------------------------
+
+    def use_profile(self, profile_id: str) -> Profile:
+        return self._applied(self.store.use_profile(profile_id))
+
+    def set_read_only(self, profile_id: str, read_only: bool) -> Profile:
+        return self._applied(self.store.set_profile(profile_id, read_only=read_only))
+
+    def set_tools(self, profile_id: str, exposure: ToolExposure) -> Profile:
+        return self._applied(self.store.set_profile(profile_id, tools=exposure))
+
+    def set_allowed_actions(self, profile_id: str, actions: list[str] | None) -> Profile:
+        return self._applied(self.store.set_profile(profile_id, allowed_actions=actions))
+
+    def _applied(self, result: T) -> T:
+        """Hand the new settings to the running bridge now, rather than at the watcher's next look, so the tray's
+        next snapshot already shows the change (the watcher's later call then finds nothing new)."""
+        if self.service is not None:
+            settings = self.store.load()
+
+            async def apply() -> None:
+                self.service.apply_settings(settings)  # type: ignore[union-attr]
+
+            self.submit(apply()).result(5)
+        return result
+
+    def regenerate_local_key(self) -> str:
+        """A new local key: every connected client must be exported again (the Clients page offers it)."""
+        key = rotate_local_key()
+        if self.service is not None:
+            self.service.set_key(key)
+        return key
+
+    def local_key(self) -> str | None:
+        return self.service.key if self.service else None
+
+    # --- sign-in (on the bridge's loop) ------------------------------------------------------------------------
+
+    def sign_in(
+        self, profile_id: str, *, open_browser: OpenBrowser = system_browser, progress: Progress = lambda m: None
+    ) -> concurrent.futures.Future[account.SignedIn]:
+        """Browser sign-in; cancel the future to stop it. Progress messages come from the bridge thread."""
+        return self.submit(account.browser_login(self.store, profile_id, open_browser=open_browser, progress=progress))
+
+    def sign_in_with_token(
+        self, profile_id: str, client_id: str, client_secret: str
+    ) -> concurrent.futures.Future[account.SignedIn]:
+        return self.submit(account.token_login(self.store, profile_id, client_id, client_secret))
+
+    def sign_out(self, profile_id: str) -> concurrent.futures.Future[list[str]]:
+        return self.submit(account.logout(self.store, profile_id))
+
+    # --- what the organization offers (on the bridge's loop) ---------------------------------------------------
+
+    def fetch_tools(self, profile_id: str) -> concurrent.futures.Future[list[ToolInfo]]:
+        """The tools Port offers this profile (read-only and actions applied, as Port applies them), each marked
+        with whether the profile's tool selection exposes it."""
+        return self.submit(self._fetch_tools(profile_id))
+
+    def fetch_actions(self, profile_id: str) -> concurrent.futures.Future[list[ActionInfo]]:
+        """The organization's self-service actions (Port's `list_actions` tool), marked allowed or not."""
+        return self.submit(self._fetch_actions(profile_id))
+
+    async def _upstream_session(self, profile_id: str) -> tuple[Profile, Callable[[], Any]]:
+        service = self._require()
+        upstream = service.resolve(profile_id)
+        if upstream is None:
+            raise BridgeError(f"No profile '{profile_id}'.", title="No such profile")
+        try:
+            token = await upstream.tokens.token()
+        except SignInRequired as exc:
+            raise BridgeError(exc.message, title="Sign-in required") from None
+        headers = {"Authorization": f"Bearer {token}", **upstream.policy.upstream_headers()}
+        headers.pop("x-allowed-actions-to-run", None)  # the Actions page lists every action, allowed or not
+
+        def connect() -> Any:
+            return _session(upstream.url, headers)
+
+        return upstream.profile, connect
+
+    async def _fetch_tools(self, profile_id: str) -> list[ToolInfo]:
+        profile, connect = await self._upstream_session(profile_id)
+        async with connect() as session:
+            listed = await session.list_tools()
+        return [
+            ToolInfo(
+                name=tool.name,
+                title=(tool.annotations.title if tool.annotations and tool.annotations.title else tool.title)
+                or tool.name,
+                description=(tool.description or "").strip(),
+                kind=_kind(tool),
+                exposed=profile.tools.exposes(tool.name),
+            )
+            for tool in listed.tools
+        ]
+
+    async def _fetch_actions(self, profile_id: str) -> list[ActionInfo]:
+        profile, connect = await self._upstream_session(profile_id)
+        async with connect() as session:
+            result = await session.call_tool("list_actions", {})
+        if result.is_error:
+            text = " ".join(getattr(c, "text", "") for c in result.content)
+            raise BridgeError(f"Port could not list the actions: {text}", title="Actions unavailable")
+        actions = _actions_from(result)
+        allowed = profile.allowed_actions
+        return [
+            ActionInfo(
+                identifier=a["identifier"],
+                title=a.get("title") or a["identifier"],
+                blueprint=a.get("blueprint", ""),
+                allowed=allowed is None or a["identifier"] in allowed,
+            )
+            for a in actions
+        ]
+
+    # --- doctor (blocking: run it on a worker thread) ----------------------------------------------------------
+
+    def doctor(self, profile_id: str | None = None) -> DoctorReport:
+        import platform
+
+        settings = self.settings()
+        profile = settings.get_profile(profile_id) if profile_id else settings.active()
+        if profile is None:
+            raise BridgeError("No profile is active. Add one first.", title="No profile")
+        checks = run_checks(settings, profile)
+        lines = [
+            f"Port MCP Bridge {__version__} on {platform.system()} {platform.release()} ({platform.machine()}), "
+            f"Python {platform.python_version()}",
+            f"Profile: {profile.name} ({profile.id}), region {profile.region_label}, auth {profile.auth_mode.value}",
+            f"Time: {time.strftime('%Y-%m-%d %H:%M:%S %z')}",
+            "",
+        ]
+        for check in checks:
+            lines.append(f"[{'ok' if check.ok else 'FAIL'}] {check.name}: {check.detail}")
+            if check.advice:
+                lines.append(f"      -> {check.advice}")
+        snapshot = self.snapshot()
+        errors = [f"{p.name}: {p.last_error}" for p in snapshot.profiles if p.last_error]
+        if errors:
+            lines += ["", "Last errors:", *errors]
+        return DoctorReport(checks, "\n".join(lines))
+
+
+def _session(url: str, headers: dict[str, str]) -> Any:
+    """An MCP client session straight to Port (not through the bridge: the Tools page shows what is *not* exposed)."""
+    import contextlib
+
+    @contextlib.asynccontextmanager
+    async def opened() -> Any:
+        async with (
+            httpx2.AsyncClient(headers=headers, timeout=30) as http,
+            streamable_http_client(url, http_client=http) as (read, write),
+            ClientSession(read, write, read_timeout_seconds=30) as session,
+        ):
+            await session.initialize()
+            yield session
+
+    return opened()
+
+
+def _kind(tool: Any) -> str:
+    """The badge: the same rule read-only mode uses (policy.is_read_only_tool), then the destructive hint."""
+    described = tool.model_dump(mode="json", by_alias=True, exclude_none=True)
+    if is_read_only_tool(described):
+        return "read"
+    hints = tool.annotations
+    return "destructive" if hints is not None and hints.destructive_hint else "write"
+
+
+def _actions_from(result: Any) -> list[dict[str, Any]]:
+    """Port's `list_actions` answers JSON text (and structured content in newer servers)."""
+    data = result.structured_content
+    if not data:
+        for content in result.content:
+            text = getattr(content, "text", None)
+            if text:
+                try:
+                    data = json.loads(text)
+                    break
+                except ValueError:
+                    continue
+    items = data.get("actions", []) if isinstance(data, dict) else data or []
+    out = []
+    for item in items:
+        if isinstance(item, dict) and item.get("identifier"):
+            trigger = item.get("trigger") or {}
+            out.append({**item, "blueprint": item.get("blueprint") or trigger.get("blueprintIdentifier", "")})
+    return out
+
+
+def run_sync(coro: Coroutine[Any, Any, T]) -> T:
+    """For scripts and tests without a running bridge."""
+    return asyncio.run(coro)
