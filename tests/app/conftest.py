@@ -1,0 +1,48 @@
+"""GUI tests: Qt offscreen, the real bridge (`BridgeApi`) in front of the sandbox, in token mode."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from bridge.api import BridgeApi  # noqa: E402
+from bridge.auth.account import CREDENTIALS_REF  # noqa: E402
+from bridge.sandbox import Sandbox, SandboxConfig  # noqa: E402
+from bridge.sandbox.seed import DEMO_CREDENTIALS  # noqa: E402
+from bridge.secrets import set_secret  # noqa: E402
+from bridge.settings import SettingsStore  # noqa: E402
+
+
+@pytest.fixture
+def sandbox() -> Iterator[Sandbox]:
+    box = Sandbox(config=SandboxConfig(run_seconds=0.2, seed=3)).start()
+    try:
+        yield box
+    finally:
+        box.stop()
+
+
+def token_profile(store: SettingsStore, name: str, url: str, client: str, *, active: bool = False) -> str:
+    profile = store.add_profile(name, url, auth_mode="token", make_active=active)
+    ref = f"profile/{profile.id}/client-credentials"
+    set_secret(ref, json.dumps({"clientId": client, "clientSecret": DEMO_CREDENTIALS[client][0]}))
+    store.set_profile(profile.id, secret_refs={CREDENTIALS_REF: ref})
+    return profile.id
+
+
+@pytest.fixture
+def api(sandbox: Sandbox) -> Iterator[BridgeApi]:
+    """Two profiles on the sandbox: Acme (active, builder) and Globex; the bridge on a free port."""
+    store = SettingsStore()
+    token_profile(store, "Acme", sandbox.mcp_url, "acme-builder-demo", active=True)
+    token_profile(store, "Globex", sandbox.mcp_url, "globex-builder-demo")
+    bridge = BridgeApi(store, port=0)
+    try:
+        yield bridge
+    finally:
+        bridge.stop()
