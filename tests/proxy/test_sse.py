@@ -65,3 +65,21 @@ def test_data_span_finds_a_single_data_line(event: bytes, data: bytes) -> None:
 @pytest.mark.parametrize("event", [EVENTS[2], EVENTS[3], b"event: x\n\n", b"data: a\rdata: b\r\r"])
 def test_data_span_leaves_no_data_and_multi_line_data_to_event_data(event: bytes) -> None:
     assert sse.data_span(event) is None
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_splitting_agrees_with_the_boundary_regex_on_mixed_line_endings(seed: int) -> None:
+    import re
+
+    rng = random.Random(seed)
+    stream = b"".join(rng.choice([b"a", b"data: x", b"\r", b"\n", b"\r\n"]) for _ in range(400))
+    expected = []
+    start = 0
+    for match in re.finditer(rb"\r\n\r\n|\n\n|\r\r", stream):
+        expected.append(stream[start : match.end()])
+        start = match.end()
+    splitter = sse.EventSplitter()
+    cuts = sorted(rng.sample(range(1, len(stream)), 25))
+    chunks = [stream[a:b] for a, b in zip([0, *cuts], [*cuts, len(stream)], strict=True)]
+    assert [event for chunk in chunks for event in splitter.feed(chunk)] == expected
+    assert splitter.rest() == stream[start:]
