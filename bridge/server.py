@@ -6,7 +6,6 @@ taken; listening at once queues connections made before uvicorn is up. The bridg
 
 from __future__ import annotations
 
-import asyncio
 import socket
 import threading
 
@@ -46,7 +45,15 @@ class LoopbackServer:
 
     def _new_server(self) -> uvicorn.Server:
         config = uvicorn.Config(
-            self.app, log_level="warning", lifespan="on", timeout_graceful_shutdown=self._graceful, access_log=False
+            self.app,
+            log_level="warning",
+            lifespan="on",
+            timeout_graceful_shutdown=self._graceful,
+            access_log=False,
+            # Loopback clients only: no X-Forwarded-* to honour (and a local process must not pick its own address),
+            # and no `server: uvicorn` header added to what upstream answered.
+            proxy_headers=False,
+            server_header=False,
         )
         self._server = uvicorn.Server(config)
         return self._server
@@ -54,9 +61,7 @@ class LoopbackServer:
     def start(self, timeout: float = 10.0) -> None:
         """Serve from a background thread; returns once the server accepts connections."""
         server = self._new_server()
-        self._thread = threading.Thread(
-            target=lambda: asyncio.run(server.serve(sockets=[self.sock])), name=self.name, daemon=True
-        )
+        self._thread = threading.Thread(target=lambda: server.run(sockets=[self.sock]), name=self.name, daemon=True)
         self._thread.start()
         waiter = threading.Event()
         for _ in range(int(timeout * 100)):
@@ -75,6 +80,6 @@ class LoopbackServer:
     def serve_forever(self) -> None:
         """Serve in the foreground until Ctrl+C or SIGTERM (uvicorn handles both)."""
         try:
-            asyncio.run(self._new_server().serve(sockets=[self.sock]))
+            self._new_server().run(sockets=[self.sock])  # on uvicorn's loop choice ("auto": uvloop if installed)
         finally:
             self.sock.close()
