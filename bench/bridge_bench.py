@@ -270,6 +270,56 @@ def _builder_caller(box: Any) -> Any:
     return Caller(org=box.state.orgs[ACME_ORG_ID], email="bench@acme.example", role="builder")
 
 
+def serve_floor(small_url: str, big_url: str) -> None:
+    """The floor of this stack: uvicorn and httpcore2's pool with nothing of the bridge between them (no guard,
+    Starlette, policy, JSON or header rules). `/small` and `/big` relay to the two sandboxes, streaming; the client's
+    own headers (its Authorization too: the sandbox token) pass. What a forwarding hop costs before the bridge does
+    anything; not a proxy anyone should ship."""
+    import httpcore2
+
+    from bridge.server import LoopbackServer, bind_loopback
+
+    pool = httpcore2.AsyncConnectionPool(max_keepalive_connections=20)
+    routes = {}
+    for path, url in (("/small", small_url), ("/big", big_url)):
+        parsed = httpcore2.URL(url)
+        netloc = parsed.host + (b":%d" % parsed.port if parsed.port else b"")
+        routes[path] = (parsed, (b"host", netloc))
+    skip = {b"host", b"content-length", b"connection", b"transfer-encoding"}
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            while (await receive())["type"] != "lifespan.shutdown":
+                await send({"type": "lifespan.startup.complete"})
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+        body = b""
+        more = True
+        while more:
+            message = await receive()
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+        url, host = routes[scope["path"]]
+        headers = [host, *((k, v) for k, v in scope["headers"] if k not in skip)]
+        if body:
+            headers.append((b"content-length", b"%d" % len(body)))
+        request = httpcore2.Request(scope["method"].encode(), url, headers=headers, content=body)
+        response = await pool.handle_async_request(request)
+        try:
+            out = [(k.lower(), v) for k, v in response.headers if k.lower() not in skip]
+            await send({"type": "http.response.start", "status": response.status, "headers": out})
+            async for chunk in response.stream:  # type: ignore[union-attr]
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            await send({"type": "http.response.body", "body": b""})
+        finally:
+            await response.aclose()
+
+    sock = bind_loopback("127.0.0.1", 0)
+    _announce(url=f"http://127.0.0.1:{sock.getsockname()[1]}", big_path="/big", nodelay=True)
+    with contextlib.suppress(KeyboardInterrupt):
+        LoopbackServer(app, sock, name="floor").serve_forever()
+
+
 def serve_bridge(small_url: str, big_url: str, force_nodelay: bool, profile_out: str | None) -> None:
     """A BridgeService in front of both sandboxes (`/mcp` and `/p/big/mcp`), until SIGINT.
 
@@ -308,9 +358,12 @@ def serve_bridge(small_url: str, big_url: str, force_nodelay: bool, profile_out:
 
 
 @contextmanager
-def child(args: list[str], env: dict[str, str]) -> Iterator[tuple[int, dict[str, Any]]]:
-    """Start this script as a child, yield (pid, what it announced); stop it (SIGINT, then SIGKILL) when done."""
-    command = [sys.executable, str(Path(__file__).resolve()), *args]
+def child(
+    args: list[str], env: dict[str, str], prefix: list[str] | None = None
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Start this script as a child (under `prefix`, e.g. valgrind), yield (pid, what it announced); stop it (SIGINT,
+    then SIGKILL) when done."""
+    command = [*(prefix or []), sys.executable, str(Path(__file__).resolve()), *args]
     proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
     try:
         assert proc.stdout is not None
@@ -337,6 +390,20 @@ def cpu_seconds(pid: int) -> float | None:
         return None
     fields = stat.read_text().rsplit(")", 1)[1].split()  # after the command name, which may hold spaces
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def callgrind_phase(pid: int, done: bool, requests: int, out: Path) -> float | None:
+    """Under callgrind: zero the bridge's counters as a phase starts; as it ends, dump them and return the instructions
+    per request (deterministic, whatever else the machine is doing; user space only, not the kernel's share)."""
+    if not done:
+        subprocess.run(["callgrind_control", "--zero", str(pid)], check=True, capture_output=True)
+        return None
+    subprocess.run(["callgrind_control", "--dump", str(pid)], check=True, capture_output=True)
+    dumps = sorted(out.glob(f"callgrind.out.{pid}.*"), key=lambda p: p.stat().st_mtime)
+    for line in dumps[-1].read_text().splitlines() if dumps else []:
+        if line.startswith(("summary:", "totals:")):
+            return int(line.split()[1]) / requests
+    return None
 
 
 def rss_mb(pid: int) -> dict[str, float] | None:
@@ -508,6 +575,14 @@ def machine() -> dict[str, Any]:
     return {"cpu": model, "cpus": os.cpu_count(), "python": platform.python_version(), "os": platform.platform()}
 
 
+def callgrind_prefix(args: argparse.Namespace) -> list[str] | None:
+    if not args.callgrind:
+        return None
+    out = Path(args.callgrind).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    return ["valgrind", "--tool=callgrind", "--quiet", f"--callgrind-out-file={out}/callgrind.out.%p"]
+
+
 def start_children(stack: ExitStack, args: argparse.Namespace) -> tuple[Endpoints, dict[str, tuple[int, Any]]]:
     """Both sandboxes and the bridge(s), each with its own settings home; returns the endpoints and the bridges'
     (pid, announcement) by label. The stack stops them all."""
@@ -517,9 +592,9 @@ def start_children(stack: ExitStack, args: argparse.Namespace) -> tuple[Endpoint
 
     secret = DEMO_CREDENTIALS[CLIENT_ID][0]
 
-    def start(args: list[str], **env: str) -> tuple[int, dict[str, Any]]:
+    def start(args: list[str], prefix: list[str] | None = None, **env: str) -> tuple[int, dict[str, Any]]:
         home = stack.enter_context(tempfile.TemporaryDirectory(prefix="bridge-bench-"))
-        return stack.enter_context(child(args, {**os.environ, "PORT_MCP_BRIDGE_HOME": home, **env}))
+        return stack.enter_context(child(args, {**os.environ, "PORT_MCP_BRIDGE_HOME": home, **env}, prefix))
 
     boxes = {"small": start(["--child", "sandbox"])[1]["url"]}
     boxes["big"] = start(["--child", "sandbox", "--total-tools", str(args.tools)])[1]["url"]
@@ -537,10 +612,16 @@ def start_children(stack: ExitStack, args: argparse.Namespace) -> tuple[Endpoint
             command.append("--force-nodelay")
         elif args.profile_bridge:
             command += ["--profile-out", str(Path(args.profile_bridge).resolve())]
-        bridges[label] = start(command, **{CREDENTIAL_ENV: secret})
+        prefix = callgrind_prefix(args) if label == "bridge" else None
+        bridges[label] = start(command, prefix, **{CREDENTIAL_ENV: secret})
         info = bridges[label][1]
         auth = f"Bearer {BENCH_KEY}"
         endpoints[label] = {"small": (f"{info['url']}/mcp", auth), "big": (info["url"] + info["big_path"], auth)}
+    if args.floor:
+        command = ["--child", "floor", "--upstream", boxes["small"], "--upstream-big", boxes["big"]]
+        bridges["floor"] = start(command, callgrind_prefix(args))
+        info = bridges["floor"][1]
+        endpoints["floor"] = {box: (f"{info['url']}/{box}", auth) for box, (_, auth) in endpoints["direct"].items()}
     return endpoints, bridges
 
 
@@ -559,10 +640,16 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         rss: dict[str, dict[str, Any]] = {label: {"idle": rss_mb(pid)} for label, (pid, _) in bridges.items()}
 
         cpu: dict[str, dict[str, float | None]] = {label: {} for label in bridges}
+        instructions: dict[str, dict[str, float | None]] = {}
 
         def snapshot(phase: int, done: bool) -> None:
             name = "standard" if phase == 0 else "big"
             ops, warmup, requests = phases[phase]
+            if args.callgrind:
+                count = (warmup + requests) * len(ops)
+                for label in ("bridge", "floor") if "floor" in bridges else ("bridge",):
+                    counted = callgrind_phase(bridges[label][0], done, count, Path(args.callgrind).resolve())
+                    instructions.setdefault(label, {})[name] = counted
             for label, (pid, _) in bridges.items():
                 used = cpu_seconds(pid)
                 if not done:
@@ -576,6 +663,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     report["tools_listed"] = {op: n for op, n in listed.items() if OPERATIONS[op][1] == "tools/list"}
     report["rss_mb"] = rss
     report["bridge_cpu_ms_per_request"] = cpu
+    if args.callgrind:
+        report["instructions_per_request"] = instructions
     report["latency"] = {}
     for op, by_path in samples.items():
         direct = percentiles(by_path["direct"])
@@ -603,6 +692,8 @@ def targets(report: dict[str, Any], bridges: list[str]) -> list[dict[str, Any]]:
                     "pass": None if value is None else value <= limit})  # fmt: skip
 
     for label in bridges:
+        if label == "floor":
+            continue  # context, not the product
         for op in STANDARD_OPS:
             lat = report["latency"][op][label]
             target(f"{label}: {op} added p50", lat["added_p50_ms"], TARGET_ADDED_P50_MS, "ms")
@@ -651,6 +742,10 @@ def print_report(report: dict[str, Any]) -> None:
     for label, cpu in report["bridge_cpu_ms_per_request"].items():
         parts = [f"{v:.2f} ms per {'request' if k == 'standard' else 'big tools/list'}" for k, v in cpu.items() if v]
         print(f"{label} CPU: " + (", ".join(parts) or "n/a"))
+    for label, counts in report.get("instructions_per_request", {}).items():
+        parts = [f"{v / 1e6:.2f} M per {'request' if k == 'standard' else 'big tools/list'}" for k, v in counts.items()
+                 if v]  # fmt: skip
+        print(f"{label} instructions (callgrind): " + (", ".join(parts) or "n/a"))
     for label, rss in report["rss_mb"].items():
         if rss["idle"] is None:
             print(f"{label} RSS: n/a (needs Linux /proc)")
@@ -687,8 +782,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=50, help="repetitions of the rewrite (median reported)")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument("--profile-bridge", metavar="FILE", help="run the shipped bridge under cProfile, stats to FILE")
+    parser.add_argument("--floor", action="store_true", help="also time a bare uvicorn + httpcore2 relay (the stack's "
+                        "floor for one forwarding hop)")  # fmt: skip
+    parser.add_argument("--callgrind", metavar="DIR", help="run the bridge under valgrind's callgrind (slow); "
+                        "report its instructions per request, which other load cannot disturb")  # fmt: skip
     # The children: this script again, so that the set-up code is linted and typed like the rest.
-    parser.add_argument("--child", choices=["sandbox", "bridge"], help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=["sandbox", "bridge", "floor"], help=argparse.SUPPRESS)
     parser.add_argument("--total-tools", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--upstream", help=argparse.SUPPRESS)
     parser.add_argument("--upstream-big", help=argparse.SUPPRESS)
@@ -700,6 +799,8 @@ def main() -> None:
         serve_sandbox(args.total_tools)
     elif args.child == "bridge":
         serve_bridge(args.upstream, args.upstream_big, args.force_nodelay, args.profile_out)
+    elif args.child == "floor":
+        serve_floor(args.upstream, args.upstream_big)
     elif args.requests < 2:
         parser.error("--requests must be at least 2")
     else:
