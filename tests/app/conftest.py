@@ -10,12 +10,12 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from bridge.api import BridgeApi  # noqa: E402
-from bridge.auth.account import CREDENTIALS_REF  # noqa: E402
-from bridge.sandbox import Sandbox, SandboxConfig  # noqa: E402
-from bridge.sandbox.seed import DEMO_CREDENTIALS  # noqa: E402
-from bridge.secrets import set_secret  # noqa: E402
-from bridge.settings import SettingsStore  # noqa: E402
+from bridge.api import BridgeApi
+from bridge.auth.account import CREDENTIALS_REF
+from bridge.sandbox import Sandbox, SandboxConfig
+from bridge.sandbox.seed import DEMO_CREDENTIALS
+from bridge.secrets import set_secret
+from bridge.settings import SettingsStore
 
 
 @pytest.fixture
