@@ -45,7 +45,7 @@ class _Task(QRunnable):
     def run(self) -> None:
         try:
             value = self._fn()
-        except BaseException as exc:  # noqa: BLE001 (handed to the GUI, never swallowed)
+        except BaseException as exc:  # handed to the GUI, never swallowed
             self._relay.deliver.emit(self._error, exc)
         else:
             self._relay.deliver.emit(self._done, value)
