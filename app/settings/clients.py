@@ -1,0 +1,12 @@
+"""The Clients page (being built)."""
+
+from __future__ import annotations
+
+from app.controller import Controller
+from app.settings.common import Page
+
+
+class ClientsPage(Page):
+    def __init__(self, controller: Controller) -> None:
+        super().__init__(controller, "Clients", "")
+        self.body.addStretch(1)

@@ -1,0 +1,12 @@
+"""The Tools page (being built)."""
+
+from __future__ import annotations
+
+from app.controller import Controller
+from app.settings.common import Page
+
+
+class ToolsPage(Page):
+    def __init__(self, controller: Controller) -> None:
+        super().__init__(controller, "Tools", "")
+        self.body.addStretch(1)

@@ -1,0 +1,131 @@
+"""`SettingsWindow`: a sidebar (icons + names) over a stack of pages, one module per page.
+
+Pages build lazily on first show: opening the window must not fetch tool lists for pages nobody looks at.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QCloseEvent, QIcon
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QStackedWidget,
+    QStyle,
+    QWidget,
+)
+
+from app.controller import Controller
+
+PAGES: tuple[tuple[str, str, QStyle.StandardPixmap], ...] = (
+    ("profiles", "Profiles", QStyle.StandardPixmap.SP_DirHomeIcon),
+    ("tools", "Tools", QStyle.StandardPixmap.SP_FileDialogDetailedView),
+    ("actions", "Actions", QStyle.StandardPixmap.SP_MediaPlay),
+    ("clients", "Clients", QStyle.StandardPixmap.SP_ComputerIcon),
+    ("doctor", "Doctor", QStyle.StandardPixmap.SP_DialogHelpButton),
+    ("general", "General", QStyle.StandardPixmap.SP_FileDialogInfoView),
+)
+
+
+def _factory(name: str) -> Callable[[Controller], QWidget]:
+    # Imported here so each page module loads only when its page is first shown.
+    if name == "profiles":
+        from app.settings.profiles import ProfilesPage as page
+    elif name == "tools":
+        from app.settings.tools import ToolsPage as page
+    elif name == "actions":
+        from app.settings.actions import ActionsPage as page
+    elif name == "clients":
+        from app.settings.clients import ClientsPage as page
+    elif name == "doctor":
+        from app.settings.doctor import DoctorPage as page
+    else:
+        from app.settings.general import GeneralPage as page
+    return page
+
+
+class SettingsWindow(QMainWindow):
+    """Closing hides the window; the tray keeps running."""
+
+    def __init__(self, controller: Controller, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.setWindowTitle("Port MCP Bridge — Settings")
+        self.resize(940, 640)
+        self.setMinimumSize(760, 520)
+
+        self.sidebar = QListWidget()
+        self.sidebar.setObjectName("sidebar")
+        self.sidebar.setFixedWidth(170)
+        self.sidebar.setSpacing(2)
+        self.sidebar.setIconSize(self.sidebar.iconSize() * 1.2)
+        self.stack = QStackedWidget()
+        self._pages: dict[str, QWidget] = {}
+        style = self.style()
+        for name, label, icon in PAGES:
+            item = QListWidgetItem(QIcon(style.standardIcon(icon)), label)
+            item.setData(Qt.ItemDataRole.UserRole, name)
+            self.sidebar.addItem(item)
+            placeholder = QWidget()
+            self.stack.addWidget(placeholder)
+        self.sidebar.currentRowChanged.connect(self._select)
+
+        central = QWidget()
+        layout = QHBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.sidebar)
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+        self.sidebar.setCurrentRow(0)
+
+    # --- the interface the tray uses ---------------------------------------------------------------------------
+
+    def show_page(self, name: str) -> None:
+        """Select a page by name ("profiles", "tools", "actions", "clients", "doctor", "general")."""
+        names = [n for n, _, _ in PAGES]
+        if name not in names:
+            raise ValueError(f"No settings page '{name}'; pages are {', '.join(names)}.")
+        self.sidebar.setCurrentRow(names.index(name))
+
+    def bring_to_front(self) -> None:
+        self.show()
+        if self.isMinimized():
+            self.showNormal()
+        self.raise_()
+        self.activateWindow()
+
+    def page(self, name: str) -> QWidget:
+        """The page widget (built if needed): for tests and the tray's deep links."""
+        self.show_page(name)
+        return self._pages[name]
+
+    @property
+    def current_page(self) -> str:
+        return PAGES[self.sidebar.currentRow()][0]
+
+    # --- internals ---------------------------------------------------------------------------------------------
+
+    def _select(self, row: int) -> None:
+        if row < 0:
+            return
+        name = PAGES[row][0]
+        if name not in self._pages:
+            widget = _factory(name)(self.controller)
+            old = self.stack.widget(row)
+            self.stack.insertWidget(row, widget)
+            self.stack.removeWidget(old)
+            old.deleteLater()
+            self._pages[name] = widget
+        self.stack.setCurrentIndex(row)
+        activated = getattr(self._pages[name], "activated", None)
+        if callable(activated):
+            activated()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        event.ignore()
+        self.hide()
