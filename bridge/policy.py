@@ -156,6 +156,24 @@ def is_read_only_tool(tool: Mapping[str, Any]) -> bool:
     return name.startswith(READ_ONLY_PREFIXES)
 
 
+# The annotations `is_read_only_tool` can tell apart, as shared constants: all a listed tool's annotations come to.
+_NO_HINT = None
+_READ_ONLY_HINT = {"readOnlyHint": True}
+_WRITE_HINT = {"readOnlyHint": False}
+
+
+def call_facts(tool: Mapping[str, Any]) -> dict[str, Any]:
+    """What `decide_call` needs of a listed tool, in a few bytes: its name and its annotations reduced to what
+    `is_read_only_tool` reads (the proxy keeps one per listed tool, for every profile, for as long as it runs).
+    `decide_call(policy, name, args, call_facts(tool))` decides exactly as with the whole tool."""
+    annotations = tool.get("annotations")
+    hint: dict[str, bool] | None = _NO_HINT
+    if isinstance(annotations, Mapping) and "readOnlyHint" in annotations:
+        read_only = annotations["readOnlyHint"] is True and annotations.get("destructiveHint") is not True
+        hint = _READ_ONLY_HINT if read_only else _WRITE_HINT
+    return {"name": tool.get("name"), "annotations": hint}
+
+
 def legacy_name(action_identifier: str) -> str:
     """The tool Port generated for an action before Dec 2025: `run_<camel_to_snake(identifier)>`, at most 40 chars."""
     snake = _CAMEL_BOUNDARY.sub("_", action_identifier).lower().replace("-", "_")

@@ -22,6 +22,7 @@ from bridge.policy import (
     Decision,
     Policy,
     action_of_call,
+    call_facts,
     decide_call,
     decide_tool,
     filter_tools,
@@ -119,6 +120,7 @@ def test_read_only_classification(name: str, annotation: str) -> None:
     if ANNOTATIONS[annotation] is not None:
         tool["annotations"] = ANNOTATIONS[annotation]
     assert is_read_only_tool(tool) is _expected_read_only(name, annotation)
+    assert is_read_only_tool(call_facts(tool)) is _expected_read_only(name, annotation)
 
 
 @pytest.mark.parametrize(
@@ -140,6 +142,7 @@ def test_read_only_classification(name: str, annotation: str) -> None:
 )
 def test_read_only_edge_cases(tool: dict[str, Any], expected: bool) -> None:
     assert is_read_only_tool(tool) is expected
+    assert is_read_only_tool(call_facts(tool)) is expected  # what the proxy keeps of a listed tool decides alike
 
 
 @pytest.mark.parametrize("era", ERAS)
@@ -352,6 +355,8 @@ def test_listing_and_calling_agree(era: Era, policy: Policy) -> None:
         listing = decide_tool(policy, tool, profile="Acme")
         calling = decide_call(policy, spec.name, _call_arguments(policy, spec.name), tool, profile="Acme")
         assert calling.allowed == listing.allowed == any(t is tool for t in listed), spec.name
+        facts = decide_call(policy, spec.name, _call_arguments(policy, spec.name), call_facts(tool), profile="Acme")
+        assert facts == calling, spec.name
         assert calling.setting == listing.setting == _oracle(policy, spec), spec.name
         if calling.allowed:
             assert calling == Decision(True, "", "")
