@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import json
 import logging
 import re
+import sys
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -22,7 +24,7 @@ import httpx2
 from httpx2._transports.default import map_httpcore_exceptions
 from starlette.types import Message, Receive, Scope, Send
 
-from bridge.policy import Policy, decide_call, rewrite_tools_list
+from bridge.policy import Policy, call_facts, decide_call, rewrite_tools_list
 from bridge.proxy import jsonrpc, sse
 from bridge.proxy.headers import downstream_response_headers, upstream_request_headers
 from bridge.proxy.state import Resolver, Sessions, Upstream
@@ -202,15 +204,21 @@ class McpProxy:
         chunks = response.stream.__aiter__()
         if list_ids:  # whole events until the tools/list answer has gone by, then chunks as they come
             splitter = sse.EventSplitter()
+            size = 0
             async for chunk in chunks:
+                size += len(chunk)
                 out = [self._rewrite_event(upstream, event, list_ids) for event in splitter.feed(chunk)]
                 if out:
                     await send({"type": "http.response.body", "body": b"".join(out), "more_body": True})
+                    del out
                 if not list_ids:
                     break
             rest = splitter.rest()
             if rest:
                 await send({"type": "http.response.body", "body": rest, "more_body": True})
+            if size > _KEEP_BYTES:
+                del splitter, rest, chunk
+                _release_memory()
         async for chunk in chunks:
             await send({"type": "http.response.body", "body": chunk, "more_body": True})
 
@@ -238,13 +246,16 @@ class McpProxy:
             return event
         if not isinstance(message, dict) or "result" not in message or not _pending(message.get("id"), list_ids):
             return event
-        rewritten = self._rewrite_message(upstream, message, list_ids)
         list_ids.discard(message["id"])
-        if isinstance(message["result"], dict) and isinstance(message["result"].get("tools"), list):
-            upstream.listed = ListedTools.build(upstream.policy, data, message, rewritten)
-        if rewritten is message:
+        result = message["result"]
+        if not isinstance(result, dict) or not isinstance(result.get("tools"), list):
             return event
-        return b"".join((event[:start], _encode(rewritten), event[end:]))
+        known = _known_tools(result["tools"])
+        upstream.known_tools.update(known)
+        rewritten_result = rewrite_tools_list(upstream.policy, result)
+        rewritten = message if rewritten_result is result else {**message, "result": rewritten_result}
+        upstream.listed = ListedTools.build(upstream.policy, data, message, rewritten, known)
+        return event if rewritten is message else b"".join((event[:start], _encode(rewritten), event[end:]))
 
     def _rewrite_event_lines(self, upstream: Upstream, event: bytes, list_ids: set[Any]) -> bytes:
         data = sse.event_data(event)
@@ -396,6 +407,7 @@ class _Response:
 # Stands for the message id in a cached rewritten list: random, so no tool list can contain it by chance.
 _ID_MARK = f"\x00port-mcp-bridge-id-{uuid.uuid4().hex}\x00"
 _ID_MARK_JSON = json.dumps(_ID_MARK).encode()
+_KEEP_BYTES = 1 << 20  # a cached list larger than this is remembered by its SHA-256 (3 ms a hit), not kept twice
 _WINDOW = 256  # how far from either end of the data the message id may be, to be found without decoding
 _TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]')
 
@@ -405,21 +417,26 @@ class ListedTools:
     """A `tools/list` answer as rewritten under `policy`, reusable for any later answer whose data is byte for byte
     the same except for the message id.
 
-    The data is kept as the bytes before and after the id's value (`head`, `tail`), the rewritten data likewise
-    (`out_head`, `out_tail`; None when the rewrite changed nothing), and `known`: the tools as `known_tools` keeps them.
-    A hit costs two bytes comparisons and decoding the id; the id is located when the entry is built, only when it is
-    provably the message's own (`_top_level_id`), so a hit is exactly what a fresh rewrite would produce.
+    The data is kept as the bytes before and after the id's value (`head`, `tail`), or for a large list (over
+    `_KEEP_BYTES`) only their lengths and SHA-256 (`digest`), the rewritten data as the bytes around the id
+    (`out_head`, `out_tail`; None when the rewrite changed nothing), and `known`: the tools as `known_tools` keeps
+    them. A hit costs comparing (or hashing) the bytes and decoding the id; the id is located when the entry is built,
+    only when it is provably the message's own (`_top_level_id`), so a hit is exactly what a fresh rewrite would give.
     """
 
     policy: Policy
-    head: bytes
+    head: bytes  # empty when `digest` is set
     tail: bytes
+    sizes: tuple[int, int]  # len(head), len(tail)
+    digest: bytes | None
     out_head: bytes | None
     out_tail: bytes | None
     known: dict[str, dict[str, Any]]
 
     @classmethod
-    def build(cls, policy: Policy, data: bytes, message: dict[str, Any], rewritten: Any) -> ListedTools | None:
+    def build(
+        cls, policy: Policy, data: bytes, message: dict[str, Any], rewritten: Any, known: dict[str, dict[str, Any]]
+    ) -> ListedTools | None:
         span = _top_level_id(data, message.get("id"))
         if span is None:
             return None
@@ -428,27 +445,37 @@ class ListedTools:
             out = _encode({**rewritten, "id": _ID_MARK})
             at = out.find(_ID_MARK_JSON)
             out_head, out_tail = out[:at], out[at + len(_ID_MARK_JSON) :]
-        known = _known_tools(message["result"]["tools"])
-        return cls(policy, data[: span[0]], data[span[1] :], out_head, out_tail, known)
+        sizes = (span[0], len(data) - span[1])
+        if len(data) > _KEEP_BYTES:
+            return cls(policy, b"", b"", sizes, _digest(data, *sizes), out_head, out_tail, known)
+        return cls(policy, data[: span[0]], data[span[1] :], sizes, None, out_head, out_tail, known)
 
     def match(self, policy: Policy, data: bytes, list_ids: set[Any]) -> tuple[Any, bytes] | None:
         """(message id, its bytes) if `data` is this list answering one of `list_ids` under `policy`, else None."""
-        if policy != self.policy or len(data) <= len(self.head) + len(self.tail):
+        head, tail = self.sizes
+        if policy != self.policy or len(data) <= head + tail or len(data) > head + tail + 64:
             return None
-        if not (data.startswith(self.head) and data.endswith(self.tail)):
-            return None
-        token = data[len(self.head) : len(data) - len(self.tail)]
+        token = data[head : len(data) - tail]
         try:
             msg_id = json.loads(token)
         except ValueError:
             return None
         if isinstance(msg_id, bool) or not isinstance(msg_id, int | str) or msg_id not in list_ids:
             return None
-        return msg_id, token
+        if self.digest is None:
+            same = data.startswith(self.head) and data.endswith(self.tail)
+        else:
+            same = _digest(data, head, tail) == self.digest
+        return (msg_id, token) if same else None
 
     def rewrite(self, event: bytes, start: int, end: int, token: bytes) -> bytes:
         assert self.out_head is not None and self.out_tail is not None
         return b"".join((event[:start], self.out_head, token, self.out_tail, event[end:]))
+
+
+def _digest(data: bytes, head: int, tail: int) -> bytes:
+    view = memoryview(data)
+    return hashlib.sha256(view[:head]).digest() + hashlib.sha256(view[len(data) - tail :]).digest()
 
 
 def _top_level_id(data: bytes, msg_id: Any) -> tuple[int, int] | None:
@@ -490,18 +517,40 @@ def _depth(text: bytes) -> int | None:
     return depth
 
 
+_malloc_trim: Any = None
+
+
+def _release_memory() -> None:
+    """After a large list has gone through: give the freed heap back to the system (glibc keeps it otherwise: ~15 MiB
+    after a 2,000-tool list). Elsewhere (macOS, Windows, musl) there is nothing to call, and this does nothing."""
+    global _malloc_trim
+    if _malloc_trim is None:
+        _malloc_trim = False
+        if sys.platform == "linux":
+            try:
+                import ctypes
+
+                _malloc_trim = ctypes.CDLL("libc.so.6").malloc_trim
+            except (OSError, AttributeError):
+                pass
+    if _malloc_trim:
+        _malloc_trim(0)
+
+
 def _pending(msg_id: Any, list_ids: set[Any]) -> bool:
     """Whether a response's id answers one of the pending tools/list requests (an id may be anything upstream sent)."""
     return isinstance(msg_id, int | str) and not isinstance(msg_id, bool) and msg_id in list_ids
 
 
 def _known_tools(tools: list[Any]) -> dict[str, dict[str, Any]]:
-    """The tools as `decide_call` needs them: name and annotations only (a 2,000-tool list would otherwise pin
-    megabytes per profile)."""
+    """The tools as `decide_call` needs them (`call_facts`): a 2,000-tool list would otherwise pin megabytes per
+    profile, and even a reference to each tool's own annotations keeps most of the decoded list's memory alive."""
     out = {}
     for tool in tools:
         if isinstance(tool, dict) and isinstance(tool.get("name"), str):
-            out[tool["name"]] = {"name": tool["name"], "annotations": tool.get("annotations")}
+            facts = call_facts(tool)
+            facts["name"] = name = tool["name"].encode().decode()  # a copy: not a reference into the decoded list
+            out[name] = facts
     return out
 
 

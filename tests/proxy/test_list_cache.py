@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from bridge.policy import Policy, rewrite_tools_list
-from bridge.proxy.forward import ListedTools, _top_level_id
+from bridge.proxy import forward
+from bridge.proxy.forward import ListedTools, _known_tools, _top_level_id
 from tests.proxy.conftest import Rig, session
 
 TOOLS = [
@@ -34,12 +35,21 @@ def answer(msg_id: Any, *, id_last: bool = False, tools: list[dict[str, Any]] = 
     return {"jsonrpc": "2.0", "id": msg_id, "result": {"tools": tools}}  # the Python SDK's order
 
 
+def build(policy: Policy, message: dict[str, Any]) -> ListedTools | None:
+    return ListedTools.build(policy, encode(message), message, fresh(policy, message), _known_tools(TOOLS))
+
+
+@pytest.mark.parametrize("hashed", [False, True])  # large lists are remembered by their SHA-256
 @pytest.mark.parametrize("id_last", [False, True])
 @pytest.mark.parametrize(("first", "later"), [(1, 2), (7, 7), ("a", "b-2"), (9, 10_000_000)])
 @pytest.mark.parametrize("policy", [Policy(), Policy(read_only=True), Policy(tool_mode="deny", tool_names={"x"})])
-def test_a_hit_is_exactly_a_fresh_rewrite(id_last: bool, first: Any, later: Any, policy: Policy) -> None:
+def test_a_hit_is_exactly_a_fresh_rewrite(
+    hashed: bool, id_last: bool, first: Any, later: Any, policy: Policy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if hashed:
+        monkeypatch.setattr(forward, "_KEEP_BYTES", 0)
     message = answer(first, id_last=id_last)
-    listed = ListedTools.build(policy, encode(message), message, fresh(policy, message))
+    listed = build(policy, message)
     assert listed is not None
     data = encode(answer(later, id_last=id_last))
     hit = listed.match(policy, data, {later})
@@ -52,17 +62,21 @@ def test_a_hit_is_exactly_a_fresh_rewrite(id_last: bool, first: Any, later: Any,
     assert set(listed.known) == {"list_things", "delete_thing"}
 
 
-def test_misses() -> None:
+@pytest.mark.parametrize("hashed", [False, True])
+def test_misses(hashed: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    if hashed:
+        monkeypatch.setattr(forward, "_KEEP_BYTES", 0)
     policy = Policy()
-    message = answer(1)
-    listed = ListedTools.build(policy, encode(message), message, fresh(policy, message))
-    assert listed is not None
+    listed = build(policy, answer(1))
+    assert listed is not None and (listed.digest is not None) is hashed
     assert listed.match(Policy(read_only=True), encode(answer(2)), {2}) is None  # the policy changed
     assert listed.match(policy, encode(answer(2)), {3}) is None  # not an answer to a pending tools/list
     assert listed.match(policy, encode(answer(2, tools=TOOLS[:1])), {2}) is None  # another list
     assert listed.match(policy, encode(answer(True)), {True}) is None  # not a valid id
     assert listed.match(policy, encode(answer([2])), {2}) is None
     assert listed.match(policy, encode({**answer(2), "extra": 1}), {2}) is None
+    changed = [TOOLS[0], {**TOOLS[1], "name": "delete_thinG"}]  # same length, one byte different
+    assert listed.match(policy, encode(answer(2, tools=changed)), {2}) is None
 
 
 def test_the_id_is_only_taken_where_it_is_provably_the_messages_own() -> None:
