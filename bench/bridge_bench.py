@@ -246,6 +246,10 @@ def _nodelay(sock: socket.socket) -> bool:
 
 def serve_sandbox(total_tools: int) -> None:
     """The sandbox, with synthetic tools (`port_like_tools`, "mix") added until `tools/list` has `total_tools`."""
+    # The sandbox stands in for Port, whose speed does not depend on the bridge's dependencies: keep it on uvicorn's
+    # pure-Python stack (h11, asyncio) even where httptools/uvloop are installed, so "direct" stays comparable.
+    sys.modules["httptools"] = None  # type: ignore[assignment]  # makes uvicorn's "auto" choices fall back
+    sys.modules["uvloop"] = None  # type: ignore[assignment]
     from bridge.sandbox import Sandbox
     from bridge.sandbox.tools import REGISTRY, ToolSpec, visible_tools
 
@@ -383,13 +387,15 @@ def child(
             proc.stdout.close()
 
 
-def cpu_seconds(pid: int) -> float | None:
-    """User + system CPU time a process has used, from /proc (Linux only)."""
+def cpu_seconds(pid: int, which: str = "both") -> float | None:
+    """User + system CPU time a process has used (or only "user" / "system"), from /proc (Linux only)."""
     stat = Path(f"/proc/{pid}/stat")
     if not stat.exists():
         return None
     fields = stat.read_text().rsplit(")", 1)[1].split()  # after the command name, which may hold spaces
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    user, system = int(fields[11]), int(fields[12])
+    ticks = {"both": user + system, "user": user, "system": system}[which]
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def callgrind_phase(pid: int, done: bool, requests: int, out: Path) -> float | None:
@@ -613,7 +619,8 @@ def start_children(stack: ExitStack, args: argparse.Namespace) -> tuple[Endpoint
         elif args.profile_bridge:
             command += ["--profile-out", str(Path(args.profile_bridge).resolve())]
         prefix = callgrind_prefix(args) if label == "bridge" else None
-        bridges[label] = start(command, prefix, **{CREDENTIAL_ENV: secret})
+        extra = {"PYTHONPATH": os.pathsep.join(args.bridge_path)} if args.bridge_path else {}
+        bridges[label] = start(command, prefix, **{CREDENTIAL_ENV: secret}, **extra)
         info = bridges[label][1]
         auth = f"Bearer {BENCH_KEY}"
         endpoints[label] = {"small": (f"{info['url']}/mcp", auth), "big": (info["url"] + info["big_path"], auth)}
@@ -651,13 +658,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     counted = callgrind_phase(bridges[label][0], done, count, Path(args.callgrind).resolve())
                     instructions.setdefault(label, {})[name] = counted
             for label, (pid, _) in bridges.items():
-                used = cpu_seconds(pid)
                 if not done:
-                    cpu[label][name] = used
+                    cpu[label][name] = cpu_seconds(pid)
+                    cpu[label][f"{name} system"] = cpu_seconds(pid, "system")
                     continue
                 rss[label][f"after_{name}"] = rss_mb(pid)
-                start, count = cpu[label][name], (warmup + requests) * len(ops)
-                cpu[label][name] = None if used is None or start is None else (used - start) * 1000 / count
+                count = (warmup + requests) * len(ops)
+                for key, used in ((name, cpu_seconds(pid)), (f"{name} system", cpu_seconds(pid, "system"))):
+                    start = cpu[label][key]
+                    cpu[label][key] = None if used is None or start is None else (used - start) * 1000 / count
 
         samples, listed = asyncio.run(measure_latency(endpoints, phases, snapshot))
     report["tools_listed"] = {op: n for op, n in listed.items() if OPERATIONS[op][1] == "tools/list"}
@@ -740,7 +749,12 @@ def print_report(report: dict[str, Any]) -> None:
               f"read-only {s['read_only_ms']:6.2f} ({s['read_only_kept']} kept)   whole SSE event decode+rewrite+"
               f"encode {s['event_ms']:6.1f}")  # fmt: skip
     for label, cpu in report["bridge_cpu_ms_per_request"].items():
-        parts = [f"{v:.2f} ms per {'request' if k == 'standard' else 'big tools/list'}" for k, v in cpu.items() if v]
+        parts = [
+            f"{cpu[k]:.2f} ms per {'request' if k == 'standard' else 'big tools/list'} "
+            f"({cpu.get(k + ' system') or 0:.2f} in the kernel)"
+            for k in ("standard", "big")
+            if cpu.get(k)
+        ]
         print(f"{label} CPU: " + (", ".join(parts) or "n/a"))
     for label, counts in report.get("instructions_per_request", {}).items():
         parts = [f"{v / 1e6:.2f} M per {'request' if k == 'standard' else 'big tools/list'}" for k, v in counts.items()
@@ -786,6 +800,8 @@ def main() -> None:
                         "floor for one forwarding hop)")  # fmt: skip
     parser.add_argument("--callgrind", metavar="DIR", help="run the bridge under valgrind's callgrind (slow); "
                         "report its instructions per request, which other load cannot disturb")  # fmt: skip
+    # A/B of packages not (yet) among the dependencies: the bridge child alone gets DIR (pip install --target DIR).
+    parser.add_argument("--bridge-path", metavar="DIR", action="append", help=argparse.SUPPRESS)
     # The children: this script again, so that the set-up code is linted and typed like the rest.
     parser.add_argument("--child", choices=["sandbox", "bridge", "floor"], help=argparse.SUPPRESS)
     parser.add_argument("--total-tools", type=int, default=0, help=argparse.SUPPRESS)
