@@ -23,9 +23,10 @@ from mcp.client.streamable_http import streamable_http_client
 from bridge import __version__
 from bridge.auth import account
 from bridge.auth.browser import OpenBrowser, Progress, system_browser
-from bridge.doctor import Check, run_checks
+from bridge.doctor import Check, check_keychain, check_local_port, check_settings, check_tool_limits, run_checks
 from bridge.errors import BridgeError
-from bridge.localkey import rotate_local_key
+from bridge.export import ClientStatus, Entry, Env, UndoResult, WriteResult
+from bridge.localkey import local_key, rotate_local_key
 from bridge.policy import is_read_only_tool
 from bridge.service import BridgeService, TokenFactory, default_tokens
 from bridge.settings import Profile, Settings, SettingsStore, ToolExposure
@@ -106,6 +107,7 @@ class BridgeApi:
         self._tokens = tokens
         self._key = key
         self.service: BridgeService | None = None
+        self.export_env: Env = Env.current()  # where client configurations are; tests point it at a temp home
 
     # --- lifecycle ---------------------------------------------------------------------------------------------
 
@@ -193,6 +195,97 @@ class BridgeApi:
 
             self.submit(apply()).result(5)
         return result
+
+    # --- profiles and app-wide settings (blocking: file writes; `remove_profile` also the keychain) -------------
+
+    def add_profile(self, name: str, region: str, auth_mode: str = "oauth", *, make_active: bool = False) -> Profile:
+        """`region` is what a person types: "eu", "us" or an MCP URL (messages from `bridge.settings.values`)."""
+        return self._applied(self.store.add_profile(name, region, auth_mode=auth_mode, make_active=make_active))
+
+    def edit_profile(self, profile_id: str, **changes: Any) -> Profile:
+        """Name, region, organization, auth_mode…: what `SettingsStore.set_profile` takes."""
+        return self._applied(self.store.set_profile(profile_id, **changes))
+
+    def remove_profile(self, profile_id: str) -> Profile:
+        """Remove a profile and delete its keychain entries (blocking: keychain calls; run it on a worker)."""
+        removed = self._applied(self.store.remove_profile(profile_id))
+        account.forget(removed)
+        return removed
+
+    def sign_in_status(self, profile_id: str) -> account.SignInStatus:
+        """What the keychain holds for a profile, without asking Port (blocking: keychain reads)."""
+        return account.sign_in_status(self.settings().get_profile(profile_id))
+
+    def set_local_port(self, port: int) -> Settings:
+        """Takes effect when the bridge next starts (clients' configurations then need updating)."""
+        if not 1024 <= int(port) <= 65535:
+            raise BridgeError("The port must be a number from 1024 to 65535.", title="Invalid port")
+        return self._set(local_port=int(port))
+
+    def set_log_level(self, level: str) -> Settings:
+        import logging
+
+        level = level.upper()
+        if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+            raise BridgeError(f"Unknown log level '{level}'.", title="Invalid log level")
+        logging.getLogger().setLevel(level)
+        return self._set(log_level=level)
+
+    def set_start_at_login(self, enabled: bool, command: list[str] | None = None) -> Settings:
+        """Register (or remove) the app with the OS's login items; `command` defaults to the app's own."""
+        from bridge import autostart
+
+        autostart.apply(enabled, command or autostart.app_command())
+        return self._set(start_at_login=bool(enabled))
+
+    def _set(self, **changes: Any) -> Settings:
+        def change(settings: Settings) -> None:
+            for name, value in changes.items():
+                setattr(settings, name, value)
+
+        return self._applied(self.store.update(change))
+
+    # --- client configurations (blocking: file I/O and a keychain read for the key) ----------------------------
+
+    def client_entries(self) -> list[Entry]:
+        """The entry for the active profile, at the port the bridge really serves on, with the local key."""
+        from bridge.export import make_entry
+
+        settings = self.settings()
+        key = (self.local_key() or local_key()) if settings.require_local_key else None
+        serving = settings.model_copy(update={"local_port": self.snapshot().port})
+        return [make_entry(serving, key, program=self.export_env.program)]
+
+    def client_statuses(self) -> list[ClientStatus]:
+        from bridge import export
+
+        entries = self.client_entries()
+        return [export.status(client, self.export_env, entries) for client in export.clients()]
+
+    def client_preview(self, client_id: str) -> str:
+        """The diff a write would make, the key shown as `<local key>`; "" when nothing would change. Raises
+        `ExportRefused` (with the snippet to paste) for a file that cannot be edited safely."""
+        from bridge import export
+
+        entries = self.client_entries()
+        change = export.plan(export.get_client(client_id), self.export_env, entries)
+        return export.diff(change, mask=entries[0].key) if change.changes else ""
+
+    def connect_client(self, client_id: str) -> WriteResult:
+        from bridge import export
+
+        return export.write(export.get_client(client_id), self.export_env, self.client_entries())
+
+    def undo_client(self, client_id: str) -> UndoResult:
+        from bridge import export
+
+        return export.undo(export.get_client(client_id))
+
+    def client_snippet(self, client_id: str) -> str:
+        """What to paste by hand (contains the local key: shown only when the user asks)."""
+        from bridge import export
+
+        return export.snippet(export.get_client(client_id), self.client_entries())
 
     def regenerate_local_key(self) -> str:
         """A new local key: every connected client must be exported again (the Clients page offers it)."""
@@ -292,7 +385,10 @@ class BridgeApi:
         profile = settings.get_profile(profile_id) if profile_id else settings.active()
         if profile is None:
             raise BridgeError("No profile is active. Add one first.", title="No profile")
-        checks = run_checks(settings, profile)
+        checks = [check_settings(self.store), check_keychain(), check_local_port(self.snapshot().port)]
+        checks += run_checks(settings, profile)
+        if self.service is not None and checks[-1].ok:
+            checks.append(self._tool_count_check(profile.id))
         lines = [
             f"Port MCP Bridge {__version__} on {platform.system()} {platform.release()} ({platform.machine()}), "
             f"Python {platform.python_version()}",
@@ -309,6 +405,23 @@ class BridgeApi:
         if errors:
             lines += ["", "Last errors:", *errors]
         return DoctorReport(checks, "\n".join(lines))
+
+    def _tool_count_check(self, profile_id: str) -> Check:
+        try:
+            tools = self.fetch_tools(profile_id).result(30)
+        except (BridgeError, OSError, concurrent.futures.TimeoutError) as exc:
+            return Check("Tool count", False, f"The tool list could not be read ({type(exc).__name__}).")
+        try:
+            connected = {s.client.name for s in self.client_statuses() if s.entries[0].state.value != "absent"}
+        except (BridgeError, OSError):
+            connected = set()
+        return check_tool_limits(sum(t.exposed for t in tools), _tool_limits(), connected)
+
+
+def _tool_limits() -> dict[str, int]:
+    from bridge.export import clients
+
+    return {c.name: c.tool_limit for c in clients() if c.tool_limit}
 
 
 def _session(url: str, headers: dict[str, str]) -> Any:

@@ -10,16 +10,19 @@ import asyncio
 import socket
 import ssl
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import httpx2
+import keyring
 
 from bridge import __version__
 from bridge.auth.provider import OAuthTokenProvider
+from bridge.errors import BridgeError
+from bridge.secrets import NO_KEYCHAIN, keychain_available
 from bridge.service import default_tokens
-from bridge.settings import AuthMode, Profile, Settings
+from bridge.settings import AuthMode, Profile, Settings, SettingsStore
 from bridge.tokens import SignInRequired, TokenProvider
 
 
@@ -97,6 +100,58 @@ async def check_mcp(profile: Profile, token: str) -> Check:
         return Check("MCP", False, f"Port answered HTTP {response.status_code}.",
                      "Try again later; if it persists, send this report to Port support.")  # fmt: skip
     return Check("MCP", True, f"initialize answered in {ms:.0f} ms")
+
+
+# --- on this machine ---------------------------------------------------------------------------------------------
+
+
+def check_settings(store: SettingsStore) -> Check:
+    """The settings file can be read (a corrupt one was moved aside: say where)."""
+    try:
+        settings = store.load()
+    except (OSError, BridgeError) as exc:
+        return Check("Settings", False, f"{store.path} could not be read ({exc}).",
+                     "Check the folder's permissions; the file is plain JSON.")  # fmt: skip
+    if store.notice:
+        advice = "Your profiles were reset; add them again in Settings → Profiles."
+        return Check("Settings", False, store.notice, advice)
+    return Check("Settings", True, f"{store.path}: {len(settings.profiles)} profile(s)")
+
+
+def check_keychain() -> Check:
+    if keychain_available():
+        return Check("Keychain", True, f"{type(keyring.get_keyring()).__name__} keeps tokens and the local key")
+    return Check("Keychain", False, "No usable system keychain was found.", NO_KEYCHAIN)
+
+
+def check_local_port(port: int) -> Check:
+    """Our bridge answers on 127.0.0.1:<port> (else: nothing does, or another program holds the port)."""
+    try:
+        answer = httpx2.get(f"http://127.0.0.1:{port}/healthz", timeout=3)
+        ours = answer.status_code == 200 and answer.json().get("app") == "port-mcp-bridge"
+    except httpx2.HTTPError:
+        return Check("Local port", False, f"Nothing answers on 127.0.0.1:{port}.",
+                     "Start Port MCP Bridge (the tray app, or `port-mcp-bridge serve`).")  # fmt: skip
+    except ValueError:
+        ours = False
+    if not ours:
+        return Check("Local port", False, f"Another program answers on 127.0.0.1:{port}.",
+                     "Quit it, or choose another port in Settings → General and update your clients.")  # fmt: skip
+    return Check("Local port", True, f"the bridge answers on 127.0.0.1:{port}")
+
+
+def check_tool_limits(exposed: int, limits: dict[str, int], connected: Collection[str] = ()) -> Check:
+    """Pure: the exposed tool count against clients' limits (`Client.tool_limit` by client name). Only a client
+    that is connected (has our entry) fails the check; other limits are mentioned for when it gets connected."""
+    over = sorted((limit, name) for name, limit in limits.items() if exposed > limit)
+    if not over:
+        return Check("Tool count", True, f"{exposed} tools exposed, within every client's limit")
+    hurt = [(limit, name) for limit, name in over if name in connected]
+    named = ", ".join(f"{name} ({limit})" for limit, name in hurt or over)
+    if not hurt:
+        return Check("Tool count", True, f"{exposed} tools exposed; more than {named} handle well, if you connect it")
+    return Check("Tool count", False, f"{exposed} tools exposed: more than {named} handle well.",
+                 "Hide tools you do not use in Settings → Tools, or turn on Read-only.")  # fmt: skip
 
 
 def _read_only_tokens(profile: Profile) -> TokenProvider:

@@ -108,3 +108,67 @@ def _wait_settings(api: BridgeApi, ready: Callable[[Settings], bool]) -> None:
             return
         time.sleep(0.05)
     raise AssertionError("the bridge did not see the settings change")
+
+
+def test_profiles_are_added_edited_and_removed_with_their_keychain_entries(api: BridgeApi, memory_keyring) -> None:
+    added = api.add_profile("Staging", "us")
+    assert added.id == "staging" and added.auth_mode.value == "oauth" and api.settings().active_profile == "acme"
+    edited = api.edit_profile("staging", name="Staging US", region="https://mcp.example.test/v1")
+    assert edited.id == "staging" and edited.name == "Staging US" and edited.region_label.startswith("https://")
+    set_secret("profile/staging/client-credentials", "{}")
+    api.edit_profile("staging", secret_refs={CREDENTIALS_REF: "profile/staging/client-credentials"})
+    assert any("staging" in name for _, name in memory_keyring.entries)
+    api.remove_profile("staging")
+    assert [p.id for p in api.snapshot().profiles] == ["acme", "globex"]
+    assert not any("staging" in name for _, name in memory_keyring.entries)
+
+
+def test_app_wide_settings_port_log_level_and_start_at_login(
+    api: BridgeApi, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bridge import autostart
+    from bridge.errors import BridgeError
+
+    assert api.set_local_port(48000).local_port == 48000 and api.snapshot().port != 48000  # at the next start
+    with pytest.raises(BridgeError, match="1024 to 65535"):
+        api.set_local_port(80)
+    assert api.set_log_level("debug").log_level == "DEBUG"
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
+    monkeypatch.setattr("sys.platform", "linux")
+    assert api.set_start_at_login(True, ["/opt/app"]).start_at_login
+    assert autostart.is_enabled(system="linux", home=tmp_path, environ={})
+    assert not api.set_start_at_login(False, ["/opt/app"]).start_at_login
+    assert not autostart.is_enabled(system="linux", home=tmp_path, environ={})
+
+
+def test_clients_are_connected_previewed_and_undone_in_a_temporary_home(api: BridgeApi, tmp_path) -> None:
+    from bridge.export import Env
+
+    api.export_env = Env(tmp_path, "linux", {})
+    (tmp_path / ".cursor").mkdir()
+    cursor = {s.client.id: s for s in api.client_statuses()}["cursor"]
+    assert cursor.detected and cursor.entries[0].state.value == "absent"
+    preview = api.client_preview("cursor")
+    assert "<local key>" in preview and local_key() not in preview and f":{api.snapshot().port}/mcp" in preview
+    api.connect_client("cursor")
+    written = (tmp_path / ".cursor" / "mcp.json").read_text()
+    assert local_key() in written and api.client_preview("cursor") == ""
+    assert {s.client.id: s for s in api.client_statuses()}["cursor"].entries[0].state.value == "current"
+    assert api.undo_client("cursor").removed and not (tmp_path / ".cursor" / "mcp.json").exists()
+
+
+def test_doctor_checks_this_machine_and_the_tool_count(api: BridgeApi, tmp_path) -> None:
+    from bridge.doctor import check_local_port, check_tool_limits
+    from bridge.export import Env
+
+    api.export_env = Env(tmp_path, "linux", {})
+    names = [c.name for c in api.doctor().checks]
+    assert names[:3] == ["Settings", "Keychain", "Local port"] and names[-1] == "Tool count"
+    (tmp_path / ".cursor").mkdir()
+    api.connect_client("cursor")  # Cursor handles 40 tools; the demo organization offers 42
+    count = api.doctor().checks[-1]
+    assert not count.ok and "Cursor (40)" in count.detail and "Settings → Tools" in count.advice
+    assert check_tool_limits(42, {"Cursor": 40}).ok  # not connected: mentioned, not failed
+    assert check_tool_limits(30, {"Cursor": 40}, {"Cursor"}).ok
+    assert not check_local_port(1).ok
