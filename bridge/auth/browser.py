@@ -8,6 +8,7 @@ the loopback listener (`callback`), and keeping the results.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import webbrowser
 from collections.abc import Awaitable, Callable
@@ -15,12 +16,14 @@ from collections.abc import Awaitable, Callable
 import httpx2
 from authlib.common.security import generate_token
 from authlib.integrations.httpx_client import AsyncOAuth2Client, OAuthError
+from mcp import ClientSession
+from mcp.client.streamable_http import streamable_http_client
 
 from bridge.auth import store
 from bridge.auth.callback import RedirectListener
 from bridge.auth.discovery import AuthServer, discover
 from bridge.auth.errors import SignInCancelled, SignInFailed, registration_refused
-from bridge.auth.records import ClientRegistration, TokenRecord, now
+from bridge.auth.records import ClientRegistration, Identity, TokenRecord, now
 from bridge.settings import Profile
 
 log = logging.getLogger(__name__)
@@ -192,7 +195,7 @@ async def _authorize(
             ) from None
         except httpx2.HTTPError as exc:
             raise SignInFailed(f"Lost the connection to Port while fetching tokens ({type(exc).__name__}).") from None
-    return TokenRecord.from_response(
+    record = TokenRecord.from_response(
         dict(token),
         now=issued,
         token_endpoint=server.token_endpoint,
@@ -202,6 +205,30 @@ async def _authorize(
         resource=server.resource,
         revocation_endpoint=server.revocation_endpoint,
     )
+    if not record.identity.organization_id:
+        record.identity = await ask_identity(profile.mcp_url, record.access_token)
+    return record
+
+
+async def ask_identity(mcp_url: str, access_token: str) -> Identity:
+    """For a token that does not say whom it belongs to: Port's `describe_user_details` tool does. Best effort: the
+    sign-in stands without it, the profile just keeps its label."""
+    headers = {"Authorization": f"Bearer {access_token}"}
+    try:
+        async with (
+            httpx2.AsyncClient(headers=headers, timeout=20) as http,
+            streamable_http_client(mcp_url, http_client=http) as (read, write),
+            ClientSession(read, write, read_timeout_seconds=20) as session,
+        ):
+            await session.initialize()
+            result = await session.call_tool("describe_user_details", {})
+        text = next((c.text for c in result.content if getattr(c, "text", None)), "{}")
+        details = json.loads(text)
+        org = details.get("organization") or {}
+        return Identity(str(org.get("id", "")), str(org.get("name", "")), str(details.get("email", "")))
+    except Exception as exc:  # any failure only means no label
+        log.info("could not ask Port who signed in: %s", type(exc).__name__)
+        return Identity()
 
 
 def _oauth_client(registration: ClientRegistration, server: AuthServer | None) -> AsyncOAuth2Client:

@@ -188,3 +188,12 @@ async def test_logout_revokes_and_deletes_everything(
     refused = httpx2.post(f"{sandbox.mcp_url}/token", data=grant)
     assert refused.status_code == 400 and json.loads(refused.text)["error"] == "invalid_grant"
     assert await account.logout(store, "acme") == ["Acme was not signed in."]
+
+
+async def test_a_token_that_does_not_name_its_organization_is_asked_about(
+    sandbox: Sandbox, store: SettingsStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("bridge.auth.records.identity_from_token", lambda token: None)  # an opaque token
+    done = await account.browser_login(store, "acme", open_browser=Browser(choice=GLOBEX_DANA))
+    assert done.identity.organization_name == "Globex (demo)" and done.identity.email == "dana@acme.example"
+    assert done.profile.organization_id == "org_GlobexDemo000002"
