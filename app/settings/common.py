@@ -1,12 +1,38 @@
-"""What every settings page shares: a title with a one-line explanation, status lines, and small helpers."""
+"""What every settings page shares: a title with a one-line explanation, status lines, a profile chooser, and
+the two ways of doing work (a quick settings write here, anything slower on a worker)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
+from collections.abc import Callable
+from typing import Any
 
-from app.controller import Controller
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QComboBox, QFrame, QLabel, QMessageBox, QVBoxLayout, QWidget
+
+from app.controller import Controller, describe_error
+from bridge.api import Snapshot
+from bridge.errors import BridgeError
+
+
+class Notice(QLabel):
+    """A status line: neutral, success, warning or error; selectable so it can be copied into a support request."""
+
+    COLORS = {"info": "palette(text)", "muted": "palette(placeholder-text)", "ok": "#1a7f37", "error": "#cf222e",
+              "warn": "#9a6700"}  # fmt: skip
+
+    def __init__(self, text: str = "") -> None:
+        super().__init__(text)
+        self.setWordWrap(True)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.setVisible(bool(text))
+        self.kind = "info"
+
+    def show_text(self, text: str, kind: str = "info") -> None:
+        self.kind = kind
+        self.setText(text)
+        self.setStyleSheet(f"color: {self.COLORS.get(kind, self.COLORS['info'])};")
+        self.setVisible(bool(text))
 
 
 class Page(QWidget):
@@ -17,42 +43,90 @@ class Page(QWidget):
         self.controller = controller
         self.api = controller.api
         outer = QVBoxLayout(self)
-        outer.setContentsMargins(24, 20, 24, 20)
-        outer.setSpacing(10)
+        outer.setContentsMargins(24, 18, 24, 18)
+        outer.setSpacing(8)
         heading = QLabel(title)
         font = QFont(heading.font())
-        font.setPointSizeF(font.pointSizeF() * 1.5)
+        font.setPointSizeF(font.pointSizeF() * 1.45)
         font.setBold(True)
         heading.setFont(font)
         outer.addWidget(heading)
         explanation = QLabel(blurb)
         explanation.setWordWrap(True)
-        explanation.setObjectName("blurb")
         explanation.setStyleSheet("color: palette(placeholder-text);")
         outer.addWidget(explanation)
+        outer.addSpacing(6)
         self.body = QVBoxLayout()
         self.body.setSpacing(10)
         outer.addLayout(self.body, 1)
 
     def activated(self) -> None:
-        """Called each time the page is shown: refresh what may have changed elsewhere (tray, CLI)."""
+        """Called each time the page is shown: refresh what may have changed elsewhere (tray, command line)."""
+
+    def change(self, fn: Callable[[], Any], notice: Notice) -> bool:
+        """A settings write (milliseconds: a file under a lock): done here, its error shown on `notice`."""
+        try:
+            fn()
+        except BridgeError as exc:
+            notice.show_text(exc.message, "error")
+            return False
+        self.controller.refresh()
+        return True
+
+    def work(self, fn: Callable[[], Any], done: Callable[[Any], None], notice: Notice, busy: str = "") -> None:
+        """Blocking work (keychain, files, network) on a worker; the outcome comes back here on the GUI thread."""
+        if busy:
+            notice.show_text(busy, "muted")
+        self.controller.run(fn, done, lambda exc: notice.show_text(describe_error(exc)[1], "error"))
+
+    def confirm(self, title: str, text: str, action: str) -> bool:
+        """Ask before something that cannot be taken back (tests replace this)."""
+        box = QMessageBox(QMessageBox.Icon.Question, title, text, parent=self)
+        yes = box.addButton(action, QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        return box.clickedButton() is yes
 
 
-class Notice(QLabel):
-    """A one-line status under a control: neutral, success or error, selectable so it can be copied."""
+class ProfileChooser(QComboBox):
+    """The profiles by name, following the tray's snapshot; starts on the active profile."""
 
-    COLORS = {"info": "palette(text)", "ok": "#1a7f37", "error": "#cf222e", "warn": "#9a6700"}
+    chosen = Signal(str)  # profile id
 
-    def __init__(self, text: str = "") -> None:
-        super().__init__(text)
-        self.setWordWrap(True)
-        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.setVisible(bool(text))
+    def __init__(self, controller: Controller) -> None:
+        super().__init__()
+        self.setMinimumContentsLength(18)
+        self._ids: list[str] = []
+        controller.snapshotChanged.connect(self.update_from)
+        self.currentIndexChanged.connect(self._emit)
+        self.update_from(controller.snapshot)
 
-    def show_text(self, text: str, kind: str = "info") -> None:
-        self.setText(text)
-        self.setStyleSheet(f"color: {self.COLORS.get(kind, self.COLORS['info'])};")
-        self.setVisible(bool(text))
+    @property
+    def profile_id(self) -> str | None:
+        index = self.currentIndex()
+        return self._ids[index] if 0 <= index < len(self._ids) else None
+
+    def update_from(self, snapshot: Snapshot) -> None:
+        ids = [p.id for p in snapshot.profiles]
+        labels = [f"{p.name}  (active)" if p.active else p.name for p in snapshot.profiles]
+        if ids == self._ids and [self.itemText(i) for i in range(self.count())] == labels:
+            return
+        keep = self.profile_id or (snapshot.active.id if snapshot.active else None)
+        self.blockSignals(True)
+        self.clear()
+        self._ids = ids
+        self.addItems(labels)
+        self.setCurrentIndex(ids.index(keep) if keep in ids else (0 if ids else -1))
+        self.blockSignals(False)
+        if self.profile_id != keep:
+            self._emit()
+
+    def select(self, profile_id: str) -> None:
+        if profile_id in self._ids:
+            self.setCurrentIndex(self._ids.index(profile_id))
+
+    def _emit(self, *_: object) -> None:
+        self.chosen.emit(self.profile_id or "")
 
 
 def separator() -> QFrame:
@@ -60,3 +134,11 @@ def separator() -> QFrame:
     line.setFrameShape(QFrame.Shape.HLine)
     line.setFrameShadow(QFrame.Shadow.Sunken)
     return line
+
+
+def bold(text: str) -> QLabel:
+    label = QLabel(text)
+    font = QFont(label.font())
+    font.setBold(True)
+    label.setFont(font)
+    return label
