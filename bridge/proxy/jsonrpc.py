@@ -39,7 +39,12 @@ class Body:
 
 def parse_body(raw: bytes) -> Body:
     """Parse and check the shape of a POST body. Raises `json.JSONDecodeError` or `InvalidMessage`."""
-    data = json.loads(raw)
+    try:
+        data = json.loads(raw)
+    except RecursionError:  # a hostile, deeply nested document: a parse error, not a crash
+        raise json.JSONDecodeError("JSON nested too deeply", "", 0) from None
+    except UnicodeDecodeError:  # bytes that are no UTF-8/16/32 text at all
+        raise json.JSONDecodeError("Body is not UTF-8 text", "", 0) from None
     batch = isinstance(data, list)
     messages = data if batch else [data]
     if batch and not messages:
