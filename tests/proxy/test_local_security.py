@@ -45,12 +45,17 @@ def test_the_local_key_is_required_and_never_forwarded(rig: Rig) -> None:
     assert httpx2.get(f"{rig.bridge.url}/healthz").json()["ok"] is True  # health needs no key
 
 
+DEEP = b'{"jsonrpc":"2.0","id":1,"method":"ping","params":' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+
+
 @pytest.mark.parametrize(
     ("body", "content_type", "status", "code"),
     [
         ("{not json", JSON, 400, PARSE_ERROR),
         ('{"id": 1, "method": "ping"}', JSON, 400, INVALID_REQUEST),
         ("[]", JSON, 400, INVALID_REQUEST),
+        (b"\x80\x00 not text", JSON, 400, PARSE_ERROR),  # found by the fuzzer: was a 500
+        (DEEP, JSON, 400, PARSE_ERROR),  # found by the fuzzer: a RecursionError, a 500
         ('{"jsonrpc":"2.0","id":true,"method":"ping"}', JSON, 400, INVALID_REQUEST),
         ('{"jsonrpc":"2.0","id":1,"method":"ping"}', "text/plain", 415, INVALID_REQUEST),
         (
