@@ -1,12 +1,243 @@
-"""The Clients page (being built)."""
+"""Clients: the MCP clients on this computer, whether each has the bridge, and Connect / Update / Undo with a diff
+of the change shown before anything is written (the local key masked)."""
 
 from __future__ import annotations
 
-from app.controller import Controller
-from app.settings.common import Page
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush, QColor, QFontDatabase, QGuiApplication
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QHeaderView,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.controller import Controller, describe_error
+from app.settings.common import Notice, Page, bold
+from bridge.export import ClientStatus, ExportRefused
+
+STATE_TEXT = {"absent": "Not connected", "current": "Connected", "stale": "Needs update"}
+STATE_COLOR = {"absent": "palette(placeholder-text)", "current": "#1a7f37", "stale": "#9a6700"}
+
+
+def state_of(status: ClientStatus) -> str:
+    return "refused" if status.problem else status.entries[0].state.value
 
 
 class ClientsPage(Page):
     def __init__(self, controller: Controller) -> None:
-        super().__init__(controller, "Clients", "")
-        self.body.addStretch(1)
+        super().__init__(
+            controller,
+            "Clients",
+            "Connect your IDEs and assistants to the bridge. Port MCP Bridge edits only its own entry in each "
+            "client's file, keeps a backup, and can undo it.",
+        )
+        self._statuses: dict[str, ClientStatus] = {}
+        self._snippet = ""
+        self._outcome_for: str | None = None
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        self.tree = QTreeWidget()
+        self.tree.setHeaderLabels(["Client", "Installed", "State", "Configuration file"])
+        self.tree.setRootIsDecorated(False)
+        self.tree.setAlternatingRowColors(True)
+        header = self.tree.header()
+        for column in range(3):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        self.tree.currentItemChanged.connect(lambda *_: self._selected())
+        splitter.addWidget(self.tree)
+
+        detail = QWidget()
+        box = QVBoxLayout(detail)
+        box.setContentsMargins(0, 8, 0, 0)
+        self.title = bold("")
+        box.addWidget(self.title)
+        self.explain = Notice()
+        box.addWidget(self.explain)
+        buttons = QHBoxLayout()
+        self.connect_button = QPushButton("Connect")
+        self.connect_button.clicked.connect(self.write)
+        self.undo_button = QPushButton("Undo")
+        self.undo_button.clicked.connect(self.undo)
+        self.copy_button = QPushButton("Copy snippet")
+        self.copy_button.setToolTip("Copies the entry with your local key, to paste by hand.")
+        self.copy_button.clicked.connect(self.copy_snippet)
+        for button in (self.connect_button, self.undo_button, self.copy_button):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        self.refresh_button = QPushButton("Refresh")
+        self.refresh_button.clicked.connect(self.reload)
+        buttons.addWidget(self.refresh_button)
+        box.addLayout(buttons)
+        self.outcome = Notice()  # what the last Connect / Undo did; survives the list's refresh
+        box.addWidget(self.outcome)
+        self.preview = QPlainTextEdit()
+        self.preview.setReadOnly(True)
+        self.preview.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.preview.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.preview.setPlaceholderText("Pick a client to see what connecting it would change.")
+        box.addWidget(self.preview, 1)
+        splitter.addWidget(detail)
+        splitter.setSizes([260, 300])
+        self.body.addWidget(splitter, 1)
+        self.status = Notice()
+        self.body.addWidget(self.status)
+        self._sync_buttons()
+
+    def activated(self) -> None:
+        self.reload()
+
+    # --- the list ------------------------------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        self.status.show_text("Looking for clients…", "muted")
+        self.controller.run(self.api.client_statuses, self._listed, self._failed)
+
+    def _listed(self, statuses: list[ClientStatus]) -> None:
+        keep = self.client_id
+        self._statuses = {s.client.id: s for s in statuses}
+        self.tree.blockSignals(True)
+        self.tree.clear()
+        # Installed clients first, then the rest, each alphabetically as the exporter lists them.
+        for status in sorted(statuses, key=lambda s: not s.detected):
+            state = state_of(status)
+            item = QTreeWidgetItem([status.client.name, "Yes" if status.detected else "—",
+                                    STATE_TEXT.get(state, "Cannot edit"), str(status.path)])  # fmt: skip
+            item.setData(0, Qt.ItemDataRole.UserRole, status.client.id)
+            color = STATE_COLOR.get(state, "#cf222e")
+            if color.startswith("#"):
+                item.setForeground(2, QBrush(QColor(color)))
+            if not status.detected:
+                for column in (0, 1, 3):
+                    item.setForeground(column, self.palette().placeholderText())
+            item.setToolTip(3, str(status.path))
+            self.tree.addTopLevelItem(item)
+            if status.client.id == keep:
+                self.tree.setCurrentItem(item)
+        self.tree.blockSignals(False)
+        found = sum(s.detected for s in statuses)
+        connected = sum(state_of(s) == "current" for s in statuses)
+        self.status.show_text(f"{found} client(s) found on this computer, {connected} connected.", "muted")
+        if self.tree.currentItem() is None and found:
+            self.tree.setCurrentItem(self.tree.topLevelItem(0))
+        else:
+            self._selected()
+
+    def _failed(self, exc: BaseException) -> None:
+        title, message = describe_error(exc)
+        self.status.show_text(f"{title}: {message}", "error")
+
+    @property
+    def client_id(self) -> str | None:
+        item = self.tree.currentItem()
+        return item.data(0, Qt.ItemDataRole.UserRole) if item else None
+
+    def select(self, client_id: str) -> None:
+        for i in range(self.tree.topLevelItemCount()):
+            item = self.tree.topLevelItem(i)
+            if item.data(0, Qt.ItemDataRole.UserRole) == client_id:
+                self.tree.setCurrentItem(item)
+
+    # --- one client --------------------------------------------------------------------------------------------
+
+    def _selected(self) -> None:
+        self._snippet = ""
+        if self.client_id != self._outcome_for:
+            self.outcome.show_text("")
+        self._outcome_for = self.client_id
+        status = self._statuses.get(self.client_id or "")
+        self._sync_buttons()
+        if status is None:
+            self.title.setText("")
+            self.explain.show_text("")
+            self.preview.clear()
+            return
+        client = status.client
+        self.title.setText(client.name)
+        lines = [f"Our entry: {status.entries[0].describe()}." if not status.problem else ""]
+        if not status.detected:
+            lines.append(f"{client.name} does not seem to be installed (no {status.path.parent}).")
+        if client.tool_limit_note:
+            lines.append(client.tool_limit_note)
+        self.explain.show_text(" ".join(x for x in lines if x), "muted")
+        self.preview.setPlainText("Preparing the preview…")
+        client_id = client.id
+        self.controller.run(lambda: self.api.client_preview(client_id), self._previewed, self._refused)
+
+    def _previewed(self, diff: str) -> None:
+        self.preview.setPlainText(diff or "Up to date: connecting would change nothing.")
+        self._sync_buttons(can_write=bool(diff))
+
+    def _refused(self, exc: BaseException) -> None:
+        """A file we will not edit: say why, and offer the snippet to paste by hand (masked here, copied whole)."""
+        if isinstance(exc, ExportRefused):
+            self.explain.show_text(exc.message, "error")
+            self.preview.setPlainText("Paste this into the file yourself (Copy snippet copies it with your key):\n\n")
+            client_id = self.client_id or ""
+            self.controller.run(lambda: self._masked_snippet(client_id), self._show_snippet, self._failed)
+        else:
+            self.preview.setPlainText(describe_error(exc)[1])
+        self._sync_buttons(can_write=False)
+
+    def _masked_snippet(self, client_id: str) -> tuple[str, str]:
+        snippet = self.api.client_snippet(client_id)
+        key = self.api.client_entries()[0].key
+        return snippet, snippet.replace(key, "<local key>") if key else snippet
+
+    def _show_snippet(self, pair: tuple[str, str]) -> None:
+        self._snippet = pair[0]
+        self.preview.appendPlainText(pair[1])
+        self._sync_buttons(can_write=False)
+
+    def _sync_buttons(self, can_write: bool = False) -> None:
+        status = self._statuses.get(self.client_id or "")
+        state = state_of(status) if status else "none"
+        self.connect_button.setText("Update" if state == "stale" else "Connect")
+        self.connect_button.setEnabled(can_write and state in ("absent", "stale"))
+        self.undo_button.setEnabled(status is not None and state in ("current", "stale"))
+        self.copy_button.setEnabled(bool(self._snippet))
+
+    # --- doing ----------------------------------------------------------------------------------------------------
+
+    def write(self) -> None:
+        client_id = self.client_id
+        if not client_id:
+            return
+        self.connect_button.setEnabled(False)
+
+        def done(result: object) -> None:
+            path = getattr(result, "path", "")
+            after = self._statuses[client_id].client.after_write
+            self.outcome.show_text(f"Wrote {path}. {after}".strip(), "ok")
+            self.reload()
+
+        self.controller.run(lambda: self.api.connect_client(client_id), done, self._write_failed)
+
+    def undo(self) -> None:
+        client_id = self.client_id
+        if not client_id:
+            return
+
+        def done(result: object) -> None:
+            path = getattr(result, "path", "")
+            removed = getattr(result, "removed", False)
+            self.outcome.show_text(f"Removed {path}: it did not exist before." if removed
+                                  else f"Put {path} back as it was.", "ok")  # fmt: skip
+            self.reload()
+
+        self.controller.run(lambda: self.api.undo_client(client_id), done, self._write_failed)
+
+    def _write_failed(self, exc: BaseException) -> None:
+        title, message = describe_error(exc)
+        self.outcome.show_text(f"{title}: {message}", "error")
+        self.reload()
+
+    def copy_snippet(self) -> None:
+        if self._snippet:
+            QGuiApplication.clipboard().setText(self._snippet)
+            self.outcome.show_text("Snippet copied (it contains your local key: paste it only into that file).", "ok")

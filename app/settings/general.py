@@ -1,12 +1,189 @@
-"""The General page (being built)."""
+"""General: the local port, the local key, start at login, log level and the logs folder."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QDesktopServices, QGuiApplication
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QWidget,
+)
+
 from app.controller import Controller
-from app.settings.common import Page
+from app.settings.common import Notice, Page, separator
+from bridge.logs import log_dir
+
+HIDDEN = "•" * 24
+
+
+def _row(*widgets: QWidget) -> QWidget:
+    box = QWidget()
+    layout = QHBoxLayout(box)
+    layout.setContentsMargins(0, 0, 0, 0)
+    for widget in widgets:
+        layout.addWidget(widget)
+    layout.addStretch(1)
+    return box
 
 
 class GeneralPage(Page):
     def __init__(self, controller: Controller) -> None:
-        super().__init__(controller, "General", "")
+        super().__init__(controller, "General", "How the bridge runs on this computer.")
+        form = QFormLayout()
+        form.setHorizontalSpacing(16)
+        form.setVerticalSpacing(10)
+
+        self.port = QSpinBox()
+        self.port.setRange(1024, 65535)
+        self.port.setMinimumWidth(110)
+        self.port_button = QPushButton("Apply")
+        self.port_button.clicked.connect(self.apply_port)
+        form.addRow("Local port:", _row(self.port, self.port_button))
+        self.port_notice = Notice()
+        form.addRow("", self.port_notice)
+
+        self.key = QLineEdit(HIDDEN)
+        self.key.setReadOnly(True)
+        self.key.setMinimumWidth(330)
+        self.show_key = QPushButton("Show")
+        self.show_key.clicked.connect(self.toggle_key)
+        self.copy_key = QPushButton("Copy")
+        self.copy_key.clicked.connect(self.copy)
+        self.regenerate = QPushButton("Regenerate…")
+        self.regenerate.clicked.connect(self.regenerate_key)
+        form.addRow("Local key:", _row(self.key, self.show_key, self.copy_key, self.regenerate))
+        self.key_notice = Notice()
+        self.key_notice.show_text(
+            "Your assistants send this key to the bridge, so other programs on this computer cannot use your Port "
+            "sign-in. It is kept in the system keychain.",
+            "muted",
+        )
+        form.addRow("", self.key_notice)
+        form.addRow(separator())
+
+        self.autostart = QCheckBox("Start Port MCP Bridge when I log in")
+        self.autostart.toggled.connect(self.set_autostart)
+        form.addRow("Startup:", self.autostart)
+        self.level = QComboBox()
+        self.level.addItems(["DEBUG", "INFO", "WARNING", "ERROR"])
+        self.level.currentTextChanged.connect(self.set_level)
+        self.open_logs = QPushButton("Open logs folder")
+        self.open_logs.clicked.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(log_dir()))))
+        form.addRow("Log level:", _row(self.level, self.open_logs))
+        self.notice = Notice()
+        form.addRow("", self.notice)
+        self.body.addLayout(form)
         self.body.addStretch(1)
+        self._key_value: str | None = None
+        self.activated()
+
+    def activated(self) -> None:
+        settings = self.api.settings()
+        for widget, value in ((self.port, settings.local_port), (self.autostart, settings.start_at_login)):
+            widget.blockSignals(True)
+            widget.setValue(value) if isinstance(widget, QSpinBox) else widget.setChecked(value)
+            widget.blockSignals(False)
+        self.level.blockSignals(True)
+        self.level.setCurrentText(settings.log_level)
+        self.level.blockSignals(False)
+        self._show_port_state()
+
+    def _show_port_state(self) -> None:
+        saved, serving = self.api.settings().local_port, self.controller.snapshot.port
+        if saved != serving:
+            self.port_notice.show_text(
+                f"The bridge serves on {serving} until the app restarts; then on {saved}. Update your clients on "
+                "the Clients page after the restart.",
+                "warn",
+            )
+        else:
+            self.port_notice.show_text(f"Clients connect to http://127.0.0.1:{serving}/mcp.", "muted")
+
+    def apply_port(self) -> None:
+        if self.change(lambda: self.api.set_local_port(self.port.value()), self.port_notice):
+            self._show_port_state()
+
+    # --- the local key: shown only on request -----------------------------------------------------------------
+
+    def toggle_key(self) -> None:
+        if self._key_value is not None:
+            self._hide_key()
+            return
+        self.work(self._read_key, self._reveal, self.key_notice)
+
+    def _read_key(self) -> str:
+        from bridge.localkey import local_key
+
+        return self.api.local_key() or local_key()
+
+    def _reveal(self, key: str) -> None:
+        self._key_value = key
+        self.key.setText(key)
+        self.show_key.setText("Hide")
+
+    def _hide_key(self) -> None:
+        self._key_value = None
+        self.key.setText(HIDDEN)
+        self.show_key.setText("Show")
+
+    def copy(self) -> None:
+        def done(key: str) -> None:
+            QGuiApplication.clipboard().setText(key)
+            self.key_notice.show_text("Key copied.", "ok")
+
+        self.work(self._read_key, done, self.key_notice)
+
+    def regenerate_key(self) -> None:
+        if not self.confirm(
+            "Regenerate the local key?",
+            "Assistants using the old key stop working until their configuration is updated. "
+            "Port MCP Bridge can update the ones it connected.",
+            "Regenerate",
+        ):
+            return
+        self.work(self.api.regenerate_local_key, self._regenerated, self.key_notice, "Regenerating…")
+
+    def _regenerated(self, key: str) -> None:
+        if self._key_value is not None:
+            self._reveal(key)
+
+        def connected() -> list[str]:
+            return [s.client.id for s in self.api.client_statuses() if s.entries[0].state.value != "absent"]
+
+        self.work(connected, self._offer_update, self.key_notice)
+
+    def _offer_update(self, client_ids: list[str]) -> None:
+        if not client_ids:
+            self.key_notice.show_text("New key in place. No client configuration needed updating.", "ok")
+            return
+        names = ", ".join(client_ids)
+        if not self.confirm("Update your clients?", f"Write the new key into: {names}?", "Update"):
+            self.key_notice.show_text("New key in place. Update your clients on the Clients page.", "warn")
+            return
+
+        def update() -> list[str]:
+            return [str(self.api.connect_client(client_id).path) for client_id in client_ids]
+
+        self.work(
+            update,
+            lambda paths: self.key_notice.show_text(f"New key in place; updated {len(paths)} client(s).", "ok"),
+            self.key_notice,
+        )
+
+    # --- the rest --------------------------------------------------------------------------------------------
+
+    def set_autostart(self, on: bool) -> None:
+        def done(_: object) -> None:
+            self.notice.show_text("Will start at login." if on else "Will not start at login.", "ok")
+
+        self.work(lambda: self.api.set_start_at_login(on), done, self.notice)
+
+    def set_level(self, level: str) -> None:
+        if self.change(lambda: self.api.set_log_level(level), self.notice):
+            self.notice.show_text(f"Logging at {level}.", "muted")
