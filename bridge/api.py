@@ -28,9 +28,10 @@ from bridge.errors import BridgeError
 from bridge.export import ClientStatus, Entry, Env, UndoResult, WriteResult
 from bridge.localkey import local_key, rotate_local_key
 from bridge.policy import is_read_only_tool
+from bridge.secrets import KeychainError
 from bridge.service import BridgeService, TokenFactory, default_tokens
 from bridge.settings import Profile, Settings, SettingsStore, ToolExposure
-from bridge.tokens import SignInRequired
+from bridge.tokens import ClientCredentialsProvider, SignInRequired, TokenProvider
 
 T = TypeVar("T")
 
@@ -49,6 +50,8 @@ class ProfileView:
     state: str  # "idle" (not used yet), "signed_in", "needs_sign_in", "error"
     expires_at: float | None
     last_error: str | None
+    has_credentials: bool = False  # a sign-in or API credentials are saved (settings only: no keychain read)
+    demo: bool = False  # the built-in demo organization (the sandbox in this process)
 
 
 @dataclass(frozen=True)
@@ -104,9 +107,10 @@ class BridgeApi:
     ) -> None:
         self.store = store or SettingsStore()
         self._port = port
-        self._tokens = tokens
+        self._tokens = _with_demo(tokens)
         self._key = key
         self.service: BridgeService | None = None
+        self.sandbox: Any = None  # the demo organization's sandbox (`bridge.sandbox.Sandbox`), when one runs
         self.export_env: Env = Env.current()  # where client configurations are; tests point it at a temp home
 
     # --- lifecycle ---------------------------------------------------------------------------------------------
@@ -114,12 +118,17 @@ class BridgeApi:
     def start(self) -> None:
         """Start serving (raises `PortInUse` with what to do when the port is taken)."""
         if self.service is None:
+            if any(is_demo(p) for p in self.store.load().profiles):
+                self._serve_demo()  # before the bridge, so the demo profile already points at a live sandbox
             self.service = BridgeService(self.store, port=self._port, tokens=self._tokens, key=self._key).start()
 
     def stop(self) -> None:
         if self.service is not None:
             self.service.stop()
             self.service = None
+        if self.sandbox is not None:
+            self.sandbox.stop()
+            self.sandbox = None
 
     def set_paused(self, paused: bool) -> None:
         """Paused: the bridge keeps its port but answers every MCP request with "paused, resume from the tray"."""
@@ -155,6 +164,8 @@ class BridgeApi:
                     state=status.state if status else "idle",
                     expires_at=status.expires_at if status else None,
                     last_error=status.last_error if status else None,
+                    has_credentials=is_demo(profile) or bool(profile.secret_refs),
+                    demo=is_demo(profile),
                 )
             )
         active = next((v for v in views if v.active), None)
@@ -244,6 +255,41 @@ class BridgeApi:
                 setattr(settings, name, value)
 
         return self._applied(self.store.update(change))
+
+    # --- the demo organization (blocking: starts the sandbox's thread, a file write) ----------------------------
+
+    def start_demo(self) -> Profile:
+        """Serve the built-in sandbox in this process and make the demo profile (added the first time) active.
+
+        The profile signs in in token mode with the sandbox's public demo credentials, so it needs no keychain.
+        """
+        sandbox = self._serve_demo()
+        demo = next((p for p in self.store.load().profiles if is_demo(p)), None)
+        if demo is None:
+            taken = {p.name.lower() for p in self.store.load().profiles}
+            name = next(n for n in (f"Demo{f' {i}' if i > 1 else ''}" for i in range(1, 100)) if n.lower() not in taken)
+            demo = self.store.add_profile(name, sandbox.mcp_url, organization=DEMO_ORGANIZATION, auth_mode="token")
+            self.store.update(lambda s: setattr(s.get_profile(demo.id), "demo", True))  # type: ignore[union-attr]
+        return self._applied(self.store.use_profile(demo.id))
+
+    def _serve_demo(self) -> Any:
+        """Start the sandbox (once) on the port the demo profile used last, or any free one, and point the profile
+        at it: clients keep working across restarts when the port is still free."""
+        from urllib.parse import urlsplit
+
+        from bridge.sandbox import Sandbox
+
+        if self.sandbox is not None:
+            return self.sandbox
+        demo = next((p for p in self.store.load().profiles if is_demo(p)), None)
+        port = urlsplit(demo.mcp_url).port if demo else None
+        try:
+            self.sandbox = Sandbox(port or 0).start()
+        except OSError:
+            self.sandbox = Sandbox(0).start()
+        if demo is not None and demo.mcp_url != self.sandbox.mcp_url:
+            self.store.set_profile(demo.id, region=self.sandbox.mcp_url)
+        return self.sandbox
 
     # --- client configurations (blocking: file I/O and a keychain read for the key) ----------------------------
 
@@ -416,6 +462,44 @@ class BridgeApi:
         except (BridgeError, OSError):
             connected = set()
         return check_tool_limits(sum(t.exposed for t in tools), _tool_limits(), connected)
+
+
+DEMO_CLIENT = "acme-builder-demo"  # the sandbox's builder in Acme: every tool, as a Port admin sees them
+DEMO_ORGANIZATION = "Acme Corp (demo)"
+
+
+def is_demo(profile: Profile) -> bool:
+    """The demo profile carries `"demo": true` in settings (an extra field: older versions keep it)."""
+    return bool((profile.model_extra or {}).get("demo"))
+
+
+def _with_demo(tokens: TokenFactory) -> TokenFactory:
+    """The demo profile's tokens come from the sandbox's public demo credentials, never from the keychain."""
+
+    def factory(profile: Profile) -> TokenProvider:
+        if is_demo(profile):
+            from bridge.sandbox.seed import DEMO_CREDENTIALS
+
+            secret = DEMO_CREDENTIALS[DEMO_CLIENT][0]
+            return ClientCredentialsProvider(profile.api_url, DEMO_CLIENT, secret, profile_name=profile.name)
+        return tokens(profile)
+
+    return factory
+
+
+def session_key() -> tuple[str | None, str | None]:
+    """(key, warning) for a desktop app about to start the bridge: (None, None) uses the keychain's local key as
+    usual; without a usable keychain, a random key for this run only (kept in memory) and what to tell the user."""
+    try:
+        local_key()
+    except KeychainError:
+        import secrets
+
+        return secrets.token_urlsafe(32), (
+            "No system keychain: the local key lasts until you quit (connected clients must be updated after a "
+            "restart), and signing in to Port needs a keychain. The demo organization works."
+        )
+    return None, None
 
 
 def _tool_limits() -> dict[str, int]:

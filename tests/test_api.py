@@ -172,3 +172,46 @@ def test_doctor_checks_this_machine_and_the_tool_count(api: BridgeApi, tmp_path)
     assert check_tool_limits(42, {"Cursor": 40}).ok  # not connected: mentioned, not failed
     assert check_tool_limits(30, {"Cursor": 40}, {"Cursor"}).ok
     assert not check_local_port(1).ok
+
+
+def test_the_demo_organization_runs_in_process_without_a_keychain(monkeypatch) -> None:
+    import keyring
+    from keyring.backends import fail
+
+    from bridge.api import is_demo, session_key
+
+    keyring.set_keyring(fail.Keyring())  # a Linux desktop without Secret Service (the fixture restores it)
+    key, warning = session_key()
+    assert key and warning and "keychain" in warning
+    store = SettingsStore()
+    api = BridgeApi(store, port=0, key=key)
+    api.start()
+    try:
+        assert api.snapshot().active is None
+        profile = api.start_demo()
+        assert is_demo(store.load().get_profile(profile.id)) and api.sandbox is not None
+        snap = api.snapshot()
+        assert snap.active is not None and snap.active.demo and snap.active.has_credentials
+        assert snap.active.name == "Demo" and snap.active.auth_mode == "token"
+        answer = httpx2.post(snap.mcp_url, json=HELLO, headers={"Authorization": f"Bearer {key}",
+                             "Accept": "application/json, text/event-stream"})  # fmt: skip
+        assert answer.status_code == 200 and api.snapshot().active.state == "signed_in"  # type: ignore[union-attr]
+        assert len(api.fetch_tools(profile.id).result(30)) == 42  # the builder's tools in Acme
+        first_port = api.sandbox.port
+        assert api.start_demo().id == profile.id and len(store.load().profiles) == 1  # once, not twice
+    finally:
+        api.stop()
+    assert api.sandbox is None
+    again = BridgeApi(store, port=0, key=key)
+    again.start()  # a later launch serves the demo again, on the same port while it is free
+    try:
+        assert again.sandbox is not None and again.sandbox.port == first_port
+        assert store.load().get_profile(profile.id).mcp_url == again.sandbox.mcp_url
+    finally:
+        again.stop()
+
+
+def test_session_key_uses_the_keychain_when_there_is_one(memory_keyring) -> None:
+    from bridge.api import session_key
+
+    assert session_key() == (None, None) and local_key()  # the keychain's key, created on first use
