@@ -242,7 +242,7 @@ class McpProxy:
                 return event if listed.out_head is None else listed.rewrite(event, start, end, token)
         try:
             message = json.loads(data)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested too deeply to decode: passed on as it came
             return event
         if not isinstance(message, dict) or "result" not in message or not _pending(message.get("id"), list_ids):
             return event

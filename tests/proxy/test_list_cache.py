@@ -148,3 +148,19 @@ def test_requests_go_through_the_pool_httpx2_chose_so_env_proxies_and_cas_still_
     assert type(local.pool) is httpcore2.AsyncConnectionPool
     assert local.host == (b"host", b"127.0.0.1:5000")
     assert port.pool is proxy.http._transport_for_url(proxy.http._merge_url("https://mcp.port.io/v1"))._pool
+
+
+def test_an_undecodable_answer_passes_as_it_came() -> None:
+    from bridge.proxy.forward import McpProxy
+    from bridge.proxy.state import Sessions, Upstream
+
+    class Profile:
+        id = name = "p"
+
+    upstream = Upstream(Profile(), None, Policy())  # type: ignore[arg-type]
+    proxy = McpProxy(lambda pinned: None, Sessions())
+    deep = b'{"jsonrpc":"2.0","id":1,"result":{"tools":' + b"[" * 100_000 + b"]" * 100_000 + b"}}"
+    for data in (deep, b'{"jsonrpc":"2.0","id":1,"result":{"tools":[nope'):
+        event = b"event: message\r\ndata: " + data + b"\r\n\r\n"
+        ids = {1}
+        assert proxy._rewrite_event(upstream, event, ids) is event
