@@ -3,6 +3,8 @@ of the change shown before anything is written (the local key masked)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import (
@@ -22,6 +24,8 @@ from app.settings.common import Notice, Page, bold
 from bridge.export import ClientStatus, ExportRefused
 
 STATE_TEXT = {"absent": "Not connected", "current": "Connected", "stale": "Needs update"}
+ENTRY_TEXT = {"absent": "Not connected yet.", "current": "Connected to the bridge.",
+              "stale": "Connected, but its entry needs an update ({reasons})."}  # fmt: skip
 STATE_COLOR = {"absent": "palette(placeholder-text)", "current": "#1a7f37", "stale": "#9a6700"}
 
 
@@ -107,7 +111,7 @@ class ClientsPage(Page):
         for status in sorted(statuses, key=lambda s: not s.detected):
             state = state_of(status)
             item = QTreeWidgetItem([status.client.name, "Yes" if status.detected else "—",
-                                    STATE_TEXT.get(state, "Cannot edit"), str(status.path)])  # fmt: skip
+                                    STATE_TEXT.get(state, "Cannot edit"), self._short(status.path)])  # fmt: skip
             item.setData(0, Qt.ItemDataRole.UserRole, status.client.id)
             color = STATE_COLOR.get(state, "#cf222e")
             if color.startswith("#"):
@@ -131,6 +135,13 @@ class ClientsPage(Page):
     def _failed(self, exc: BaseException) -> None:
         title, message = describe_error(exc)
         self.status.show_text(f"{title}: {message}", "error")
+
+    def _short(self, path: Path) -> str:
+        """Paths from the home folder as ~/…: shorter, and the user name stays out of screenshots."""
+        try:
+            return "~/" + path.relative_to(self.api.export_env.home).as_posix()
+        except ValueError:
+            return str(path)
 
     @property
     def client_id(self) -> str | None:
@@ -159,7 +170,8 @@ class ClientsPage(Page):
             return
         client = status.client
         self.title.setText(client.name)
-        lines = [f"Our entry: {status.entries[0].describe()}." if not status.problem else ""]
+        entry = status.entries[0]
+        lines = [ENTRY_TEXT[entry.state.value].format(reasons=", ".join(entry.reasons)) if not status.problem else ""]
         if not status.detected:
             lines.append(f"{client.name} does not seem to be installed (no {status.path.parent}).")
         if client.tool_limit_note:

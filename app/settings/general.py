@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QUrl
+from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QFormLayout,
+    QGridLayout,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QPushButton,
+    QSpacerItem,
     QSpinBox,
     QWidget,
 )
@@ -32,21 +34,41 @@ def _row(*widgets: QWidget) -> QWidget:
     return box
 
 
+class _Grid(QGridLayout):
+    """Label | field, with an optional note under the field."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setHorizontalSpacing(16)
+        self.setVerticalSpacing(6)
+        self.setColumnStretch(1, 1)
+
+    def add(self, label: str, field: QWidget, note: QWidget | None = None) -> None:
+        row = self.rowCount()
+        self.addWidget(QLabel(label), row, 0, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        self.addWidget(field, row, 1)
+        if note is not None:
+            self.addWidget(note, row + 1, 1)
+        self.addItem(QSpacerItem(0, 8), self.rowCount(), 0)
+
+    def line(self) -> None:
+        self.addWidget(separator(), self.rowCount(), 0, 1, 2)
+        self.addItem(QSpacerItem(0, 8), self.rowCount(), 0)
+
+
 class GeneralPage(Page):
     def __init__(self, controller: Controller) -> None:
         super().__init__(controller, "General", "How the bridge runs on this computer.")
-        form = QFormLayout()
-        form.setHorizontalSpacing(16)
-        form.setVerticalSpacing(10)
+        # A grid, not a QFormLayout: wrapped notes under a field get their real height there.
+        form = _Grid()
 
         self.port = QSpinBox()
         self.port.setRange(1024, 65535)
         self.port.setMinimumWidth(110)
         self.port_button = QPushButton("Apply")
         self.port_button.clicked.connect(self.apply_port)
-        form.addRow("Local port:", _row(self.port, self.port_button))
         self.port_notice = Notice()
-        form.addRow("", self.port_notice)
+        form.add("Local port:", _row(self.port, self.port_button), self.port_notice)
 
         self.key = QLineEdit(HIDDEN)
         self.key.setReadOnly(True)
@@ -57,27 +79,25 @@ class GeneralPage(Page):
         self.copy_key.clicked.connect(self.copy)
         self.regenerate = QPushButton("Regenerate…")
         self.regenerate.clicked.connect(self.regenerate_key)
-        form.addRow("Local key:", _row(self.key, self.show_key, self.copy_key, self.regenerate))
         self.key_notice = Notice()
         self.key_notice.show_text(
             "Your assistants send this key to the bridge, so other programs on this computer cannot use your Port "
             "sign-in. It is kept in the system keychain.",
             "muted",
         )
-        form.addRow("", self.key_notice)
-        form.addRow(separator())
+        form.add("Local key:", _row(self.key, self.show_key, self.copy_key, self.regenerate), self.key_notice)
+        form.line()
 
         self.autostart = QCheckBox("Start Port MCP Bridge when I log in")
         self.autostart.toggled.connect(self.set_autostart)
-        form.addRow("Startup:", self.autostart)
+        form.add("Startup:", self.autostart)
         self.level = QComboBox()
         self.level.addItems(["DEBUG", "INFO", "WARNING", "ERROR"])
         self.level.currentTextChanged.connect(self.set_level)
         self.open_logs = QPushButton("Open logs folder")
         self.open_logs.clicked.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(log_dir()))))
-        form.addRow("Log level:", _row(self.level, self.open_logs))
         self.notice = Notice()
-        form.addRow("", self.notice)
+        form.add("Log level:", _row(self.level, self.open_logs), self.notice)
         self.body.addLayout(form)
         self.body.addStretch(1)
         self._key_value: str | None = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import time
+from urllib.parse import urlsplit
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (
@@ -57,6 +58,8 @@ class ProfilesPage(Page):
         self.list = QListWidget()
         self.list.setMinimumWidth(200)
         self.list.setMaximumWidth(260)
+        self.list.setSpacing(3)
+        self.list.setStyleSheet("QListWidget::item { padding: 4px 6px; }")
         self.list.currentItemChanged.connect(lambda *_: self._selected())
         left.addWidget(self.list, 1)
         buttons = QHBoxLayout()
@@ -100,7 +103,10 @@ class ProfilesPage(Page):
         self.save_button = QPushButton("Save")
         self.save_button.setDefault(True)
         self.save_button.clicked.connect(self.save)
-        form.addRow("", self.save_button)
+        save_row = QHBoxLayout()
+        save_row.addWidget(self.save_button)
+        save_row.addStretch(1)
+        form.addRow("", save_row)
         self.form_notice = Notice()
         form.addRow("", self.form_notice)
         right.addWidget(details)
@@ -157,10 +163,10 @@ class ProfilesPage(Page):
         self.list.clear()
         for view in snapshot.profiles:
             state = STATE_TEXT.get(view.state, view.state)
-            lines = [view.name + ("   ● active" if view.active else ""),
-                     " · ".join(x for x in (view.organization, view.region.upper() if len(view.region) == 2
-                                            else "custom", state) if x)]  # fmt: skip
-            item = QListWidgetItem("\n".join(lines))
+            where = view.region.upper() if len(view.region) == 2 else urlsplit(view.region).netloc
+            detail = " · ".join(x for x in (view.organization, where, state) if x)
+            item = QListWidgetItem(f"{view.name}{'  (active)' if view.active else ''}\n{detail}")
+            item.setToolTip(view.region)
             item.setData(Qt.ItemDataRole.UserRole, view.id)
             self.list.addItem(item)
             if view.id == keep:

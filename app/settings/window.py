@@ -61,7 +61,10 @@ class SettingsWindow(QMainWindow):
         self.sidebar = QListWidget()
         self.sidebar.setObjectName("sidebar")
         self.sidebar.setFixedWidth(170)
-        self.sidebar.setSpacing(2)
+        self.sidebar.setStyleSheet(
+            "QListWidget#sidebar { border: none; border-right: 1px solid palette(mid); }"
+            "QListWidget#sidebar::item { padding: 6px 8px; }"
+        )
         self.sidebar.setIconSize(self.sidebar.iconSize() * 1.2)
         self.stack = QStackedWidget()
         self._pages: dict[str, QWidget] = {}
