@@ -119,7 +119,11 @@ class ClientCredentialsProvider:
 
     async def _exchange(self) -> str:
         if self._credentials is None and self._load_credentials is not None:
-            self._credentials = await asyncio.to_thread(self._load_credentials)
+            try:
+                self._credentials = await asyncio.to_thread(self._load_credentials)
+            except BridgeError as exc:  # the keychain is locked or missing: say so to the client, as a sign-in problem
+                self.state = AuthState.NEEDS_SIGN_IN
+                raise SignInRequired(exc.message) from None
         if self._credentials is None:
             self.state = AuthState.NEEDS_SIGN_IN
             raise SignInRequired(

@@ -8,6 +8,8 @@ import keyring
 import pytest
 from keyring.backend import KeyringBackend
 
+pytest_plugins = ["tests.support.leak_check"]
+
 
 class MemoryKeyring(KeyringBackend):
     """A keychain that lives as long as the test."""
