@@ -3,6 +3,7 @@
 
     python3 dev.py app     # create .venv if needed, install the pinned dependencies, run the app
     python3 dev.py test    # same set-up, then lint and run the whole test suite (what CI runs)
+    python3 dev.py soak    # the slow reliability runs (10,000 fuzzed requests, 32 x 1,000 calls) and the benchmark
 
 The virtualenv is reused while pyproject.toml and requirements.lock are unchanged, so a second run starts at once.
 Only the standard library is used here: this file runs before any dependency exists.
@@ -92,12 +93,24 @@ def run_tests(python: Path, args: list[str]) -> int:
     return tests.returncode
 
 
+SOAK = {"FUZZ_EXAMPLES": "10000", "LOAD_SESSIONS": "32", "LOAD_CALLS": "1000"}
+
+
+def run_soak(python: Path, args: list[str]) -> int:
+    """The full-size reliability suite, then the benchmark (which prints its table and writes its figures)."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", **SOAK}
+    tests = subprocess.run([str(python), "-m", "pytest", "tests/reliability", "-p", "no:cacheprovider", *args],
+                           cwd=ROOT, env=env)  # fmt: skip
+    bench = subprocess.run([str(python), "bench/bridge_bench.py"], cwd=ROOT, env=env)
+    return tests.returncode or bench.returncode
+
+
 def run_app(python: Path, args: list[str]) -> int:
     return subprocess.run([str(python), "-m", "app", *args], cwd=ROOT).returncode
 
 
 def main() -> int:
-    if len(sys.argv) < 2 or sys.argv[1] not in {"app", "test", "setup"}:
+    if len(sys.argv) < 2 or sys.argv[1] not in {"app", "test", "soak", "setup"}:
         print(__doc__.strip())
         return 2
     command, rest = sys.argv[1], sys.argv[2:]
@@ -106,6 +119,9 @@ def main() -> int:
         return run_tests(python, rest)
     if command == "app":
         return run_app(python, rest)
+    if command == "soak":
+        ensure_node_clients()
+        return run_soak(python, rest)
     return 0
 
 
