@@ -254,8 +254,13 @@ class McpProxy:
         upstream.known_tools.update(known)
         rewritten_result = rewrite_tools_list(upstream.policy, result)
         rewritten = message if rewritten_result is result else {**message, "result": rewritten_result}
-        upstream.listed = ListedTools.build(upstream.policy, data, message, rewritten, known)
-        return event if rewritten is message else b"".join((event[:start], _encode(rewritten), event[end:]))
+        upstream.listed = listed = ListedTools.build(upstream.policy, data, message, rewritten, known)
+        if rewritten is message:
+            return event
+        if listed is not None:  # it has just encoded the rewritten list: use that rather than encode it again
+            head, tail = listed.sizes
+            return listed.rewrite(event, start, end, data[head : len(data) - tail])
+        return b"".join((event[:start], _encode(rewritten), event[end:]))
 
     def _rewrite_event_lines(self, upstream: Upstream, event: bytes, list_ids: set[Any]) -> bytes:
         data = sse.event_data(event)
