@@ -154,6 +154,8 @@ class McpProxy:
             await self._relay(receive, send, upstream, response, list_ids, refused)
         finally:
             await response.aclose()
+            if response.received > _KEEP_BYTES:
+                _release_memory()  # its buffers are gone now: give the heap they took back
 
     async def _relay(
         self,
@@ -174,12 +176,15 @@ class McpProxy:
             await send({"type": "http.response.body", "body": b""})
             return
         if content_type.startswith("application/json") and (list_ids or refused):
-            data = json.loads(await response.aread())  # a JSON reply is complete by nature: rewriting it is safe
+            body = await response.aread()
+            response.received = len(body)
+            data = json.loads(body)  # a JSON reply is complete by nature: rewriting it is safe
             data = self._rewrite_json(upstream, data, list_ids, refused)
             await _reply(send, response.status_code, data, extra=[h for h in headers if h[0] != b"content-type"])
             return
         await send({"type": "http.response.start", "status": response.status_code, "headers": headers})
         async for chunk in response.stream:
+            response.received += len(chunk)
             await send({"type": "http.response.body", "body": chunk, "more_body": True})
         await send({"type": "http.response.body", "body": b""})
 
@@ -204,22 +209,18 @@ class McpProxy:
         chunks = response.stream.__aiter__()
         if list_ids:  # whole events until the tools/list answer has gone by, then chunks as they come
             splitter = sse.EventSplitter()
-            size = 0
             async for chunk in chunks:
-                size += len(chunk)
+                response.received += len(chunk)
                 out = [self._rewrite_event(upstream, event, list_ids) for event in splitter.feed(chunk)]
                 if out:
                     await send({"type": "http.response.body", "body": b"".join(out), "more_body": True})
-                    del out
                 if not list_ids:
                     break
             rest = splitter.rest()
             if rest:
                 await send({"type": "http.response.body", "body": rest, "more_body": True})
-            if size > _KEEP_BYTES:
-                del splitter, rest, chunk
-                _release_memory()
         async for chunk in chunks:
+            response.received += len(chunk)
             await send({"type": "http.response.body", "body": chunk, "more_body": True})
 
     def _rewrite_event(self, upstream: Upstream, event: bytes, list_ids: set[Any]) -> bytes:
@@ -385,10 +386,11 @@ class _Route:
 class _Response:
     """An upstream response as httpcore returns it: status, raw headers, and a body stream to iterate or read."""
 
-    __slots__ = ("_raw", "headers", "status_code", "stream")
+    __slots__ = ("_raw", "headers", "received", "status_code", "stream")
 
     def __init__(self, raw: httpcore2.Response) -> None:
         self._raw = raw
+        self.received = 0  # body bytes relayed so far
         self.status_code: int = raw.status
         self.headers: list[tuple[bytes, bytes]] = raw.headers
         self.stream: AsyncIterator[bytes] = raw.stream  # type: ignore[assignment]
@@ -526,8 +528,8 @@ _malloc_trim: Any = None
 
 
 def _release_memory() -> None:
-    """After a large list has gone through: give the freed heap back to the system (glibc keeps it otherwise: ~15 MiB
-    after a 2,000-tool list). Elsewhere (macOS, Windows, musl) there is nothing to call, and this does nothing."""
+    """After a large response has gone through: give the freed heap back to the system (glibc keeps it otherwise:
+    ~15 MiB after a 2,000-tool list). Elsewhere (macOS, Windows, musl) there is nothing to call: this does nothing."""
     global _malloc_trim
     if _malloc_trim is None:
         _malloc_trim = False
