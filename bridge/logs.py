@@ -15,11 +15,12 @@ _SECRET = re.compile(
     r"|eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*"
     r"|((?:access_?token|refresh_?token|client_?secret|password|authorization)[\"']?\s*[:=]\s*[\"']?(?:bearer\s+)?)"
     r"[^\"'\s,}]+"
+    r"|([?&](?:code|state)=)[^&\s\"']+"  # an OAuth redirect's authorization code
 )
 
 
 def redact(text: str) -> str:
-    return _SECRET.sub(lambda m: (m.group(1) or m.group(2) or "") + "[redacted]", text)
+    return _SECRET.sub(lambda m: (m.group(1) or m.group(2) or m.group(3) or "") + "[redacted]", text)
 
 
 class RedactingFilter(logging.Filter):
@@ -37,6 +38,10 @@ def setup(level: str = "INFO", *, to_file: bool = True) -> Path | None:
     """Configure the root logger; returns the log file's path when one is written."""
     root = logging.getLogger()
     root.setLevel(level)
+    # The HTTP stack's DEBUG traces dump raw headers (a redirect's Location carries an authorization code) and
+    # add nothing a user or support needs: even at DEBUG they stay at INFO and above.
+    for noisy in ("httpcore2", "hpack", "h11"):
+        logging.getLogger(noisy).setLevel(max(logging.INFO, logging.getLevelName(level)))
     fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     handlers: list[logging.Handler] = [logging.StreamHandler()]
     path = None

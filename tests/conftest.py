@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 
 import keyring
@@ -9,6 +10,18 @@ import pytest
 from keyring.backend import KeyringBackend
 
 pytest_plugins = ["tests.support.leak_check"]
+
+
+class _FakeBrowserRequests(logging.Filter):
+    """The tests' scripted browsers fetch the OAuth redirect, code and all; the app never does. Their httpx2 log
+    lines are the tests' own, so they are kept out of captured output and the end-of-run secret scan."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "/callback?" not in record.getMessage()
+
+
+for _name in ("httpx2", "httpcore2.http11", "httpcore2.connection"):  # filters don't apply to child loggers' records
+    logging.getLogger(_name).addFilter(_FakeBrowserRequests())
 
 
 class MemoryKeyring(KeyringBackend):

@@ -20,12 +20,27 @@ JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJkYW5hQGFjbWUuZXhhbXBsZSJ9.c2lnbmF0dXJlLXN
         '{"accessToken": "s3cr3t-value", "ok": true}',
         "client_secret=s3cr3t-value&grant_type=client_credentials",
         "refresh_token: s3cr3t-value",
+        "GET http://127.0.0.1:47800/callback?code=s3cr3t-value&state=abc.def-ghi 200",
     ],
 )
 def test_secrets_are_redacted(line: str) -> None:
     out = redact(line)
     assert "[redacted]" in out
     assert JWT not in out and "s3cr3t-value" not in out and "abc.def-ghi" not in out
+
+
+def test_http_traces_stay_out_even_at_debug(tmp_path: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bridge import logs
+
+    root = logging.getLogger()
+    before = root.level, list(root.handlers)
+    try:
+        logs.setup("DEBUG", to_file=False)
+        assert logging.getLogger("bridge").getEffectiveLevel() == logging.DEBUG
+        assert not logging.getLogger("httpcore2.http11").isEnabledFor(logging.DEBUG)  # raw headers: never
+    finally:
+        root.setLevel(before[0])
+        root.handlers[:] = before[1]
 
 
 def test_ordinary_text_is_kept() -> None:
