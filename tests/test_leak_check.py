@@ -16,17 +16,19 @@ def test_the_scan_finds_a_secret_in_a_file_a_settings_log_and_a_record(tmp_path:
     try:
         (tmp_path / "exported.json").write_text(f'{{"Authorization": "Bearer {token}"}}')
         (tmp_path / "cursor.json").write_text(f'{{"Authorization": "Bearer {key}"}}')  # by design: not a leak
-        (tmp_path / "settings.json").write_text(key)
+        (tmp_path / "settings.json").write_text(f'{{"schema_version": 2, "oops": "{key}"}}')
+        (tmp_path / "gemini").mkdir()
+        (tmp_path / "gemini" / "settings.json").write_text(f'{{"headers": {{"Authorization": "Bearer {key}"}}}}')
         (tmp_path / "keychain.json").write_text(f'{{"x": "{token}"}}')  # the test keychain itself: fine
         logging.getLogger("bridge.test").warning("oops %s", token)
         leaks = leak_check.find_leaks(tmp_path)
         assert "access token in file exported.json" in leaks
         assert "local key in file settings.json" in leaks
         assert "access token in a log record" in leaks
-        assert not any("cursor.json" in leak or "keychain.json" in leak for leak in leaks)
+        assert not any("cursor.json" in leak or "keychain.json" in leak or "gemini" in leak for leak in leaks)
     finally:
         del leak_check._secrets[token]
         leak_check._local_keys.discard(key)
         leak_check._records[:] = [r for r in leak_check._records if token not in r]
-        for path in tmp_path.iterdir():
-            path.unlink()
+        for path in sorted(tmp_path.rglob("*"), reverse=True):
+            path.rmdir() if path.is_dir() else path.unlink()
