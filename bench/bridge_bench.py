@@ -1,21 +1,23 @@
 """What the bridge costs: latency direct vs through the bridge, the tools/list rewrite, and the bridge's memory.
 
-    .venv/bin/python bench/bridge_bench.py [--requests N] [--json] [--profile-bridge FILE]
+    .venv/bin/python bench/bridge_bench.py [--requests N] [--json] [--floor] [--callgrind DIR] [--profile-bridge FILE]
 
 Client, bridge and sandbox run in separate processes, so that they never share a GIL (as in real use, where the IDE,
 the bridge and Port are separate). This script is the client; it starts, as children of its own (`--child`):
 
-- two sandboxes: Port's demo tool set, and the same plus synthetic tools up to a 2,000-tool `tools/list`;
-- the bridge as shipped, with one profile per sandbox (`/mcp` and `/p/big/mcp`);
-- while `bridge.service._bind` leaves Nagle's algorithm on (see docs/performance.md), a second bridge whose listener
-  has TCP_NODELAY: the bridge as it will be once that is fixed, so the proxy's own cost is visible too.
-
-Each sandbox has TCP_NODELAY (`bind_loopback` creates its listener with IPPROTO_TCP): it stands in for Port, whose
-edge servers don't stall small writes.
+- two sandboxes: Port's demo tool set, and the same plus synthetic tools up to a 2,000-tool `tools/list`. They stand
+  in for Port: TCP_NODELAY on (`bind_loopback`), and kept on uvicorn's pure-Python stack (h11, asyncio) whatever the
+  bridge's dependencies are, so that "direct" means the same from one version of the bridge to the next;
+- the bridge as `serve` builds it, with one profile per sandbox (`/mcp` and `/p/big/mcp`). (Should its listener ever
+  lose TCP_NODELAY again, a second bridge with it forced on is started, so the proxy's own cost stays visible.)
+- with `--floor`, a bare relay (uvicorn + httpcore2's pool, nothing of the bridge): what one forwarding hop costs on
+  this stack before the bridge does anything.
 
 The same keep-alive `httpx2.AsyncClient` sends raw JSON-RPC POSTs along every path, each within an initialized MCP
 session, interleaved request by request (rotating which path goes first) so that drift hits every path alike. A
-latency is what a client sees: from sending the request to having the whole response body.
+latency is what a client sees: from sending the request to having the whole response body. Wall-clock figures move
+with whatever else the machine runs; `--callgrind` counts the bridge's instructions per request instead (slow, but
+the same on a busy machine).
 
 Targets (from the issue) are reported as PASS/FAIL, never asserted: this is a measurement, not a test.
 """
