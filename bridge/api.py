@@ -349,15 +349,25 @@ class BridgeApi:
         self, profile_id: str, *, open_browser: OpenBrowser = system_browser, progress: Progress = lambda m: None
     ) -> concurrent.futures.Future[account.SignedIn]:
         """Browser sign-in; cancel the future to stop it. Progress messages come from the bridge thread."""
-        return self.submit(account.browser_login(self.store, profile_id, open_browser=open_browser, progress=progress))
+        login = account.browser_login(self.store, profile_id, open_browser=open_browser, progress=progress)
+        return self.submit(self._then_apply(login))
 
     def sign_in_with_token(
         self, profile_id: str, client_id: str, client_secret: str
     ) -> concurrent.futures.Future[account.SignedIn]:
-        return self.submit(account.token_login(self.store, profile_id, client_id, client_secret))
+        return self.submit(self._then_apply(account.token_login(self.store, profile_id, client_id, client_secret)))
 
     def sign_out(self, profile_id: str) -> concurrent.futures.Future[list[str]]:
-        return self.submit(account.logout(self.store, profile_id))
+        return self.submit(self._then_apply(account.logout(self.store, profile_id)))
+
+    async def _then_apply(self, work: Coroutine[Any, Any, T]) -> T:
+        """Sign-in and sign-out change the settings (`secret_refs`): the bridge takes them at once, so the snapshot
+        the caller reads next shows the new state (the watcher's later look then finds nothing new)."""
+        try:
+            return await work
+        finally:
+            if self.service is not None:
+                self.service.apply_settings(await asyncio.to_thread(self.store.load))
 
     # --- what the organization offers (on the bridge's loop) ---------------------------------------------------
 
