@@ -1,4 +1,9 @@
 """Port MCP Bridge's desktop app (Qt tray and windows). It owns no business logic: everything goes through `bridge`.
 
-Until the tray app lands, `python -m app` starts the built-in Port sandbox so that a first run shows something real.
+application.py  single instance, crash dialog, `TrayApp` (controller + tray + wizard + settings window)
+tray.py         the tray icon and its menu, rebuilt from the bridge's snapshot each time it opens
+icons.py        tray icon per state (resources/icons), light/dark and macOS template
+wizard.py       first run: demo organization or sign-in, connect a client, done
+controller.py   `BridgeApi` state as Qt signals; blocking work off the GUI thread
+settings/       the settings window
 """

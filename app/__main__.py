@@ -1,19 +1,43 @@
-"""`python -m app` / `port-mcp-bridge-app`: the desktop app's entry point.
+"""`python -m app` / `port-mcp-bridge-app`: the tray app where there is a display, the headless demo where not.
 
-The tray app is not built yet (see the tray-app issue). Until then the app command runs `port-mcp-bridge demo`: the
-Port sandbox and the bridge together, a short scripted session, then both keep serving — also what it will do on a
-machine without a display.
+    python -m app                 the tray app (first run: a short set-up, e.g. the demo organization)
+    python -m app --port N        the bridge on another local port
+    python -m app --headless      `port-mcp-bridge demo`: sandbox + bridge + a scripted session, in the terminal
+
+Without a display (an SSH session, CI, `QT_QPA_PLATFORM=offscreen`) the app command runs the demo, so the README's
+run command shows something real everywhere.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 
 
-def main(argv: list[str] | None = None) -> int:
-    from bridge.cli import main as cli_main
+def has_display(environ: dict[str, str] | None = None, platform: str = sys.platform) -> bool:
+    env = os.environ if environ is None else environ
+    qpa = env.get("QT_QPA_PLATFORM", "").split(":")[0].strip().lower()
+    if qpa in ("offscreen", "minimal", "vnc"):
+        return False
+    if platform.startswith(("linux", "freebsd", "openbsd", "netbsd")):
+        return bool(env.get("DISPLAY") or env.get("WAYLAND_DISPLAY"))
+    return True  # macOS and Windows always have a session to draw in when a user starts an app
 
-    return cli_main(["demo", *(sys.argv[1:] if argv is None else argv)])
+
+def main(argv: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if "--headless" in args or not has_display():
+        from bridge.cli import main as cli_main
+
+        return cli_main(["demo", *(a for a in args if a != "--headless")])
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="port-mcp-bridge-app", description="Port MCP Bridge, the tray app.")
+    parser.add_argument("--port", type=int, default=None, help="the bridge's local port (default: from settings)")
+    options = parser.parse_args(args)
+    from app.application import run
+
+    return run(port=options.port)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,234 @@
+"""The desktop app: one instance per user, the bridge started behind a tray icon, windows on demand.
+
+`TrayApp` wires the controller, the tray, the first-run wizard and the settings window; `run()` is `python -m app`
+with a display. Closing a window leaves the tray running; Quit stops the bridge (and the demo sandbox) cleanly.
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import logging
+import signal
+import sys
+import traceback
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QByteArray, QObject, QTimer, Signal, Slot
+from PySide6.QtNetwork import QLocalServer, QLocalSocket
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from app.controller import Controller
+from app.icons import app_icon
+from app.tray import Tray
+from app.wizard import FirstRunWizard
+from bridge import paths
+from bridge.api import BridgeApi, session_key
+from bridge.errors import BridgeError
+
+if TYPE_CHECKING:
+    from app.settings.window import SettingsWindow
+
+log = logging.getLogger(__name__)
+
+SHOW = b"show\n"
+
+
+def instance_name() -> str:
+    """One app per user and settings folder (a portable install or a test's folder gets its own)."""
+    seed = f"{getpass.getuser()}\0{paths.config_dir().resolve()}"
+    return f"port-mcp-bridge-{hashlib.sha256(seed.encode()).hexdigest()[:16]}"
+
+
+class SingleInstance(QObject):
+    """The first launch listens on a local socket; a later one tells it to come forward, then exits."""
+
+    activated = Signal()
+
+    def __init__(self, name: str | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.name = name or instance_name()
+        self.server: QLocalServer | None = None
+
+    def claim(self, timeout_ms: int = 1000) -> bool:
+        """True: we are the first (and now listen). False: another instance was asked to come forward."""
+        socket = QLocalSocket()
+        socket.connectToServer(self.name)
+        if socket.waitForConnected(timeout_ms):
+            socket.write(QByteArray(SHOW))
+            socket.waitForBytesWritten(timeout_ms)
+            socket.disconnectFromServer()
+            return False
+        QLocalServer.removeServer(self.name)  # a socket file left by a crashed instance (Unix)
+        self.server = QLocalServer(self)
+        self.server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
+        if not self.server.listen(self.name):
+            log.warning("single-instance socket unavailable: %s", self.server.errorString())
+            return True
+        self.server.newConnection.connect(self._connection)
+        return True
+
+    @Slot()
+    def _connection(self) -> None:
+        assert self.server is not None
+        while (socket := self.server.nextPendingConnection()) is not None:
+            # Read right here: the message is a few bytes, sent before the other launch disconnects.
+            arrived = socket.bytesAvailable() or socket.waitForReadyRead(500)
+            if arrived and bytes(socket.readAll().data()).startswith(SHOW.strip()):
+                self.activated.emit()
+            socket.disconnectFromServer()
+
+    def release(self) -> None:
+        if self.server is not None:
+            self.server.close()
+            self.server = None
+
+
+class TrayApp(QObject):
+    """Everything the running app is. Tests build it on the pytest-qt application with a `BridgeApi` of their own."""
+
+    def __init__(self, api: BridgeApi, *, warning: str | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.api = api
+        self.warning = warning
+        self.controller = Controller(api, self)
+        self.tray: Tray | None = None
+        self.wizard: FirstRunWizard | None = None
+        self.settings_window: SettingsWindow | None = None
+        self.tray_visible = False
+
+    def start(self) -> None:
+        """Start the bridge (raises `BridgeError`, e.g. `PortInUse`), show the tray, and the wizard on first run."""
+        self.controller.start()
+        self.tray = Tray(self.controller, show_settings=self.show_settings, quit_app=self.quit, warning=self.warning)
+        self.tray_visible = self.tray.show()
+        if not self.controller.snapshot.profiles:
+            self.show_wizard()
+        elif not self.tray_visible:
+            self.show_settings("profiles")  # no system tray here: a window, so the user is not left with nothing
+
+    def show_wizard(self) -> None:
+        if self.wizard is None:
+            self.wizard = FirstRunWizard(self.controller, warning=self.warning)
+            self.wizard.finishedSetup.connect(self._setup_finished)
+        self.wizard.bring_to_front()
+
+    @Slot()
+    def _setup_finished(self) -> None:
+        if self.tray is not None and self.tray_visible:
+            self.tray.message("Port MCP Bridge is ready", "It keeps running in the tray: everything is in its menu.")
+        else:
+            self.show_settings("profiles")
+
+    def show_settings(self, page: str = "profiles") -> None:
+        if self.settings_window is None:
+            from app.settings.window import SettingsWindow  # loaded when first needed: a tray-only run never pays
+
+            self.settings_window = SettingsWindow(self.controller)
+            self.settings_window.setWindowIcon(app_icon())
+        self.settings_window.show_page(page)
+        self.settings_window.bring_to_front()
+
+    @Slot()
+    def bring_forward(self) -> None:
+        """Another launch asked us to come forward: the wizard if it is unfinished, else the settings window."""
+        log.info("another launch asked this one to come forward")
+        if self.wizard is not None and self.wizard.isVisible():
+            self.wizard.bring_to_front()
+        elif not self.controller.snapshot.profiles:
+            self.show_wizard()
+        else:
+            self.show_settings(self.settings_window.current_page if self.settings_window else "profiles")
+
+    @Slot()
+    def quit(self) -> None:
+        self.shutdown()
+        app = QApplication.instance()
+        if app is not None:
+            app.quit()
+
+    def shutdown(self) -> None:
+        """Close the windows and stop the bridge; safe to call twice."""
+        for window in (self.wizard, self.settings_window):
+            if window is not None:
+                window.hide()
+        if self.tray is not None:
+            self.tray.icon.hide()
+        self.controller.stop()
+
+
+# --- crash handling -------------------------------------------------------------------------------------------------
+
+
+def install_excepthook() -> None:
+    """An unexpected exception (in a slot, say) is logged and shown, instead of vanishing or killing the tray."""
+
+    def hook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+        if issubclass(kind, KeyboardInterrupt):
+            sys.__excepthook__(kind, exc, tb)
+            return
+        log.critical("unexpected error", exc_info=(kind, exc, tb))
+        if QApplication.instance() is None:
+            return
+        from bridge.logs import redact
+
+        box = QMessageBox(
+            QMessageBox.Icon.Critical,
+            "Port MCP Bridge: unexpected error",
+            f"Something went wrong: {redact(str(exc)) or kind.__name__}\n\nThe app keeps running. "
+            "Details are in the log (tray menu → Open logs); please include them in a bug report.",
+        )
+        box.setDetailedText(redact("".join(traceback.format_exception(kind, exc, tb))))
+        box.exec()
+
+    sys.excepthook = hook
+
+
+# --- python -m app ----------------------------------------------------------------------------------------------
+
+
+def run(port: int | None = None) -> int:
+    app = QApplication.instance() or QApplication(sys.argv)
+    assert isinstance(app, QApplication)
+    app.setApplicationName("Port MCP Bridge")
+    app.setOrganizationName("Port MCP Bridge")
+    app.setDesktopFileName("port-mcp-bridge")
+    app.setWindowIcon(app_icon())
+    app.setQuitOnLastWindowClosed(False)  # the tray keeps running with no window open
+
+    instance = SingleInstance()
+    if not instance.claim():
+        print("Port MCP Bridge is already running: brought it forward.", file=sys.stderr)
+        return 0
+
+    from bridge import logs
+    from bridge.settings import SettingsStore
+
+    store = SettingsStore()
+    logs.setup(store.load().log_level)
+    install_excepthook()
+    key, warning = session_key()
+    if warning:
+        log.warning("no usable keychain: an in-memory local key for this run")
+    tray_app = TrayApp(BridgeApi(store, port=port, key=key), warning=warning)
+    instance.activated.connect(tray_app.bring_forward)
+    try:
+        tray_app.start()
+    except BridgeError as exc:
+        QMessageBox.critical(None, f"Port MCP Bridge: {exc.title}", exc.message)
+        tray_app.shutdown()
+        return 1
+    log.info("Port MCP Bridge is running: %s", tray_app.controller.snapshot.mcp_url)
+
+    # Ctrl+C in the terminal that started us: Python only sees signals when the interpreter runs now and then.
+    signal.signal(signal.SIGINT, lambda *_: tray_app.quit())
+    signal.signal(signal.SIGTERM, lambda *_: tray_app.quit())
+    ticker = QTimer()
+    ticker.timeout.connect(lambda: None)
+    ticker.start(300)
+    try:
+        return app.exec()
+    finally:
+        tray_app.shutdown()
+        instance.release()

@@ -1,0 +1,413 @@
+"""First run: choose the demo organization or sign in to Port, connect a client, done.
+
+Three clicks from first launch to a connected IDE on the demo: "Try the demo organization", a client's "Connect",
+"Done". Every step that waits (the sandbox starting, the browser, client files) runs through the controller, so the
+window stays responsive and shows what is happening.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+from functools import partial
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCommandLinkButton,
+    QDialog,
+    QFormLayout,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLayout,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QRadioButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.controller import Controller, describe_error
+from app.icons import app_icon
+from bridge.auth.browser import OpenBrowser, system_browser
+from bridge.export import ClientStatus, State, WriteResult
+from bridge.settings import Profile
+
+REGIONS = (("eu", "Europe", "app.port.io"), ("us", "United States", "app.us.port.io"))
+
+
+def _title(text: str) -> QLabel:
+    label = QLabel(text)
+    font = QFont(label.font())
+    font.setPointSizeF(font.pointSizeF() * 1.45)
+    font.setBold(True)
+    label.setFont(font)
+    return label
+
+
+def _text(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
+def _note(text: str, *, warning: bool = False) -> QLabel:
+    label = _text(text)
+    label.setObjectName("warning" if warning else "note")
+    return label
+
+
+class ClientRow(QWidget):
+    """One client: its name and state, a button that connects or updates it, and what happened."""
+
+    def __init__(self, status: ClientStatus) -> None:
+        super().__init__()
+        self.status = status
+        self.name = QLabel(f"<b>{status.client.name}</b>")
+        self.state = QLabel()
+        self.state.setObjectName("note")
+        self.button = QPushButton()
+        self.button.setMinimumWidth(96)
+        self.result = _note("")
+        self.result.hide()
+        grid = QGridLayout(self)
+        grid.setContentsMargins(0, 4, 0, 4)
+        grid.addWidget(self.name, 0, 0)
+        grid.addWidget(self.state, 0, 1)
+        grid.addWidget(self.button, 0, 2)
+        grid.addWidget(self.result, 1, 0, 1, 3)
+        grid.setColumnStretch(1, 1)
+        self.show_status(status)
+
+    def show_status(self, status: ClientStatus) -> None:
+        self.status = status
+        entry = status.entries[0]
+        if status.problem:
+            self.state.setText("its file cannot be edited safely")
+            self.button.setText("Connect")
+        elif entry.state == State.CURRENT:
+            self.state.setText("connected")
+            self.button.setText("Connected")
+        elif entry.state == State.STALE:
+            self.state.setText(f"set up, but {', '.join(entry.reasons) or 'outdated'}")
+            self.button.setText("Update")
+        else:
+            self.state.setText("installed")
+            self.button.setText("Connect")
+        self.button.setEnabled(entry.state != State.CURRENT)
+
+
+class FirstRunWizard(QDialog):
+    """`finishedSetup` when the user presses Done (a profile exists then); closing early leaves the tray to it."""
+
+    finishedSetup = Signal()
+    _progress = Signal(str)  # sign-in progress, from the bridge's thread
+
+    def __init__(
+        self,
+        controller: Controller,
+        *,
+        warning: str | None = None,
+        open_browser: OpenBrowser = system_browser,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.api = controller.api
+        self._open_browser = open_browser
+        self.profile: Profile | None = None
+        self.signing_in: concurrent.futures.Future[object] | None = None
+        self.rows: dict[str, ClientRow] = {}
+        self.setWindowTitle("Set up Port MCP Bridge")
+        self.setWindowIcon(app_icon())
+        self.resize(620, 360)
+        self.setStyleSheet(
+            "QLabel#warning { color: #9a6700; background: #fff8c5; border: 1px solid #d4a72c; border-radius: 4px;"
+            " padding: 6px 8px; } QLabel#note { color: palette(placeholder-text); }"
+        )
+
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self._welcome_page(warning))
+        self.pages.addWidget(self._sign_in_page())
+        self.pages.addWidget(self._connect_page())
+        layout = QVBoxLayout(self)
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)  # grow as client rows and results appear
+        layout.setContentsMargins(28, 24, 28, 20)
+        layout.addWidget(self.pages)
+        self._progress.connect(self._sign_in_step)
+
+    def page(self) -> str:
+        return ("welcome", "sign-in", "connect")[self.pages.currentIndex()]
+
+    # --- 1. welcome ----------------------------------------------------------------------------------------------
+
+    def _welcome_page(self, warning: str | None) -> QWidget:
+        page = QWidget()
+        box = QVBoxLayout(page)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.setSpacing(10)
+        header = QHBoxLayout()
+        icon = QLabel()
+        icon.setPixmap(app_icon().pixmap(48, 48))
+        header.addWidget(icon)
+        header.addWidget(_title("Welcome to Port MCP Bridge"), 1)
+        box.addLayout(header)
+        box.addWidget(
+            _text(
+                "Your IDE's AI assistant reaches Port through this app, with one local address for "
+                "every client. How would you like to start?"
+            )
+        )
+        box.addSpacing(6)
+        self.demo_button = QCommandLinkButton(
+            "Try the demo organization",
+            "Acme Corp, a sample Port organization that runs on this computer. No account needed.",
+        )
+        self.demo_button.clicked.connect(self.start_demo)
+        self.sign_in_button = QCommandLinkButton(
+            "Sign in to Port", "Your own organization: choose its region, then approve access in the browser."
+        )
+        self.sign_in_button.clicked.connect(lambda: self.pages.setCurrentIndex(1))
+        box.addWidget(self.demo_button)
+        box.addWidget(self.sign_in_button)
+        self.welcome_status = _note("")
+        self.welcome_status.hide()
+        box.addWidget(self.welcome_status)
+        if warning:
+            box.addWidget(_note(warning, warning=True))
+        box.addStretch(1)
+        return page
+
+    @Slot()
+    def start_demo(self) -> None:
+        self.demo_button.setEnabled(False)
+        self.sign_in_button.setEnabled(False)
+        self.welcome_status.setText("Starting the demo organization…")
+        self.welcome_status.show()
+
+        def failed(exc: BaseException) -> None:
+            self.demo_button.setEnabled(True)
+            self.sign_in_button.setEnabled(True)
+            self.welcome_status.setText("{}: {}".format(*describe_error(exc)))
+
+        self.controller.run(self.api.start_demo, self._ready, failed)
+
+    # --- 2. sign in ----------------------------------------------------------------------------------------------
+
+    def _sign_in_page(self) -> QWidget:
+        page = QWidget()
+        box = QVBoxLayout(page)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.setSpacing(10)
+        box.addWidget(_title("Sign in to Port"))
+        box.addWidget(_text("Where is your organization? It is in the address you open Port at."))
+        self.regions = QButtonGroup(self)
+        form = QFormLayout()
+        form.setHorizontalSpacing(16)
+        radios = QVBoxLayout()
+        for i, (code, label, host) in enumerate(REGIONS):
+            radio = QRadioButton(f"{label}  ({host})")
+            radio.setProperty("region", code)
+            radio.setChecked(i == 0)
+            self.regions.addButton(radio)
+            radios.addWidget(radio)
+        other = QRadioButton("Another address (a Port MCP URL)")
+        other.setProperty("region", "")
+        self.regions.addButton(other)
+        radios.addWidget(other)
+        self.url_edit = QLineEdit()
+        self.url_edit.setPlaceholderText("https://…/v1")
+        self.url_edit.setEnabled(False)
+        other.toggled.connect(self.url_edit.setEnabled)
+        radios.addWidget(self.url_edit)
+        form.addRow("Region:", radios)
+        self.name_edit = QLineEdit("Port")
+        self.name_edit.setPlaceholderText("A name for this organization, e.g. Acme EU")
+        form.addRow("Profile name:", self.name_edit)
+        box.addLayout(form)
+        self.browser_button = QPushButton("Sign in with the browser")
+        self.browser_button.setDefault(True)
+        self.browser_button.clicked.connect(self.sign_in)
+        self.back_button = QPushButton("Back")
+        self.back_button.clicked.connect(self._back)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.back_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.browser_button)
+        self.busy = QProgressBar()
+        self.busy.setRange(0, 0)
+        self.busy.setTextVisible(False)
+        self.busy.setMaximumHeight(6)
+        self.busy.hide()
+        self.sign_in_status = _text("")
+        self.sign_in_status.hide()
+        box.addWidget(self.busy)
+        box.addWidget(self.sign_in_status)
+        box.addStretch(1)
+        box.addLayout(buttons)
+        return page
+
+    def region(self) -> str:
+        """What `add_profile` takes: "eu", "us" or the typed URL (checked there, with the same messages as the CLI)."""
+        checked = self.regions.checkedButton()
+        code = str(checked.property("region")) if checked else "eu"
+        return code or self.url_edit.text().strip()
+
+    @Slot()
+    def sign_in(self) -> None:
+        if self.signing_in is not None:
+            self.signing_in.cancel()
+            return
+        try:
+            if self.profile is None:
+                name = self.name_edit.text().strip() or "Port"
+                self.profile = self.api.add_profile(name, self.region(), make_active=True)
+            else:  # a retry: the region may have changed meanwhile
+                self.profile = self.api.edit_profile(self.profile.id, region=self.region())
+        except Exception as exc:  # a name already taken, an invalid name: said on the page
+            self._show_sign_in_result("{}: {}".format(*describe_error(exc)))
+            return
+        self.signing_in = self.api.sign_in(
+            self.profile.id, open_browser=self._open_browser, progress=self._progress.emit
+        )
+        self.browser_button.setText("Cancel")
+        self.back_button.setEnabled(False)
+        self.name_edit.setEnabled(False)
+        self.busy.show()
+        self._sign_in_step("Opening your browser…")
+        self.controller.watch(self.signing_in, self._signed_in, self._sign_in_failed)
+
+    @Slot(str)
+    def _sign_in_step(self, text: str) -> None:
+        self.sign_in_status.setText(text)
+        self.sign_in_status.show()
+
+    def _signed_in(self, result: object) -> None:
+        self._sign_in_done()
+        self._ready(self.api.settings().get_profile(self.profile.id) if self.profile else None)
+
+    def _sign_in_failed(self, exc: BaseException) -> None:
+        self._sign_in_done()
+        title, message = describe_error(exc)
+        self._show_sign_in_result(f"<b>{title}</b><br>{message}")
+
+    def _sign_in_done(self) -> None:
+        self.signing_in = None
+        self.busy.hide()
+        self.browser_button.setText("Sign in with the browser")
+        self.back_button.setEnabled(True)
+        self.name_edit.setEnabled(True)
+
+    def _show_sign_in_result(self, text: str) -> None:
+        self.sign_in_status.setText(text)
+        self.sign_in_status.show()
+
+    def _back(self) -> None:
+        self.pages.setCurrentIndex(0)
+
+    # --- 3. connect a client -------------------------------------------------------------------------------------
+
+    def _connect_page(self) -> QWidget:
+        page = QWidget()
+        box = QVBoxLayout(page)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.setSpacing(10)
+        box.addWidget(_title("Connect your assistant"))
+        self.connect_intro = _text("")
+        box.addWidget(self.connect_intro)
+        frame = QFrame()
+        frame.setFrameShape(QFrame.Shape.StyledPanel)
+        self.client_list = QVBoxLayout(frame)
+        self.client_list.setContentsMargins(12, 8, 12, 8)
+        self.client_list.setSpacing(0)
+        self.clients_status = _note("Looking for MCP clients on this computer…")
+        self.client_list.addWidget(self.clients_status)
+        box.addWidget(frame)
+        box.addWidget(
+            _note(
+                "Each client keeps its other settings; a copy of its file is kept, and Settings → "
+                "Clients can undo the change. You can connect more clients later from the tray menu."
+            )
+        )
+        box.addStretch(1)
+        self.done_button = QPushButton("Done")
+        self.done_button.setDefault(True)
+        self.done_button.clicked.connect(self.finish)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.done_button)
+        box.addLayout(buttons)
+        return page
+
+    def _ready(self, profile: Profile | None) -> None:
+        """A profile is active and serving: on to the clients."""
+        self.profile = profile
+        snapshot = self.controller.snapshot
+        name = profile.name if profile else "your profile"
+        self.connect_intro.setText(
+            f"Port MCP Bridge now serves <b>{name}</b> at <code>{snapshot.mcp_url}</code>. "
+            "Pick the clients that should use it:"
+        )
+        self.pages.setCurrentIndex(2)
+        self.controller.run(self.api.client_statuses, self._show_clients, self._clients_failed)
+
+    def _show_clients(self, statuses: list[ClientStatus]) -> None:
+        detected = [s for s in statuses if s.detected]
+        if not detected:
+            self.clients_status.setText(
+                "No MCP client was found on this computer. Install one (Cursor, VS Code, "
+                "Claude…) and connect it from the tray menu, or copy the MCP URL from "
+                "there."
+            )
+            return
+        self.clients_status.hide()
+        for status in detected:
+            row = ClientRow(status)
+            row.button.clicked.connect(partial(self.connect_client, status.client.id))
+            self.rows[status.client.id] = row
+            self.client_list.addWidget(row)
+
+    def _clients_failed(self, exc: BaseException) -> None:
+        self.clients_status.setText("{}: {}".format(*describe_error(exc)))
+
+    def connect_client(self, client_id: str) -> None:
+        row = self.rows[client_id]
+        row.button.setEnabled(False)
+        row.button.setText("Connecting…")
+
+        def done(result: WriteResult) -> None:
+            row.result.setText(
+                f"Wrote {result.path}. {row.status.client.after_write}".strip()
+                if result.changed
+                else f"{result.path} already has the current entry."
+            )
+            row.result.show()
+            self.controller.run(self.api.client_statuses, self._refresh_rows, lambda exc: None)
+
+        def failed(exc: BaseException) -> None:
+            title, message = describe_error(exc)
+            row.result.setText(f"{title}: {message}")
+            row.result.show()
+            row.show_status(row.status)
+
+        self.controller.run(lambda: self.api.connect_client(client_id), done, failed)
+
+    def _refresh_rows(self, statuses: list[ClientStatus]) -> None:
+        for status in statuses:
+            if status.client.id in self.rows:
+                self.rows[status.client.id].show_status(status)
+
+    @Slot()
+    def finish(self) -> None:
+        self.finishedSetup.emit()
+        self.accept()
+
+    def bring_to_front(self) -> None:
+        self.show()
+        self.raise_()
+        self.activateWindow()

@@ -1,0 +1,136 @@
+"""The app around the tray: one instance per user, the display check, the first run, windows when there is no tray,
+Quit stopping the bridge, the crash dialog."""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtWidgets import QMessageBox, QSystemTrayIcon
+from pytestqt.qtbot import QtBot
+
+from app.__main__ import has_display
+from app.application import SingleInstance, TrayApp, install_excepthook
+from bridge.api import BridgeApi
+from bridge.settings import SettingsStore
+
+
+def test_a_second_instance_brings_the_first_forward(qtbot: QtBot) -> None:
+    name = f"port-mcp-bridge-test-{uuid.uuid4().hex[:8]}"
+    first, second = SingleInstance(name), SingleInstance(name)
+    try:
+        assert first.claim()
+        with qtbot.waitSignal(first.activated, timeout=3000):
+            assert not second.claim()
+        first.release()
+        assert second.claim()  # the first one quit: the next launch takes over
+    finally:
+        first.release()
+        second.release()
+
+
+@pytest.mark.parametrize(
+    ("environ", "platform", "expected"),
+    [
+        ({"DISPLAY": ":0"}, "linux", True),
+        ({"WAYLAND_DISPLAY": "wayland-0"}, "linux", True),
+        ({}, "linux", False),
+        ({"DISPLAY": ":0", "QT_QPA_PLATFORM": "offscreen"}, "linux", False),
+        ({"QT_QPA_PLATFORM": "minimal"}, "darwin", False),
+        ({}, "darwin", True),
+        ({}, "win32", True),
+    ],
+)
+def test_display_detection(environ: dict[str, str], platform: str, expected: bool) -> None:
+    assert has_display(environ, platform) is expected
+
+
+def test_first_run_opens_the_wizard_and_quit_stops_the_bridge_and_the_demo(qtbot: QtBot) -> None:
+    api = BridgeApi(SettingsStore(), port=0)
+    tray_app = TrayApp(api)
+    try:
+        tray_app.start()
+        assert api.service is not None and tray_app.wizard is not None and tray_app.wizard.isVisible()
+        assert tray_app.tray is not None and tray_app.tray.menu.actions()  # the menu exists even without a tray
+        assert tray_app.tray_visible is QSystemTrayIcon.isSystemTrayAvailable()
+        api.start_demo()
+        bridge_port, sandbox_port = api.snapshot().port, api.sandbox.port
+        tray_app.tray.build_menu()
+        tray_app.tray.action("Quit Port MCP Bridge").trigger()
+        assert api.service is None and api.sandbox is None and not tray_app.wizard.isVisible()
+        for port in (bridge_port, sandbox_port):  # both ports are free again
+            import socket
+
+            with socket.socket() as sock:
+                sock.bind(("127.0.0.1", port))
+    finally:
+        tray_app.shutdown()
+
+
+def test_without_a_system_tray_the_settings_window_opens(qtbot: QtBot, api: BridgeApi, monkeypatch: Any) -> None:
+    monkeypatch.setattr(QSystemTrayIcon, "isSystemTrayAvailable", staticmethod(lambda: False))
+    tray_app = TrayApp(api)
+    try:
+        tray_app.start()
+        window = tray_app.settings_window
+        assert tray_app.wizard is None and window is not None and window.isVisible()
+        assert window.current_page == "profiles"
+        window.close()  # closing the window leaves the app (and the bridge) running
+        assert not window.isVisible() and api.service is not None
+        tray_app.tray.action("Doctor…").trigger()  # type: ignore[union-attr]
+        assert window.isVisible() and window.current_page == "doctor"
+        window.hide()
+        tray_app.bring_forward()  # what a second launch does
+        assert window.isVisible() and window.current_page == "doctor"
+    finally:
+        tray_app.shutdown()
+
+
+def test_the_crash_handler_logs_and_shows_without_secrets(monkeypatch: Any, caplog: pytest.LogCaptureFixture) -> None:
+    shown: list[tuple[str, str]] = []
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: shown.append((box.text(), box.detailedText())) or 0)
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # restored after the test
+    install_excepthook()
+    secret = "Bearer abcdefghijklmnopqrstuvwxyz0123"
+    try:
+        raise RuntimeError(f"upstream said {secret}")
+    except RuntimeError as exc:
+        with caplog.at_level(logging.CRITICAL):
+            sys.excepthook(type(exc), exc, exc.__traceback__)
+    assert len(shown) == 1 and "keeps running" in shown[0][0] and "RuntimeError" in shown[0][1]
+    assert "abcdefghijklmnopqrstuvwxyz0123" not in "".join(shown[0])
+    assert any(r.levelno == logging.CRITICAL for r in caplog.records)
+
+
+def test_launching_twice_as_processes(tmp_path: Path) -> None:
+    """Two real launches: the second tells the first to come forward and exits at once."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PORT_MCP_BRIDGE_HOME": str(tmp_path / "cfg"),
+           "HOME": str(tmp_path), "XDG_RUNTIME_DIR": str(tmp_path), "PYTHONPATH": str(Path.cwd()),
+           "PYTHON_KEYRING_BACKEND": "tests.support.file_keyring.FileKeyring",
+           "TEST_KEYRING_FILE": str(tmp_path / "keyring.json")}  # fmt: skip
+    code = "from app.application import run; raise SystemExit(run(port=0))"
+    first = subprocess.Popen([sys.executable, "-c", code], env=env, stderr=subprocess.PIPE, text=True)
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(iter(first.stderr.readline, "")), daemon=True)  # type: ignore[union-attr]
+    reader.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not any("Port MCP Bridge is running" in line for line in lines) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        second = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+        assert second.returncode == 0 and "already running" in second.stderr, second.stderr
+        assert first.poll() is None  # still running
+    finally:
+        first.terminate()
+        first.wait(timeout=30)
+        reader.join(10)
+    assert first.returncode == 0, "".join(lines)
+    assert any("another launch asked this one to come forward" in line for line in lines)

@@ -1,0 +1,150 @@
+"""The first-run wizard, offscreen, on the real bridge: the demo organization to a connected client in three clicks,
+and browser sign-in (against the sandbox, through "Another address")."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import anyio
+import httpx2
+import pytest
+from mcp import ClientSession
+from mcp.client.streamable_http import streamable_http_client
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
+from pytestqt.qtbot import QtBot
+
+from app.controller import Controller
+from app.wizard import FirstRunWizard
+from bridge.api import BridgeApi, session_key
+from bridge.export import Env
+from bridge.sandbox import Sandbox
+from bridge.settings import SettingsStore
+from tests.auth.conftest import Browser
+
+
+class Rig:
+    def __init__(self, qtbot: QtBot, home: Path, key: str | None = None, warning: str | None = None) -> None:
+        self.qtbot, self.home = qtbot, home
+        self.api = BridgeApi(SettingsStore(), port=0, key=key)
+        self.api.export_env = Env(home, "linux", {}, None)
+        self.controller = Controller(self.api)
+        self.browser = Browser()
+        self.wizard = FirstRunWizard(self.controller, warning=warning, open_browser=self.browser)
+        qtbot.addWidget(self.wizard)
+
+    def click(self, button: Any) -> None:
+        self.qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+@pytest.fixture
+def rig(qtbot: QtBot, tmp_path: Path) -> Iterator[Rig]:
+    (tmp_path / ".cursor").mkdir()
+    (tmp_path / ".config" / "Code" / "User").mkdir(parents=True)
+    rig = Rig(qtbot, tmp_path)
+    rig.controller.start()
+    rig.wizard.show()
+    try:
+        yield rig
+    finally:
+        rig.controller.stop()
+
+
+async def _ask(url: str, headers: dict[str, str]) -> tuple[int, str]:
+    async with (
+        httpx2.AsyncClient(headers=headers, timeout=30) as http,
+        streamable_http_client(url, http_client=http) as (read, write),
+        ClientSession(read, write) as session,
+    ):
+        await session.initialize()
+        tools = (await session.list_tools()).tools
+        who = await session.call_tool("describe_user_details", {})
+        return len(tools), who.content[0].text  # type: ignore[union-attr]
+
+
+def test_demo_to_a_connected_client_in_three_clicks(rig: Rig, qtbot: QtBot) -> None:
+    assert rig.wizard.page() == "welcome"
+    rig.click(rig.wizard.demo_button)  # 1
+    qtbot.waitUntil(lambda: rig.wizard.page() == "connect" and "cursor" in rig.wizard.rows, timeout=15000)
+    assert set(rig.wizard.rows) == {"cursor", "vscode"}  # the clients installed in this home, no others
+    assert rig.api.snapshot().mcp_url in rig.wizard.connect_intro.text()
+    row = rig.wizard.rows["cursor"]
+    assert row.button.text() == "Connect" and row.state.text() == "installed"
+    rig.click(row.button)  # 2
+    qtbot.waitUntil(lambda: row.button.text() == "Connected", timeout=10000)
+    assert not row.button.isEnabled() and "mcp.json" in row.result.text()
+    with qtbot.waitSignal(rig.wizard.finishedSetup, timeout=1000):
+        rig.click(rig.wizard.done_button)  # 3
+    assert not rig.wizard.isVisible()
+
+    # What Cursor now finds in its file reaches the demo organization through the bridge.
+    entry = json.loads((rig.home / ".cursor" / "mcp.json").read_text())["mcpServers"]["port"]
+    count, who = anyio.run(_ask, entry["url"], entry["headers"])
+    assert count == 42 and "Acme" in who
+    snapshot = rig.api.snapshot()
+    assert snapshot.active is not None and snapshot.active.demo and snapshot.active.name == "Demo"
+
+
+def test_the_demo_works_without_a_keychain_and_says_what_that_means(qtbot: QtBot, tmp_path: Path) -> None:
+    import keyring
+    from keyring.backends import fail
+
+    keyring.set_keyring(fail.Keyring())  # restored by the autouse fixture
+    key, warning = session_key()
+    rig = Rig(qtbot, tmp_path, key=key, warning=warning)
+    rig.controller.start()
+    try:
+        rig.wizard.show()
+        notes = [w for w in rig.wizard.findChildren(QLabel) if w.objectName() == "warning"]
+        assert len(notes) == 1 and notes[0].isVisible() and "keychain" in notes[0].text()
+        rig.click(rig.wizard.demo_button)
+        qtbot.waitUntil(lambda: rig.wizard.page() == "connect", timeout=15000)
+        qtbot.waitUntil(lambda: "No MCP client was found" in rig.wizard.clients_status.text(), timeout=5000)
+        count, who = anyio.run(_ask, rig.api.snapshot().mcp_url, {"Authorization": f"Bearer {key}"})
+        assert count == 42 and "Acme" in who
+    finally:
+        rig.controller.stop()
+
+
+def test_sign_in_with_the_browser_shows_progress_then_the_clients(
+    rig: Rig, qtbot: QtBot, sandbox: Sandbox, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="httpx2")  # the test's browser would log the callback URL (a code)
+    rig.click(rig.wizard.sign_in_button)
+    assert rig.wizard.page() == "sign-in" and rig.wizard.region() == "eu"
+    other = next(b for b in rig.wizard.regions.buttons() if not b.property("region"))
+    other.setChecked(True)
+    rig.wizard.url_edit.setText("not an address")
+    rig.wizard.name_edit.setText("Work")
+    rig.click(rig.wizard.browser_button)
+    assert rig.wizard.page() == "sign-in" and rig.wizard.sign_in_status.isVisible()
+    assert rig.api.settings().profiles == []  # nothing added for a wrong address
+
+    rig.wizard.url_edit.setText(sandbox.mcp_url)
+    steps: list[str] = []
+    rig.wizard._progress.connect(steps.append)
+    rig.click(rig.wizard.browser_button)
+    assert rig.wizard.browser_button.text() == "Cancel"  # while the browser is open
+    qtbot.waitUntil(lambda: rig.wizard.page() == "connect", timeout=20000)
+    assert any("browser" in step for step in steps) and rig.browser.opened
+    assert "Work" in rig.wizard.connect_intro.text()
+    snapshot = rig.api.snapshot()
+    assert snapshot.active is not None and snapshot.active.id == "work" and snapshot.active.has_credentials
+
+
+def test_a_refused_sign_in_stays_on_the_page_and_says_why(
+    rig: Rig, qtbot: QtBot, sandbox: Sandbox, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="httpx2")
+    rig.browser.decision = "deny"
+    rig.click(rig.wizard.sign_in_button)
+    next(b for b in rig.wizard.regions.buttons() if not b.property("region")).setChecked(True)
+    rig.wizard.url_edit.setText(sandbox.mcp_url)
+    rig.click(rig.wizard.browser_button)
+    qtbot.waitUntil(lambda: rig.wizard.browser_button.text() != "Cancel", timeout=20000)
+    assert rig.wizard.page() == "sign-in" and rig.wizard.back_button.isEnabled()
+    assert rig.wizard.sign_in_status.text() and "Opening" not in rig.wizard.sign_in_status.text()
