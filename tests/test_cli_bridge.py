@@ -162,7 +162,7 @@ def test_doctor_walks_the_path_to_port(home: tuple[dict[str, str], int, Sandbox]
     env, _, _ = home
     report = cli(env, "doctor")
     assert report.returncode == 0, report.stdout + report.stderr
-    for step in ("Profile", "DNS", "Connection", "Sign-in", "MCP"):
+    for step in ("Settings", "Keychain", "Profile", "DNS", "Connection", "Sign-in", "MCP"):
         assert f"[ok  ] {step}" in report.stdout
     assert "sandbox-secret" not in report.stdout and "eyJ" not in report.stdout
     cli(env, "profiles", "add", "Closed", "--region", "http://127.0.0.1:9/v1", "--auth", "token")

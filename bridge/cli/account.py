@@ -115,20 +115,21 @@ def logout(profile: str | None, profile_option: str | None) -> None:
 def doctor(profile: str | None) -> None:
     """Check the connection to Port for PROFILE (default: the active one), step by step.
 
-    DNS, TCP/TLS, sign-in and an MCP handshake, with advice for what fails. Safe to paste into a
-    support request: it never prints tokens or secrets.
+    Settings and keychain, then DNS, TCP/TLS, sign-in and an MCP handshake, with advice for what
+    fails. Safe to paste into a support request: it never prints tokens or secrets.
     """
     from bridge import __version__
-    from bridge.doctor import run_checks
+    from bridge.doctor import check_keychain, check_settings, run_checks
     from bridge.settings import SettingsStore
 
-    settings = SettingsStore().load()
+    store = SettingsStore()
+    settings = store.load()
     target = settings.get_profile(profile) if profile else settings.active()
     if target is None:
         raise click.ClickException("No profile is active. Add one with `port-mcp-bridge profiles add`.")
     click.echo(f"Port MCP Bridge {__version__}, Python {sys.version.split()[0]}, {sys.platform}")
     failed = False
-    for check in run_checks(settings, target):
+    for check in [check_settings(store), check_keychain(), *run_checks(settings, target)]:
         mark = "ok  " if check.ok else "FAIL"
         click.echo(f"[{mark}] {check.name}: {check.detail}")
         if check.advice:
