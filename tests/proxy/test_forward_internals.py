@@ -1,4 +1,5 @@
-"""The rewritten tools/list is reused for the same list (any message id), and only then."""
+"""forward.py's fast paths: the tools/list cache (a hit is exactly a fresh rewrite, and only then), the route to the
+httpcore pool httpx2 chose (env proxies still apply), undecodable answers, and the lazy disconnect watcher."""
 
 from __future__ import annotations
 
@@ -164,3 +165,39 @@ def test_an_undecodable_answer_passes_as_it_came() -> None:
         event = b"event: message\r\ndata: " + data + b"\r\n\r\n"
         ids = {1}
         assert proxy._rewrite_event(upstream, event, ids) is event
+
+
+async def test_a_client_that_hangs_up_cancels_the_relay_and_a_quick_one_never_starts_a_watcher() -> None:
+    import asyncio
+    import time
+
+    from bridge.proxy.forward import _until_disconnect
+
+    calls = 0
+
+    async def receive() -> dict[str, Any]:
+        nonlocal calls
+        calls += 1
+        await asyncio.sleep(0.2)
+        return {"type": "http.disconnect"}
+
+    async def slow() -> None:
+        await asyncio.sleep(5)
+
+    started = time.monotonic()
+    await _until_disconnect(receive, slow())
+    assert time.monotonic() - started < 2 and calls == 1  # cancelled once the client was seen gone
+    assert asyncio.current_task().cancelling() == 0  # type: ignore[union-attr]  # and not left half-cancelled
+
+    calls = 0
+    await _until_disconnect(receive, asyncio.sleep(0.001))
+    assert calls == 0  # done before the watcher was due: no task, no receive()
+
+    async def cancelled_from_outside() -> None:
+        await _until_disconnect(receive, slow(), watch_after=10)
+
+    task = asyncio.ensure_future(cancelled_from_outside())
+    await asyncio.sleep(0.05)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task  # a cancellation that is not the client's passes on
