@@ -10,6 +10,7 @@ import concurrent.futures
 import sys
 from collections.abc import Callable
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, QUrl, Signal, Slot
@@ -29,6 +30,14 @@ ShowSettings = Callable[[str], None]
 def _call(fn: Callable[..., Any], *args: Any) -> Callable[[], None]:
     """A slot without parameters: PySide would otherwise pass `checked` to whatever accepts it."""
     return lambda: fn(*args)
+
+
+def home_relative(path: Path, home: Path) -> str:
+    """~/.cursor/mcp.json rather than the whole home folder: shorter, and what people recognise."""
+    try:
+        return str(Path("~") / path.relative_to(home))
+    except ValueError:
+        return str(path)
 
 
 def profile_label(profile: ProfileView) -> str:
@@ -324,9 +333,13 @@ class Tray(QObject):
 
         def done(result: WriteResult) -> None:
             if result.changed:
-                self.message(f"{client.name} connected", f"Wrote {result.path}. {client.after_write}".strip())
+                written = home_relative(result.path, self.api.export_env.home)
+                self.message(f"{client.name} connected", f"Wrote {written}. {client.after_write}".strip())
             else:
-                self.message(f"{client.name} is connected", f"{result.path} already has the current entry.")
+                self.message(
+                    f"{client.name} is connected",
+                    f"{home_relative(result.path, self.api.export_env.home)} already has the current entry.",
+                )
             self.load_clients()
 
         self.controller.run(lambda: self.api.connect_client(client.id), done)

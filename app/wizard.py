@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from app.controller import Controller, describe_error
 from app.icons import app_icon
+from app.tray import home_relative
 from bridge.auth.browser import OpenBrowser, system_browser
 from bridge.export import ClientStatus, State, WriteResult
 from bridge.settings import Profile
@@ -91,7 +92,7 @@ class ClientRow(QWidget):
             self.state.setText("its file cannot be edited safely")
             self.button.setText("Connect")
         elif entry.state == State.CURRENT:
-            self.state.setText("connected")
+            self.state.setText("✓ connected")
             self.button.setText("Connected")
         elif entry.state == State.STALE:
             self.state.setText(f"set up, but {', '.join(entry.reasons) or 'outdated'}")
@@ -140,6 +141,14 @@ class FirstRunWizard(QDialog):
         layout.setContentsMargins(28, 24, 28, 20)
         layout.addWidget(self.pages)
         self._progress.connect(self._sign_in_step)
+        self._go(0)
+
+    def _go(self, index: int) -> None:
+        """Show a page with its main button as the default (Enter presses it, and it is drawn as the one to press)."""
+        self.pages.setCurrentIndex(index)
+        button = (self.demo_button, self.browser_button, self.done_button)[index]
+        button.setDefault(True)
+        button.setFocus()
 
     def page(self) -> str:
         return ("welcome", "sign-in", "connect")[self.pages.currentIndex()]
@@ -172,7 +181,7 @@ class FirstRunWizard(QDialog):
         self.sign_in_button = QCommandLinkButton(
             "Sign in to Port", "Your own organization: choose its region, then approve access in the browser."
         )
-        self.sign_in_button.clicked.connect(lambda: self.pages.setCurrentIndex(1))
+        self.sign_in_button.clicked.connect(lambda: self._go(1))
         box.addWidget(self.demo_button)
         box.addWidget(self.sign_in_button)
         self.welcome_status = _note("")
@@ -181,6 +190,12 @@ class FirstRunWizard(QDialog):
         if warning:
             box.addWidget(_note(warning, warning=True))
         box.addStretch(1)
+        box.addWidget(
+            _note(
+                "You can add more organizations later (Settings → Profiles) and switch between them "
+                "from the tray menu in one click."
+            )
+        )
         return page
 
     @Slot()
@@ -231,7 +246,6 @@ class FirstRunWizard(QDialog):
         form.addRow("Profile name:", self.name_edit)
         box.addLayout(form)
         self.browser_button = QPushButton("Sign in with the browser")
-        self.browser_button.setDefault(True)
         self.browser_button.clicked.connect(self.sign_in)
         self.back_button = QPushButton("Back")
         self.back_button.clicked.connect(self._back)
@@ -308,7 +322,7 @@ class FirstRunWizard(QDialog):
         self.sign_in_status.show()
 
     def _back(self) -> None:
-        self.pages.setCurrentIndex(0)
+        self._go(0)
 
     # --- 3. connect a client -------------------------------------------------------------------------------------
 
@@ -336,7 +350,6 @@ class FirstRunWizard(QDialog):
         )
         box.addStretch(1)
         self.done_button = QPushButton("Done")
-        self.done_button.setDefault(True)
         self.done_button.clicked.connect(self.finish)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
@@ -353,7 +366,7 @@ class FirstRunWizard(QDialog):
             f"Port MCP Bridge now serves <b>{name}</b> at <code>{snapshot.mcp_url}</code>. "
             "Pick the clients that should use it:"
         )
-        self.pages.setCurrentIndex(2)
+        self._go(2)
         self.controller.run(self.api.client_statuses, self._show_clients, self._clients_failed)
 
     def _show_clients(self, statuses: list[ClientStatus]) -> None:
@@ -382,9 +395,9 @@ class FirstRunWizard(QDialog):
 
         def done(result: WriteResult) -> None:
             row.result.setText(
-                f"Wrote {result.path}. {row.status.client.after_write}".strip()
+                f"Wrote {home_relative(result.path, self.api.export_env.home)}. {row.status.client.after_write}".strip()
                 if result.changed
-                else f"{result.path} already has the current entry."
+                else f"{home_relative(result.path, self.api.export_env.home)} already has the current entry."
             )
             row.result.show()
             self.controller.run(self.api.client_statuses, self._refresh_rows, lambda exc: None)

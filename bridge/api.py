@@ -475,7 +475,7 @@ class BridgeApi:
 
 
 DEMO_CLIENT = "acme-builder-demo"  # the sandbox's builder in Acme: every tool, as a Port admin sees them
-DEMO_ORGANIZATION = "Acme Corp (demo)"
+DEMO_ORGANIZATION = "Acme Corp"
 
 
 def is_demo(profile: Profile) -> bool:
