@@ -24,8 +24,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bridge import __version__
 from bridge.auth import store as auth_store
-from bridge.auth.account import CREDENTIALS_REF
-from bridge.auth.provider import OAuthTokenProvider
+from bridge.auth.records import CREDENTIALS_REF
 from bridge.errors import BridgeError
 from bridge.localkey import local_key
 from bridge.policy import Policy
@@ -50,6 +49,8 @@ class PortInUse(BridgeError):
 
 def default_tokens(profile: Profile) -> TokenProvider:
     """The profile's token source. Nothing is read here: providers read the keychain in a worker thread on first use."""
+    from bridge.auth.provider import OAuthTokenProvider
+
     if profile.auth_mode == AuthMode.TOKEN:
         entry = profile.secret_refs.get(CREDENTIALS_REF)
         return ClientCredentialsProvider(

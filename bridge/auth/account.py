@@ -19,6 +19,7 @@ from bridge.auth.browser import OpenBrowser, Progress, sign_in, system_browser
 from bridge.auth.errors import SignInFailed
 from bridge.auth.records import (
     CLIENT_REF,
+    CREDENTIALS_REF,
     TOKENS_REF,
     Identity,
     TokenRecord,
@@ -32,8 +33,6 @@ from bridge.settings import AuthMode, Profile, SettingsStore
 from bridge.tokens import ClientCredentialsProvider
 
 log = logging.getLogger(__name__)
-
-CREDENTIALS_REF = "client_credentials"
 
 
 @dataclass(frozen=True)

@@ -12,19 +12,20 @@ import json
 import logging
 import webbrowser
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 import httpx2
 from authlib.common.security import generate_token
 from authlib.integrations.httpx_client import AsyncOAuth2Client, OAuthError
-from mcp import ClientSession
-from mcp.client.streamable_http import streamable_http_client
 
 from bridge.auth import store
 from bridge.auth.callback import RedirectListener
-from bridge.auth.discovery import AuthServer, discover
 from bridge.auth.errors import SignInCancelled, SignInFailed, registration_refused
 from bridge.auth.records import ClientRegistration, Identity, TokenRecord, now
 from bridge.settings import Profile
+
+if TYPE_CHECKING:
+    from bridge.auth.discovery import AuthServer
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,8 @@ async def sign_in(
 
     Cancel by cancelling the task. Raises `SignInFailed` (or a subclass) with a message that says what to do.
     """
+    from bridge.auth.discovery import discover  # the mcp SDK's auth helpers: ~24 MiB, only while signing in
+
     owned = http is None
     http = http or httpx2.AsyncClient(timeout=30, follow_redirects=False)
     try:
@@ -213,6 +216,9 @@ async def _authorize(
 async def ask_identity(mcp_url: str, access_token: str) -> Identity:
     """For a token that does not say whom it belongs to: Port's `describe_user_details` tool does. Best effort: the
     sign-in stands without it, the profile just keeps its label."""
+    from mcp import ClientSession
+    from mcp.client.streamable_http import streamable_http_client
+
     headers = {"Authorization": f"Bearer {access_token}"}
     try:
         async with (

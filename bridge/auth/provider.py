@@ -17,7 +17,6 @@ import logging
 from collections.abc import Callable
 
 import httpx2
-from authlib.integrations.httpx_client import AsyncOAuth2Client, OAuthError
 
 from bridge.auth import store
 from bridge.auth.records import TOKENS_REF, TokenRecord, now
@@ -36,6 +35,8 @@ class RefreshRefused(Exception):
 
 async def refresh_tokens(record: TokenRecord, *, clock: Clock = now) -> TokenRecord:
     """One refresh-token grant with authlib. Raises `RefreshRefused`, or httpx2.HTTPError when Port is unreachable."""
+    from authlib.integrations.httpx_client import AsyncOAuth2Client, OAuthError  # a few MiB: only when refreshing
+
     if not record.refresh_token:
         raise RefreshRefused("no refresh token")
     issued = clock()

@@ -17,11 +17,9 @@ import time
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-from joserfc import jws
-from joserfc.errors import JoseError
-
 TOKENS_REF = "oauth"
 CLIENT_REF = "oauth_client"
+CREDENTIALS_REF = "client_credentials"  # token mode: the API client id and secret
 
 
 def tokens_entry(profile_id: str) -> str:
@@ -120,6 +118,9 @@ class ClientRegistration:
 def identity_from_token(token: str) -> Identity | None:
     """Port's access tokens are JWTs with `{aud}/orgId`, `{aud}/orgName`, `{aud}/email` claims. Read, not verified:
     the token is ours, fresh from the token endpoint over TLS, and this only labels the profile."""
+    from joserfc import jws  # with `cryptography`: several MiB the running bridge does not otherwise need
+    from joserfc.errors import JoseError
+
     try:
         claims = json.loads(jws.extract_compact(token.encode()).payload)
     except (JoseError, ValueError, TypeError):
