@@ -165,7 +165,7 @@ class BridgeService:
         out = []
         for profile in self.settings.profiles:
             upstream = self._upstreams.get(profile.id)
-            state = upstream.tokens.state.value if upstream else "idle"
+            state = "idle" if upstream is None else "needs_sign_in" if upstream.refused else upstream.tokens.state.value
             expires = getattr(upstream.tokens, "expires_at", None) if upstream else None
             out.append(ProfileStatus(profile.id, profile.name, profile.id == self.settings.active_profile, state,
                                      upstream.last_error if upstream else None, expires))  # fmt: skip

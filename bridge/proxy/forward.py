@@ -364,14 +364,14 @@ class McpProxy:
             new_token = await upstream.tokens.refresh_after_401(token)
             if new_token is None:
                 log.warning("Port refused the token of profile %s and no new one could be had", upstream.profile.id)
-                upstream.last_error = "sign-in required"
+                upstream.last_error, upstream.refused = "sign-in required", True
                 return _sign_in_error(upstream, "Port no longer accepts the saved sign-in.")
             token = new_token
         if response.status_code == 401:
             await response.aclose()
-            upstream.last_error = "sign-in required"
+            upstream.last_error, upstream.refused = "sign-in required", True
             return _sign_in_error(upstream, "Port refused the token even after a refresh.")
-        upstream.last_error = None
+        upstream.last_error, upstream.refused = None, False
         return response
 
 

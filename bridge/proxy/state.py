@@ -28,6 +28,7 @@ class Upstream:
     policy: Policy
     known_tools: dict[str, dict[str, Any]] = field(default_factory=dict)
     last_error: str | None = None
+    refused: bool = False  # Port refused the token even after a refresh: the profile needs a sign-in
     listed: Any = field(default=None, repr=False, compare=False)  # a `forward.ListedTools`
     # Per-request constants, built once: (policy they were built for, header pairs) and (token, header pair).
     _policy_headers: tuple[Policy | None, list[tuple[bytes, bytes]]] = field(

@@ -138,6 +138,12 @@ async def test_refused_sign_in_is_a_clear_error(rig: Rig) -> None:
     assert r.status_code == 200 and body["id"] == 7 and body["error"]["code"] == SIGN_IN_REQUIRED
     assert body["error"]["message"].startswith("Sign in to Acme:")
     assert "www-authenticate" not in r.headers  # the IDE must not start its own OAuth against Port
+    # The tray must show "sign-in needed" (not "unreachable"), and once Port accepts again, "signed in".
+    assert {s.id: s.state for s in rig.bridge.status()}["acme"] == "needs_sign_in"
+    rig.sandbox.faults.force_401 = False
+    async with httpx2.AsyncClient(headers=rig.headers(Accept="application/json, text/event-stream")) as http:
+        await http.post(rig.url, json={"jsonrpc": "2.0", "id": 8, "method": "initialize", "params": params})
+    assert {s.id: s.state for s in rig.bridge.status()}["acme"] == "signed_in"
 
 
 async def test_unreachable_upstream_fails_fast_with_a_pointer_to_doctor(rig: Rig) -> None:
