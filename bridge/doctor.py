@@ -7,6 +7,7 @@ support request as it is: it never contains a token, secret or key.
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 import ssl
 import time
@@ -49,23 +50,83 @@ def check_dns(host: str) -> Check:
     return Check("DNS", True, f"{host} → {addresses} ({ms:.0f} ms)")
 
 
-def check_connect(host: str, port: int, use_tls: bool) -> Check:
+# Port's published egress addresses, for firewalls and VPNs that allow-list (Port's installation guide).
+PORT_IPS = {"eu": "3.251.12.205, 34.252.219.131, 54.75.236.107", "us": "44.221.30.248, 44.193.148.179, 34.197.132.205"}
+TLS_ADVICE = (
+    "A proxy or security product may be inspecting HTTPS (common in companies). Ask IT for the company's root "
+    "certificate, point the SSL_CERT_FILE environment variable at a bundle that includes it, and restart Port MCP "
+    "Bridge."
+)
+
+
+SSO_ADVICE = (
+    " If sign-in says Port refused to register the app, your organization uses SSO: Port support must switch its SSO "
+    "connection to domain-level mode (DCR); token mode works meanwhile."
+)
+
+
+def _blocked_advice(region: str) -> str:
+    advice = "A firewall, proxy or VPN may block it."
+    if region in PORT_IPS:
+        advice += f" If your network allows only listed addresses, ask for Port's {region.upper()} addresses: "
+        advice += f"{PORT_IPS[region]}."
+    return advice
+
+
+def proxy_for(url: str) -> str | None:
+    """The proxy the bridge's HTTP client uses for `url` (HTTPS_PROXY, ALL_PROXY, NO_PROXY, as httpx2 reads them)."""
+    import urllib.request
+
+    parts = urlsplit(url)
+    if urllib.request.proxy_bypass(parts.hostname or ""):
+        return None
+    proxies = urllib.request.getproxies()
+    return proxies.get(parts.scheme) or proxies.get("all")
+
+
+def check_trust() -> Check:
+    """Which certificate authorities the bridge trusts: custom ones are a common cause of TLS failures."""
+    custom = [f"{name}={os.environ[name]}" for name in ("SSL_CERT_FILE", "SSL_CERT_DIR") if os.environ.get(name)]
+    if custom:
+        return Check("Certificates", True, "custom certificate authorities from " + ", ".join(custom))
+    return Check("Certificates", True, "the certificate authorities bundled with Port MCP Bridge (certifi)")
+
+
+def check_connect(host: str, port: int, use_tls: bool, *, region: str = "") -> Check:
+    """Reach the host the way the bridge does: same proxy settings, same certificate authorities (httpx2's)."""
+    scheme = "https" if use_tls else "http"
+    url = f"{scheme}://{host}:{port}/"
+    proxy = proxy_for(url)
+    via = f" through the proxy {urlsplit(proxy).netloc}" if proxy else ""
+
     def connect() -> str:
+        if proxy:
+            with httpx2.Client(timeout=10, trust_env=True) as http:
+                http.head(url)  # any HTTP answer proves the path; the status does not matter here
+            return f"{scheme.upper()} to {host} works{via}"
         with socket.create_connection((host, port), timeout=10) as raw:
             if not use_tls:
                 return "TCP connection established"
-            context = ssl.create_default_context()
-            with context.wrap_socket(raw, server_hostname=host) as tls:
+            with httpx2.create_ssl_context().wrap_socket(raw, server_hostname=host) as tls:
                 return f"TLS {tls.version()} established, certificate valid for {host}"
 
     try:
         detail, ms = _timed(connect)
     except ssl.SSLCertVerificationError as exc:
-        return Check("TLS", False, f"The certificate of {host} was not accepted: {exc.verify_message}.",
-                     "A proxy or security product may be intercepting HTTPS; ask IT to allow this host.")  # fmt: skip
-    except OSError as exc:
-        advice = "A firewall, proxy or VPN may block it, or your organization may allow only some IP addresses."
-        return Check("Connection", False, f"Cannot connect to {host}:{port} ({exc.strerror or exc}).", advice)
+        return Check("TLS", False, f"The certificate of {host} was not accepted: {exc.verify_message}.", TLS_ADVICE)
+    except httpx2.ProxyError as exc:
+        return Check("Connection", False, f"The proxy {urlsplit(proxy or '').netloc} refused to connect to {host} "
+                     f"({exc}).", "Check the proxy address and credentials in HTTPS_PROXY, or ask IT to allow "
+                     f"{host}.")  # fmt: skip
+    except httpx2.ConnectError as exc:
+        if "CERTIFICATE_VERIFY_FAILED" in str(exc):
+            return Check("TLS", False, f"The certificate of {host} was not accepted{via}.", TLS_ADVICE)
+        advice = (f"The proxy did not answer: check the address in HTTPS_PROXY (or ALL_PROXY), or add {host} to "
+                  "NO_PROXY if it should be reached directly." if proxy else _blocked_advice(region))  # fmt: skip
+        return Check("Connection", False, f"Cannot connect to {host}:{port}{via} ({exc}).", advice)
+    except (OSError, httpx2.HTTPError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc) or type(exc).__name__
+        return Check("Connection", False, f"Cannot connect to {host}:{port}{via} ({reason}).", _blocked_advice(region))
     return Check("Connection", True, f"{detail} ({ms:.0f} ms)")
 
 
@@ -73,7 +134,10 @@ async def check_token(profile: Profile, tokens: TokenProvider) -> tuple[Check, s
     try:
         token = await tokens.token()
     except SignInRequired as exc:
-        return Check("Sign-in", False, exc.message), None
+        advice = f"Sign in again: `port-mcp-bridge login --profile {profile.id}`, or Sign in in the tray menu."
+        if profile.auth_mode == AuthMode.OAUTH:
+            advice += SSO_ADVICE
+        return Check("Sign-in", False, exc.message, advice), None
     except httpx2.HTTPError as exc:
         return Check("Sign-in", False, f"The token service could not be reached ({type(exc).__name__}).",
                      "Check the connection to the API host of this region."), None  # fmt: skip
@@ -170,7 +234,9 @@ def run_checks(settings: Settings, profile: Profile, tokens: TokenProvider | Non
     checks.append(check_dns(host))
     if not checks[-1].ok:
         return checks
-    checks.append(check_connect(host, port, url.scheme == "https"))
+    if url.scheme == "https":
+        checks.append(check_trust())
+    checks.append(check_connect(host, port, url.scheme == "https", region=profile.region.value))
     if not checks[-1].ok:
         return checks
 
