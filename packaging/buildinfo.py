@@ -1,0 +1,53 @@
+"""What the packaging files share: names, the version (from pyproject.toml) and where things go. Standard library only.
+
+Imported by `port-mcp-bridge.spec` (under PyInstaller), `build.py` and `smoke.py` (under any Python 3.11+).
+The folder is deliberately not a package: `packaging` is also the name of a PyPI package PyInstaller imports.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DIST = ROOT / "dist"
+WORK = ROOT / "build"
+
+DISPLAY_NAME = "Port MCP Bridge"
+CLI_NAME = "port-mcp-bridge"  # the console program client configs start by absolute path
+BUNDLE_ID = "io.port.mcp-bridge"  # the LaunchAgent label of bridge/autostart.py is the same
+
+
+def version(root: Path = ROOT) -> str:
+    """`project.version`, or the attribute `tool.setuptools.dynamic.version` names (today `bridge.__version__`)."""
+    meta = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+    static = meta.get("project", {}).get("version")
+    if static:
+        return str(static)
+    attr = meta["tool"]["setuptools"]["dynamic"]["version"]["attr"]
+    module, _, name = attr.rpartition(".")
+    base = root / Path(*module.split("."))
+    source = base / "__init__.py" if base.is_dir() else base.with_suffix(".py")
+    for node in ast.parse(source.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
+            return str(ast.literal_eval(node.value))
+    raise SystemExit(f"pyproject.toml names {attr} as the version, and {source} does not assign {name}.")
+
+
+def app_name(platform: str = sys.platform) -> str:
+    """The tray app's executable: `Port MCP Bridge` where users see file names in the UI, else the command name."""
+    return DISPLAY_NAME if platform in ("darwin", "win32") else "port-mcp-bridge-app"
+
+
+def bundle_name(platform: str = sys.platform) -> str:
+    """The onedir folder in dist/ (on macOS the .app's name without `.app`)."""
+    return DISPLAY_NAME if platform in ("darwin", "win32") else CLI_NAME
+
+
+def machine() -> str:
+    import platform
+
+    arch = platform.machine().lower()
+    return {"amd64": "x86_64", "aarch64": "arm64"}.get(arch, arch)
