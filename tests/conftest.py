@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import keyring
 import pytest
 from keyring.backend import KeyringBackend
+
+if TYPE_CHECKING:
+    from bridge.sandbox import Sandbox
 
 pytest_plugins = ["tests.support.leak_check"]
 
@@ -44,6 +48,18 @@ class MemoryKeyring(KeyringBackend):
 
         if self.entries.pop((service, username), None) is None:
             raise PasswordDeleteError(username)
+
+
+@pytest.fixture
+def sandbox() -> Iterator[Sandbox]:
+    """A fresh Port sandbox on a free loopback port (action runs finish in 0.3 s; seeded, so runs repeat)."""
+    from bridge.sandbox import Sandbox, SandboxConfig
+
+    box = Sandbox(config=SandboxConfig(run_seconds=0.3, seed=7)).start()
+    try:
+        yield box
+    finally:
+        box.stop()
 
 
 @pytest.fixture(autouse=True)

@@ -6,17 +6,15 @@ no client ever sees a stray copy of its configuration."""
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
-import stat
-import tempfile
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from bridge import paths
+from bridge.files import atomic_write as write_atomically
 
 NEW_FILE_MODE = 0o600  # a new file holds the local key: readable by the user only
 
@@ -54,26 +52,8 @@ def decode(data: bytes) -> tuple[str, bytes]:
 
 
 def atomic_write(path: Path, data: bytes) -> None:
-    """Write through a temp file in the same folder and `os.replace`: a reader sees the old file or the new one.
-    The file's mode is kept; a symlinked file (dotfile managers) is written where the link points."""
-    target = path.resolve() if path.is_symlink() else path
-    target.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        mode = stat.S_IMODE(target.stat().st_mode)
-    except FileNotFoundError:
-        mode = NEW_FILE_MODE
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    """A client's file: keeps its mode (0600 when new, as it holds the local key); see `bridge.files`."""
+    write_atomically(path, data, new_mode=NEW_FILE_MODE)
 
 
 def save_backup(client: str, path: Path, data: bytes) -> Path:

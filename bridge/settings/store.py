@@ -23,6 +23,7 @@ from pydantic import BaseModel, ValidationError
 
 from bridge import paths
 from bridge.errors import SettingsError
+from bridge.files import PRIVATE, atomic_write
 from bridge.settings.models import SCHEMA_VERSION, Profile, Settings, ToolExposure, migrate
 from bridge.settings.values import (
     describe_validation_error,
@@ -204,7 +205,7 @@ class SettingsStore:
             raise SettingsError(describe_validation_error(exc)) from None
         payload = json.dumps(checked.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
         self._remove_stale_temp_files()
-        _atomic_write(self.path, payload.encode("utf-8"))
+        atomic_write(self.path, payload.encode("utf-8"), mode=PRIVATE)
         return checked
 
     def _temp_prefix(self) -> str:
@@ -383,27 +384,3 @@ def _ensure_dir(directory: Path) -> None:
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    """Write `data` to `path` so readers, and a crash at any point, see either the old file or the new one."""
-    directory = path.parent
-    _ensure_dir(directory)
-    tmp = directory / f".{path.name}.tmp-{os.getpid()}-{os.urandom(4).hex()}"
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    fd = os.open(tmp, flags, 0o600)  # 0600 from the first byte: no window where others can read it
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    if os.name == "posix":
-        # Make the rename itself durable, not only the file's content.
-        dir_fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)

@@ -12,19 +12,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from bridge.api import BridgeApi
 from bridge.auth.account import CREDENTIALS_REF
-from bridge.sandbox import Sandbox, SandboxConfig
+from bridge.sandbox import Sandbox
 from bridge.sandbox.seed import DEMO_CREDENTIALS
 from bridge.secrets import set_secret
 from bridge.settings import SettingsStore
-
-
-@pytest.fixture
-def sandbox() -> Iterator[Sandbox]:
-    box = Sandbox(config=SandboxConfig(run_seconds=0.2, seed=3)).start()
-    try:
-        yield box
-    finally:
-        box.stop()
 
 
 def token_profile(store: SettingsStore, name: str, url: str, client: str, *, active: bool = False) -> str:

@@ -5,26 +5,16 @@ from __future__ import annotations
 import asyncio
 import html
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import httpx2
 import pytest
 
-from bridge.sandbox import Sandbox, SandboxConfig
+from bridge.sandbox import Sandbox
 from bridge.settings import SettingsStore
 
 ACME_DANA = "dana@acme.example org_AcmeDemo00000EU1"
 GLOBEX_DANA = "dana@acme.example org_GlobexDemo000002"
-
-
-@pytest.fixture
-def sandbox() -> Iterator[Sandbox]:
-    box = Sandbox(config=SandboxConfig(run_seconds=0.3, seed=7)).start()
-    try:
-        yield box
-    finally:
-        box.stop()
 
 
 @pytest.fixture

@@ -10,21 +10,12 @@ import pytest
 from mcp import ClientSession, MCPError
 from mcp.client.streamable_http import streamable_http_client
 
-from bridge.sandbox import Sandbox, SandboxConfig
+from bridge.sandbox import Sandbox
 from bridge.sandbox.seed import DEMO_CREDENTIALS
 
 BUILDER = "acme-builder-demo"
 DEVELOPER = "acme-developer-demo"
 GLOBEX = "globex-builder-demo"
-
-
-@pytest.fixture
-def sandbox() -> Iterator[Sandbox]:
-    box = Sandbox(config=SandboxConfig(run_seconds=0.3, seed=7)).start()
-    try:
-        yield box
-    finally:
-        box.stop()
 
 
 def machine_token(box: Sandbox, client_id: str = BUILDER) -> str:
