@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+from pytestqt.qtbot import QtBot
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -16,6 +19,9 @@ from bridge.sandbox import Sandbox
 from bridge.sandbox.seed import DEMO_CREDENTIALS
 from bridge.secrets import set_secret
 from bridge.settings import SettingsStore
+
+if TYPE_CHECKING:
+    from app.settings.window import SettingsWindow
 
 
 def token_profile(store: SettingsStore, name: str, url: str, client: str, *, active: bool = False) -> str:
@@ -37,3 +43,23 @@ def api(sandbox: Sandbox) -> Iterator[BridgeApi]:
         yield bridge
     finally:
         bridge.stop()
+
+
+@pytest.fixture
+def window(qtbot: QtBot, api: BridgeApi, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SettingsWindow]:
+    """The settings window on a running bridge; client configs go to a temporary home; confirmations say yes."""
+    from app.controller import Controller
+    from app.settings.common import Page
+    from app.settings.window import SettingsWindow
+    from bridge.export import Env
+
+    api.export_env = Env(tmp_path / "home", "linux", {})
+    monkeypatch.setattr(Page, "confirm", lambda self, title, text, action: True)
+    controller = Controller(api)
+    controller.start()
+    win = SettingsWindow(controller)
+    qtbot.addWidget(win)
+    try:
+        yield win
+    finally:
+        controller.stop()

@@ -4,41 +4,22 @@ doctor and general. Dialogs are answered by replacing `Page.confirm`."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from pytestqt.qtbot import QtBot
 
-from app.controller import Controller
 from app.settings import SettingsWindow
 from app.settings.actions import ActionsPage
 from app.settings.clients import ClientsPage
-from app.settings.common import Page
 from app.settings.doctor import DoctorPage
 from app.settings.general import HIDDEN, GeneralPage
 from app.settings.profiles import ProfilesPage
 from bridge.api import BridgeApi
-from bridge.export import Env
 from bridge.localkey import local_key
 from bridge.sandbox import Sandbox
 from bridge.sandbox.seed import DEMO_CREDENTIALS
-
-
-@pytest.fixture
-def window(qtbot: QtBot, api: BridgeApi, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SettingsWindow]:
-    api.export_env = Env(tmp_path / "home", "linux", {})
-    monkeypatch.setattr(Page, "confirm", lambda self, title, text, action: True)
-    controller = Controller(api)
-    controller.start()
-    win = SettingsWindow(controller)
-    qtbot.addWidget(win)
-    try:
-        yield win
-    finally:
-        controller.stop()
 
 
 def test_show_page_selects_each_page_by_name(window: SettingsWindow) -> None:

@@ -5,17 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import httpx2
-import pytest
 from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 from mcp.types import ToolListChangedNotification
 from pytestqt.qtbot import QtBot
 
-from app.controller import Controller
 from app.settings import SettingsWindow
 from app.settings.tools import ToolsPage, exposure_for
 from bridge.api import BridgeApi
@@ -63,18 +60,6 @@ class McpClient:
         assert self.session is not None
         listed = asyncio.run_coroutine_threadsafe(self.session.list_tools(), self.loop).result(15)
         return {t.name for t in listed.tools}
-
-
-@pytest.fixture
-def window(qtbot: QtBot, api: BridgeApi) -> Iterator[SettingsWindow]:
-    controller = Controller(api)
-    controller.start()
-    win = SettingsWindow(controller)
-    qtbot.addWidget(win)
-    try:
-        yield win
-    finally:
-        controller.stop()
 
 
 def loaded(qtbot: QtBot, window: SettingsWindow) -> ToolsPage:
