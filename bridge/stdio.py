@@ -6,10 +6,12 @@ tokens. If no bridge is running it starts the headless one and waits for it. No 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
 import time
+from collections.abc import AsyncIterator
 
 import anyio
 import httpx2
@@ -32,13 +34,22 @@ def bridge_running(url: str) -> bool:
         return False
 
 
+def serve_command() -> list[str]:
+    """`port-mcp-bridge serve` as this installation runs it: the bundled program, or this Python's `-m bridge`."""
+    if getattr(sys, "frozen", False):  # an installed bundle: sys.executable is a program, not a Python
+        from bridge.export.program import find_program
+
+        return [find_program() or sys.executable, "serve"]
+    return [sys.executable, "-m", "bridge", "serve"]
+
+
 def ensure_bridge(url: str, *, wait: float = 15.0) -> None:
     """Start `port-mcp-bridge serve` in the background unless a bridge already answers at `url`."""
     if bridge_running(url):
         return
     flags = {"start_new_session": True} if os.name != "nt" else {"creationflags": subprocess.DETACHED_PROCESS}
     subprocess.Popen(
-        [sys.executable, "-m", "bridge", "serve"],
+        serve_command(),
         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **flags,
     )  # fmt: skip
     deadline = time.monotonic() + wait
@@ -52,13 +63,57 @@ def ensure_bridge(url: str, *, wait: float = 15.0) -> None:
     )
 
 
+class _KeepConnections(httpx2.AsyncBaseTransport):
+    """Keeps the shim's connection to the bridge open from one message to the next.
+
+    The SDK closes a POST's SSE answer as soon as the JSON-RPC response is in, usually just before the end of the
+    stream arrives; httpcore2 then drops the connection, and every message paid for a new one (a connect here, a new
+    connection in the bridge). A POST's answer is read to its end first, within 50 ms: a stream the server keeps open
+    longer is closed as before.
+    """
+
+    def __init__(self, inner: httpx2.AsyncBaseTransport) -> None:
+        self._inner = inner
+
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        response = await self._inner.handle_async_request(request)
+        if request.method == "POST" and isinstance(response.stream, httpx2.AsyncByteStream):
+            response.stream = _ReadToEnd(response.stream)
+        return response
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+class _ReadToEnd(httpx2.AsyncByteStream):
+    def __init__(self, stream: httpx2.AsyncByteStream) -> None:
+        self._stream = stream
+        self._parts: AsyncIterator[bytes] | None = None
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        self._parts = self._stream.__aiter__()
+        async for part in self._parts:
+            yield part
+
+    async def aclose(self) -> None:
+        if self._parts is not None:
+            with anyio.move_on_after(0.05), contextlib.suppress(httpx2.HTTPError, RuntimeError):
+                async for _ in self._parts:
+                    pass
+        await self._stream.aclose()
+
+
 async def relay(url: str, key: str | None) -> None:
     """Pipe stdin to the bridge and the bridge's messages to stdout until either side ends."""
     headers = {"Authorization": f"Bearer {key}"} if key else {}
     async with (
         stdio_server() as (stdin_read, stdout_write),
         stdout_write,  # closing it lets the SDK's stdout writer, and so stdio_server, finish
-        httpx2.AsyncClient(headers=headers, timeout=httpx2.Timeout(30.0, read=300.0)) as http,
+        httpx2.AsyncClient(
+            headers=headers,
+            timeout=httpx2.Timeout(30.0, read=300.0),
+            transport=_KeepConnections(httpx2.AsyncHTTPTransport()),
+        ) as http,  # fmt: skip
         streamable_http_client(url, http_client=http) as (http_read, http_write),
         anyio.create_task_group() as tg,
     ):

@@ -14,11 +14,13 @@ PROGRAM = "port-mcp-bridge"
 def find_program() -> str | None:
     """The absolute path of the `port-mcp-bridge` that is running or installed, or None.
 
-    A frozen build (PyInstaller) is its own executable; otherwise the script this process was started as, the
-    scripts folder of this Python (a virtualenv's bin/ or Scripts\\), then PATH.
+    In an installed bundle (PyInstaller) it sits beside whichever of the bundle's programs is running, the tray app
+    or the command itself; otherwise the script this process was started as, the scripts folder of this Python (a
+    virtualenv's bin/ or Scripts\\), then PATH.
     """
     if getattr(sys, "frozen", False):
-        return str(Path(sys.executable).resolve())
+        bundled = Path(sys.executable).resolve().with_name(PROGRAM + (".exe" if os.name == "nt" else ""))
+        return str(bundled) if bundled.is_file() else None
     names = {PROGRAM, f"{PROGRAM}.exe"}
     argv0 = Path(sys.argv[0]) if sys.argv and sys.argv[0] else None
     if argv0 is not None and argv0.name in names and argv0.is_file():
