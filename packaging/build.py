@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -137,10 +138,7 @@ def macos_dmg(app: Path, version: str) -> Path:
 
 def msi_version(version: str) -> str:
     """MSI versions are three numbers (major < 256, minor < 256, build < 65536): `1.2.3rc1` becomes `1.2.3`."""
-    numbers = []
-    for part in version.split(".")[:3]:
-        digits = "".join(ch for ch in part if ch.isdigit()) if part[:1].isdigit() else ""
-        numbers.append(str(int(digits)) if digits else "0")
+    numbers = [str(int(m.group())) if (m := re.match(r"\d+", part)) else "0" for part in version.split(".")[:3]]
     return ".".join(numbers + ["0"] * (3 - len(numbers)))
 
 

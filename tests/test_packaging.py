@@ -1,0 +1,120 @@
+"""Packaging: the installed bundle's programs find each other, the build's helpers, and (in CI) the real build.
+
+The last test builds the Linux bundle with PyInstaller and runs packaging/smoke.py against it (about 75 s on two
+CPUs). It runs where CI is set, or with PORT_MCP_BRIDGE_PACKAGE_TEST=1; elsewhere `python3 dev.py package` does the
+same and records the figures in docs/packaging.md.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import struct
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+import bridge
+from bridge import stdio
+from bridge.export import program
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGING = ROOT / "packaging"
+EXE = ".exe" if os.name == "nt" else ""
+
+
+def load(name: str) -> ModuleType:
+    """A module of packaging/ (a folder, not a package: `packaging` is also a PyPI package's name)."""
+    sys.path.insert(0, str(PACKAGING))
+    try:
+        spec = importlib.util.spec_from_file_location(f"_packaging_{name}", PACKAGING / f"{name}.py")
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+    finally:
+        sys.path.remove(str(PACKAGING))
+
+
+@pytest.fixture
+def frozen_bundle(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fake onedir bundle with both programs, running as its tray app."""
+    (tmp_path / f"port-mcp-bridge{EXE}").write_bytes(b"")
+    (tmp_path / f"port-mcp-bridge-app{EXE}").write_bytes(b"")
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "executable", str(tmp_path / f"port-mcp-bridge-app{EXE}"))
+    return tmp_path
+
+
+def test_the_tray_app_points_clients_at_the_bundled_command_not_at_itself(frozen_bundle: Path) -> None:
+    assert program.find_program() == str((frozen_bundle / f"port-mcp-bridge{EXE}").resolve())
+
+
+def test_the_bundled_command_finds_itself(frozen_bundle: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "executable", str(frozen_bundle / f"port-mcp-bridge{EXE}"))
+    assert program.find_program() == str((frozen_bundle / f"port-mcp-bridge{EXE}").resolve())
+
+
+def test_a_bundle_without_the_command_offers_none_rather_than_the_tray_app(frozen_bundle: Path) -> None:
+    (frozen_bundle / f"port-mcp-bridge{EXE}").unlink()
+    assert program.find_program() is None
+
+
+def test_stdio_starts_the_bundled_serve_when_frozen(frozen_bundle: Path) -> None:
+    assert stdio.serve_command() == [str((frozen_bundle / f"port-mcp-bridge{EXE}").resolve()), "serve"]
+
+
+def test_stdio_starts_python_m_bridge_serve_from_source() -> None:
+    assert stdio.serve_command() == [sys.executable, "-m", "bridge", "serve"]
+
+
+def test_the_build_reads_the_version_pyproject_names() -> None:
+    buildinfo = load("buildinfo")
+    assert buildinfo.version() == bridge.__version__
+    assert buildinfo.app_name("darwin") == "Port MCP Bridge"
+    assert buildinfo.app_name("linux") == "port-mcp-bridge-app"
+
+
+def test_msi_versions_are_three_numbers() -> None:
+    build = load("build")
+    assert build.msi_version("0.1.0") == "0.1.0"
+    assert build.msi_version("1.2.3rc1") == "1.2.3"
+    assert build.msi_version("2.0") == "2.0.0"
+
+
+def test_icon_containers_hold_the_pngs() -> None:
+    icons = load("make_icons")
+    pngs = {16: b"\x89PNG-16", 256: b"\x89PNG-256"}
+    ico = icons.ico(pngs)
+    assert struct.unpack("<HHH", ico[:6]) == (0, 1, 2)
+    assert ico.endswith(b"\x89PNG-16\x89PNG-256")
+    assert ico[6 + 16] == 0  # the 256 px entry's width is written as 0
+    icns = icons.icns({16: b"a", 1024: b"bb"})
+    assert icns[:4] == b"icns" and struct.unpack(">I", icns[4:8])[0] == len(icns)
+    assert b"icp4" in icns and b"ic10" in icns
+
+
+def test_the_wix_source_is_well_formed_and_harvests_the_bundle() -> None:
+    import xml.etree.ElementTree as ET
+
+    ns = {"w": "http://wixtoolset.org/schemas/v4/wxs"}
+    root = ET.parse(PACKAGING / "windows" / "port-mcp-bridge.wxs").getroot()  # noqa: S314 (our own file)
+    package = root.find("w:Package", ns)
+    assert package is not None and package.get("Scope") == "perUserOrMachine"
+    assert root.find(".//w:Files", ns).get("Include") == "!(bindpath.bundle)\\**"  # type: ignore[union-attr]
+    assert "Run" not in ET.tostring(root, encoding="unicode")  # no autostart from the installer
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the smoke test runs the Linux bundle")
+@pytest.mark.skipif(not (os.environ.get("CI") or os.environ.get("PORT_MCP_BRIDGE_PACKAGE_TEST")),
+                    reason="builds with PyInstaller (~75 s): runs in CI or with PORT_MCP_BRIDGE_PACKAGE_TEST=1")
+def test_the_linux_bundle_builds_and_passes_the_smoke_test() -> None:  # fmt: skip
+    env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
+    subprocess.run([sys.executable, str(PACKAGING / "build.py")], cwd=ROOT, env=env, check=True, timeout=800)
+    smoke = subprocess.run([sys.executable, str(PACKAGING / "smoke.py")], cwd=ROOT, env=env, timeout=300)
+    assert smoke.returncode == 0
