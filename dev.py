@@ -4,6 +4,8 @@
     python3 dev.py app     # create .venv if needed, install the pinned dependencies, run the app
     python3 dev.py test    # same set-up, then lint and run the whole test suite (what CI runs)
     python3 dev.py soak    # the slow reliability runs (10,000 fuzzed requests, 32 x 1,000 calls) and the benchmark
+    python3 dev.py package # build this OS's installer into dist/ (packaging/build.py); on Linux smoke-test the bundle
+                           # and record its size and start-up time in docs/packaging.md
 
 The virtualenv is reused while pyproject.toml and requirements.lock are unchanged, so a second run starts at once.
 Only the standard library is used here: this file runs before any dependency exists.
@@ -16,6 +18,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 import venv
 from pathlib import Path
 
@@ -105,12 +108,23 @@ def run_soak(python: Path, args: list[str]) -> int:
     return tests.returncode or bench.returncode
 
 
+def run_package(python: Path, args: list[str]) -> int:
+    """packaging/build.py (bundle + installer), then on Linux packaging/smoke.py --record against the bundle."""
+    started = time.monotonic()
+    build = subprocess.run([sys.executable, str(ROOT / "packaging" / "build.py"), *args], cwd=ROOT)
+    if build.returncode or not sys.platform.startswith("linux"):
+        return build.returncode
+    smoke = [str(python), str(ROOT / "packaging" / "smoke.py"), "--record", "--build-seconds",
+             f"{time.monotonic() - started:.0f}"]  # fmt: skip
+    return subprocess.run(smoke, cwd=ROOT).returncode
+
+
 def run_app(python: Path, args: list[str]) -> int:
     return subprocess.run([str(python), "-m", "app", *args], cwd=ROOT).returncode
 
 
 def main() -> int:
-    if len(sys.argv) < 2 or sys.argv[1] not in {"app", "test", "soak", "setup"}:
+    if len(sys.argv) < 2 or sys.argv[1] not in {"app", "test", "soak", "package", "setup"}:
         print(__doc__.strip())
         return 2
     command, rest = sys.argv[1], sys.argv[2:]
@@ -122,6 +136,8 @@ def main() -> int:
     if command == "soak":
         ensure_node_clients()
         return run_soak(python, rest)
+    if command == "package":
+        return run_package(python, rest)
     return 0
 
 
