@@ -532,7 +532,7 @@ async def measure_latency(
 
 def percentiles(samples: list[float]) -> dict[str, float]:
     cuts = statistics.quantiles(samples, n=100, method="inclusive")
-    return {"p50": cuts[49], "p90": cuts[89], "p99": cuts[98], "mean": statistics.fmean(samples)}
+    return {"p50": cuts[49], "p90": cuts[89], "p95": cuts[94], "p99": cuts[98], "mean": statistics.fmean(samples)}
 
 
 # --- the tools/list rewrite ---------------------------------------------------------------------------------------
