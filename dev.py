@@ -100,12 +100,13 @@ SOAK = {"FUZZ_EXAMPLES": "10000", "LOAD_SESSIONS": "32", "LOAD_CALLS": "1000"}
 
 
 def run_soak(python: Path, args: list[str]) -> int:
-    """The full-size reliability suite, then the benchmark (which prints its table and writes its figures)."""
+    """The full-size reliability suite, then the benchmarks (which print their tables and PASS/FAIL per target)."""
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", **SOAK}
     tests = subprocess.run([str(python), "-m", "pytest", "tests/reliability", "-p", "no:cacheprovider", *args],
                            cwd=ROOT, env=env)  # fmt: skip
     bench = subprocess.run([str(python), "bench/bridge_bench.py"], cwd=ROOT, env=env)
-    return tests.returncode or bench.returncode
+    clients = subprocess.run([str(python), "bench/clients_bench.py"], cwd=ROOT, env=env)  # vs the shim and mcp-remote
+    return tests.returncode or bench.returncode or clients.returncode
 
 
 def run_package(python: Path, args: list[str]) -> int:
