@@ -12,6 +12,7 @@ mid-write leaves the old value readable, never a mix of two.
 from __future__ import annotations
 
 import hashlib
+import os
 import secrets as _random
 
 import keyring
@@ -31,6 +32,9 @@ class KeychainError(BridgeError):
     title = "Keychain unavailable"
 
 
+# keyring raises ImportError & co. when PYTHON_KEYRING_BACKEND names a backend that cannot be loaded.
+_FAILURES = (KeyringError, ImportError, AttributeError, ValueError)
+
 NO_KEYCHAIN = (
     "No system keychain was found, and Port MCP Bridge keeps tokens and keys only there, never in a plain file. "
     "On Linux, install and start a Secret Service: GNOME Keyring (`sudo apt install gnome-keyring`) or KeePassXC "
@@ -43,6 +47,12 @@ NO_KEYCHAIN = (
 def _unavailable(exc: Exception) -> KeychainError:
     if isinstance(exc, NoKeyringError):
         return KeychainError(NO_KEYCHAIN)
+    if isinstance(exc, ImportError | AttributeError | ValueError) and os.environ.get("PYTHON_KEYRING_BACKEND"):
+        return KeychainError(
+            f"The keyring backend chosen with PYTHON_KEYRING_BACKEND ({os.environ['PYTHON_KEYRING_BACKEND']}) could "
+            f"not be loaded ({type(exc).__name__}: {exc}). Unset the variable to use the system keychain, or install "
+            "that backend into the same Python. (Installed apps can only use the backends they ship with.)"
+        )
     return KeychainError(
         f"The system keychain could not be used ({type(exc).__name__}). Port MCP Bridge keeps tokens and keys only "
         "there. Unlock the keychain (or install a Secret Service such as GNOME Keyring on Linux) and try again."
@@ -51,20 +61,23 @@ def _unavailable(exc: Exception) -> KeychainError:
 
 def keychain_available() -> bool:
     """False when keyring found no usable backend (a bare Linux without Secret Service, for example)."""
-    return not isinstance(keyring.get_keyring(), fail.Keyring)
+    try:
+        return not isinstance(keyring.get_keyring(), fail.Keyring)
+    except _FAILURES:
+        return False
 
 
 def _get(name: str) -> str | None:
     try:
         return keyring.get_password(SERVICE, name)
-    except KeyringError as exc:
+    except _FAILURES as exc:
         raise _unavailable(exc) from exc
 
 
 def _set(name: str, value: str) -> None:
     try:
         keyring.set_password(SERVICE, name, value)
-    except KeyringError as exc:
+    except _FAILURES as exc:
         raise _unavailable(exc) from exc
 
 
@@ -73,7 +86,7 @@ def _delete(name: str) -> None:
         keyring.delete_password(SERVICE, name)
     except PasswordDeleteError:
         pass  # already gone
-    except KeyringError as exc:
+    except _FAILURES as exc:
         raise _unavailable(exc) from exc
 
 

@@ -91,3 +91,13 @@ def test_no_keychain_is_a_clear_error_never_a_plaintext_fallback() -> None:
             attempt()
         message = caught.value.message
         assert "gnome-keyring" in message and "PYTHON_KEYRING_BACKEND" in message and "never in a plain file" in message
+
+
+def test_a_keyring_backend_that_cannot_be_loaded_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    import keyring.core
+
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "nope.Backend")
+    monkeypatch.setattr(keyring.core, "_keyring_backend", None)  # keyring loads the backend on next use
+    with pytest.raises(KeychainError, match=r"PYTHON_KEYRING_BACKEND \(nope.Backend\) could not be loaded"):
+        get_secret("t")
+    assert not secrets.keychain_available()
