@@ -286,6 +286,10 @@ async def measure_throughput(setup: Setup, levels: tuple[int, ...], seconds: flo
             if path == "bridge":
                 row["bridge_rss_mb"] = bb.rss_mb(setup.bridge_pid)  # with `level` sessions open on it
         row["ratio"] = row["bridge"]["rps"] / row["direct"]["rps"]
+        # If the machine's CPUs are the limit, the ratio can be no better than direct's CPU per request (client and
+        # sandbox) over the bridge path's (client, bridge and sandbox): all three share the same CPUs here.
+        cpu_total = {path: sum(row[path]["cpu_ms_per_request"].values()) for path in HTTP_PATHS}
+        row["cpu_bound_ratio"] = cpu_total["direct"] / cpu_total["bridge"]
         out[str(level)] = row
     return out
 
@@ -475,7 +479,8 @@ def print_report(report: dict[str, Any]) -> None:
             cpu = row[path]["cpu_ms_per_request"]
             parts.append(f"{path} {row[path]['rps']:7.1f} ({cpu['client']:.2f} / {cpu['bridge']:.2f} / "
                          f"{cpu['sandbox']:.2f})")  # fmt: skip
-        print(f"  {n:>2} sessions: " + "   ".join(parts) + f"   ratio {row['ratio']:.2f}")
+        print(f"  {n:>2} sessions: " + "   ".join(parts) + f"   ratio {row['ratio']:.2f} (CPU-bound ceiling "
+              f"{row['cpu_bound_ratio']:.2f})")  # fmt: skip
     mem = report["memory"]
     print("Start-up, spawn to initialize answered (ms): " + ", ".join(
         f"{p} {mem['first']['startup_ms'][p]:.0f} alone, {mem[p]['startup_ms']:.0f} median of {mem[p]['processes']} "
@@ -485,6 +490,10 @@ def print_report(report: dict[str, Any]) -> None:
     for n, row in memory_table(report).items():
         cells = ["n/a" if v is None else f"{'~' if extrapolated else ''}{v:.0f}" for v, extrapolated in row.values()]
         print(f"  {n:<9}{cells[0]:>21}{cells[1]:>22}{cells[2]:>20}")
+    used = mem["first"]["stdio_rss_mb"]
+    messages = (report["warmup"] + report["requests"] + 1) * len(OPS)
+    print(f"  (each stdio process above had answered 2 requests; the latency run's, after {messages}: " + ", ".join(
+        f"{path} {used[path]['rss']:.0f}" for path in STDIO_PATHS if used.get(path)) + ")")  # fmt: skip
     print("Targets:")
     for t in report["targets"]:
         sign = ">=" if t["at_least"] else "<="
