@@ -96,11 +96,13 @@ class _ReadToEnd(httpx2.AsyncByteStream):
             yield part
 
     async def aclose(self) -> None:
-        if self._parts is not None:
-            with anyio.move_on_after(0.05), contextlib.suppress(httpx2.HTTPError, RuntimeError):
-                async for _ in self._parts:
-                    pass
-        await self._stream.aclose()
+        try:
+            if self._parts is not None:
+                with anyio.move_on_after(0.05), contextlib.suppress(httpx2.HTTPError, RuntimeError):
+                    async for _ in self._parts:
+                        pass
+        finally:  # closed even when the shim is being cancelled (stdin ended) mid-read
+            await self._stream.aclose()
 
 
 async def relay(url: str, key: str | None) -> None:
