@@ -9,12 +9,10 @@ plotting library; it works without a display (QT_QPA_PLATFORM=offscreen, set her
 
 from __future__ import annotations
 
-import ctypes
 import math
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -57,25 +55,8 @@ def render(report: dict[str, Any], samples: dict[str, dict[str, list[float]]], o
 
     global _APP
     _APP = QGuiApplication.instance() or QGuiApplication([])  # fonts need one; kept for the process's lifetime
-    with _none_references_kept():
-        return _draw(report, samples, out)
+    return _draw(report, samples, out)
 
-
-@contextmanager
-def _none_references_kept() -> Iterator[None]:
-    """Gives back the references to None that PySide6 takes away. PySide6 6.12.0 on CPython 3.11 (where None is not
-    yet immortal) releases one reference to None on every call of a method that returns nothing (`setPen`, `drawLine`,
-    even `QObject.setObjectName`): after a few thousand such calls None's count reaches zero and the interpreter
-    aborts ("none_dealloc"). Drawing here makes a few hundred such calls (curves go in as one polygon each); what they
-    took is returned at the end. Harmless where the bug is fixed or None is immortal (nothing lost, nothing given)."""
-    before = sys.getrefcount(None)
-    try:
-        yield
-    finally:
-        lost = before - sys.getrefcount(None)
-        if lost > 0 and sys.version_info < (3, 12):
-            for _ in range(lost):
-                ctypes.pythonapi.Py_IncRef(ctypes.py_object(None))
 
 
 def _draw(report: dict[str, Any], samples: dict[str, dict[str, list[float]]], out: Path) -> Path:
@@ -333,7 +314,6 @@ def _memory_panel(frame: Plot, report: dict[str, Any]) -> None:
 def main() -> None:
     """`python bench/chart.py REPORT.json OUT.png`: redraw from `clients_bench.py --json --keep-samples` output."""
     import json
-    import sys
 
     if len(sys.argv) != 3:
         sys.exit(main.__doc__)
