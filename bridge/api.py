@@ -16,10 +16,6 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-import httpx2
-from mcp import ClientSession
-from mcp.client.streamable_http import streamable_http_client
-
 from bridge import __version__
 from bridge.auth import account
 from bridge.auth.browser import OpenBrowser, Progress, system_browser
@@ -520,19 +516,9 @@ def _tool_limits() -> dict[str, int]:
 
 def _session(url: str, headers: dict[str, str]) -> Any:
     """An MCP client session straight to Port (not through the bridge: the Tools page shows what is *not* exposed)."""
-    import contextlib
+    from bridge.mcp_client import mcp_session
 
-    @contextlib.asynccontextmanager
-    async def opened() -> Any:
-        async with (
-            httpx2.AsyncClient(headers=headers, timeout=30) as http,
-            streamable_http_client(url, http_client=http) as (read, write),
-            ClientSession(read, write, read_timeout_seconds=30) as session,
-        ):
-            await session.initialize()
-            yield session
-
-    return opened()
+    return mcp_session(url, headers)
 
 
 def _kind(tool: Any) -> str:

@@ -15,10 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import anyio
-import httpx2
-from mcp import ClientSession
-from mcp.client.streamable_http import streamable_http_client
 
+from bridge.mcp_client import mcp_session
 from bridge.sandbox import Sandbox
 from bridge.sandbox.seed import DEMO_CREDENTIALS
 from bridge.service import BridgeService, PortInUse
@@ -49,12 +47,7 @@ def start(port: int, sandbox_port: int = 0, *, folder: Path | None = None) -> tu
 
 async def scripted_session(url: str, key: str, say: Callable[[str], None]) -> dict[str, Any]:
     """What an assistant would do: list tools, answer a question, run an action and follow it."""
-    async with (
-        httpx2.AsyncClient(headers={"Authorization": f"Bearer {key}"}, timeout=30) as http,
-        streamable_http_client(url, http_client=http) as (read, write),
-        ClientSession(read, write) as session,
-    ):
-        await session.initialize()
+    async with mcp_session(url, {"Authorization": f"Bearer {key}"}) as session:
         tools = (await session.list_tools()).tools
         say(f"1. The assistant sees {len(tools)} Port tools, e.g. {', '.join(t.name for t in tools[:4])}, …")
         found = await session.call_tool(

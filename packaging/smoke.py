@@ -162,16 +162,9 @@ def read_demo(process: subprocess.Popen[str], timeout: float = 60) -> str:
 
 
 async def mcp_session(url: str, key: str) -> tuple[int, str]:
-    import httpx2
-    from mcp import ClientSession
-    from mcp.client.streamable_http import streamable_http_client
+    from bridge.mcp_client import mcp_session  # from the source tree: the official client, as an IDE would use
 
-    async with (
-        httpx2.AsyncClient(headers={"Authorization": f"Bearer {key}"}, timeout=30) as http,
-        streamable_http_client(url, http_client=http) as (read, write),
-        ClientSession(read, write) as session,
-    ):
-        await session.initialize()
+    async with mcp_session(url, {"Authorization": f"Bearer {key}"}) as session:
         tools = (await session.list_tools()).tools
         result = await session.call_tool(
             "list_entities", {"blueprintIdentifier": "service", "identifiers": ["inventory-service"]}

@@ -216,17 +216,10 @@ async def _authorize(
 async def ask_identity(mcp_url: str, access_token: str) -> Identity:
     """For a token that does not say whom it belongs to: Port's `describe_user_details` tool does. Best effort: the
     sign-in stands without it, the profile just keeps its label."""
-    from mcp import ClientSession
-    from mcp.client.streamable_http import streamable_http_client
+    from bridge.mcp_client import mcp_session  # the MCP SDK: only when needed
 
-    headers = {"Authorization": f"Bearer {access_token}"}
     try:
-        async with (
-            httpx2.AsyncClient(headers=headers, timeout=20) as http,
-            streamable_http_client(mcp_url, http_client=http) as (read, write),
-            ClientSession(read, write, read_timeout_seconds=20) as session,
-        ):
-            await session.initialize()
+        async with mcp_session(mcp_url, {"Authorization": f"Bearer {access_token}"}, timeout=20) as session:
             result = await session.call_tool("describe_user_details", {})
         text = next((c.text for c in result.content if getattr(c, "text", None)), "{}")
         details = json.loads(text)
