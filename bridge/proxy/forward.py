@@ -178,7 +178,12 @@ class McpProxy:
         if content_type.startswith("application/json") and (list_ids or refused):
             body = await response.aread()
             response.received = len(body)
-            data = json.loads(body)  # a JSON reply is complete by nature: rewriting it is safe
+            try:
+                data = json.loads(body)  # a JSON reply is complete by nature: rewriting it is safe
+            except (ValueError, RecursionError):  # not JSON after all: pass Port's answer on as it is
+                await send({"type": "http.response.start", "status": response.status_code, "headers": headers})
+                await send({"type": "http.response.body", "body": body})
+                return
             data = self._rewrite_json(upstream, data, list_ids, refused)
             await _reply(send, response.status_code, data, extra=[h for h in headers if h[0] != b"content-type"])
             return
