@@ -15,19 +15,19 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMainWindow,
     QStackedWidget,
-    QStyle,
     QWidget,
 )
 
 from app.controller import Controller
+from app.icons import resource_dir
 
-PAGES: tuple[tuple[str, str, QStyle.StandardPixmap], ...] = (
-    ("profiles", "Profiles", QStyle.StandardPixmap.SP_DirHomeIcon),
-    ("tools", "Tools", QStyle.StandardPixmap.SP_FileDialogDetailedView),
-    ("actions", "Actions", QStyle.StandardPixmap.SP_MediaPlay),
-    ("clients", "Clients", QStyle.StandardPixmap.SP_ComputerIcon),
-    ("doctor", "Doctor", QStyle.StandardPixmap.SP_DialogHelpButton),
-    ("general", "General", QStyle.StandardPixmap.SP_FileDialogInfoView),
+PAGES: tuple[tuple[str, str], ...] = (
+    ("profiles", "Profiles"),
+    ("tools", "Tools"),
+    ("actions", "Actions"),
+    ("clients", "Clients"),
+    ("doctor", "Doctor"),
+    ("general", "General"),
 )
 
 
@@ -68,9 +68,8 @@ class SettingsWindow(QMainWindow):
         self.sidebar.setIconSize(self.sidebar.iconSize() * 1.2)
         self.stack = QStackedWidget()
         self._pages: dict[str, QWidget] = {}
-        style = self.style()
-        for name, label, icon in PAGES:
-            item = QListWidgetItem(QIcon(style.standardIcon(icon)), label)
+        for name, label in PAGES:
+            item = QListWidgetItem(QIcon(str(resource_dir() / "icons" / f"page-{name}.svg")), label)
             item.setData(Qt.ItemDataRole.UserRole, name)
             self.sidebar.addItem(item)
             placeholder = QWidget()
@@ -90,7 +89,7 @@ class SettingsWindow(QMainWindow):
 
     def show_page(self, name: str) -> None:
         """Select a page by name ("profiles", "tools", "actions", "clients", "doctor", "general")."""
-        names = [n for n, _, _ in PAGES]
+        names = [n for n, _ in PAGES]
         if name not in names:
             raise ValueError(f"No settings page '{name}'; pages are {', '.join(names)}.")
         self.sidebar.setCurrentRow(names.index(name))
