@@ -12,6 +12,7 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -40,7 +41,7 @@ class _MemoryKeyring(KeyringBackend):
         self.entries.pop((service, username), None)
 
 
-def _wait(app: QApplication, ready, seconds: float = 20.0) -> None:  # noqa: ANN001
+def _wait(app: QApplication, ready: Callable[[], object], seconds: float = 20.0) -> None:
     end = time.monotonic() + seconds
     while time.monotonic() < end and not ready():
         app.processEvents()
