@@ -9,12 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import json
 import logging
-import re
 import sys
-import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -24,9 +21,10 @@ import httpx2
 from httpx2._transports.default import map_httpcore_exceptions
 from starlette.types import Message, Receive, Scope, Send
 
-from bridge.policy import Policy, call_facts, decide_call, rewrite_tools_list
+from bridge.policy import decide_call, rewrite_tools_list
 from bridge.proxy import jsonrpc, sse
 from bridge.proxy.headers import downstream_response_headers, upstream_request_headers
+from bridge.proxy.listcache import ListedTools, encode, known_tools
 from bridge.proxy.state import Resolver, Sessions, Upstream
 from bridge.tokens import SignInRequired
 
@@ -41,6 +39,7 @@ _IDENTITY = (b"accept-encoding", b"identity")  # the bridge streams and rewrites
 # A client that hangs up cancels the upstream stream. Watching for that needs a task of its own; a response done
 # before this many seconds never starts one (an MCP answer usually takes milliseconds).
 _WATCH_AFTER = 0.05
+_LARGE = 1 << 20  # after a response this big has gone through, give the freed heap back (`_release_memory`)
 
 
 class _BodyTooLarge(Exception):
@@ -154,7 +153,7 @@ class McpProxy:
             await self._relay(receive, send, upstream, response, list_ids, refused)
         finally:
             await response.aclose()
-            if response.received > _KEEP_BYTES:
+            if response.received > _LARGE:
                 _release_memory()  # its buffers are gone now: give the heap they took back
 
     async def _relay(
@@ -205,7 +204,7 @@ class McpProxy:
         if isinstance(result, dict) and _pending(message.get("id"), list_ids):
             tools = result.get("tools")
             if isinstance(tools, list):
-                upstream.known_tools.update(_known_tools(tools))
+                upstream.known_tools.update(known_tools(tools))
                 rewritten = rewrite_tools_list(upstream.policy, result)
                 return message if rewritten is result else {**message, "result": rewritten}
         return message
@@ -256,7 +255,7 @@ class McpProxy:
         result = message["result"]
         if not isinstance(result, dict) or not isinstance(result.get("tools"), list):
             return event
-        known = _known_tools(result["tools"])
+        known = known_tools(result["tools"])
         upstream.known_tools.update(known)
         rewritten_result = rewrite_tools_list(upstream.policy, result)
         rewritten = message if rewritten_result is result else {**message, "result": rewritten_result}
@@ -266,7 +265,7 @@ class McpProxy:
         if listed is not None:  # it has just encoded the rewritten list: use that rather than encode it again
             head, tail = listed.sizes
             return listed.rewrite(event, start, end, data[head : len(data) - tail])
-        return b"".join((event[:start], _encode(rewritten), event[end:]))
+        return b"".join((event[:start], encode(rewritten), event[end:]))
 
     def _rewrite_event_lines(self, upstream: Upstream, event: bytes, list_ids: set[Any]) -> bytes:
         data = sse.event_data(event)
@@ -414,121 +413,6 @@ class _Response:
         await self._raw.aclose()
 
 
-# --- the tools/list cache ---------------------------------------------------------------------------------------
-
-# Stands for the message id in a cached rewritten list: random, so no tool list can contain it by chance.
-_ID_MARK = f"\x00port-mcp-bridge-id-{uuid.uuid4().hex}\x00"
-_ID_MARK_JSON = json.dumps(_ID_MARK).encode()
-_KEEP_BYTES = 1 << 20  # a cached list larger than this is remembered by its SHA-256 (3 ms a hit), not kept twice
-_WINDOW = 256  # how far from either end of the data the message id may be, to be found without decoding
-_TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]')
-
-
-@dataclass(frozen=True, slots=True)
-class ListedTools:
-    """A `tools/list` answer as rewritten under `policy`, reusable for any later answer whose data is byte for byte
-    the same except for the message id.
-
-    The data is kept as the bytes before and after the id's value (`head`, `tail`), or for a large list (over
-    `_KEEP_BYTES`) only their lengths and SHA-256 (`digest`), the rewritten data as the bytes around the id
-    (`out_head`, `out_tail`; None when the rewrite changed nothing), and `known`: the tools as `known_tools` keeps
-    them. A hit costs comparing (or hashing) the bytes and decoding the id; the id is located when the entry is built,
-    only when it is provably the message's own (`_top_level_id`), so a hit is exactly what a fresh rewrite would give.
-    """
-
-    policy: Policy
-    head: bytes  # empty when `digest` is set
-    tail: bytes
-    sizes: tuple[int, int]  # len(head), len(tail)
-    digest: bytes | None
-    out_head: bytes | None
-    out_tail: bytes | None
-    known: dict[str, dict[str, Any]]
-
-    @classmethod
-    def build(
-        cls, policy: Policy, data: bytes, message: dict[str, Any], rewritten: Any, known: dict[str, dict[str, Any]]
-    ) -> ListedTools | None:
-        span = _top_level_id(data, message.get("id"))
-        if span is None:
-            return None
-        out_head = out_tail = None
-        if rewritten is not message:
-            out = _encode({**rewritten, "id": _ID_MARK})
-            at = out.find(_ID_MARK_JSON)
-            out_head, out_tail = out[:at], out[at + len(_ID_MARK_JSON) :]
-        sizes = (span[0], len(data) - span[1])
-        if len(data) > _KEEP_BYTES:
-            return cls(policy, b"", b"", sizes, _digest(data, *sizes), out_head, out_tail, known)
-        return cls(policy, data[: span[0]], data[span[1] :], sizes, None, out_head, out_tail, known)
-
-    def match(self, policy: Policy, data: bytes, list_ids: set[Any]) -> tuple[Any, bytes] | None:
-        """(message id, its bytes) if `data` is this list answering one of `list_ids` under `policy`, else None."""
-        head, tail = self.sizes
-        if policy != self.policy or len(data) <= head + tail or len(data) > head + tail + 64:
-            return None
-        token = data[head : len(data) - tail]
-        try:
-            msg_id = json.loads(token)
-        except ValueError:
-            return None
-        if isinstance(msg_id, bool) or not isinstance(msg_id, int | str) or msg_id not in list_ids:
-            return None
-        if self.digest is None:
-            same = data.startswith(self.head) and data.endswith(self.tail)
-        else:
-            same = _digest(data, head, tail) == self.digest
-        return (msg_id, token) if same else None
-
-    def rewrite(self, event: bytes, start: int, end: int, token: bytes) -> bytes:
-        assert self.out_head is not None and self.out_tail is not None
-        return b"".join((event[:start], self.out_head, token, self.out_tail, event[end:]))
-
-
-def _digest(data: bytes, head: int, tail: int) -> bytes:
-    view = memoryview(data)
-    return hashlib.sha256(view[:head]).digest() + hashlib.sha256(view[len(data) - tail :]).digest()
-
-
-def _top_level_id(data: bytes, msg_id: Any) -> tuple[int, int] | None:
-    """Where the value of the message's own `"id"` member is in `data`, if it can be shown without decoding: it
-    occurs once, within `_WINDOW` bytes of either end, at depth 1 (inside the message object, outside any string)."""
-    if isinstance(msg_id, bool) or not isinstance(msg_id, int | str):
-        return None
-    value = json.dumps(msg_id).encode()
-    pattern = re.compile(rb'[{,][ \t\r\n]*"id"[ \t\r\n]*:[ \t\r\n]*(' + re.escape(value) + rb")(?=[ \t\r\n]*[,}])")
-    found = list(pattern.finditer(data))
-    if len(found) != 1:
-        return None
-    start, end = found[0].span(1)
-    if start <= _WINDOW:
-        depth = _depth(data[: found[0].start() + 1])  # up to and including the `{` or `,` before "id"
-        return (start, end) if depth == 1 else None
-    if len(data) - end <= _WINDOW:
-        depth = _depth(data[end:])  # what follows closes the objects the id is in: exactly one
-        return (start, end) if depth == -1 and data.rstrip().endswith(b"}") else None
-    return None
-
-
-def _depth(text: bytes) -> int | None:
-    """Objects and arrays opened minus closed in `text`, which starts outside any string; None if it goes below -1
-    or ends inside a string."""
-    depth = 0
-    pos = 0
-    for match in _TOKENS.finditer(text):
-        token = match.group()
-        pos = match.end()
-        if token in (b"{", b"["):
-            depth += 1
-        elif token in (b"}", b"]"):
-            depth -= 1
-            if depth < -1:
-                return None
-    if text.count(b'"', pos) % 2:  # an unterminated string
-        return None
-    return depth
-
-
 _malloc_trim: Any = None
 
 
@@ -552,22 +436,6 @@ def _release_memory() -> None:
 def _pending(msg_id: Any, list_ids: set[Any]) -> bool:
     """Whether a response's id answers one of the pending tools/list requests (an id may be anything upstream sent)."""
     return isinstance(msg_id, int | str) and not isinstance(msg_id, bool) and msg_id in list_ids
-
-
-def _known_tools(tools: list[Any]) -> dict[str, dict[str, Any]]:
-    """The tools as `decide_call` needs them (`call_facts`): a 2,000-tool list would otherwise pin megabytes per
-    profile, and even a reference to each tool's own annotations keeps most of the decoded list's memory alive."""
-    out = {}
-    for tool in tools:
-        if isinstance(tool, dict) and isinstance(tool.get("name"), str):
-            facts = call_facts(tool)
-            facts["name"] = name = tool["name"].encode().decode()  # a copy: not a reference into the decoded list
-            out[name] = facts
-    return out
-
-
-def _encode(payload: Any) -> bytes:
-    return json.dumps(payload, separators=(",", ":")).encode()
 
 
 # --- streams ------------------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
-"""forward.py's fast paths: the tools/list cache (a hit is exactly a fresh rewrite, and only then), the route to the
-httpcore pool httpx2 chose (env proxies still apply), undecodable answers, and the lazy disconnect watcher."""
+"""The proxy's fast paths: the tools/list cache of listcache.py (a hit is exactly a fresh rewrite, and only then), the
+route to the httpcore pool httpx2 chose (env proxies still apply), undecodable answers, and the lazy disconnect
+watcher."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from typing import Any
 import pytest
 
 from bridge.policy import Policy, rewrite_tools_list
-from bridge.proxy import forward
-from bridge.proxy.forward import ListedTools, _known_tools, _top_level_id
+from bridge.proxy import listcache
+from bridge.proxy.listcache import ListedTools, known_tools, top_level_id
 from tests.proxy.conftest import Rig, session
 
 TOOLS = [
@@ -37,7 +38,7 @@ def answer(msg_id: Any, *, id_last: bool = False, tools: list[dict[str, Any]] = 
 
 
 def build(policy: Policy, message: dict[str, Any]) -> ListedTools | None:
-    return ListedTools.build(policy, encode(message), message, fresh(policy, message), _known_tools(TOOLS))
+    return ListedTools.build(policy, encode(message), message, fresh(policy, message), known_tools(TOOLS))
 
 
 @pytest.mark.parametrize("hashed", [False, True])  # large lists are remembered by their SHA-256
@@ -48,7 +49,7 @@ def test_a_hit_is_exactly_a_fresh_rewrite(
     hashed: bool, id_last: bool, first: Any, later: Any, policy: Policy, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     if hashed:
-        monkeypatch.setattr(forward, "_KEEP_BYTES", 0)
+        monkeypatch.setattr(listcache, "_KEEP_BYTES", 0)
     message = answer(first, id_last=id_last)
     listed = build(policy, message)
     assert listed is not None
@@ -66,7 +67,7 @@ def test_a_hit_is_exactly_a_fresh_rewrite(
 @pytest.mark.parametrize("hashed", [False, True])
 def test_misses(hashed: bool, monkeypatch: pytest.MonkeyPatch) -> None:
     if hashed:
-        monkeypatch.setattr(forward, "_KEEP_BYTES", 0)
+        monkeypatch.setattr(listcache, "_KEEP_BYTES", 0)
     policy = Policy()
     listed = build(policy, answer(1))
     assert listed is not None and (listed.digest is not None) is hashed
@@ -82,7 +83,7 @@ def test_misses(hashed: bool, monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_the_id_is_only_taken_where_it_is_provably_the_messages_own() -> None:
     def span(message: dict[str, Any]) -> tuple[int, int] | None:
-        return _top_level_id(encode(message), message["id"])
+        return top_level_id(encode(message), message["id"])
 
     data = encode(answer(5))
     found = span(answer(5))
@@ -94,7 +95,7 @@ def test_the_id_is_only_taken_where_it_is_provably_the_messages_own() -> None:
     assert span(answer(5, tools=nested * 3)) is None
     tricky = {"jsonrpc": "2.0", "result": {"tools": TOOLS, "x": {"id": 6}}, "id": 5}
     assert span(tricky) is not None
-    assert _top_level_id(encode({**tricky, "id": 6}), 6) is None  # the last "id":6 is not the nested one...
+    assert top_level_id(encode({**tricky, "id": 6}), 6) is None  # the last "id":6 is not the nested one...
     big = {"jsonrpc": "2.0", "result": {"tools": TOOLS * 50}, "id": 5, "more": {"tools": TOOLS * 50}}
     assert span(big) is None  # ...and an id far from both ends is not looked for
 
