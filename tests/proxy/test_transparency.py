@@ -40,7 +40,7 @@ from mcp_types import (
 from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
 
 from bridge.localkey import local_key
-from bridge.policy import repair_schema
+from bridge.schema import repair_schema
 from bridge.service import BridgeService
 from bridge.settings import SettingsStore
 from bridge.tokens import StaticTokenProvider
