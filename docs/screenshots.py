@@ -20,25 +20,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import keyring  # noqa: E402
-from keyring.backend import KeyringBackend  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-
-class _MemoryKeyring(KeyringBackend):
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.entries: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.entries.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.entries[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.entries.pop((service, username), None)
+from tests.support.memory_keyring import MemoryKeyring  # noqa: E402
 
 
 def _wait(app: QApplication, ready: Callable[[], object], seconds: float = 20.0) -> None:
@@ -53,7 +37,7 @@ def _wait(app: QApplication, ready: Callable[[], object], seconds: float = 20.0)
 def main() -> None:
     scratch = Path(tempfile.mkdtemp(prefix="pmb-shots-"))
     os.environ["PORT_MCP_BRIDGE_HOME"] = str(scratch / "config")
-    keyring.set_keyring(_MemoryKeyring())
+    keyring.set_keyring(MemoryKeyring())
 
     from app.controller import Controller
     from app.settings.window import PAGES, SettingsWindow

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 
 import keyring
 import pytest
-from keyring.backend import KeyringBackend
+
+from tests.support.memory_keyring import MemoryKeyring
 
 if TYPE_CHECKING:
     from bridge.sandbox import Sandbox
@@ -26,28 +27,6 @@ class _FakeBrowserRequests(logging.Filter):
 
 for _name in ("httpx2", "httpcore2.http11", "httpcore2.connection"):  # filters don't apply to child loggers' records
     logging.getLogger(_name).addFilter(_FakeBrowserRequests())
-
-
-class MemoryKeyring(KeyringBackend):
-    """A keychain that lives as long as the test."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.entries: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.entries.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.entries[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        from keyring.errors import PasswordDeleteError
-
-        if self.entries.pop((service, username), None) is None:
-            raise PasswordDeleteError(username)
 
 
 @pytest.fixture
