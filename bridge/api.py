@@ -27,7 +27,7 @@ from bridge.policy import is_read_only_tool
 from bridge.secrets import KeychainError
 from bridge.service import BridgeService, TokenFactory, default_tokens
 from bridge.settings import Profile, Settings, SettingsStore, ToolExposure
-from bridge.tokens import ClientCredentialsProvider, SignInRequired, TokenProvider
+from bridge.tokens import SignInRequired, TokenProvider
 
 T = TypeVar("T")
 
@@ -470,7 +470,6 @@ class BridgeApi:
         return check_tool_limits(sum(t.exposed for t in tools), _tool_limits(), connected)
 
 
-DEMO_CLIENT = "acme-builder-demo"  # the sandbox's builder in Acme: every tool, as a Port admin sees them
 DEMO_ORGANIZATION = "Acme Corp"
 
 
@@ -484,10 +483,9 @@ def _with_demo(tokens: TokenFactory) -> TokenFactory:
 
     def factory(profile: Profile) -> TokenProvider:
         if is_demo(profile):
-            from bridge.sandbox.seed import DEMO_CREDENTIALS
+            from bridge.demo import demo_tokens  # the sandbox: only once there is a demo profile
 
-            secret = DEMO_CREDENTIALS[DEMO_CLIENT][0]
-            return ClientCredentialsProvider(profile.api_url, DEMO_CLIENT, secret, profile_name=profile.name)
+            return demo_tokens(profile)
         return tokens(profile)
 
     return factory

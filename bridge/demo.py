@@ -23,7 +23,13 @@ from bridge.service import BridgeService, PortInUse
 from bridge.settings import Profile, SettingsStore
 from bridge.tokens import ClientCredentialsProvider, TokenProvider
 
-DEMO_CLIENT = "acme-builder-demo"
+DEMO_CLIENT = "acme-builder-demo"  # the sandbox's builder in Acme: every tool, as a Port admin sees them
+
+
+def demo_tokens(profile: Profile) -> TokenProvider:
+    """A demo profile's tokens: the sandbox's public demo credentials, never the keychain."""
+    secret = DEMO_CREDENTIALS[DEMO_CLIENT][0]
+    return ClientCredentialsProvider(profile.api_url, DEMO_CLIENT, secret, profile_name=profile.name)
 
 
 def start(port: int, sandbox_port: int = 0, *, folder: Path | None = None) -> tuple[Sandbox, BridgeService]:
@@ -32,16 +38,11 @@ def start(port: int, sandbox_port: int = 0, *, folder: Path | None = None) -> tu
     store.add_profile(
         "Acme (sandbox)", box.mcp_url, organization="Acme Corp (demo)", auth_mode="token", make_active=True
     )
-    secret = DEMO_CREDENTIALS[DEMO_CLIENT][0]
-
-    def tokens(profile: Profile) -> TokenProvider:
-        return ClientCredentialsProvider(profile.api_url, DEMO_CLIENT, secret, profile_name=profile.name)
-
     key = secrets.token_urlsafe(24)  # demo only: a fresh key, so the demo never needs the keychain
     try:
-        bridge = BridgeService(store, port=port, tokens=tokens, key=key).start()
+        bridge = BridgeService(store, port=port, tokens=demo_tokens, key=key).start()
     except PortInUse:
-        bridge = BridgeService(store, port=0, tokens=tokens, key=key).start()
+        bridge = BridgeService(store, port=0, tokens=demo_tokens, key=key).start()
     return box, bridge
 
 
