@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -61,8 +60,7 @@ def save_backup(client: str, path: Path, data: bytes) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     backup = folder / f"{client}-{stamp}-{path.name}"
-    atomic_write(backup, data)
-    os.chmod(backup, NEW_FILE_MODE)
+    write_atomically(backup, data, mode=NEW_FILE_MODE)  # a copy of a file that may hold the local key: 0600
     return backup
 
 
