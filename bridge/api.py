@@ -547,8 +547,3 @@ def _actions_from(result: Any) -> list[dict[str, Any]]:
             trigger = item.get("trigger") or {}
             out.append({**item, "blueprint": item.get("blueprint") or trigger.get("blueprintIdentifier", "")})
     return out
-
-
-def run_sync(coro: Coroutine[Any, Any, T]) -> T:
-    """For scripts and tests without a running bridge."""
-    return asyncio.run(coro)
