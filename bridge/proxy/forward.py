@@ -22,7 +22,7 @@ from httpx2._transports.default import map_httpcore_exceptions
 from starlette.types import Message, Receive, Scope, Send
 
 from bridge.policy import decide_call, rewrite_tools_list
-from bridge.proxy import jsonrpc, sse
+from bridge.proxy import http11, jsonrpc, sse
 from bridge.proxy.headers import downstream_response_headers, upstream_request_headers
 from bridge.proxy.listcache import ListedTools, encode, known_tools
 from bridge.proxy.state import Resolver, Sessions, Upstream
@@ -54,8 +54,11 @@ class McpProxy:
         self.sessions = sessions
         self.http = http or httpx2.AsyncClient(timeout=_TIMEOUT, limits=httpx2.Limits(max_keepalive_connections=20))
         self._routes: dict[str, _Route] = {}
+        self._direct: http11.Pool | None = None  # made with the first direct route, from httpx2's TLS settings
 
     async def aclose(self) -> None:
+        if self._direct is not None:
+            await self._direct.aclose()
         await self.http.aclose()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -308,9 +311,12 @@ class McpProxy:
     # --- upstream ----------------------------------------------------------------------------------------------
 
     def _route(self, url: str) -> _Route:
-        """How requests to `url` are sent: straight to the httpcore connection pool (or proxy) that httpx2 chose for
-        it, so env proxies (HTTPS_PROXY, NO_PROXY, ...) and the CA settings of the client still apply, without httpx2's
-        per-request work (URL parsing, header merging, auth, redirects, cookies), none of which the proxy uses."""
+        """How requests to `url` are sent. httpx2 chooses, once per URL, as it would for a request of its own: env
+        proxies (HTTPS_PROXY, NO_PROXY, ...) and its TLS settings (CAs, SSL_CERT_FILE) apply. A direct connection with
+        httpx2's default settings goes through `http11.Pool` (a C parser on asyncio's transports); anything else (a
+        proxy, a custom transport setting) straight to the httpcore2 pool httpx2 made for it. Either way without
+        httpx2's per-request work (URL parsing, header merging, auth, redirects, cookies), none of which the proxy
+        uses."""
         route = self._routes.get(url)
         if route is None:
             parsed = httpx2.URL(url)
@@ -321,7 +327,13 @@ class McpProxy:
             target = httpcore2.URL(scheme=parsed.raw_scheme, host=parsed.raw_host, port=parsed.port,
                                    target=parsed.raw_path)  # fmt: skip
             defaults = [(k.lower(), v) for k, v in self.http.headers.raw if k.lower() != b"accept-encoding"]
-            route = _Route(pool, target, (b"host", parsed.netloc), defaults)
+            direct = None
+            if _plain_pool(pool):
+                if self._direct is None:
+                    self._direct = http11.Pool(pool._ssl_context, keepalive_expiry=pool._keepalive_expiry or 5.0)
+                direct = self._direct
+            key = (parsed.scheme, parsed.host, parsed.port or (443 if parsed.scheme == "https" else 80))
+            route = _Route(pool, target, (b"host", parsed.netloc), defaults, direct, key)
             self._routes[url] = route
         return route
 
@@ -348,12 +360,20 @@ class McpProxy:
             return _sign_in_error(upstream, exc.message)
         except httpx2.HTTPError as exc:
             return _unreachable(upstream, exc)
+        timeouts = extensions["timeout"]
         for attempt in (1, 2):
-            request = httpcore2.Request(method, route.url, headers=[*headers, upstream.authorization(token)],
-                                        content=body, extensions=extensions)  # fmt: skip
+            sent = [*headers, upstream.authorization(token)]
             try:
                 with map_httpcore_exceptions():
-                    raw = await route.pool.handle_async_request(request)
+                    if route.direct is not None:
+                        raw: Any = await route.direct.request(
+                            route.key, http11.request_head(method, route.url.target, sent), body,
+                            connect_timeout=timeouts["connect"], read_timeout=timeouts["read"],
+                        )  # fmt: skip
+                    else:
+                        request = httpcore2.Request(method, route.url, headers=sent, content=body,
+                                                    extensions=extensions)  # fmt: skip
+                        raw = await route.pool.handle_async_request(request)
             except httpx2.HTTPError as exc:
                 upstream.last_error = f"cannot reach {upstream.host}"
                 log.warning(
@@ -385,14 +405,31 @@ class _Route:
     url: httpcore2.URL
     host: tuple[bytes, bytes]
     defaults: list[tuple[bytes, bytes]]  # httpx2's default headers (Accept, User-Agent, ...) a client did not send
+    direct: http11.Pool | None  # set when the connection is direct with default settings: the fast client
+    key: http11.Key
+
+
+def _plain_pool(pool: Any) -> bool:
+    """Whether httpx2 would connect directly, with nothing `http11.Pool` does not do: no proxy, no Unix socket, no
+    local address or socket options, no HTTP/2."""
+    return (
+        type(pool) is httpcore2.AsyncConnectionPool
+        and getattr(pool, "_proxy", None) is None
+        and not getattr(pool, "_uds", None)
+        and not getattr(pool, "_local_address", None)
+        and not getattr(pool, "_socket_options", None)
+        and not getattr(pool, "_http2", False)
+        and getattr(pool, "_retries", 0) == 0
+    )
 
 
 class _Response:
-    """An upstream response as httpcore returns it: status, raw headers, and a body stream to iterate or read."""
+    """An upstream response as `http11.Pool` or httpcore2 returns it: status, raw headers, and a body stream to
+    iterate or read."""
 
     __slots__ = ("_raw", "headers", "received", "status_code", "stream")
 
-    def __init__(self, raw: httpcore2.Response) -> None:
+    def __init__(self, raw: httpcore2.Response | http11.Response) -> None:
         self._raw = raw
         self.received = 0  # body bytes relayed so far
         self.status_code: int = raw.status

@@ -1,0 +1,400 @@
+"""The upstream hop's HTTP/1.1 client: kept-alive connections on asyncio's own transports, answers parsed by
+httptools (llhttp, the C parser uvicorn already uses for the local side).
+
+Why not httpcore2 for this hop: per proxied request anyio, httpcore2 and h11 (pure Python) spent ~1.6 M instructions,
+two thirds of the bridge's cost (docs/performance.md). The proxy needs one thing from a client: send a request whose
+head and body are ready and stream the answer back. That is all this does. `bridge/proxy/forward.py` uses it only
+for direct connections with httpx2's default settings; through an HTTP or SOCKS proxy (HTTPS_PROXY, ...) httpcore2
+still does the work. Failures raise httpcore2's exceptions, so one error mapping serves both.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import socket
+import ssl
+import time
+from asyncio.staggered import staggered_race
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpcore2
+import httptools
+
+_HAPPY_EYEBALLS_DELAY = 0.25  # RFC 8305, as anyio (so httpcore2) does: a dead IPv6 route costs 0.25 s, not a timeout
+_HIGH_WATER = 1 << 20  # unread answer bytes after which reading pauses (a slow client behind a fast stream) ...
+_LOW_WATER = 1 << 18  # ... and resumes
+_NO_BODY_STATUS = frozenset({204, 304})
+
+Key = tuple[str, str, int]  # scheme, host, port
+
+
+class Pool:
+    """Connections per origin, reused while the server keeps them alive (LIFO; at most `max_idle` idle per origin,
+    none older than `keepalive_expiry` seconds, like httpx2's defaults)."""
+
+    def __init__(
+        self, ssl_context: ssl.SSLContext | None, *, keepalive_expiry: float = 5.0, max_idle: int = 20
+    ) -> None:
+        self._ssl_context = ssl_context
+        self._expiry = keepalive_expiry
+        self._max_idle = max_idle
+        self._idle: dict[Key, list[_Connection]] = {}
+        self._all: set[_Connection] = set()
+
+    async def request(
+        self,
+        key: Key,
+        head: bytes,
+        body: bytes,
+        *,
+        connect_timeout: float | None,
+        read_timeout: float | None,
+    ) -> Response:
+        """Send `head` (request line and headers, ending with the blank line) and `body` to the origin `key`; returns
+        once the answer's status and headers are in. The caller must `aclose()` the response."""
+        conn = self._take(key)
+        if conn is not None:
+            try:
+                return await self._exchange(conn, head, body, read_timeout)
+            except httpcore2.RemoteProtocolError:
+                if conn.received:
+                    raise
+                # The server closed the kept-alive connection as we reused it (its idle timeout): nothing of the
+                # request was processed, so it is sent once more on a new connection, as browsers and Go do.
+        conn = await self._connect(key, connect_timeout)
+        return await self._exchange(conn, head, body, read_timeout)
+
+    async def _exchange(self, conn: _Connection, head: bytes, body: bytes, read_timeout: float | None) -> Response:
+        conn.send(head, body)
+        try:
+            await conn.until_headers(read_timeout)
+        except BaseException:
+            conn.close()
+            raise
+        return Response(conn, self, read_timeout)
+
+    async def aclose(self) -> None:
+        for conn in list(self._all):
+            conn.close()
+        self._idle.clear()
+
+    def _take(self, key: Key) -> _Connection | None:
+        idle = self._idle.get(key)
+        now = time.monotonic()
+        while idle:
+            conn = idle.pop()
+            if not conn.closed and now - conn.idle_since < self._expiry:
+                return conn
+            conn.close()
+        return None
+
+    def release(self, conn: _Connection) -> None:
+        """Take a connection back after a complete answer (closing it when the server does not keep it alive)."""
+        if conn.closed or not conn.keep_alive:
+            conn.close()
+            return
+        idle = self._idle.setdefault(conn.key, [])
+        if len(idle) >= self._max_idle:
+            conn.close()
+            return
+        conn.reset()
+        conn.idle_since = time.monotonic()
+        idle.append(conn)
+
+    def forget(self, conn: _Connection) -> None:
+        self._all.discard(conn)
+        idle = self._idle.get(conn.key)
+        if idle and conn in idle:
+            idle.remove(conn)
+
+    async def _connect(self, key: Key, timeout: float | None) -> _Connection:
+        scheme, host, port = key
+        loop = asyncio.get_running_loop()
+        tls = self._ssl_context if scheme == "https" else None
+        try:
+            async with asyncio.timeout(timeout):
+                sock = await _open_socket(loop, host, port)
+                try:
+                    _, conn = await loop.create_connection(
+                        lambda: _Connection(key, self), sock=sock, ssl=tls, server_hostname=host if tls else None
+                    )
+                except BaseException:
+                    sock.close()
+                    raise
+        except TimeoutError as exc:
+            raise httpcore2.ConnectTimeout(f"connecting to {host}:{port} timed out") from exc
+        except OSError as exc:  # refused, unreachable, name not found, TLS (ssl.SSLError is an OSError)
+            raise httpcore2.ConnectError(str(exc) or type(exc).__name__) from exc
+        self._all.add(conn)
+        return conn
+
+
+async def _open_socket(loop: asyncio.AbstractEventLoop, host: str, port: int) -> socket.socket:
+    """A connected TCP socket to `host`, trying its addresses Happy-Eyeballs style: uvloop's `create_connection`
+    tries them one after another, so a dead IPv6 route (common on VPNs) would cost a whole connect timeout."""
+    infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
+    if not infos:
+        raise OSError(f"no address for {host}")
+    errors: list[OSError] = []
+    opened: list[socket.socket] = []
+
+    def attempt(info: tuple[Any, ...]) -> Any:
+        async def connect() -> socket.socket:
+            family, kind, proto, _, address = info
+            sock = socket.socket(family, kind, proto)
+            opened.append(sock)
+            try:
+                sock.setblocking(False)
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                await loop.sock_connect(sock, address)
+            except OSError as exc:
+                sock.close()
+                errors.append(exc)
+                raise
+            except BaseException:  # lost the race: cancelled
+                sock.close()
+                raise
+            return sock
+
+        return connect
+
+    winner: socket.socket | None = None
+    try:
+        winner, _, _ = await staggered_race([attempt(info) for info in _interleave(infos)], _HAPPY_EYEBALLS_DELAY)
+    finally:
+        for sock in opened:  # two attempts may both connect before the race is called: keep only the winner's
+            if sock is not winner:
+                sock.close()
+    if winner is None:
+        raise errors[0] if len(errors) == 1 else OSError(f"cannot connect to {host}:{port}: {errors[0]}")
+    return winner
+
+
+def _interleave(infos: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """Addresses alternating between families, first family first (RFC 8305 §4), as asyncio does."""
+    by_family: dict[int, collections.deque[tuple[Any, ...]]] = {}
+    for info in infos:
+        by_family.setdefault(info[0], collections.deque()).append(info)
+    queues = list(by_family.values())
+    out: list[tuple[Any, ...]] = []
+    while queues:
+        for queue in list(queues):
+            out.append(queue.popleft())
+            if not queue:
+                queues.remove(queue)
+    return out
+
+
+class _Connection(asyncio.Protocol):
+    """One HTTP/1.1 connection: its transport, its parser, and the answer being received on it."""
+
+    def __init__(self, key: Key, pool: Pool) -> None:
+        self.key = key
+        self.pool = pool
+        self.transport: asyncio.Transport | None = None
+        self.parser = httptools.HttpResponseParser(self)
+        self.closed = False
+        self.idle_since = 0.0
+        self.reset()
+
+    def reset(self) -> None:
+        self.status = 0
+        self.headers: list[tuple[bytes, bytes]] = []
+        self.chunks: collections.deque[bytes] = collections.deque()
+        self.buffered = 0
+        self.paused = False
+        self.headers_done = False
+        self.until_eof = False  # a body without length or chunking ends when the server closes
+        self.complete = False
+        self.keep_alive = False  # read when the answer completes: llhttp forgets it right after
+        self.received = 0
+        self.error: Exception | None = None
+        self.waiter: asyncio.Future[None] | None = None
+
+    # -- sending and waiting
+
+    def send(self, head: bytes, body: bytes) -> None:
+        assert self.transport is not None
+        self.transport.write(head + body if body else head)
+
+    async def until_headers(self, timeout: float | None) -> None:
+        while not self.headers_done:
+            if self.error is not None:
+                raise self.error
+            await self.wait(timeout)
+
+    async def wait(self, timeout: float | None) -> None:
+        """Until something happens on the connection (data, end, error), or `timeout` seconds without anything."""
+        loop = asyncio.get_running_loop()
+        waiter = self.waiter = loop.create_future()
+        timer = loop.call_later(timeout, _time_out, waiter) if timeout is not None else None
+        try:
+            await waiter
+        finally:
+            self.waiter = None
+            if timer is not None:
+                timer.cancel()
+
+    def _wake(self) -> None:
+        waiter = self.waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            if self.transport is not None:
+                self.transport.close()
+        self.pool.forget(self)
+
+    # -- asyncio.Protocol
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        self.received += len(data)
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserUpgrade:
+            self._fail(httpcore2.RemoteProtocolError("the server switched protocols"))
+        except httptools.HttpParserError as exc:
+            self._fail(httpcore2.RemoteProtocolError(f"invalid HTTP answer: {exc}"))
+
+    def eof_received(self) -> bool:
+        return False  # let the transport close: connection_lost follows
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        if not self.complete and self.error is None:
+            if self.until_eof:
+                self.complete = True
+            elif self.headers_done:
+                self.error = httpcore2.ReadError("the server closed the connection in the middle of its answer")
+            else:
+                self.error = httpcore2.RemoteProtocolError("the server closed the connection without answering")
+        self.pool.forget(self)
+        self._wake()
+
+    def pause_writing(self) -> None:  # a 4 MiB body at most: the transport's buffer takes it
+        pass
+
+    def resume_writing(self) -> None:
+        pass
+
+    # -- httptools callbacks
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self.headers.append((name, value))
+
+    def on_headers_complete(self) -> None:
+        status = self.parser.get_status_code()
+        if status < 200:  # 1xx: informational, the real answer follows (llhttp starts over after it)
+            self.headers = []
+            return
+        self.status = status
+        self.headers_done = True
+        if status not in _NO_BODY_STATUS:
+            names = {name.lower() for name, _ in self.headers}
+            self.until_eof = b"content-length" not in names and b"transfer-encoding" not in names
+        self._wake()
+
+    def on_body(self, body: bytes) -> None:
+        self.chunks.append(body)
+        self.buffered += len(body)
+        if self.buffered > _HIGH_WATER and not self.paused and self.transport is not None:
+            self.paused = True
+            self.transport.pause_reading()
+        self._wake()
+
+    def on_message_complete(self) -> None:
+        if self.headers_done:
+            self.complete = True
+            self.keep_alive = self.parser.should_keep_alive()
+            self._wake()
+
+    def _fail(self, error: Exception) -> None:
+        self.error = error
+        self.close()
+        self._wake()
+
+    def resume(self) -> None:
+        if self.paused and self.buffered < _LOW_WATER and not self.closed and self.transport is not None:
+            self.paused = False
+            self.transport.resume_reading()
+
+
+def _time_out(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_exception(httpcore2.ReadTimeout("no answer in time"))
+
+
+class Response:
+    """An answer as the proxy reads it: `status`, raw `headers`, the body as an async iterator (`stream`), and
+    `aclose()`, which hands the connection back when the answer was read to its end and closes it otherwise
+    (the same names as httpcore2's Response, so the proxy treats both alike)."""
+
+    __slots__ = ("_conn", "_done", "_pool", "_timeout", "headers", "status", "stream")
+
+    def __init__(self, conn: _Connection, pool: Pool, read_timeout: float | None) -> None:
+        self._conn = conn
+        self._pool = pool
+        self._timeout = read_timeout
+        self._done = False
+        self.status = conn.status
+        self.headers = conn.headers
+        self.stream: AsyncIterator[bytes] = self._body()
+
+    async def _body(self) -> AsyncIterator[bytes]:
+        conn = self._conn
+        while True:
+            if conn.chunks:
+                chunk = conn.chunks.popleft() if len(conn.chunks) == 1 else _take_all(conn.chunks)
+                conn.buffered -= len(chunk)
+                if conn.paused:
+                    conn.resume()
+                yield chunk
+            elif conn.complete:
+                return
+            elif conn.error is not None:
+                raise conn.error
+            else:
+                await conn.wait(self._timeout)
+
+    async def aread(self) -> bytes:
+        return b"".join([chunk async for chunk in self.stream])
+
+    async def aclose(self) -> None:
+        if self._done:
+            return
+        self._done = True
+        conn = self._conn
+        with contextlib.suppress(RuntimeError):  # the generator is running (closed from within): nothing to finalise
+            await self.stream.aclose()  # type: ignore[attr-defined]
+        if conn.complete and not conn.chunks and conn.error is None:
+            self._pool.release(conn)
+        else:
+            conn.close()
+
+
+def _take_all(chunks: collections.deque[bytes]) -> bytes:
+    out = b"".join(chunks)
+    chunks.clear()
+    return out
+
+
+def request_head(method: bytes, target: bytes, headers: list[tuple[bytes, bytes]]) -> bytes:
+    """The request line and headers as sent. A CR, LF or NUL in a name or value would let it smuggle a header or a
+    second request: refused (`httpcore2.LocalProtocolError`), as h11 would."""
+    lines = [method, b" ", target, b" HTTP/1.1\r\n"]
+    for name, value in headers:
+        lines += (name, b": ", value, b"\r\n")
+    lines.append(b"\r\n")
+    head = b"".join(lines)
+    # One line per header plus the request line and the blank one: any other CR or LF came from a name or value.
+    if head.count(b"\n") != len(headers) + 2 or head.count(b"\r") != len(headers) + 2 or b"\0" in head:
+        raise httpcore2.LocalProtocolError("a header name or value contains CR, LF or NUL")
+    return head
