@@ -1,0 +1,309 @@
+"""The stdio shim (`port-mcp-bridge stdio`) as a real process, relaying to a bridge in front of the sandbox.
+
+The bridge and the sandbox run in the test's process on loopback ports (so a test can switch profiles, slow the
+sandbox down or stop the bridge); the shim is a child process with its own settings naming the bridge's port and a
+file keychain holding the local key, as on a user's machine.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bridge.localkey import local_key
+from bridge.proxy.jsonrpc import UPSTREAM_UNAVAILABLE
+from bridge.sandbox import Sandbox, SandboxConfig
+from bridge.service import BridgeService
+from bridge.settings import SettingsStore
+from tests.proxy.conftest import sandbox_tokens
+
+ROOT = Path(__file__).resolve().parents[1]
+HELLO = {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "claude", "version": "1"}}
+pytestmark = pytest.mark.timeout(60)
+
+
+@dataclass
+class Stack:
+    sandbox: Sandbox
+    bridge: BridgeService
+    store: SettingsStore
+    env: dict[str, str]  # the shim's environment: its own settings (the bridge's port) and keychain (the key)
+
+    def point_shim_at(self, port: int) -> None:
+        home = Path(self.env["PORT_MCP_BRIDGE_HOME"])
+        SettingsStore(home / "settings.json").update(lambda s: setattr(s, "local_port", port))
+
+    def switch_to(self, profile: str) -> None:
+        self.store.use_profile(profile)
+        deadline = time.monotonic() + 5
+        while self.bridge.settings.active_profile != profile and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert self.bridge.settings.active_profile == profile
+
+
+@pytest.fixture
+def stack(tmp_path: Path) -> Iterator[Stack]:
+    box = Sandbox(config=SandboxConfig(run_seconds=0.2, seed=3)).start()
+    store = SettingsStore(tmp_path / "settings.json")
+    for name, org in (("Acme", "Acme Corp"), ("Globex", "Globex")):
+        store.add_profile(name, box.mcp_url, organization=org, auth_mode="token")
+    store.use_profile("acme")
+    bridge = BridgeService(store, port=0, tokens=sandbox_tokens(box)).start()
+    home = tmp_path / "shim"
+    home.mkdir()
+    keychain = home / "keychain.json"
+    keychain.write_text(json.dumps({"port-mcp-bridge/local-key": local_key()}))
+    env = {
+        **os.environ,
+        "PORT_MCP_BRIDGE_HOME": str(home),
+        "HOME": str(home),
+        "XDG_STATE_HOME": str(home / "state"),
+        "PYTHON_KEYRING_BACKEND": "tests.support.file_keyring.FileKeyring",
+        "TEST_KEYRING_FILE": str(keychain),
+        "PYTHONPATH": str(ROOT),
+    }
+    stack = Stack(box, bridge, store, env)
+    stack.point_shim_at(int(bridge.url.rsplit(":", 1)[1]))
+    try:
+        yield stack
+    finally:
+        bridge.stop()
+        box.stop()
+
+
+class Shim:
+    """`python -m bridge stdio` driven line by line, as an IDE drives it; its stdout read by a thread."""
+
+    def __init__(
+        self, env: dict[str, str], *args: str, python: tuple[str, ...] = (), command: list[str] | None = None
+    ) -> None:
+        command = command or [sys.executable, *python, "-m", "bridge", "stdio", *args]
+        self.proc = subprocess.Popen(command, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE)  # fmt: skip
+        self.lines: queue.Queue[dict[str, Any] | None] = queue.Queue()
+        self.errors: list[bytes] = []  # stderr's lines so far
+        self._readers = [threading.Thread(target=self._read, daemon=True), threading.Thread(target=self._errors)]
+        for reader in self._readers:
+            reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for raw in self.proc.stdout:
+            self.lines.put(json.loads(raw))  # every line the shim writes must be one JSON message
+        self.lines.put(None)
+
+    def _errors(self) -> None:
+        assert self.proc.stderr is not None
+        for line in self.proc.stderr:
+            self.errors.append(line)
+
+    @property
+    def stderr(self) -> bytes:
+        return b"".join(self.errors)
+
+    def send(self, message: dict[str, Any] | bytes) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(message if isinstance(message, bytes) else json.dumps(message).encode() + b"\n")
+        self.proc.stdin.flush()
+
+    def next(self, timeout: float = 10) -> dict[str, Any]:
+        line = self.lines.get(timeout=timeout)
+        assert line is not None, f"the shim ended: {self.close()!r}"
+        return line
+
+    def answer(self, msg_id: int, timeout: float = 10) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """The answer to `msg_id`, and the other messages that came before it."""
+        others = []
+        while (line := self.next(timeout)).get("id") != msg_id or "method" in line:
+            others.append(line)
+        return line, others
+
+    def ask(self, msg_id: int, method: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+        self.send({"jsonrpc": "2.0", "id": msg_id, "method": method, **({"params": params} if params else {})})
+        return self.answer(msg_id)[0]
+
+    def start_session(self) -> dict[str, Any]:
+        init = self.ask(1, "initialize", HELLO)
+        self.send({"jsonrpc": "2.0", "method": "notifications/initialized"})
+        return init
+
+    def close(self, timeout: float = 10) -> int:
+        """Close stdin (the client went away); the exit code."""
+        assert self.proc.stdin is not None
+        if not self.proc.stdin.closed:
+            self.proc.stdin.close()
+        try:
+            self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            raise
+        finally:
+            self._readers[1].join(timeout=5)
+        return self.proc.returncode
+
+
+@pytest.fixture
+def shim(stack: Stack) -> Iterator[Shim]:
+    shim = Shim(stack.env)
+    try:
+        yield shim
+    finally:
+        if shim.proc.returncode is None:
+            shim.close()
+
+
+def organization(answer: dict[str, Any]) -> str:
+    assert "result" in answer, answer
+    return json.loads(answer["result"]["content"][0]["text"])["organization"]["name"]
+
+
+# --- a whole session, with the official MCP client --------------------------------------------------------------------
+
+
+async def test_the_mcp_client_initializes_lists_and_calls_through_the_shim(stack: Stack) -> None:
+    from mcp import ClientSession
+    from mcp.client.stdio import StdioServerParameters, stdio_client
+
+    params = StdioServerParameters(command=sys.executable, args=["-m", "bridge", "stdio"], env=stack.env, cwd=ROOT)
+    async with stdio_client(params) as (read, write), ClientSession(read, write) as session:
+        init = await session.initialize()
+        assert init.server_info.name == "Port MCP Server (sandbox)"
+        assert "list_entities" in {t.name for t in (await session.list_tools()).tools}
+        result = await session.call_tool("list_entities", {"blueprintIdentifier": "service", "countOnly": True})
+        assert json.loads(result.content[0].text) == {"count": 36}  # type: ignore[union-attr]
+        await session.send_ping()
+
+
+# --- relaying --------------------------------------------------------------------------------------------------------
+
+
+def test_a_ping_is_not_held_up_by_a_slow_tool_call(stack: Stack, shim: Shim) -> None:
+    shim.start_session()
+    stack.sandbox.faults.slow_tool_seconds = 1.5
+    start = time.monotonic()
+    shim.send({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "describe_user_details",
+                                                                               "arguments": {}}})  # fmt: skip
+    time.sleep(0.1)  # the call is at the bridge when the ping is sent
+    shim.send({"jsonrpc": "2.0", "id": 3, "method": "ping"})
+    first, _ = shim.answer(3)
+    assert first == {"jsonrpc": "2.0", "id": 3, "result": {}} and time.monotonic() - start < 1.2
+    call, _ = shim.answer(2)
+    assert organization(call) == "Acme Corp (demo)" and time.monotonic() - start >= 1.5
+
+
+def test_a_line_that_is_not_json_is_skipped_and_the_session_goes_on(shim: Shim) -> None:
+    shim.start_session()
+    shim.send(b"Content-Length: 52\r\n\r\n")
+    shim.send(b'{"jsonrpc": "2.0", "id": 2, "method": "pi\n')
+    shim.send(b"\n   \n")
+    assert shim.ask(3, "ping") == {"jsonrpc": "2.0", "id": 3, "result": {}}
+    assert shim.close() == 0
+    assert shim.stderr.count(b"not JSON") == 2 and b"Traceback" not in shim.stderr
+
+
+def test_a_session_keeps_one_connection_to_the_bridge(stack: Stack) -> None:
+    """Messages one after another go over one kept-alive connection: the shim's HTTP stack logs each connection it
+    opens, at DEBUG, which this shim sends to stderr."""
+    debug = (
+        "import logging, sys; logging.basicConfig(level=logging.DEBUG); from bridge.cli import main; main(['stdio'])"
+    )
+    shim = Shim(stack.env, command=[sys.executable, "-c", debug])
+
+    def opened() -> int:
+        return shim.stderr.count(b"connect_tcp.complete")
+
+    try:
+        shim.start_session()
+        assert shim.ask(2, "tools/list")["result"]["tools"]
+        time.sleep(0.3)  # the server's stream is open by now
+        before = opened()
+        assert 2 <= before <= 4  # the start's health check, the messages (two at once at the start), the stream
+        for n in range(3, 13):
+            assert shim.ask(n, "tools/list")["result"]["tools"]
+        # Not one per message. (Now and then one more: the client can have the answer and send the next message
+        # while the end of the answer's stream is still on its way, and the connection not yet free.)
+        assert opened() - before <= 3
+        assert shim.stderr.count(b"send_request_headers.started request=<Request [b'POST']>") >= 12
+    finally:
+        assert shim.close() == 0
+
+
+# --- what goes wrong -------------------------------------------------------------------------------------------------
+
+
+def test_a_profile_switch_mid_session_is_recovered_transparently(stack: Stack, shim: Shim) -> None:
+    shim.start_session()
+    call = {"name": "describe_user_details", "arguments": {}}
+    assert organization(shim.ask(2, "tools/call", call)) == "Acme Corp (demo)"
+    stack.switch_to("globex")  # the bridge ends the session: the next request with it is answered 404
+    shim.send({"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": call})
+    answer, before = shim.answer(3)
+    assert organization(answer) == "Globex (demo)"
+    told = [m for m in before if m.get("method") == "notifications/tools/list_changed"]
+    if not told:  # the retried call's answer comes first when the call noticed the switch
+        told = [shim.next(timeout=3)]
+    assert told[0] == {"jsonrpc": "2.0", "method": "notifications/tools/list_changed"}
+    assert shim.ask(4, "ping")["result"] == {}
+    assert shim.close() == 0
+    assert b"starting a new one" in shim.stderr and b"Traceback" not in shim.stderr
+
+
+def test_the_bridge_stopping_mid_session_is_an_error_that_says_what_to_do(stack: Stack, shim: Shim) -> None:
+    shim.start_session()
+    assert shim.ask(2, "tools/list")["result"]["tools"]
+    stack.bridge.stop()
+    batch = [{"jsonrpc": "2.0", "id": 3, "method": "tools/list"}, {"jsonrpc": "2.0", "id": 4, "method": "ping"}]
+    shim.send(json.dumps(batch).encode() + b"\n")
+    errors = {m["id"]: m["error"] for m in (shim.next(), shim.next())}
+    assert set(errors) == {3, 4}
+    assert errors[3]["code"] == UPSTREAM_UNAVAILABLE
+    assert "port-mcp-bridge serve" in errors[3]["message"] and "port-mcp-bridge doctor" in errors[3]["message"]
+    assert shim.close() == 0
+    assert b"Traceback" not in shim.stderr
+
+
+def test_an_http_error_answer_becomes_the_request_s_error(stack: Stack) -> None:
+    """The bridge answers 404 with a JSON-RPC error about the request as a whole (id null): the client gets it as
+    the answer to its request, rather than waiting for one forever."""
+    shim = Shim(stack.env, "--profile", "nope")
+    try:
+        answer = shim.ask(1, "initialize", HELLO)
+        assert answer["id"] == 1 and "nope" in answer["error"]["message"]
+    finally:
+        assert shim.close() == 0
+
+
+# --- start and end ---------------------------------------------------------------------------------------------------
+
+
+def test_stdin_closing_ends_the_session_and_exits_0_at_once(stack: Stack, shim: Shim) -> None:
+    shim.start_session()
+    assert shim.ask(2, "ping")["result"] == {}
+    (session_id,) = stack.sandbox.state.live_sessions
+    assert stack.bridge.sessions.owner(session_id) == "acme"
+    start = time.monotonic()
+    assert shim.close() == 0
+    assert time.monotonic() - start < 3
+    assert stack.bridge.sessions.owner(session_id) is None  # DELETEd
+    assert shim.stderr == b""
+
+
+def test_the_shim_never_imports_the_mcp_sdk(stack: Stack) -> None:
+    traced = Shim(stack.env, python=("-X", "importtime"))
+    traced.start_session()
+    assert traced.ask(2, "tools/list")["result"]["tools"]
+    assert traced.close() == 0
+    modules = {line.rsplit(b"|", 1)[-1].strip().decode() for line in traced.stderr.splitlines() if b"|" in line}
+    assert "bridge.stdio" in modules and "httpx2" in modules
+    assert not {m for m in modules if m.split(".")[0] in ("mcp", "mcp_types")}
