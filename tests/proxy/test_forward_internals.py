@@ -145,11 +145,26 @@ def test_requests_go_through_the_pool_httpx2_chose_so_env_proxies_and_cas_still_
     proxy = McpProxy(lambda pinned: None, Sessions())
     port = proxy._route("https://mcp.port.io/v1")
     assert isinstance(port.pool, httpcore2.AsyncHTTPProxy)
+    assert port.direct is None  # through the proxy: httpcore2 does the work
     assert port.host == (b"host", b"mcp.port.io") and port.url.target == b"/v1"
     local = proxy._route("http://127.0.0.1:5000/v1")
     assert type(local.pool) is httpcore2.AsyncConnectionPool
+    assert local.direct is not None and local.key == ("http", "127.0.0.1", 5000)  # direct: the lean client
     assert local.host == (b"host", b"127.0.0.1:5000")
     assert port.pool is proxy.http._transport_for_url(proxy.http._merge_url("https://mcp.port.io/v1"))._pool
+
+
+async def test_a_route_through_httpcore2_serves_a_whole_session(rig: Rig, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What a user behind HTTPS_PROXY gets: the same session, sent by httpcore2 instead of `http11.Pool`."""
+    from bridge.proxy import forward
+
+    monkeypatch.setattr(forward, "_plain_pool", lambda pool: False)
+    async with session(rig) as s:
+        tools = await s.list_tools()
+        result = await s.call_tool("describe_user_details", {})
+    assert tools.tools and not result.is_error
+    route = rig.bridge.proxy._routes[rig.sandbox.mcp_url]
+    assert route.direct is None
 
 
 def test_an_undecodable_answer_passes_as_it_came() -> None:

@@ -1,0 +1,349 @@
+"""`bridge/proxy/http11.py`, the upstream hop's HTTP/1.1 client, against raw servers on loopback that answer byte
+for byte what each test needs (keep-alive, close-delimited and chunked bodies, a server that dies, stalls or closes an
+idle connection, TLS with the test's own certificate authority)."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import ipaddress
+import socket
+import ssl
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import httpcore2
+import httpx2
+import pytest
+
+from bridge.proxy import http11
+
+Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+OK = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}"
+
+
+class Server:
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.connections = 0
+        self.writers: list[asyncio.StreamWriter] = []
+
+    @property
+    def key(self) -> http11.Key:
+        return ("http", "127.0.0.1", self.port)
+
+
+@asynccontextmanager
+async def serving(handler: Handler, tls: ssl.SSLContext | None = None) -> AsyncIterator[Server]:
+    box = Server(0)
+
+    async def on_connect(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        box.connections += 1
+        box.writers.append(writer)
+        try:
+            await handler(reader, writer)
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(on_connect, "127.0.0.1", 0, ssl=tls)
+    box.port = server.sockets[0].getsockname()[1]
+    async with server:
+        try:
+            yield box
+        finally:
+            for writer in box.writers:  # handlers still reading see the end, so the server can close
+                writer.transport.abort()
+
+
+async def read_request(reader: asyncio.StreamReader) -> bytes:
+    head = await reader.readuntil(b"\r\n\r\n")
+    length = next((int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                   if line.lower().startswith(b"content-length:")), 0)  # fmt: skip
+    return head + (await reader.readexactly(length) if length else b"")
+
+
+def head(method: bytes = b"POST", headers: list[tuple[bytes, bytes]] | None = None) -> bytes:
+    base = [(b"host", b"127.0.0.1"), (b"content-type", b"application/json")]
+    return http11.request_head(method, b"/v1", base + (headers or []))
+
+
+async def call(pool: http11.Pool, server: Server, body: bytes = b"{}", **timeouts: float | None) -> tuple[int, bytes]:
+    response = await pool.request(
+        server.key, head(headers=[(b"content-length", str(len(body)).encode())]), body,
+        connect_timeout=timeouts.get("connect", 5.0), read_timeout=timeouts.get("read", 5.0),
+    )  # fmt: skip
+    try:
+        return response.status, await response.aread()
+    finally:
+        await response.aclose()
+
+
+async def keep_answering(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    while True:
+        await read_request(reader)
+        writer.write(OK)
+        await writer.drain()
+
+
+async def test_a_kept_alive_connection_is_reused() -> None:
+    pool = http11.Pool(None)
+    async with serving(keep_answering) as server:
+        for _ in range(5):
+            assert await call(pool, server) == (200, b"{}")
+        assert server.connections == 1
+    await pool.aclose()
+
+
+async def test_connection_close_and_expired_idle_connections_are_not_reused() -> None:
+    async def answer_then_close(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_request(reader)
+        writer.write(b"HTTP/1.1 200 OK\r\nconnection: close\r\ncontent-length: 2\r\n\r\n{}")
+        await writer.drain()
+
+    pool = http11.Pool(None)
+    async with serving(answer_then_close) as server:
+        assert await call(pool, server) == (200, b"{}")
+        assert await call(pool, server) == (200, b"{}")
+        assert server.connections == 2
+    expiring = http11.Pool(None, keepalive_expiry=0.05)
+    async with serving(keep_answering) as server:
+        await call(expiring, server)
+        await asyncio.sleep(0.1)
+        await call(expiring, server)
+        assert server.connections == 2
+    await pool.aclose()
+    await expiring.aclose()
+
+
+async def test_a_request_on_a_connection_the_server_dropped_as_it_was_reused_is_sent_again() -> None:
+    """The server's idle timeout fires just as the bridge reuses the connection: it reads the request and closes
+    without a byte of answer. The request goes again on a new connection; an answer cut short is never repeated."""
+
+    async def one_answer_per_connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_request(reader)
+        writer.write(OK)
+        await writer.drain()
+        await read_request(reader)  # then hangs up without answering
+
+    pool = http11.Pool(None)
+    async with serving(one_answer_per_connection) as server:
+        assert await call(pool, server) == (200, b"{}")
+        # Keep the idle connection in the pool although the server is about to drop it (no loop turn in between).
+        assert await call(pool, server) == (200, b"{}")
+        assert server.connections == 2
+
+    async def half_an_answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_request(reader)
+        writer.write(b"HTTP/1.1 200 OK\r\ncontent-len")
+        await writer.drain()
+
+    async with serving(half_an_answer) as server:
+        with pytest.raises(httpcore2.RemoteProtocolError):
+            await call(pool, server)
+        assert server.connections == 1
+    await pool.aclose()
+
+
+async def test_bodies_chunked_close_delimited_and_after_an_informational_answer() -> None:
+    async def varied(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while True:
+            request = await read_request(reader)
+            if b"chunked" in request:
+                writer.write(b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n")
+            elif b"informational" in request:
+                writer.write(b"HTTP/1.1 103 Early Hints\r\nlink: </x>\r\n\r\n" + OK)
+            else:  # no length, no chunking: the body ends when the server closes
+                writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\n\r\nuntil the end")
+                await writer.drain()
+                return
+            await writer.drain()
+
+    pool = http11.Pool(None)
+    async with serving(varied) as server:
+        assert await call(pool, server, b'"chunked"') == (200, b"abcde")
+        assert await call(pool, server, b'"informational"') == (200, b"{}")
+        assert await call(pool, server, b'"close"') == (200, b"until the end")
+        assert server.connections == 1  # kept alive through all three
+    await pool.aclose()
+
+
+async def test_a_stream_is_relayed_as_it_arrives_and_a_cut_is_an_error() -> None:
+    more = asyncio.Event()
+
+    async def stream_then_die(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_request(reader)
+        writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n")
+        writer.write(b"8\r\ndata: 1\n\r\n")
+        await writer.drain()
+        await more.wait()
+        writer.transport.abort()  # mid-stream, no terminating chunk
+
+    pool = http11.Pool(None)
+    async with serving(stream_then_die) as server:
+        response = await pool.request(server.key, head(), b"", connect_timeout=5, read_timeout=5)
+        assert response.status == 200 and (b"content-type", b"text/event-stream") in response.headers
+        chunks = response.stream.__aiter__()
+        assert await chunks.__anext__() == b"data: 1\n"  # before the server sends anything more
+        more.set()
+        with pytest.raises(httpcore2.ReadError):
+            await chunks.__anext__()
+        await response.aclose()
+    await pool.aclose()
+
+
+async def test_timeouts_and_refusals_are_httpcore2s_errors() -> None:
+    async def stall(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_request(reader)
+        await asyncio.sleep(1)
+
+    pool = http11.Pool(None)
+    async with serving(stall) as server:
+        with pytest.raises(httpcore2.ReadTimeout):
+            await call(pool, server, read=0.1)
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    with pytest.raises(httpcore2.ConnectError):
+        await pool.request(("http", "127.0.0.1", port), head(), b"", connect_timeout=5, read_timeout=5)
+    with pytest.raises(httpcore2.ConnectError):
+        await pool.request(("http", "no-such-host.invalid", 80), head(), b"", connect_timeout=5, read_timeout=5)
+    await pool.aclose()
+
+
+async def test_an_answer_closed_before_its_end_closes_its_connection() -> None:
+    async def big(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while True:
+            await read_request(reader)
+            writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 4000000\r\n\r\n" + b"x" * 4_000_000)
+            await writer.drain()
+
+    pool = http11.Pool(None)
+    async with serving(big) as server:
+        response = await pool.request(server.key, head(), b"", connect_timeout=5, read_timeout=5)
+        await response.stream.__aiter__().__anext__()
+        await response.aclose()
+        status, body = await call(pool, server)
+        assert (status, len(body)) == (200, 4_000_000)
+        assert server.connections == 2
+    await pool.aclose()
+
+
+async def test_a_slow_reader_pauses_the_socket_instead_of_buffering_everything() -> None:
+    sent = 8 << 20
+
+    async def flood(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_request(reader)
+        writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: %d\r\n\r\n" % sent)
+        for _ in range(sent >> 16):
+            writer.write(b"y" * (1 << 16))
+            await writer.drain()
+
+    pool = http11.Pool(None)
+    async with serving(flood) as server:
+        response = await pool.request(server.key, head(), b"", connect_timeout=5, read_timeout=5)
+        conn = response._conn
+        await asyncio.sleep(0.3)  # the server writes as fast as it can; nobody reads
+        assert conn.paused and conn.buffered < 2 * 1024 * 1024
+        total = sum([len(chunk) async for chunk in response.stream])
+        assert total == sent and not conn.paused
+        await response.aclose()
+    await pool.aclose()
+
+
+def test_a_header_cannot_smuggle_another_header_or_request() -> None:
+    assert http11.request_head(b"GET", b"/v1", [(b"host", b"a")]) == b"GET /v1 HTTP/1.1\r\nhost: a\r\n\r\n"
+    for bad in (b"x\r\nx-read-only-mode: 0", b"x\ny", b"x\ry", b"x\0"):
+        with pytest.raises(httpcore2.LocalProtocolError):
+            http11.request_head(b"POST", b"/v1", [(b"authorization", bad)])
+        with pytest.raises(httpcore2.LocalProtocolError):
+            http11.request_head(b"POST", b"/v1", [(bad, b"1")])
+
+
+def test_addresses_alternate_between_families() -> None:
+    v6 = [(socket.AF_INET6, 1, 6, "", (f"::{i}", 443)) for i in (1, 2, 3)]
+    v4 = [(socket.AF_INET, 1, 6, "", (f"10.0.0.{i}", 443)) for i in (1, 2)]
+    order = [info[4][0] for info in http11._interleave([*v6, *v4])]
+    assert order == ["::1", "10.0.0.1", "::2", "10.0.0.2", "::3"]
+
+
+async def test_a_dead_address_first_costs_a_fraction_of_a_second_not_a_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Happy Eyeballs: the first address never answers (a black-holed route), the second does."""
+    loop = asyncio.get_running_loop()
+    async with serving(keep_answering) as server:
+        dead = (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.255.255.1", server.port))  # not routable here
+        live = (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", server.port))
+
+        async def addresses(*args: object, **kwargs: object) -> list[tuple[object, ...]]:
+            return [dead, live]
+
+        monkeypatch.setattr(loop, "getaddrinfo", addresses)
+        pool = http11.Pool(None)
+        started = loop.time()
+        assert await call(pool, server, connect=5.0) == (200, b"{}")
+        assert loop.time() - started < 2.0
+        await pool.aclose()
+
+
+# --- TLS -------------------------------------------------------------------------------------------------------
+
+
+def _certificates(tmp_path: Path) -> tuple[Path, ssl.SSLContext]:
+    """A certificate authority of the test's own and a server certificate for 127.0.0.1 signed by it."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = datetime.datetime.now(datetime.UTC)
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "bridge test CA")])
+    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
+          .serial_number(1).not_valid_before(now).not_valid_after(now + datetime.timedelta(days=1))
+          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+          .sign(ca_key, hashes.SHA256()))  # fmt: skip
+    cert = (x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
+            .issuer_name(ca_name).public_key(key.public_key()).serial_number(2).not_valid_before(now)
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                           critical=False)
+            .sign(ca_key, hashes.SHA256()))  # fmt: skip
+    ca_file, cert_file, key_file = tmp_path / "ca.pem", tmp_path / "cert.pem", tmp_path / "key.pem"
+    ca_file.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))  # fmt: skip
+    server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server.load_cert_chain(cert_file, key_file)
+    return ca_file, server
+
+
+async def test_tls_with_the_cas_httpx2_trusts_and_a_clear_error_without_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Through `McpProxy`'s route, as Port is reached: the certificate authorities are httpx2's (here the
+    SSL_CERT_FILE a corporate network would set), the connection is kept alive, an unknown CA fails to connect."""
+    from bridge.proxy.forward import McpProxy
+    from bridge.proxy.state import Sessions
+
+    ca_file, server_tls = _certificates(tmp_path)
+    async with serving(keep_answering, tls=server_tls) as server:
+        monkeypatch.setenv("SSL_CERT_FILE", str(ca_file))
+        proxy = McpProxy(lambda pinned: None, Sessions(), httpx2.AsyncClient(trust_env=True))
+        route = proxy._route(f"https://127.0.0.1:{server.port}/v1")
+        assert route.direct is not None and route.key == ("https", "127.0.0.1", server.port)
+        for _ in range(3):
+            response = await route.direct.request(route.key, head(), b"", connect_timeout=5, read_timeout=5)
+            assert (response.status, await response.aread()) == (200, b"{}")
+            await response.aclose()
+        assert server.connections == 1
+        await proxy.aclose()
+
+        monkeypatch.delenv("SSL_CERT_FILE")
+        untrusting = McpProxy(lambda pinned: None, Sessions(), httpx2.AsyncClient(trust_env=False))
+        route = untrusting._route(f"https://127.0.0.1:{server.port}/v1")
+        with pytest.raises(httpcore2.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
+            await route.direct.request(route.key, head(), b"", connect_timeout=5, read_timeout=5)
+        await untrusting.aclose()
