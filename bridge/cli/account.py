@@ -28,9 +28,7 @@ def _target(profile: str | None, option: str | None) -> tuple[SettingsStore, Pro
 @click.option("--profile", "-p", "profile_option", metavar="PROFILE", help="The profile (default: the active one).")
 @click.option("--token", "token_mode", is_flag=True, help="Token mode: Port API client id + secret, no browser.")
 @click.option("--client-id", help="Token mode: the client id (asked for if missing).")
-@click.option(
-    "--client-secret-stdin", is_flag=True, help="Token mode: read the client secret from standard input."
-)
+@click.option("--client-secret-stdin", is_flag=True, help="Token mode: read the client secret from standard input.")
 @click.option("--no-browser", is_flag=True, help="Print the sign-in address instead of opening a browser.")
 @click.option("--timeout", type=click.IntRange(10, 3600), default=300, show_default=True,
               help="Seconds to wait for the browser.")  # fmt: skip
@@ -66,12 +64,15 @@ def login(
     store, target = _target(profile, profile_option)
     if token_mode or client_id or client_secret_stdin or target.auth_mode == AuthMode.TOKEN:
         cid = (client_id or click.prompt("Port API client id")).strip()
-        secret = sys.stdin.readline().strip() if client_secret_stdin else click.prompt(
-            "Port API client secret", hide_input=True
+        secret = (
+            sys.stdin.readline().strip()
+            if client_secret_stdin
+            else click.prompt("Port API client secret", hide_input=True)
         )
         done = asyncio.run(account.token_login(store, target.id, cid, secret))
         click.echo(f"Signed in: API credentials for {done.profile.name} checked with Port and saved in the keychain.")
     else:
+
         def progress(message: str) -> None:
             click.echo(message)
 

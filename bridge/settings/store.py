@@ -382,5 +382,3 @@ def _as_list(items: Sequence[str] | str) -> list[str]:
 def _ensure_dir(directory: Path) -> None:
     if not directory.is_dir():
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-
-
