@@ -321,20 +321,27 @@ class _Relay:
     async def _deliver(self, line: bytes, message: Any) -> None:
         ids = _request_ids(message)
         method = _method(message)
-        gate = None
+        gate: asyncio.Future[_Failed | None] | None = None
         try:
             if method == "initialize":
                 self.init_line, self.initialized, self.session_id = line, False, None
-                gate = self.gate = asyncio.get_running_loop().create_future()
             elif self.gate is not None:  # the session is being made: this message belongs to the new one
                 await asyncio.shield(self.gate)
+            if method in ("initialize", "notifications/initialized"):
+                # What follows waits for these: on separate connections it could reach the server before them.
+                gate = self.gate = asyncio.get_running_loop().create_future()
             renewed = False
             try:
-                await self._post(line, ids, initialize=gate is not None)
+                await self._post(line, ids, initialize=method == "initialize")
             except _Expired as expired:
+                if gate is not None:  # the renewal waits for no gate but its own
+                    self.gate = None
+                    gate.set_result(None)
+                    gate = None
                 renewed = await self._renew(str(expired))
                 try:
-                    await self._post(line, ids)
+                    if method != "notifications/initialized":  # the renewal has just sent that one
+                        await self._post(line, ids)
                 except _Expired:
                     raise _Failed(
                         "The bridge ended the new session at once. Try again, or restart the client."
@@ -439,8 +446,9 @@ class _Relay:
                         written.append(_one_line(body))
                         await emit(written[-1])
                 else:
-                    written.append(self._http_error(status, body, ids))
-                    await emit(written[-1])
+                    for error in self._http_error(status, body, ids):
+                        written.append(error)
+                        await emit(error)
         except httpx2.HTTPError as exc:  # the answer broke off: what was not answered yet gets an error
             failed = await self._unreachable(exc)
             failed.ids = [i for i in ids if i not in _answered(written)]
@@ -453,21 +461,23 @@ class _Relay:
             self._learn_protocol(written)
         return written
 
-    def _http_error(self, status: int, body: bytes, ids: list[Any]) -> bytes:
-        """An HTTP error answer: relayed if it is JSON-RPC already (with the request's id when it has none)."""
+    def _http_error(self, status: int, body: bytes, ids: list[Any]) -> list[bytes]:
+        """An HTTP error's lines for stdout: its JSON-RPC error as it is, or for each request when it names none."""
         try:
             message = json.loads(body)
         except (ValueError, RecursionError):
             message = None
         if isinstance(message, dict) and isinstance(message.get("error"), dict):
-            if message.get("id") is None and len(ids) == 1:  # an error about the request as a whole: it is its answer
-                return jsonrpc.encode({**message, "id": ids[0]})
-            return _one_line(body)
+            if message.get("id") is not None:
+                return [_one_line(body)]
+            if not ids:  # about a notification: nothing on stdout can answer it
+                log.warning("The bridge refused a notification: %s", message["error"].get("message"))
+                return []
+            return [jsonrpc.encode({**message, "id": msg_id}) for msg_id in ids]  # about the message as a whole
         if isinstance(message, list) and message and all(isinstance(m, dict) and "error" in m for m in message):
-            return _one_line(body)
-        failed = _Failed(f"The bridge answered HTTP {status}. Run `port-mcp-bridge doctor` to see why.",
-                         jsonrpc.INTERNAL_ERROR)  # fmt: skip
-        raise failed
+            return [_one_line(body)]
+        raise _Failed(f"The bridge answered HTTP {status}. Run `port-mcp-bridge doctor` to see why.",
+                      jsonrpc.INTERNAL_ERROR)  # fmt: skip
 
     def _learn_protocol(self, written: list[bytes]) -> None:
         for line in written:
@@ -488,7 +498,7 @@ class _Relay:
             return False
         if self.session_id != expired:  # already replaced while this request was out
             return False
-        if self.init_line is None or not self.initialized:
+        if self.init_line is None:
             raise _Failed("The bridge ended this session (the active profile changed, or the bridge restarted) before "
                           "it was set up. Restart the client's connection.", jsonrpc.INVALID_REQUEST)  # fmt: skip
         now = time.monotonic()

@@ -273,15 +273,31 @@ def test_the_bridge_stopping_mid_session_is_an_error_that_says_what_to_do(stack:
     assert b"Traceback" not in shim.stderr
 
 
-def test_an_http_error_answer_becomes_the_request_s_error(stack: Stack) -> None:
-    """The bridge answers 404 with a JSON-RPC error about the request as a whole (id null): the client gets it as
-    the answer to its request, rather than waiting for one forever."""
-    shim = Shim(stack.env, "--profile", "nope")
+@pytest.mark.parametrize(("args", "key", "says"), [
+    (("--profile", "nope"), None, "nope"),  # 404: no such profile
+    ((), "not-the-key-0123456789", "local key"),  # 401
+])  # fmt: skip
+def test_an_http_error_answer_becomes_the_request_s_error(
+    stack: Stack, args: tuple[str, ...], key: str | None, says: str
+) -> None:
+    """The bridge refuses the message as a whole (a JSON-RPC error with a null id): the client gets it as the answer
+    to its request, rather than waiting for one forever."""
+    if key:
+        Path(stack.env["TEST_KEYRING_FILE"]).write_text(json.dumps({"port-mcp-bridge/local-key": key}))
+    shim = Shim(stack.env, *args)
     try:
         answer = shim.ask(1, "initialize", HELLO)
-        assert answer["id"] == 1 and "nope" in answer["error"]["message"]
+        assert answer["id"] == 1 and says in answer["error"]["message"]
     finally:
         assert shim.close() == 0
+
+
+def test_the_server_s_own_messages_come_through_its_stream(stack: Stack, shim: Shim) -> None:
+    shim.start_session()
+    assert shim.ask(2, "ping")["result"] == {}
+    time.sleep(0.3)  # the shim opens the server's stream once initialized
+    stack.store.set_profile("acme", tools={"mode": "deny", "names": ["list_blueprints"]})
+    assert shim.next(timeout=5) == {"jsonrpc": "2.0", "method": "notifications/tools/list_changed"}
 
 
 # --- start and end ---------------------------------------------------------------------------------------------------
