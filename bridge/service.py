@@ -220,14 +220,9 @@ class BridgeService:
             )
 
         mcp = _Pausable(self.proxy, lambda: self.paused)
-        routes = [
-            Route("/healthz", health),
-            Route("/status", status),
-            Route("/mcp", mcp, methods=["GET", "POST", "DELETE"]),
-            Route("/p/{profile_id}/mcp", mcp, methods=["GET", "POST", "DELETE"]),
-        ]
+        routes = [Route("/healthz", health), Route("/status", status)]  # /mcp and /p/<id>/mcp: the guard sends them on
         app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={404: not_found})
-        return LocalGuard(app, port=lambda: self.port, key=lambda: self.key)
+        return LocalGuard(app, port=lambda: self.port, key=lambda: self.key, mcp=mcp)
 
     # --- running -----------------------------------------------------------------------------------------
 

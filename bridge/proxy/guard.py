@@ -50,10 +50,18 @@ def key_matches(authorization: str | None, key: str) -> bool:
 
 
 class LocalGuard:
-    """ASGI middleware: 421 for a foreign Host, 403 for a foreign Origin, 401 without the local key."""
+    """ASGI middleware: 421 for a foreign Host, 403 for a foreign Origin, 401 without the local key.
 
-    def __init__(self, app: ASGIApp, *, port: Callable[[], int], key: Callable[[], str | None]) -> None:
+    Requests that pass go to `mcp` when their path is `/mcp` or `/p/<profile-id>/mcp` (with `path_params` as a
+    router would set them), to `app` otherwise: every MCP message skips the router and its middleware, a tenth of
+    what the bridge spent per message before the upstream client was made lean.
+    """
+
+    def __init__(
+        self, app: ASGIApp, *, port: Callable[[], int], key: Callable[[], str | None], mcp: ASGIApp | None = None
+    ) -> None:
         self.app = app
+        self.mcp = mcp
         self.port = port
         self.key = key  # None when the user turned the key off
 
@@ -77,7 +85,25 @@ class LocalGuard:
                 "(or `port-mcp-bridge export`), which includes it.",
             )
             return
+        if self.mcp is not None:
+            profile_id = mcp_path(scope["path"])
+            if profile_id is not None:
+                scope["path_params"] = {"profile_id": profile_id} if profile_id else {}
+                await self.mcp(scope, receive, send)
+                return
         await self.app(scope, receive, send)
+
+
+def mcp_path(path: str) -> str | None:
+    """ "" for `/mcp`, the profile id for `/p/<profile-id>/mcp` (one path segment, as a router's `{profile_id}`),
+    None for any other path."""
+    if path == "/mcp":
+        return ""
+    if path.startswith("/p/") and path.endswith("/mcp"):
+        profile_id = path[3:-4]
+        if profile_id and "/" not in profile_id:
+            return profile_id
+    return None
 
 
 async def _deny(send: Send, status: int, message: str) -> None:

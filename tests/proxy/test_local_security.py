@@ -7,7 +7,7 @@ import socket
 import httpx2
 import pytest
 
-from bridge.proxy.guard import host_allowed, key_matches, origin_allowed
+from bridge.proxy.guard import host_allowed, key_matches, mcp_path, origin_allowed
 from bridge.proxy.jsonrpc import INVALID_REQUEST, PARSE_ERROR
 from tests.proxy.conftest import Rig
 
@@ -80,6 +80,9 @@ def test_unknown_paths_and_methods(rig: Rig) -> None:
     r = httpx2.post(f"{rig.bridge.url}/p/no-such-profile/mcp", json={"jsonrpc": "2.0", "id": 1, "method": "ping"},
                     headers=rig.headers(**ACCEPT))  # fmt: skip
     assert r.status_code == 404 and "profiles list" in r.json()["error"]["message"]
+    for path in ("/p/acme/x/mcp", "/mcp/x", "/p//mcp"):
+        r = httpx2.post(f"{rig.bridge.url}{path}", json={}, headers=rig.headers(**ACCEPT))
+        assert r.status_code == 404 and "/mcp" in r.json()["error"]["message"]
 
 
 def test_the_bridge_survives_a_client_that_hangs_up(rig: Rig) -> None:
@@ -110,6 +113,15 @@ def test_host_rule(host: str | None, ok: bool) -> None:
 )  # fmt: skip
 def test_origin_rule(origin: str | None, ok: bool) -> None:
     assert origin_allowed(origin) is ok
+
+
+@pytest.mark.parametrize(
+    ("path", "profile"),
+    [("/mcp", ""), ("/p/acme/mcp", "acme"), ("/p/acme-dev/mcp", "acme-dev"), ("/p//mcp", None), ("/p/a/b/mcp", None),
+     ("/mcp/", None), ("/pmcp", None), ("/p/mcp", None), ("/healthz", None), ("/x/mcp", None)],
+)  # fmt: skip
+def test_which_paths_are_the_mcp_endpoint(path: str, profile: str | None) -> None:
+    assert mcp_path(path) == profile
 
 
 def test_key_rule() -> None:
