@@ -634,6 +634,7 @@ def _event_loop() -> Callable[[], asyncio.AbstractEventLoop]:
 
 
 def run(profile: str | None = None) -> None:
+    """`port-mcp-bridge stdio`: relay stdin/stdout to the bridge (started if need be) until stdin ends."""
     from bridge.localkey import local_key
     from bridge.settings import SettingsStore
 
@@ -642,10 +643,11 @@ def run(profile: str | None = None) -> None:
     log.addHandler(handler)
     log.setLevel(logging.INFO)
     log.propagate = False
-    settings = SettingsStore().load()
-    base = f"http://127.0.0.1:{settings.local_port}"
-    ensure_bridge(base)
-    path = f"/p/{profile}/mcp" if profile else "/mcp"
-    key = local_key() if settings.require_local_key else None
-    with contextlib.suppress(KeyboardInterrupt), asyncio.Runner(loop_factory=_event_loop()) as runner:
-        runner.run(relay(base + path, key))
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C: the person meant it, no traceback
+        settings = SettingsStore().load()
+        base = f"http://127.0.0.1:{settings.local_port}"
+        ensure_bridge(base)
+        path = f"/p/{profile}/mcp" if profile else "/mcp"
+        key = local_key() if settings.require_local_key else None
+        with asyncio.Runner(loop_factory=_event_loop()) as runner:
+            runner.run(relay(base + path, key))
