@@ -5,8 +5,9 @@ tokens. If no bridge is running it starts the headless one and waits for it. No 
 
 The relay passes bytes through: each stdin line is POSTed as it is (Streamable HTTP), and each answer (a JSON body or
 the `data` of each server-sent event) is written to stdout as one line. It parses a line only to learn its request ids
-and method, never re-encodes what it forwards, and never imports the `mcp` SDK (0.6 s and 30 MiB per process, and a
-validation and re-encoding of every message). Requests run concurrently: a long `tools/call` holds up nothing else.
+and method, re-encodes only an answer that spans several lines, and never imports the `mcp` SDK (0.6 s and 30 MiB per
+process, and a validation and re-encoding of every message). Requests run concurrently: a long `tools/call` holds up
+nothing else; stdin is read, and stdout written, by the event loop for pipes and by a thread otherwise (Windows).
 
 What a person can meet becomes a JSON-RPC error for each request id of the message, never a hang or a traceback: the
 bridge stopped, an HTTP error, a timeout. A session the bridge no longer knows (404: a profile switch, a restart) is
