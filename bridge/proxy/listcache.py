@@ -95,18 +95,29 @@ def top_level_id(data: bytes, msg_id: Any) -> tuple[int, int] | None:
     if isinstance(msg_id, bool) or not isinstance(msg_id, int | str):
         return None
     value = json.dumps(msg_id).encode()
-    pattern = re.compile(rb'[{,][ \t\r\n]*"id"[ \t\r\n]*:[ \t\r\n]*(' + re.escape(value) + rb")(?=[ \t\r\n]*[,}])")
-    found = list(pattern.finditer(data))
+    # Starting with the literal `"id"` lets the regex engine skip ahead at memchr speed (9x faster on 2 MB than
+    # starting with `[{,]`); what precedes a match, a `{` or `,`, is checked after.
+    pattern = re.compile(rb'"id"[ \t\r\n]*:[ \t\r\n]*(' + re.escape(value) + rb")(?=[ \t\r\n]*[,}])")
+    found = [(before, m) for m in pattern.finditer(data) if (before := _member_start(data, m.start())) >= 0]
     if len(found) != 1:
         return None
-    start, end = found[0].span(1)
+    before, match = found[0]
+    start, end = match.span(1)
     if start <= _WINDOW:
-        depth = _depth(data[: found[0].start() + 1])  # up to and including the `{` or `,` before "id"
+        depth = _depth(data[: before + 1])  # up to and including the `{` or `,` before "id"
         return (start, end) if depth == 1 else None
     if len(data) - end <= _WINDOW:
         depth = _depth(data[end:])  # what follows closes the objects the id is in: exactly one
         return (start, end) if depth == -1 and data.rstrip().endswith(b"}") else None
     return None
+
+
+def _member_start(data: bytes, pos: int) -> int:
+    """Where the `{` or `,` that opens the member starting at `pos` is (only whitespace between), or -1."""
+    i = pos - 1
+    while i >= 0 and data[i] in b" \t\r\n":
+        i -= 1
+    return i if i >= 0 and data[i] in b"{," else -1
 
 
 def _depth(text: bytes) -> int | None:
