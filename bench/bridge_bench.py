@@ -631,6 +631,10 @@ def start_children(stack: ExitStack, args: argparse.Namespace) -> tuple[Endpoint
         r = httpx2.post(f"{url}/auth/access_token", json={"clientId": CLIENT_ID, "clientSecret": secret})
         r.raise_for_status()
         endpoints["direct"][box] = (url, f"Bearer {r.json()['accessToken']}")
+        if args.upstream_latency:  # Port's own response time, as the sandbox's latency knob adds it to every request
+            root = url.rsplit("/v1", 1)[0]
+            knob = {"latency": args.upstream_latency / 1000}
+            httpx2.post(f"{root}/_sandbox/faults", json=knob).raise_for_status()
     bridges: dict[str, tuple[int, dict[str, Any]]] = {}
     for label in ("bridge", "bridge+nodelay"):
         command = ["--child", "bridge", "--upstream", boxes["small"], "--upstream-big", boxes["big"]]
@@ -655,7 +659,8 @@ def start_children(stack: ExitStack, args: argparse.Namespace) -> tuple[Endpoint
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    report: dict[str, Any] = {"machine": machine(), "requests": args.requests, "warmup": args.warmup}
+    report: dict[str, Any] = {"machine": machine(), "requests": args.requests, "warmup": args.warmup,
+                              "upstream_latency_ms": args.upstream_latency}  # fmt: skip
     report["rewrite"] = measure_rewrite(args.tools, args.runs)  # first, while no child competes for a CPU
     big_requests = max(10, args.requests // 25) if args.big_requests is None else args.big_requests
     big_warmup = max(2, args.warmup // 25)
@@ -752,6 +757,8 @@ def print_report(report: dict[str, Any]) -> None:
           "interleaved.")  # fmt: skip
     nodelay = "on" if report["bridge_nodelay"] else "OFF (Nagle's algorithm; see docs/performance.md)"
     print(f"Shipped bridge listener TCP_NODELAY: {nodelay}")
+    if report.get("upstream_latency_ms"):
+        print(f"The sandbox adds {report['upstream_latency_ms']:g} ms to every MCP request (--upstream-latency).")
     print(f"{'operation':<20}{'path':<16}{'p50':>8}{'p90':>8}{'p99':>8}{'added p50':>11}{'ratio p50':>11}"
           f"{'ratio p99':>11}")  # fmt: skip
     for op, row in report["latency"].items():
@@ -817,6 +824,8 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=50, help="untimed requests per path and operation first")
     parser.add_argument("--tools", type=int, default=2000, help="tools in the big tools/list (and the rewrite)")
     parser.add_argument("--big-requests", type=int, help="timed requests for the big tools/list (0: skip it)")
+    parser.add_argument("--upstream-latency", type=float, default=0.0, metavar="MS",
+                        help="make the sandbox take MS longer per MCP request, as Port over the internet does")
     parser.add_argument("--runs", type=int, default=50, help="repetitions of the rewrite (median reported)")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument("--profile-bridge", metavar="FILE", help="run the shipped bridge under cProfile, stats to FILE")
