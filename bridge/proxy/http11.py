@@ -5,7 +5,9 @@ Why not httpcore2 for this hop: per proxied request anyio, httpcore2 and h11 (pu
 two thirds of the bridge's cost (docs/performance.md). The proxy needs one thing from a client: send a request whose
 head and body are ready and stream the answer back. That is all this does. `bridge/proxy/forward.py` uses it only
 for direct connections with httpx2's default settings; through an HTTP or SOCKS proxy (HTTPS_PROXY, ...) httpcore2
-still does the work. Failures raise httpcore2's exceptions, so one error mapping serves both.
+still does the work. Failures raise httpcore2's exceptions, so one error mapping serves both. httpcore2 itself is
+imported only when one is raised (it costs ~70 ms: its own pools, anyio, h11), so a process that meets no error, such
+as the stdio shim (`bridge/stdio.py`, a process per client), never loads it; `errors()` catches them without it.
 """
 
 from __future__ import annotations
@@ -15,12 +17,12 @@ import collections
 import contextlib
 import socket
 import ssl
+import sys
 import time
 from asyncio.staggered import staggered_race
 from collections.abc import AsyncIterator
 from typing import Any
 
-import httpcore2
 import httptools
 
 _HAPPY_EYEBALLS_DELAY = 0.25  # RFC 8305, as anyio (so httpcore2) does: a dead IPv6 route costs 0.25 s, not a timeout
@@ -29,6 +31,23 @@ _LOW_WATER = 1 << 18  # ... and resumes
 _NO_BODY_STATUS = frozenset({204, 304})
 
 Key = tuple[str, str, int]  # scheme, host, port
+
+
+def errors() -> tuple[type[Exception], ...]:
+    """What this module raises (httpcore2's timeouts, network and protocol errors), for an `except` clause, which
+    Python evaluates only when an exception reaches it. Empty while httpcore2 is not loaded: none of its exceptions can
+    exist then, and catching (a cancellation, say) does not load it."""
+    httpcore2 = sys.modules.get("httpcore2")
+    if httpcore2 is None:
+        return ()
+    return (httpcore2.TimeoutException, httpcore2.NetworkError, httpcore2.ProtocolError)
+
+
+def _error(kind: str, message: str) -> Exception:
+    """httpcore2's exception `kind`, httpcore2 imported only now (see the module's docstring)."""
+    import httpcore2
+
+    return getattr(httpcore2, kind)(message)
 
 
 class Pool:
@@ -59,8 +78,10 @@ class Pool:
         if conn is not None:
             try:
                 return await self._exchange(conn, head, body, read_timeout)
-            except httpcore2.RemoteProtocolError:
-                if conn.received:
+            except Exception as exc:
+                import httpcore2  # loaded already: `_exchange` raises its exceptions
+
+                if conn.received or not isinstance(exc, httpcore2.RemoteProtocolError):
                     raise
                 # The server closed the kept-alive connection as we reused it (its idle timeout): nothing of the
                 # request was processed, so it is sent once more on a new connection, as browsers and Go do.
@@ -72,6 +93,7 @@ class Pool:
         try:
             await conn.until_headers(read_timeout)
         except BaseException:
+            conn.in_use = False  # what the connection's end would say, nobody is left to hear
             conn.close()
             raise
         return Response(conn, self, read_timeout)
@@ -125,9 +147,9 @@ class Pool:
                     sock.close()
                     raise
         except TimeoutError as exc:
-            raise httpcore2.ConnectTimeout(f"connecting to {host}:{port} timed out") from exc
+            raise _error("ConnectTimeout", f"connecting to {host}:{port} timed out") from exc
         except OSError as exc:  # refused, unreachable, name not found, TLS (ssl.SSLError is an OSError)
-            raise httpcore2.ConnectError(str(exc) or type(exc).__name__) from exc
+            raise _error("ConnectError", str(exc) or type(exc).__name__) from exc
         self._all.add(conn)
         return conn
 
@@ -211,6 +233,7 @@ class _Connection(asyncio.Protocol):
         self.complete = False
         self.keep_alive = False  # read when the answer completes: llhttp forgets it right after
         self.received = 0
+        self.in_use = False  # from sending a request until its answer is closed
         self.error: Exception | None = None
         self.waiter: asyncio.Future[None] | None = None
 
@@ -218,6 +241,7 @@ class _Connection(asyncio.Protocol):
 
     def send(self, head: bytes, body: bytes) -> None:
         assert self.transport is not None
+        self.in_use = True
         self.transport.write(head + body if body else head)
 
     async def until_headers(self, timeout: float | None) -> None:
@@ -260,9 +284,9 @@ class _Connection(asyncio.Protocol):
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserUpgrade:
-            self._fail(httpcore2.RemoteProtocolError("the server switched protocols"))
+            self._fail(_error("RemoteProtocolError", "the server switched protocols"))
         except httptools.HttpParserError as exc:
-            self._fail(httpcore2.RemoteProtocolError(f"invalid HTTP answer: {exc}"))
+            self._fail(_error("RemoteProtocolError", f"invalid HTTP answer: {exc}"))
 
     def eof_received(self) -> bool:
         return False  # let the transport close: connection_lost follows
@@ -272,10 +296,12 @@ class _Connection(asyncio.Protocol):
         if not self.complete and self.error is None:
             if self.until_eof:
                 self.complete = True
+            elif not self.in_use:  # idle, or given up by its user: nobody to tell (and no httpcore2 to import)
+                pass
             elif self.headers_done:
-                self.error = httpcore2.ReadError("the server closed the connection in the middle of its answer")
+                self.error = _error("ReadError", "the server closed the connection in the middle of its answer")
             else:
-                self.error = httpcore2.RemoteProtocolError("the server closed the connection without answering")
+                self.error = _error("RemoteProtocolError", "the server closed the connection without answering")
         self.pool.forget(self)
         self._wake()
 
@@ -329,7 +355,7 @@ class _Connection(asyncio.Protocol):
 
 def _time_out(waiter: asyncio.Future[None]) -> None:
     if not waiter.done():
-        waiter.set_exception(httpcore2.ReadTimeout("no answer in time"))
+        waiter.set_exception(_error("ReadTimeout", "no answer in time"))
 
 
 class Response:
@@ -377,6 +403,7 @@ class Response:
         if conn.complete and not conn.chunks and conn.error is None:
             self._pool.release(conn)
         else:
+            conn.in_use = False
             conn.close()
 
 
@@ -396,5 +423,5 @@ def request_head(method: bytes, target: bytes, headers: list[tuple[bytes, bytes]
     head = b"".join(lines)
     # One line per header plus the request line and the blank one: any other CR or LF came from a name or value.
     if head.count(b"\n") != len(headers) + 2 or head.count(b"\r") != len(headers) + 2 or b"\0" in head:
-        raise httpcore2.LocalProtocolError("a header name or value contains CR, LF or NUL")
+        raise _error("LocalProtocolError", "a header name or value contains CR, LF or NUL")
     return head

@@ -9,6 +9,8 @@ import datetime
 import ipaddress
 import socket
 import ssl
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -211,6 +213,56 @@ async def test_timeouts_and_refusals_are_httpcore2s_errors() -> None:
     with pytest.raises(httpcore2.ConnectError):
         await pool.request(("http", "no-such-host.invalid", 80), head(), b"", connect_timeout=5, read_timeout=5)
     await pool.aclose()
+
+
+LAZY_HTTPCORE2 = """
+import asyncio, socket, sys
+from bridge.proxy import http11
+
+async def main():
+    async def answer(reader, writer):
+        while (request := await reader.readuntil(b"\\r\\n\\r\\n")).startswith(b"GET /whole"):
+            writer.write(b"HTTP/1.1 200 OK\\r\\ncontent-length: 2\\r\\n\\r\\n{}")
+        writer.write(b"HTTP/1.1 200 OK\\r\\ntransfer-encoding: chunked\\r\\n\\r\\n2\\r\\n{}\\r\\n")  # and no end
+        await reader.read()
+
+    server = await asyncio.start_server(answer, "127.0.0.1", 0)
+    key = ("http", "127.0.0.1", server.sockets[0].getsockname()[1])
+    pool = http11.Pool(None)
+    whole, endless = (http11.request_head(b"GET", path, [(b"host", b"x")]) for path in (b"/whole", b"/endless"))
+    for _ in range(3):  # a whole answer (the connection kept), then one given up half-read (closed)
+        response = await pool.request(key, whole, b"", connect_timeout=5, read_timeout=5)
+        assert await response.aread() == b"{}"
+        await response.aclose()
+        response = await pool.request(key, endless, b"", connect_timeout=5, read_timeout=5)
+        await response.stream.__anext__()
+        await response.aclose()
+    idle = await pool.request(key, whole, b"", connect_timeout=5, read_timeout=5)
+    await idle.aread()
+    await idle.aclose()
+    await pool.aclose()  # closes the idle connection
+    await asyncio.sleep(0.1)
+    assert "httpcore2" not in sys.modules and http11.errors() == ()
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        refused = ("http", "127.0.0.1", free.getsockname()[1])
+    try:
+        await pool.request(refused, whole, b"", connect_timeout=5, read_timeout=5)
+    except http11.errors() as exc:
+        import httpcore2
+        assert isinstance(exc, httpcore2.ConnectError), exc
+    print("ok")
+
+asyncio.run(main())
+"""
+
+
+def test_httpcore2_is_loaded_only_when_an_error_is_raised() -> None:
+    """Importing httpcore2 costs ~70 ms: the stdio shim, a process per client, must not pay it for a session without
+    errors (answers read whole or given up, connections closed). `errors()` catches what is raised once it is."""
+    done = subprocess.run([sys.executable, "-c", LAZY_HTTPCORE2], capture_output=True, text=True, timeout=30,
+                          cwd=Path(__file__).resolve().parents[2])  # fmt: skip
+    assert done.stdout == "ok\n", done.stderr
 
 
 async def test_an_answer_closed_before_its_end_closes_its_connection() -> None:
