@@ -5,7 +5,8 @@ all read and write it through this package, never on their own. Import from `bri
 behind it are
 
 - `values`: pure parsing and validation of what a person typed (regions, URLs, names, action ids, tool names);
-- `models`: the file's shape (`Settings`, `Profile`, `ToolExposure`) and the migrations from older versions;
+- `models`: the file's shape (`Settings`, `Profile`, `ToolExposure`: dataclasses, checked when built) and the
+  migrations from older versions;
 - `store`: `SettingsStore`, which
   - writes atomically (temp file, fsync, rename), so a reader or a crash never sees half a file;
   - serialises read-modify-write across processes with a lock file (`update`), so no concurrent edit is lost;
@@ -16,12 +17,19 @@ behind it are
 Secrets never go in this file: a profile only names its keyring entries (`secret_refs`).
 """
 
-from bridge.settings.models import DEFAULT_LOCAL_PORT, SCHEMA_VERSION, Profile, Settings, ToolExposure, migrate
+from bridge.settings.models import (
+    DEFAULT_LOCAL_PORT,
+    SCHEMA_VERSION,
+    InvalidSettingsError,
+    Profile,
+    Settings,
+    ToolExposure,
+    migrate,
+)
 from bridge.settings.store import LOCK_TIMEOUT, SettingsStore
 from bridge.settings.values import (
     AuthMode,
     Region,
-    describe_validation_error,
     is_loopback_host,
     parse_auth_mode,
     parse_region,
@@ -40,13 +48,13 @@ __all__ = [
     "LOCK_TIMEOUT",
     "SCHEMA_VERSION",
     "AuthMode",
+    "InvalidSettingsError",
     "Profile",
     "Region",
     "Settings",
     "SettingsStore",
     "ToolExposure",
     "Watcher",
-    "describe_validation_error",
     "is_loopback_host",
     "migrate",
     "parse_auth_mode",

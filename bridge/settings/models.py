@@ -1,16 +1,22 @@
 """The settings file's shape: `Settings` holding `Profile`s (with their `ToolExposure`), and the migrations
 that bring older files up to `SCHEMA_VERSION`.
 
-Unknown fields (written by a newer version) are kept, so load -> save never drops them.
+Plain dataclasses, checked on construction by small pure functions (one per field, plus a rule or two across
+fields); no pydantic, which alone would add ~20 MiB to every bridge process. They offer the few pydantic-style
+methods the callers use: `model_validate` (a dict from the file -> a model), `model_dump`, `model_copy` and
+`model_extra`. As with pydantic, assigning to a field does not check it: `SettingsStore` re-validates on save.
+
+Unknown fields (written by a newer version) are kept, at every level, so load -> save never drops them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, Literal
+import functools
+from collections.abc import Callable, Mapping
+from dataclasses import MISSING, dataclass, field, fields
+from enum import Enum
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self, TypeVar, get_args
 from urllib.parse import urlsplit
-
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from bridge.errors import ProfileNotFoundError, SettingsError
 from bridge.settings.values import (
@@ -21,7 +27,6 @@ from bridge.settings.values import (
     _MCP_URLS,
     AuthMode,
     Region,
-    _as_value_error,
     unique_id,
     validate_action_ids,
     validate_mcp_url,
@@ -32,25 +37,260 @@ from bridge.settings.values import (
 SCHEMA_VERSION = 2
 DEFAULT_LOCAL_PORT = 47773
 
+ToolMode = Literal["all", "allow", "deny"]
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
+
+_T = TypeVar("_T")
+_E = TypeVar("_E", bound=Enum)
+_Loc = tuple[str | int, ...]
+
+
+class InvalidSettingsError(SettingsError, ValueError):
+    """A value that does not fit the settings file's shape; `loc` says where (`("profiles", 0, "local_port")`).
+
+    The message is `profiles.0.local_port: <problem>`, unless the problem is a `sentence` that already names the
+    value (the rules in `values.py`: "'a b' is not a valid tool name: ..."), which is shown as is. A `ValueError`
+    too, for code that builds models directly.
+    """
+
+    def __init__(self, problem: str, loc: _Loc = (), *, sentence: bool = False) -> None:
+        where = ".".join(str(part) for part in loc)
+        super().__init__(problem if sentence or not where else f"{where}: {problem}")
+        self.problem = problem
+        self.loc = loc
+        self.sentence = sentence
+
+    def within(self, *outer: str | int) -> InvalidSettingsError:
+        """The same problem, seen from the object holding the value."""
+        return InvalidSettingsError(self.problem, (*outer, *self.loc), sentence=self.sentence)
+
+
+# --- field checks: a value from the file (or a constructor) -> the clean value, or InvalidSettingsError -------
+
+
+def _at(where: str | int, check: Callable[[Any], _T], value: Any) -> _T:
+    """`check(value)`, with any problem located at `where` (a field name or a list index)."""
+    try:
+        return check(value)
+    except InvalidSettingsError as exc:
+        raise exc.within(where) from None
+    except SettingsError as exc:  # a rule from values.py: a sentence naming the value
+        raise InvalidSettingsError(exc.message, (where,), sentence=True) from None
+
+
+def _str(value: Any) -> str:
+    if not isinstance(value, str):
+        raise InvalidSettingsError("must be text")
+    return value
+
+
+def _optional_str(value: Any) -> str | None:
+    return None if value is None else _str(value)
+
+
+# Read leniently, as they always were: a hand-edited "false" or 0 is meant, and refusing it sets the whole file aside.
+_BOOLS = {"true": True, "t": True, "yes": True, "y": True, "on": True, "1": True}
+_BOOLS |= {"false": False, "f": False, "no": False, "n": False, "off": False, "0": False}
+
+
+def _bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in _BOOLS:
+        return _BOOLS[value.strip().lower()]
+    raise InvalidSettingsError("must be true or false")
+
+
+def _whole_number(value: Any) -> int:
+    """An int; a hand-edited "8000" or 8000.0 reads as 8000 (as it always did), but true and false are refused."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
+        try:
+            return int(value.strip())
+        except ValueError:
+            pass
+    raise InvalidSettingsError("must be a whole number")
+
+
+def _int_in(value: Any, low: int, high: int | None = None) -> int:
+    number = _whole_number(value)
+    if high is None and number < low:
+        raise InvalidSettingsError(f"must be at least {low}, not {number}")
+    if high is not None and not low <= number <= high:
+        raise InvalidSettingsError(f"must be from {low} to {high}, not {number}")
+    return number
+
+
+def _one_of_message(choices: tuple[str, ...]) -> str:
+    return "must be one of " + ", ".join(f"'{c}'" for c in choices)
+
+
+def _choice(value: Any, choices: tuple[str, ...]) -> Any:
+    """One of a `Literal`'s strings, exactly: "debug" is not "DEBUG"."""
+    if isinstance(value, str) and value in choices:
+        return value
+    raise InvalidSettingsError(_one_of_message(choices))
+
+
+def _enum(value: Any, kind: type[_E]) -> _E:
+    """A member of `kind`, or its value as the file holds it ("eu" -> `Region.EU`)."""
+    if isinstance(value, kind):
+        return value
+    for member in kind:
+        if isinstance(value, str) and member.value == value:
+            return member
+    raise InvalidSettingsError(_one_of_message(tuple(str(m.value) for m in kind)))
+
+
+def _list(value: Any) -> list[Any]:
+    if not isinstance(value, list | tuple):
+        raise InvalidSettingsError("must be a list")
+    return list(value)
+
+
+def _str_list(value: Any) -> list[str]:
+    return [_at(i, _str, item) for i, item in enumerate(_list(value))]
+
+
+def _str_dict(value: Any) -> dict[str, str]:
+    if not isinstance(value, dict):
+        raise InvalidSettingsError("must be an object")
+    return {_str(key): _at(key, _str, item) for key, item in value.items()}
+
+
+def _profile_id(value: Any) -> str:
+    ident = _str(value)
+    if not _ID_RE.match(ident) or len(ident) > _MAX_ID:
+        raise SettingsError(f"'{ident}' is not a valid profile id: use lowercase letters, digits and '-'.")
+    return ident
+
+
+def _secret_refs(value: Any) -> dict[str, str]:
+    refs = _str_dict(value)
+    for purpose, ref in refs.items():
+        if len(ref) > _MAX_SECRET_REF:
+            raise SettingsError(
+                f"secret_refs['{purpose}'] is too long to be a keyring entry name; "
+                "secrets belong in the system keychain, never in the settings file."
+            )
+    return refs
+
+
+def _plain(value: Any, json: bool) -> Any:
+    """A model, or what a field or an unknown field holds, as new dicts and lists (enums as values for JSON)."""
+    if isinstance(value, _Model):
+        return value.model_dump(mode="json" if json else "python")
+    if isinstance(value, Enum):
+        return value.value if json else value
+    if isinstance(value, dict):
+        return {key: _plain(item, json) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item, json) for item in value]
+    return value
+
 
 # --- models -------------------------------------------------------------------------------------------------
 
 
-class _Model(BaseModel):
-    # Keep fields we don't know (written by a newer version) so load -> save never drops them.
-    model_config = ConfigDict(extra="allow")
+@functools.cache
+def _field_names(model: type[_Model]) -> tuple[str, ...]:
+    """The model's fields in declaration order, which is also the order they are checked and written in."""
+    return tuple(f.name for f in fields(model) if f.init)
 
 
+@dataclass
+class _Model:
+    """What the three models share: checks on construction, unknown fields kept, the methods callers use.
+
+    Subclasses list a check for each field in `_checks` and may add `_check_fields` for rules across fields.
+    """
+
+    # Fields we don't know (written by a newer version), kept so load -> save never drops them; compared by ==.
+    _extra: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
+
+    _checks: ClassVar[Mapping[str, Callable[[Any], Any]]] = {}
+
+    def __post_init__(self) -> None:
+        for name in _field_names(type(self)):
+            setattr(self, name, _at(name, self._checks[name], getattr(self, name)))
+        try:
+            self._check_fields()
+        except InvalidSettingsError:
+            raise
+        except SettingsError as exc:
+            raise InvalidSettingsError(exc.message, sentence=True) from None
+
+    def _check_fields(self) -> None:
+        """Rules across fields; raise `SettingsError` with a sentence that names what is wrong."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # An unknown field set in code (`profile.demo = True`) is kept for the file, like one read from it.
+        if name.startswith("_") or name in _field_names(type(self)) or hasattr(type(self), name):
+            object.__setattr__(self, name, value)
+        else:
+            self._extra[name] = value
+
+    if not TYPE_CHECKING:  # hidden from type checkers, so a misspelt field is still an error there
+
+        def __getattr__(self, name: str) -> Any:  # only called for names that are not attributes
+            extra = self.__dict__.get("_extra", {})
+            if name in extra:
+                return extra[name]
+            raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+    @classmethod
+    def model_validate(cls, data: Any) -> Self:
+        """A model from a dict (what the settings file holds); fields it does not know are kept. A model of this
+        class is returned as is."""
+        if isinstance(data, cls):
+            return data
+        if not isinstance(data, dict):
+            raise InvalidSettingsError("must be an object")
+        known = _field_names(cls)
+        for f in fields(cls):
+            if f.init and f.name not in data and f.default is MISSING and f.default_factory is MISSING:
+                raise InvalidSettingsError("is missing", (f.name,))
+        model = cls(**{name: value for name, value in data.items() if name in known})
+        model._extra.update((name, value) for name, value in data.items() if name not in known)
+        return model
+
+    def model_dump(self, *, mode: Literal["python", "json"] = "python") -> dict[str, Any]:
+        """The fields in declaration order, then the unknown ones, as new dicts and lists; with `mode="json"`,
+        enums as their values (what `json.dumps` writes to the file)."""
+        json = mode == "json"
+        dumped = {name: _plain(getattr(self, name), json) for name in _field_names(type(self))}
+        return dumped | {name: _plain(value, json) for name, value in self._extra.items() if name not in dumped}
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None) -> Self:
+        """A shallow copy with `update` applied, unchecked (`SettingsStore` checks what it saves)."""
+        copied = object.__new__(type(self))
+        copied.__dict__.update(self.__dict__, _extra=dict(self._extra))
+        for name, value in (update or {}).items():
+            setattr(copied, name, value)
+        return copied
+
+    @property
+    def model_extra(self) -> dict[str, Any]:
+        """The unknown fields (the dict itself: changing it changes what is saved)."""
+        return self._extra
+
+
+@dataclass(kw_only=True)
 class ToolExposure(_Model):
     """Which of the remote server's tools the bridge offers to clients."""
 
-    mode: Literal["all", "allow", "deny"] = "all"
-    names: list[str] = Field(default_factory=list)
+    mode: ToolMode = "all"
+    names: list[str] = field(default_factory=list)
 
-    @field_validator("names")
-    @classmethod
-    def _check_names(cls, value: list[str]) -> list[str]:
-        return _as_value_error(validate_tool_names, value)
+    _checks = {
+        "mode": lambda value: _choice(value, get_args(ToolMode)),
+        "names": lambda value: validate_tool_names(_str_list(value)),
+    }
 
     def exposes(self, tool: str) -> bool:
         if self.mode == "allow":
@@ -60,6 +300,7 @@ class ToolExposure(_Model):
         return True
 
 
+@dataclass(kw_only=True)
 class Profile(_Model):
     """One Port organization (or sandbox) the bridge can connect to."""
 
@@ -72,57 +313,36 @@ class Profile(_Model):
     auth_mode: AuthMode = AuthMode.OAUTH
     read_only: bool = False
     allowed_actions: list[str] | None = None  # None: every action; []: none; else only these identifiers
-    tools: ToolExposure = Field(default_factory=ToolExposure)
-    secret_refs: dict[str, str] = Field(default_factory=dict)  # purpose -> keyring entry name, never a secret
+    tools: ToolExposure = field(default_factory=ToolExposure)
+    secret_refs: dict[str, str] = field(default_factory=dict)  # purpose -> keyring entry name, never a secret
 
-    @field_validator("id")
-    @classmethod
-    def _check_id(cls, value: str) -> str:
-        if not _ID_RE.match(value) or len(value) > _MAX_ID:
-            raise ValueError(f"'{value}' is not a valid profile id: use lowercase letters, digits and '-'.")
-        return value
+    _checks = {
+        "id": _profile_id,
+        "name": lambda value: validate_profile_name(_str(value)),
+        "organization": lambda value: _str(value).strip(),
+        "organization_id": _str,
+        "region": lambda value: _enum(value, Region),
+        "base_url": _optional_str,
+        "auth_mode": lambda value: _enum(value, AuthMode),
+        "read_only": _bool,
+        "allowed_actions": lambda value: None if value is None else validate_action_ids(_str_list(value)),
+        "tools": ToolExposure.model_validate,
+        "secret_refs": _secret_refs,
+    }
 
-    @field_validator("name")
-    @classmethod
-    def _check_name(cls, value: str) -> str:
-        return _as_value_error(validate_profile_name, value)
-
-    @field_validator("organization")
-    @classmethod
-    def _check_organization(cls, value: str) -> str:
-        return value.strip()
-
-    @field_validator("allowed_actions")
-    @classmethod
-    def _check_actions(cls, value: list[str] | None) -> list[str] | None:
-        return None if value is None else _as_value_error(validate_action_ids, value)
-
-    @field_validator("secret_refs")
-    @classmethod
-    def _check_secret_refs(cls, value: dict[str, str]) -> dict[str, str]:
-        for purpose, ref in value.items():
-            if len(ref) > _MAX_SECRET_REF:
-                raise ValueError(
-                    f"secret_refs['{purpose}'] is too long to be a keyring entry name; "
-                    "secrets belong in the system keychain, never in the settings file."
-                )
-        return value
-
-    @model_validator(mode="after")
-    def _check_base_url(self) -> Profile:
+    def _check_fields(self) -> None:
         if self.region is Region.CUSTOM:
             if not self.base_url:
-                raise ValueError(f"Profile '{self.name}' has a custom region but no URL.")
-            self.base_url = _as_value_error(validate_mcp_url, self.base_url)
+                raise SettingsError(f"Profile '{self.name}' has a custom region but no URL.")
+            self.base_url = validate_mcp_url(self.base_url)
         elif self.base_url is not None:
-            raise ValueError(f"Profile '{self.name}' is in region {self.region.value}, which takes no URL.")
-        return self
+            raise SettingsError(f"Profile '{self.name}' is in region {self.region.value}, which takes no URL.")
 
     @property
     def mcp_url(self) -> str:
         """The remote MCP endpoint the bridge proxies to."""
         if self.region is Region.CUSTOM:
-            assert self.base_url is not None  # guaranteed by _check_base_url
+            assert self.base_url is not None  # guaranteed by _check_fields
             return self.base_url
         return _MCP_URLS[self.region]
 
@@ -146,27 +366,40 @@ class Profile(_Model):
         return ",".join(self.allowed_actions)
 
 
+def _profiles(value: Any) -> list[Profile]:
+    return [_at(i, Profile.model_validate, item) for i, item in enumerate(_list(value))]
+
+
+@dataclass(kw_only=True)
 class Settings(_Model):
-    schema_version: int = Field(default=SCHEMA_VERSION, ge=1)
+    schema_version: int = SCHEMA_VERSION
     active_profile: str | None = None  # a profile id
-    local_port: int = Field(default=DEFAULT_LOCAL_PORT, ge=1024, le=65535)
+    local_port: int = DEFAULT_LOCAL_PORT
     require_local_key: bool = True
     start_at_login: bool = False
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-    profiles: list[Profile] = Field(default_factory=list)
+    log_level: LogLevel = "INFO"
+    profiles: list[Profile] = field(default_factory=list)
 
-    @model_validator(mode="after")
-    def _check_unique(self) -> Settings:
+    _checks = {
+        "schema_version": lambda value: _int_in(value, 1),
+        "active_profile": _optional_str,
+        "local_port": lambda value: _int_in(value, 1024, 65535),
+        "require_local_key": _bool,
+        "start_at_login": _bool,
+        "log_level": lambda value: _choice(value, get_args(LogLevel)),
+        "profiles": _profiles,
+    }
+
+    def _check_fields(self) -> None:
         ids: set[str] = set()
         names: set[str] = set()
         for profile in self.profiles:
             if profile.id in ids:
-                raise ValueError(f"Two profiles have the id '{profile.id}'.")
+                raise SettingsError(f"Two profiles have the id '{profile.id}'.")
             if profile.name.casefold() in names:
-                raise ValueError(f"A profile named '{profile.name}' already exists.")
+                raise SettingsError(f"A profile named '{profile.name}' already exists.")
             ids.add(profile.id)
             names.add(profile.name.casefold())
-        return self
 
     def find_profile(self, id_or_name: str) -> Profile | None:
         """The profile with this id, else the one with this name (case-insensitive), else None."""

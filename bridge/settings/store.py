@@ -19,14 +19,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import filelock
-from pydantic import BaseModel, ValidationError
 
 from bridge import paths
 from bridge.errors import SettingsError
 from bridge.files import PRIVATE, atomic_write
-from bridge.settings.models import SCHEMA_VERSION, Profile, Settings, ToolExposure, migrate
+from bridge.settings.models import SCHEMA_VERSION, InvalidSettingsError, Profile, Settings, ToolExposure, migrate
 from bridge.settings.values import (
-    describe_validation_error,
     parse_auth_mode,
     parse_region,
     split_csv,
@@ -108,9 +106,7 @@ class SettingsStore:
             settings = Settings.model_validate(data)
         except _Unreadable:
             raise
-        except ValidationError as exc:
-            raise _Unreadable(describe_validation_error(exc)) from None
-        except SettingsError as exc:
+        except SettingsError as exc:  # including InvalidSettingsError: a value that does not fit
             raise _Unreadable(exc.message) from None
         except ValueError as exc:  # JSON syntax, text encoding
             raise _Unreadable(f"not valid JSON: {exc}") from None
@@ -199,10 +195,7 @@ class SettingsStore:
     def _write(self, settings: Settings) -> Settings:
         data = settings.model_dump(mode="json")
         data["schema_version"] = max(settings.schema_version, SCHEMA_VERSION)  # never downgrade a newer file
-        try:
-            checked = Settings.model_validate(data)
-        except ValidationError as exc:
-            raise SettingsError(describe_validation_error(exc)) from None
+        checked = Settings.model_validate(data)  # InvalidSettingsError (a SettingsError) names the field
         payload = json.dumps(checked.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
         self._remove_stale_temp_files()
         atomic_write(self.path, payload.encode("utf-8"), mode=PRIVATE)
@@ -344,8 +337,8 @@ class SettingsStore:
                 values["tools"] = ToolExposure.model_validate(
                     tools.model_dump() if isinstance(tools, ToolExposure) else tools
                 )
-            except ValidationError as exc:
-                raise SettingsError(describe_validation_error(exc)) from None
+            except InvalidSettingsError as exc:
+                raise exc.within("tools") from None
         if "secret_refs" in changes:
             values["secret_refs"] = dict(changes["secret_refs"])
         target: list[str] = []
@@ -357,12 +350,9 @@ class SettingsStore:
             if renamed and _name_taken(settings, new_name):
                 raise SettingsError(f"A profile named '{new_name}' already exists.")
             merged = profile.model_dump(mode="json") | {
-                k: (v.model_dump(mode="json") if isinstance(v, BaseModel) else v) for k, v in values.items()
+                k: (v.model_dump(mode="json") if isinstance(v, ToolExposure) else v) for k, v in values.items()
             }
-            try:
-                updated = Profile.model_validate(merged)
-            except ValidationError as exc:
-                raise SettingsError(describe_validation_error(exc)) from None
+            updated = Profile.model_validate(merged)
             settings.profiles = [updated if p.id == profile.id else p for p in settings.profiles]
             target.append(profile.id)
 

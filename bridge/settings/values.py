@@ -9,12 +9,9 @@ from __future__ import annotations
 import ipaddress
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from enum import StrEnum
-from typing import Any
 from urllib.parse import urlsplit
-
-from pydantic import ValidationError
 
 from bridge.errors import SettingsError
 
@@ -166,21 +163,3 @@ def unique_id(name: str, taken: Iterable[str]) -> str:
         n += 1
         candidate = f"{base}-{n}"
     return candidate
-
-
-def _as_value_error(check: Callable[[Any], Any], value: Any) -> Any:
-    # pydantic turns ValueError into a ValidationError; any other exception would escape validation untouched.
-    try:
-        return check(value)
-    except SettingsError as exc:
-        raise ValueError(exc.message) from None
-
-
-def describe_validation_error(exc: ValidationError) -> str:
-    """One readable sentence for the first problem pydantic found."""
-    err = exc.errors()[0]
-    ctx_error = (err.get("ctx") or {}).get("error")
-    if err["type"] == "value_error" and ctx_error is not None:
-        return str(ctx_error)
-    where = ".".join(str(part) for part in err["loc"])
-    return f"{where}: {err['msg']}" if where else str(err["msg"])
