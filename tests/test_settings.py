@@ -20,6 +20,7 @@ from bridge.errors import ProfileNotFoundError, SettingsError
 from bridge.settings import (
     SCHEMA_VERSION,
     AuthMode,
+    InvalidSettingsError,
     Profile,
     Region,
     Settings,
@@ -328,7 +329,7 @@ def test_save_leaves_no_temp_files_and_cleans_stale_ones(store: SettingsStore, h
 
 def test_save_validates(store: SettingsStore) -> None:
     settings = Settings()
-    settings.local_port = 80  # pydantic does not validate plain assignment; save must
+    settings.local_port = 80  # plain assignment is not checked; save must
     with pytest.raises(SettingsError, match="local_port"):
         store.save(settings)
     assert not store.path.exists()
@@ -498,6 +499,204 @@ def test_get_profile_by_id_or_name() -> None:
 
 def test_active_ignores_a_dangling_id() -> None:
     assert Settings(active_profile="gone", profiles=[profile()]).active() is None
+
+
+# --- the models' own checks (plain dataclasses: everything pydantic did for us is done by hand) -------------
+
+PROFILE = {"id": "acme-eu", "name": "Acme EU", "region": "eu"}
+
+
+def test_unknown_fields_are_kept_at_every_level_and_compared() -> None:
+    raw = {
+        "future_top": {"nested": [1, 2]},
+        "profiles": [PROFILE | {"future_profile": "p", "tools": {"mode": "all", "future_tools": True}}],
+    }
+    settings = Settings.model_validate(raw)
+    assert settings.model_extra == {"future_top": {"nested": [1, 2]}}
+    assert settings.profiles[0].model_extra == {"future_profile": "p"}
+    assert settings.profiles[0].tools.model_extra == {"future_tools": True}
+    dumped = settings.model_dump(mode="json")
+    assert dumped["future_top"] == {"nested": [1, 2]}
+    assert dumped["profiles"][0]["future_profile"] == "p"
+    assert dumped["profiles"][0]["tools"]["future_tools"] is True
+    assert Settings.model_validate(dumped) == settings
+    assert Settings.model_validate(raw | {"future_top": "changed"}) != settings  # unknown fields count in ==
+
+
+def test_an_unknown_field_set_in_code_is_saved(store: SettingsStore) -> None:
+    store.add_profile("Acme EU", "eu")
+    store.update(lambda s: setattr(s.get_profile("acme-eu"), "demo", True))
+    loaded = store.load().get_profile("acme-eu")
+    assert loaded.model_extra == {"demo": True} and loaded.demo is True
+    assert json.loads(store.path.read_text())["profiles"][0]["demo"] is True
+    with pytest.raises(AttributeError):
+        _ = loaded.colour
+
+
+def test_dump_order_and_json_mode() -> None:
+    p = profile(auth_mode="token")
+    assert list(p.model_dump()) == [
+        "id",
+        "name",
+        "organization",
+        "organization_id",
+        "region",
+        "base_url",
+        "auth_mode",
+        "read_only",
+        "allowed_actions",
+        "tools",
+        "secret_refs",
+    ]
+    assert p.model_dump()["region"] is Region.EU
+    as_json = p.model_dump(mode="json")
+    assert (type(as_json["region"]), type(as_json["auth_mode"]), as_json["auth_mode"]) == (str, str, "token")
+    assert as_json["tools"] == {"mode": "all", "names": []}
+    as_json["tools"]["names"].append("x")  # a dump is a copy
+    assert p.tools.names == []
+
+
+def test_model_copy_is_shallow_and_unchecked() -> None:
+    original = Settings.model_validate({"future": 1, "profiles": [PROFILE]})
+    copied = original.model_copy(update={"local_port": 80})
+    assert (copied.local_port, original.local_port) == (80, 47773)  # not checked, as before: save checks
+    assert copied.profiles is original.profiles
+    copied.model_extra["future"] = 2
+    assert original.model_extra == {"future": 1}
+
+
+def test_constructors_check_and_convert() -> None:
+    built = Profile(id="x", name=" X ", region="us", auth_mode="token", organization=" acme ")
+    assert (built.region, built.auth_mode, built.name, built.organization) == (Region.US, AuthMode.TOKEN, "X", "acme")
+    nested = Settings(profiles=[{"id": "y", "name": "Y", "region": "custom", "base_url": "http://[::1]:1/v1"}])
+    assert isinstance(nested.profiles[0], Profile) and nested.profiles[0].region is Region.CUSTOM
+    with pytest.raises(ValueError, match="local_port: must be from 1024 to 65535, not 80"):
+        Settings(local_port=80)
+
+
+@pytest.mark.parametrize(
+    ("data", "message", "loc"),
+    [
+        ({"local_port": "not a number"}, "local_port: must be a whole number", ("local_port",)),
+        ({"local_port": True}, "local_port: must be a whole number", ("local_port",)),
+        ({"local_port": 8000.5}, "local_port: must be a whole number", ("local_port",)),
+        ({"local_port": 1023}, "local_port: must be from 1024 to 65535, not 1023", ("local_port",)),
+        ({"local_port": 65536}, "local_port: must be from 1024 to 65535, not 65536", ("local_port",)),
+        ({"schema_version": 0}, "schema_version: must be at least 1, not 0", ("schema_version",)),
+        ({"require_local_key": "maybe"}, "require_local_key: must be true or false", ("require_local_key",)),
+        ({"start_at_login": 2}, "start_at_login: must be true or false", ("start_at_login",)),
+        ({"log_level": "debug"}, "log_level: must be one of 'DEBUG', 'INFO', 'WARNING', 'ERROR'", ("log_level",)),
+        ({"active_profile": 5}, "active_profile: must be text", ("active_profile",)),
+        ({"profiles": "nope"}, "profiles: must be a list", ("profiles",)),
+        ({"profiles": [None]}, "profiles.0: must be an object", ("profiles", 0)),
+        ({"profiles": [{"id": "x", "name": "X"}]}, "profiles.0.region: is missing", ("profiles", 0, "region")),
+        (
+            {"profiles": [PROFILE | {"region": "EU"}]},
+            "profiles.0.region: must be one of 'eu', 'us', 'custom'",
+            ("profiles", 0, "region"),
+        ),
+        (
+            {"profiles": [PROFILE | {"auth_mode": "saml"}]},
+            "profiles.0.auth_mode: must be one of 'oauth', 'token'",
+            ("profiles", 0, "auth_mode"),
+        ),
+        ({"profiles": [PROFILE | {"name": 5}]}, "profiles.0.name: must be text", ("profiles", 0, "name")),
+        (
+            {"profiles": [PROFILE | {"organization": None}]},
+            "profiles.0.organization: must be text",
+            ("profiles", 0, "organization"),
+        ),
+        (
+            {"profiles": [PROFILE | {"read_only": "sometimes"}]},
+            "profiles.0.read_only: must be true or false",
+            ("profiles", 0, "read_only"),
+        ),
+        (
+            {"profiles": [PROFILE | {"allowed_actions": "deploy"}]},
+            "profiles.0.allowed_actions: must be a list",
+            ("profiles", 0, "allowed_actions"),
+        ),
+        (
+            {"profiles": [PROFILE | {"secret_refs": {"oauth": 1}}]},
+            "profiles.0.secret_refs.oauth: must be text",
+            ("profiles", 0, "secret_refs", "oauth"),
+        ),
+        ({"profiles": [PROFILE | {"tools": None}]}, "profiles.0.tools: must be an object", ("profiles", 0, "tools")),
+        (
+            {"profiles": [PROFILE | {"tools": {"mode": "some"}}]},
+            "profiles.0.tools.mode: must be one of 'all', 'allow', 'deny'",
+            ("profiles", 0, "tools", "mode"),
+        ),
+        (
+            {"profiles": [PROFILE, {"id": "b", "name": "B", "region": "eu", "tools": {"names": ["ok", 3]}}]},
+            "profiles.1.tools.names.1: must be text",
+            ("profiles", 1, "tools", "names", 1),
+        ),
+        # the rules' own sentences already name the value: shown as they are
+        (
+            {"profiles": [PROFILE | {"allowed_actions": ["no spaces"]}]},
+            "'no spaces' is not a valid action identifier: use only letters, digits, '_' and '-'.",
+            ("profiles", 0, "allowed_actions"),
+        ),
+        (
+            {"profiles": [PROFILE | {"region": "custom"}]},
+            "Profile 'Acme EU' has a custom region but no URL.",
+            ("profiles", 0),
+        ),
+        (
+            {"profiles": [PROFILE, PROFILE | {"name": "acme eu", "id": "other"}]},
+            "A profile named 'acme eu' already exists.",
+            (),
+        ),
+    ],
+)
+def test_bad_values_are_refused_naming_the_field(data: dict[str, object], message: str, loc: tuple[object]) -> None:
+    with pytest.raises(InvalidSettingsError) as info:
+        Settings.model_validate(data)
+    assert (info.value.message, info.value.loc) == (message, loc)
+    assert isinstance(info.value, SettingsError) and isinstance(info.value, ValueError)
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        ({"local_port": "8000"}, ("local_port", 8000)),
+        ({"local_port": " 8000 "}, ("local_port", 8000)),
+        ({"local_port": 8000.0}, ("local_port", 8000)),
+        ({"local_port": 1024}, ("local_port", 1024)),
+        ({"local_port": 65535}, ("local_port", 65535)),
+        ({"require_local_key": "false"}, ("require_local_key", False)),
+        ({"require_local_key": "No"}, ("require_local_key", False)),
+        ({"require_local_key": 0}, ("require_local_key", False)),
+        ({"start_at_login": "true"}, ("start_at_login", True)),
+        ({"start_at_login": 1}, ("start_at_login", True)),
+        ({"schema_version": 7}, ("schema_version", 7)),
+    ],
+)
+def test_hand_edited_values_read_as_meant(data: dict[str, object], expected: tuple[str, object]) -> None:
+    name, value = expected
+    loaded = getattr(Settings.model_validate(data), name)
+    assert loaded == value and type(loaded) is type(value)
+
+
+def test_set_profile_names_the_bad_part_of_tools(store: SettingsStore) -> None:
+    store.add_profile("Acme EU", "eu")
+    with pytest.raises(SettingsError) as info:
+        store.set_profile("acme-eu", tools={"mode": "sometimes"})
+    assert info.value.message == "tools.mode: must be one of 'all', 'allow', 'deny'"
+    with pytest.raises(SettingsError) as info:
+        store.set_profile("acme-eu", tools="all")
+    assert info.value.message == "tools: must be an object"
+    assert store.load().get_profile("acme-eu").tools == ToolExposure()
+
+
+def test_a_file_with_a_bad_value_is_set_aside_saying_where(
+    store: SettingsStore, home: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    home.mkdir()
+    store.path.write_text(json.dumps({"profiles": [PROFILE | {"tools": {"mode": "some"}}]}))
+    assert store.load() == Settings()
+    assert "profiles.0.tools.mode: must be one of 'all', 'allow', 'deny'" in caplog.text
 
 
 # --- profile operations ----------------------------------------------------------------------------------
