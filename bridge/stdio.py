@@ -7,7 +7,9 @@ The relay passes bytes through: each stdin line is POSTed as it is (Streamable H
 the `data` of each server-sent event) is written to stdout as one line. It parses a line only to learn its request ids
 and method, re-encodes only an answer that spans several lines, and never imports the `mcp` SDK (0.6 s and 30 MiB per
 process, and a validation and re-encoding of every message). Requests run concurrently: a long `tools/call` holds up
-nothing else; stdin is read, and stdout written, by the event loop for pipes and by a thread otherwise (Windows).
+nothing else; stdin is read, and stdout written, by the event loop for pipes and by a thread otherwise (Windows). The
+HTTP goes through the bridge's own upstream client (`bridge.proxy.http11`: kept-alive connections, a C parser), so
+the shim loads neither httpx2 nor, unless something fails, httpcore2.
 
 What a person can meet becomes a JSON-RPC error for each request id of the message, never a hang or a traceback: the
 bridge stopped, an HTTP error, a timeout. A session the bridge no longer knows (404: a profile switch, a restart) is
@@ -22,7 +24,6 @@ import contextlib
 import json
 import logging
 import os
-import ssl
 import stat
 import subprocess
 import sys
@@ -31,20 +32,20 @@ import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
-
-import httpx2
+from urllib.parse import urlsplit
 
 from bridge.errors import BridgeError
-from bridge.proxy import jsonrpc
+from bridge.proxy import http11, jsonrpc
 from bridge.proxy.sse import EventSplitter, data_span, event_data
 
 log = logging.getLogger("bridge.stdio")
 
 LIST_CHANGED = b'{"jsonrpc":"2.0","method":"notifications/tools/list_changed"}'
 _INITIALIZED = b'{"jsonrpc":"2.0","method":"notifications/initialized"}'
-_POST_TIMEOUT = httpx2.Timeout(10.0, read=300.0).as_dict()  # a tool call may take minutes: the bridge gives up at 300 s
-_STREAM_TIMEOUT = httpx2.Timeout(10.0, read=None).as_dict()  # the GET stream is quiet while the server has nothing
-_DELETE_TIMEOUT = httpx2.Timeout(2.0).as_dict()
+# (connect, read) timeouts in seconds; read is the longest silence while an answer is awaited or streams
+_POST_TIMEOUT = (10.0, 300.0)  # a tool call may take minutes: the bridge gives up at 300 s
+_STREAM_TIMEOUT = (10.0, None)  # the GET stream is quiet while the server has nothing
+_DELETE_TIMEOUT = (2.0, 2.0)
 _MAX_LINE = 64 << 20
 _RECOVERIES = (5, 60.0)  # at most this many new sessions in this many seconds: beyond, the bridge is refusing them
 
@@ -53,17 +54,35 @@ class BridgeUnavailable(BridgeError):
     title = "Bridge not running"
 
 
-def _no_tls() -> ssl.SSLContext:
-    """The bridge speaks plain HTTP on loopback: an empty TLS context (it would refuse any certificate) spares loading
-    the system's certificate store, 20 to 70 ms of every start."""
-    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+class _Origin:
+    """Where the bridge listens, as `http11.Pool` takes it: its key, and its Host header and path."""
+
+    def __init__(self, url: str) -> None:
+        parts = urlsplit(url)
+        self.key: http11.Key = ("http", parts.hostname or "127.0.0.1", parts.port or 80)
+        self.host = parts.netloc.encode()
+        self.path = (parts.path or "/").encode()
 
 
 def bridge_running(url: str) -> bool:
+    """Whether the bridge answers at `url` (its `/healthz`, within a second)."""
+    return asyncio.run(_healthy(_Origin(url)))
+
+
+async def _healthy(origin: _Origin) -> bool:
+    pool = http11.Pool(None)  # plain HTTP on loopback: no TLS context, no certificate store to load
     try:
-        return httpx2.get(f"{url}/healthz", timeout=1, verify=_no_tls()).json().get("app") == "port-mcp-bridge"
-    except (httpx2.HTTPError, ValueError):
+        head = http11.request_head(b"GET", b"/healthz", [(b"Host", origin.host)])
+        response = await pool.request(origin.key, head, b"", connect_timeout=1, read_timeout=1)
+        try:
+            answer = _loads(await response.aread())
+        finally:
+            await response.aclose()
+        return isinstance(answer, dict) and answer.get("app") == "port-mcp-bridge"
+    except http11.errors():
         return False
+    finally:
+        await pool.aclose()
 
 
 def serve_command() -> list[str]:
@@ -253,10 +272,12 @@ def _event_data(event: bytes) -> bytes | None:
     return _one_line(text.encode())
 
 
-def _event_id(event: bytes) -> str | None:
+def _event_id(event: bytes) -> bytes | None:
+    """An event's id, as it goes back in `Last-Event-ID` (one with a NUL is ignored, as the SSE standard says)."""
     for line in event.splitlines():
         if line.startswith(b"id:"):
-            return line[3:].removeprefix(b" ").decode("utf-8", "replace") or None
+            value = line[3:].removeprefix(b" ")
+            return value if value and b"\0" not in value else None
     return None
 
 
@@ -287,11 +308,11 @@ class _Relay:
     """One client's session with the bridge: what it sends goes to the bridge, what the bridge says comes back."""
 
     def __init__(self, url: str, key: str | None, out: _Stdout) -> None:
-        self.url, self.out = httpx2.URL(url), out
-        self.auth = {"Authorization": f"Bearer {key}"} if key else {}
-        # One pool of kept-alive connections, used without httpx2's client layer (URL merging, auth, redirects,
-        # cookies, proxies from the environment: nothing the shim needs), which cost a third of each message.
-        self.http = httpx2.AsyncHTTPTransport(verify=_no_tls())
+        self.url, self.origin, self.out = url, _Origin(url), out
+        self.base = [(b"Host", self.origin.host), *([(b"Authorization", f"Bearer {key}".encode())] if key else [])]
+        # One pool of kept-alive connections, the bridge's own upstream client: no client layer (URL merging, auth,
+        # redirects, cookies, proxies from the environment: nothing the shim needs), and no TLS (plain loopback).
+        self.http = http11.Pool(None)
         self.session_id: str | None = None
         self.protocol: str | None = None
         self.init_line: bytes | None = None  # the client's initialize, replayed when the bridge ends the session
@@ -366,40 +387,51 @@ class _Relay:
     # --- to the bridge ---
 
     def _headers(
-        self, session_id: str | None, accept: str = "application/json, text/event-stream", protocol: bool = True
-    ) -> dict[str, str]:
-        headers = {**self.auth, "Accept": accept}
+        self, session_id: str | None, accept: bytes = b"application/json, text/event-stream", protocol: bool = True
+    ) -> list[tuple[bytes, bytes]]:
+        headers = [*self.base, (b"Accept", accept)]
         if session_id:
-            headers["Mcp-Session-Id"] = session_id
+            headers.append((b"Mcp-Session-Id", session_id.encode("latin-1")))
         if self.protocol and protocol:
-            headers["MCP-Protocol-Version"] = self.protocol
+            headers.append((b"MCP-Protocol-Version", self.protocol.encode()))
         return headers
 
     async def _send(
-        self, method: str, headers: dict[str, str], body: bytes | None, timeout: dict[str, Any], path: str = ""
-    ) -> httpx2.Response:
-        """Send a request; the answer's body is left to stream (read it, then `aclose` it)."""
-        url = self.url.copy_with(path=path) if path else self.url
-        request = httpx2.Request(method, url, headers=headers, content=body, extensions={"timeout": timeout})
-        return await self.http.handle_async_request(request)
+        self,
+        method: bytes,
+        headers: list[tuple[bytes, bytes]],
+        body: bytes,
+        timeout: tuple[float, float | None],
+        target: bytes | None = None,
+    ) -> http11.Response:
+        """Send a request (to the MCP path unless `target`); returns with the answer's status and headers, its body
+        left to stream (read it, then `aclose` it). Raises what `http11.errors()` names."""
+        if body:
+            headers = [*headers, (b"Content-Length", b"%d" % len(body))]
+        head = http11.request_head(method, target or self.origin.path, headers)
+        return await self.http.request(self.origin.key, head, body, connect_timeout=timeout[0], read_timeout=timeout[1])
 
     async def _unreachable(self, exc: Exception) -> _Failed:
-        stopped = isinstance(exc, httpx2.ConnectError | httpx2.ConnectTimeout)
-        if not stopped and not isinstance(exc, httpx2.TimeoutException):
+        import httpcore2  # loaded already: `exc` is one of its exceptions
+
+        stopped = isinstance(exc, httpcore2.ConnectError | httpcore2.ConnectTimeout)
+        if not stopped and not isinstance(exc, httpcore2.TimeoutException):
             # A kept-alive connection that broke: is it the bridge that stopped? A new connection tells.
             try:
-                probe = await self._send("GET", {}, None, _DELETE_TIMEOUT, path="/healthz")
+                probe = await self._send(
+                    b"GET", [(b"Host", self.origin.host)], b"", _DELETE_TIMEOUT, target=b"/healthz"
+                )
                 await probe.aclose()
-            except httpx2.ConnectError:
+            except httpcore2.ConnectError:
                 stopped = True
-            except httpx2.HTTPError:
+            except http11.errors():
                 pass
         if stopped:
             return _Failed(
                 f"The Port MCP Bridge stopped: nothing answers at {self.url}. Start it again from the tray app or with "
                 "`port-mcp-bridge serve`; `port-mcp-bridge doctor` checks the whole way to Port."
             )
-        if isinstance(exc, httpx2.TimeoutException):
+        if isinstance(exc, httpcore2.TimeoutException):
             return _Failed("The bridge did not answer in time (300 s). Try again; `port-mcp-bridge doctor` checks "
                            "the whole way to Port.")  # fmt: skip
         return _Failed(f"The connection to the bridge broke ({type(exc).__name__}). Try again; if it keeps "
@@ -410,27 +442,26 @@ class _Relay:
     ) -> list[bytes]:
         """POST one line. Writes the answer to stdout (unless `replay`) and returns what it wrote."""
         session_id = self.session_id
-        headers = self._headers(session_id, protocol=not initialize)
-        headers["Content-Type"] = "application/json"
+        headers = [*self._headers(session_id, protocol=not initialize), (b"Content-Type", b"application/json")]
         try:
-            response = await self._send("POST", headers, line, _POST_TIMEOUT)
-        except httpx2.HTTPError as exc:
+            response = await self._send(b"POST", headers, line, _POST_TIMEOUT)
+        except http11.errors() as exc:
             raise await self._unreachable(exc) from None
         written: list[bytes] = []
         try:
-            new_session = response.headers.get("mcp-session-id")
+            new_session = _header(response, b"mcp-session-id")
             if new_session:
                 self.session_id = new_session
-            status = response.status_code
+            status = response.status
             if status == 404 and session_id and not new_session:
                 await response.aread()
                 raise _Expired(session_id)
             if status in (202, 204):
                 return written
             emit = self.out.write if not replay else _discard
-            if status == 200 and response.headers.get("content-type", "").startswith("text/event-stream"):
+            if status == 200 and (_header(response, b"content-type") or "").startswith("text/event-stream"):
                 splitter = EventSplitter()
-                async for chunk in response.aiter_raw():
+                async for chunk in response.stream:
                     for event in splitter.feed(chunk):
                         data = _event_data(event)
                         if data is not None:
@@ -450,7 +481,7 @@ class _Relay:
                     for error in self._http_error(status, body, ids):
                         written.append(error)
                         await emit(error)
-        except httpx2.HTTPError as exc:  # the answer broke off: what was not answered yet gets an error
+        except http11.errors() as exc:  # the answer broke off: what was not answered yet gets an error
             failed = await self._unreachable(exc)
             failed.ids = [i for i in ids if i not in _answered(written)]
             raise failed from None
@@ -484,8 +515,9 @@ class _Relay:
         for line in written:
             with contextlib.suppress(ValueError, RecursionError):
                 result = json.loads(line).get("result")
-                if isinstance(result, dict) and isinstance(result.get("protocolVersion"), str):
-                    self.protocol = result["protocolVersion"]
+                version = result.get("protocolVersion") if isinstance(result, dict) else None
+                if isinstance(version, str) and version.isascii() and version.isprintable():  # it goes in a header
+                    self.protocol = version
                     return
 
     # --- a new session when the bridge ended ours ---
@@ -542,23 +574,23 @@ class _Relay:
                 return  # the session is gone and was not replaced: the next notifications/initialized starts over
             if session_id != listened:
                 last_id, listened = None, session_id
-            headers = self._headers(session_id, accept="text/event-stream")
+            headers = self._headers(session_id, accept=b"text/event-stream")
             if last_id:
-                headers["Last-Event-ID"] = last_id
+                headers.append((b"Last-Event-ID", last_id))
             started = loop.time()
             try:
-                response = await self._send("GET", headers, None, _STREAM_TIMEOUT)
+                response = await self._send(b"GET", headers, b"", _STREAM_TIMEOUT)
                 try:
-                    if response.status_code == 405:
+                    if response.status == 405:
                         return  # this server offers no such stream
-                    if response.status_code == 404:
+                    if response.status == 404:
                         await response.aread()
                         if await self._renew(session_id):
                             await self.out.write(LIST_CHANGED)
                         continue
-                    if response.status_code == 200:
+                    if response.status == 200:
                         splitter = EventSplitter()
-                        async for chunk in response.aiter_raw():
+                        async for chunk in response.stream:
                             for event in splitter.feed(chunk):
                                 last_id = _event_id(event) or last_id
                                 data = _event_data(event)
@@ -566,7 +598,7 @@ class _Relay:
                                     await self.out.write(data)
                 finally:
                     await response.aclose()
-            except httpx2.HTTPError:
+            except http11.errors():
                 pass
             except _Failed as exc:
                 log.warning("%s", exc.message)
@@ -583,16 +615,26 @@ class _Relay:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
         if self.session_id:
-            with contextlib.suppress(httpx2.HTTPError, TimeoutError):
+            try:
                 response = await asyncio.wait_for(
-                    self._send("DELETE", self._headers(self.session_id), None, _DELETE_TIMEOUT), 2
+                    self._send(b"DELETE", self._headers(self.session_id), b"", _DELETE_TIMEOUT), 2
                 )
                 await response.aclose()
+            except (TimeoutError, *http11.errors()):  # not `suppress`: the errors are known once raised
+                pass
         await self.http.aclose()
 
 
 async def _discard(_: bytes) -> None:
     pass
+
+
+def _header(response: http11.Response, name: bytes) -> str | None:
+    """The first header `name` (lower case) of `response`, as text."""
+    for key, value in response.headers:
+        if key.lower() == name:
+            return value.decode("latin-1")
+    return None
 
 
 def _loads(line: bytes) -> Any:

@@ -7,9 +7,11 @@ file keychain holding the local key, as on a user's machine.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
+import socket
 import subprocess
 import sys
 import threading
@@ -212,31 +214,71 @@ def test_a_line_that_is_not_json_is_skipped_and_the_session_goes_on(shim: Shim) 
     assert shim.stderr.count(b"not JSON") == 2 and b"Traceback" not in shim.stderr
 
 
-def test_a_session_keeps_one_connection_to_the_bridge(stack: Stack) -> None:
-    """Messages one after another go over one kept-alive connection: the shim's HTTP stack logs each connection it
-    opens, at DEBUG, which this shim sends to stderr."""
-    debug = (
-        "import logging, sys; logging.basicConfig(level=logging.DEBUG); from bridge.cli import main; main(['stdio'])"
-    )
-    shim = Shim(stack.env, command=[sys.executable, "-c", debug])
+class CountingRelay:
+    """A TCP relay in front of the bridge that keeps what each connection made through it sent: the shim's
+    connections to the bridge, counted from outside."""
 
-    def opened() -> int:
-        return shim.stderr.count(b"connect_tcp.complete")
+    def __init__(self, target: int) -> None:
+        self.target = target
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.sent: list[bytearray] = []  # a connection's bytes from the shim, one entry per connection
+        self.sockets: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
 
+    def posts(self) -> int:
+        return sum(sent.count(b"POST /mcp HTTP/1.1\r\n") for sent in self.sent)
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            bridge = socket.create_connection(("127.0.0.1", self.target))
+            self.sockets += (client, bridge)
+            self.sent.append(sent := bytearray())
+            threading.Thread(target=self._pump, args=(client, bridge, sent), daemon=True).start()
+            threading.Thread(target=self._pump, args=(bridge, client, None), daemon=True).start()
+
+    @staticmethod
+    def _pump(source: socket.socket, sink: socket.socket, keep: bytearray | None) -> None:
+        with contextlib.suppress(OSError):
+            while data := source.recv(1 << 16):
+                if keep is not None:
+                    keep += data
+                sink.sendall(data)
+        with contextlib.suppress(OSError):
+            sink.shutdown(socket.SHUT_WR)  # one side's end, passed on
+
+    def close(self) -> None:
+        for sock in (self.listener, *self.sockets):
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            sock.close()
+
+
+def test_a_session_keeps_one_connection_to_the_bridge(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Messages one after another go over one kept-alive connection: counted by a relay between shim and bridge."""
+    relay = CountingRelay(stack.bridge.port)
+    monkeypatch.setattr(stack.bridge, "port", relay.port)  # the Host the bridge accepts: the relay's address now
+    stack.point_shim_at(relay.port)
+    shim = Shim(stack.env)
     try:
         shim.start_session()
         assert shim.ask(2, "tools/list")["result"]["tools"]
         time.sleep(0.3)  # the server's stream is open by now
-        before = opened()
+        before = len(relay.sent)
         assert 2 <= before <= 4  # the start's health check, the messages (two at once at the start), the stream
         for n in range(3, 13):
             assert shim.ask(n, "tools/list")["result"]["tools"]
         # Not one per message. (Now and then one more: the client can have the answer and send the next message
         # while the end of the answer's stream is still on its way, and the connection not yet free.)
-        assert opened() - before <= 3
-        assert shim.stderr.count(b"send_request_headers.started request=<Request [b'POST']>") >= 12
+        assert len(relay.sent) - before <= 3
+        assert relay.posts() >= 12
     finally:
         assert shim.close() == 0
+        relay.close()
 
 
 # --- what goes wrong -------------------------------------------------------------------------------------------------
@@ -315,11 +357,15 @@ def test_stdin_closing_ends_the_session_and_exits_0_at_once(stack: Stack, shim: 
     assert shim.stderr == b""
 
 
-def test_the_shim_never_imports_the_mcp_sdk(stack: Stack) -> None:
+def test_the_shim_never_imports_the_mcp_sdk_nor_httpx2(stack: Stack) -> None:
+    """Every import of a whole session (start, messages, the server's stream, the end): no `mcp` SDK, and no httpx2
+    or httpcore2 (with anyio and h11 under them, ~100 ms of each start): `bridge.proxy.http11` does the HTTP."""
     traced = Shim(stack.env, python=("-X", "importtime"))
     traced.start_session()
     assert traced.ask(2, "tools/list")["result"]["tools"]
+    time.sleep(0.3)  # the server's stream is open by now
     assert traced.close() == 0
     modules = {line.rsplit(b"|", 1)[-1].strip().decode() for line in traced.stderr.splitlines() if b"|" in line}
-    assert "bridge.stdio" in modules and "httpx2" in modules
-    assert not {m for m in modules if m.split(".")[0] in ("mcp", "mcp_types")}
+    assert "bridge.stdio" in modules and "bridge.proxy.http11" in modules
+    banned = ("mcp", "mcp_types", "httpx2", "httpcore2", "anyio", "h11")
+    assert not {m for m in modules if m.split(".")[0] in banned}
