@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import ipaddress
 import socket
 import ssl
 import sys
@@ -157,7 +158,11 @@ class Pool:
 async def _open_socket(loop: asyncio.AbstractEventLoop, host: str, port: int) -> socket.socket:
     """A connected TCP socket to `host`, trying its addresses Happy-Eyeballs style: uvloop's `create_connection`
     tries them one after another, so a dead IPv6 route (common on VPNs) would cost a whole connect timeout."""
-    infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
+    try:  # an address already (the local bridge, a sandbox): no resolver round trip through a worker thread
+        family = socket.AF_INET6 if ipaddress.ip_address(host).version == 6 else socket.AF_INET
+        infos = [(family, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (host, port))]
+    except ValueError:
+        infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
     if not infos:
         raise OSError(f"no address for {host}")
     errors: list[OSError] = []
