@@ -7,7 +7,7 @@ import logging.handlers
 import re
 from pathlib import Path
 
-import platformdirs
+from bridge.paths import log_dir
 
 # Bearer tokens, JWT-looking strings, and `"accessToken": "..."`-style fields.
 _SECRET = re.compile(
@@ -30,8 +30,7 @@ class RedactingFilter(logging.Filter):
         return True
 
 
-def log_dir() -> Path:
-    return Path(platformdirs.user_log_dir("port-mcp-bridge", appauthor=False))
+__all__ = ["RedactingFilter", "log_dir", "redact", "setup"]
 
 
 def setup(level: str = "INFO", *, to_file: bool = True) -> Path | None:

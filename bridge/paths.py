@@ -22,6 +22,15 @@ def config_dir() -> Path:
     return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
 
 
+def log_dir() -> Path:
+    """`log/` under `$PORT_MCP_BRIDGE_HOME` if set (so tests and portable installs write nothing in the user's own
+    log folder), else the per-user log directory."""
+    override = os.environ.get(HOME_ENV)
+    if override:
+        return Path(override).expanduser() / "log"
+    return Path(platformdirs.user_log_dir(APP_NAME, appauthor=False))
+
+
 def settings_path() -> Path:
     """The settings file, `settings.json` in `config_dir()`."""
     return config_dir() / "settings.json"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import pytest
 
@@ -54,3 +55,28 @@ def test_filter_redacts_arguments_too(caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.INFO, logger="bridge.test"):
         logger.info("upstream said %s", f"Bearer {JWT}")
     assert JWT not in caplog.text and "[redacted]" in caplog.text
+
+
+def test_the_log_file_lives_under_the_home_override(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests and portable installs set PORT_MCP_BRIDGE_HOME: their logs must not land in the user's own log folder."""
+    from bridge import logs
+    from bridge.paths import HOME_ENV
+
+    monkeypatch.setenv(HOME_ENV, str(tmp_path))
+    root = logging.getLogger()
+    before = root.level, list(root.handlers)
+    try:
+        path = logs.setup("INFO")
+        assert path is not None and path.parent == tmp_path / "log"
+        logging.getLogger("bridge.test").info("hello")
+        for handler in root.handlers:
+            handler.flush()
+        assert "hello" in path.read_text()
+    finally:
+        for handler in root.handlers:
+            if handler not in before[1]:
+                handler.close()
+        root.setLevel(before[0])
+        root.handlers[:] = before[1]
+    monkeypatch.delenv(HOME_ENV)
+    assert tmp_path not in logs.log_dir().parents
