@@ -84,6 +84,7 @@ class BridgeService:
         self.sessions = Sessions()
         self._tokens = tokens
         self._upstreams: dict[str, Upstream] = {}
+        self._tasks: set[asyncio.Task[None]] = set()  # fire-and-forget work on the loop (`_background`)
         # `key` overrides the keychain's local key (the demo, which must run where no keychain exists).
         self._key: str | None = key or (local_key() if self.settings.require_local_key else None)
         self._sock = _bind(host, self.settings.local_port if port is None else port)
@@ -114,7 +115,10 @@ class BridgeService:
         self.settings = new
         old_active, new_active = old.active_profile, new.active_profile
         if old_active and old_active != new_active:
-            self.sessions.end_profile(old_active)  # no request is ever answered from another organization
+            ended = self.sessions.end_profile(old_active)  # no request is ever answered from another organization
+            upstream = self._upstreams.get(old_active)
+            if ended and upstream is not None:
+                self._background(self.proxy.end_sessions(upstream, ended))
         for profile_id, upstream in list(self._upstreams.items()):
             profile = new.find_profile(profile_id)
             if profile is None or profile.id != profile_id:
@@ -133,6 +137,12 @@ class BridgeService:
             if policy != upstream.policy:
                 upstream.policy = policy
                 self.sessions.notify(profile_id, LIST_CHANGED)
+
+    def _background(self, coro: Coroutine[Any, Any, None]) -> None:
+        """Run `coro` on the loop without waiting for it; the task is kept referenced until it ends."""
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     def _drop(self, profile_id: str) -> None:
         self.sessions.end_profile(profile_id)

@@ -36,6 +36,7 @@ _TIMEOUT = httpx2.Timeout(connect=10.0, read=300.0, write=30.0, pool=10.0)
 # The same limits as httpcore takes them (per request, in `extensions`), built once; GET streams never time out reading.
 _POST_TIMEOUTS = {"timeout": {"connect": 10.0, "read": 300.0, "write": 30.0, "pool": 10.0}}
 _STREAM_TIMEOUTS = {"timeout": {"connect": 10.0, "read": None, "write": 30.0, "pool": 10.0}}
+_DELETE_TIMEOUTS = {"timeout": {"connect": 10.0, "read": 30.0, "write": 30.0, "pool": 10.0}}  # answered at once
 _IDENTITY = (b"accept-encoding", b"identity")  # the bridge streams and rewrites events: no compression
 # A client that hangs up cancels the upstream stream. Watching for that needs a task of its own; a response done
 # before this many seconds never starts one (an MCP answer usually takes milliseconds).
@@ -81,7 +82,7 @@ class McpProxy:
         elif method == "GET":
             await self._get(scope, receive, send, upstream, session_id)
         elif method == "DELETE":
-            response = await self._forward(upstream, b"DELETE", headers, b"", _POST_TIMEOUTS)
+            response = await self._forward(upstream, b"DELETE", headers, b"", _DELETE_TIMEOUTS)
             if isinstance(response, _Response):
                 try:
                     content = await response.aread()
@@ -95,6 +96,15 @@ class McpProxy:
         else:
             await _reply(send, 405, jsonrpc.error(None, jsonrpc.INVALID_REQUEST, "Use POST, GET or DELETE."),
                          extra=[(b"allow", b"GET, POST, DELETE")])  # fmt: skip
+
+    async def end_sessions(self, upstream: Upstream, session_ids: list[str]) -> None:
+        """DELETE upstream the sessions a profile switch ended, so Port frees them now rather than at their expiry.
+        Best effort: a failure is only logged (`_forward` does), the client has already been told to start over."""
+        for session_id in session_ids:
+            header = [(b"mcp-session-id", session_id.encode("latin-1"))]
+            response = await self._forward(upstream, b"DELETE", header, b"", _DELETE_TIMEOUTS)
+            if isinstance(response, _Response):
+                await response.aclose()
 
     # --- POST -----------------------------------------------------------------------------------------------
 

@@ -207,10 +207,12 @@ class McpGate:
             run_seconds=self.state.config.run_seconds,
             schema_bug=self.state.config.schema_bug,
         )
-        await self.app(scope, receive, self._watch(send, cuttable=scope["method"] == "POST"))
+        ending = session_id if scope["method"] == "DELETE" else None
+        await self.app(scope, receive, self._watch(send, cuttable=scope["method"] == "POST", ending=ending))
 
-    def _watch(self, send: Send, *, cuttable: bool) -> Send:
-        """Records session ids as they are handed out, and cuts a POST's SSE response when the knob says so."""
+    def _watch(self, send: Send, *, cuttable: bool, ending: str | None = None) -> Send:
+        """Records session ids as they are handed out and as a DELETE ends them, and cuts a POST's SSE response when
+        the knob says so."""
         state = self.state
         cut = {"armed": False, "events": 0, "done": False}
 
@@ -221,6 +223,9 @@ class McpGate:
                 hdrs = {k.decode().lower(): v.decode() for k, v in message.get("headers", [])}
                 if "mcp-session-id" in hdrs:
                     state.live_sessions.add(hdrs["mcp-session-id"])
+                if ending is not None and message["status"] < 300:
+                    state.live_sessions.discard(ending)
+                    state.ended_sessions.add(ending)
                 sse = hdrs.get("content-type", "").startswith("text/event-stream")
                 if cuttable and sse and state.faults.cut_streams > 0:
                     state.faults.cut_streams -= 1

@@ -75,6 +75,7 @@ class SandboxState:
         self._lock = threading.Lock()
         self.expired_sessions: set[str] = set()
         self.live_sessions: set[str] = set()
+        self.ended_sessions: set[str] = set()  # ended by the client's DELETE
 
     def now(self) -> float:
         return time.time() + self._clock_offset

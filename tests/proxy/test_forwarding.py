@@ -95,10 +95,14 @@ async def test_upstream_session_expiry_passes_404_and_the_client_starts_over(rig
 async def test_profile_switch_ends_sessions_and_never_crosses_orgs(rig: Rig) -> None:
     async with session(rig) as s:
         assert text(await s.call_tool("describe_user_details", {}))["organization"]["name"] == "Acme Corp (demo)"
+        acme_sessions = set(rig.sandbox.state.live_sessions)
+        assert acme_sessions
         rig.store.use_profile("globex")
         await _settle(rig, lambda: rig.bridge.settings.active_profile == "globex")
         with pytest.raises(MCPError, match="Session not found"):
             await s.call_tool("describe_user_details", {})
+        # ...and the bridge told Port (here the sandbox) the old session is over, rather than leaving it to expire
+        await _settle(rig, lambda: acme_sessions <= rig.sandbox.state.ended_sessions)
     async with session(rig) as s:
         assert text(await s.call_tool("describe_user_details", {}))["organization"]["name"] == "Globex (demo)"
     async with session(rig, "/p/acme/mcp") as pinned:  # a pinned profile keeps working whatever is active
