@@ -30,22 +30,23 @@ _NOT_DOWNSTREAM = _HOP_BY_HOP | {
 }
 
 
-def _connection_tokens(headers: Iterable[tuple[bytes, bytes]]) -> set[bytes]:
-    """Headers named in `Connection:` are hop-by-hop too (RFC 9110 §7.6.1)."""
-    tokens: set[bytes] = set()
+def _filtered(headers: Iterable[tuple[bytes, bytes]], drop: set[bytes]) -> list[tuple[bytes, bytes]]:
+    """The headers whose (lower-cased) name is neither in `drop` nor named in a `Connection:` header (hop-by-hop too,
+    RFC 9110 §7.6.1), names lower-cased. One pass; a second only when a `Connection:` header names others."""
+    out: list[tuple[bytes, bytes]] = []
+    named: set[bytes] = set()
     for name, value in headers:
-        if name.lower() == b"connection":
-            tokens |= {t.strip().lower() for t in value.split(b",") if t.strip()}
-    return tokens
+        name = name.lower()
+        if name == b"connection":
+            named |= {t.strip().lower() for t in value.split(b",") if t.strip()}
+        elif name not in drop:
+            out.append((name, value))
+    return [h for h in out if h[0] not in named] if named else out
 
 
 def upstream_request_headers(client_headers: Iterable[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
-    headers = list(client_headers)
-    drop = _NOT_UPSTREAM | _connection_tokens(headers)
-    return [(n, v) for n, v in headers if n.lower() not in drop]
+    return _filtered(client_headers, _NOT_UPSTREAM)
 
 
 def downstream_response_headers(upstream_headers: Iterable[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
-    headers = list(upstream_headers)
-    drop = _NOT_DOWNSTREAM | _connection_tokens(headers)
-    return [(n.lower(), v) for n, v in headers if n.lower() not in drop]
+    return _filtered(upstream_headers, _NOT_DOWNSTREAM)

@@ -225,6 +225,9 @@ class _Connection(asyncio.Protocol):
         self.parser = httptools.HttpResponseParser(self)
         self.closed = False
         self.idle_since = 0.0
+        self.loop = asyncio.get_running_loop()  # made by the loop's create_connection: always inside it
+        self.deadline = 0.0
+        self.timer: asyncio.TimerHandle | None = None
         self.reset()
 
     def reset(self) -> None:
@@ -256,16 +259,30 @@ class _Connection(asyncio.Protocol):
             await self.wait(timeout)
 
     async def wait(self, timeout: float | None) -> None:
-        """Until something happens on the connection (data, end, error), or `timeout` seconds without anything."""
-        loop = asyncio.get_running_loop()
+        """Until something happens on the connection (data, end, error), or `timeout` seconds without anything.
+
+        A request waits several times (head, each chunk, the end): rather than a timer per wait, each wait moves the
+        connection's deadline and one timer, re-armed only when it finds the deadline moved, enforces it."""
+        loop = self.loop
         waiter = self.waiter = loop.create_future()
-        timer = loop.call_later(timeout, _time_out, waiter) if timeout is not None else None
+        if timeout is not None:
+            self.deadline = loop.time() + timeout
+            if self.timer is None:
+                self.timer = loop.call_at(self.deadline, self._check_deadline)
         try:
             await waiter
         finally:
             self.waiter = None
-            if timer is not None:
-                timer.cancel()
+
+    def _check_deadline(self) -> None:
+        self.timer = None
+        waiter = self.waiter
+        if waiter is None or waiter.done() or self.closed:
+            return  # nothing waits: the next wait arms a timer again
+        if self.loop.time() >= self.deadline:
+            waiter.set_exception(_error("ReadTimeout", "no answer in time"))
+        else:
+            self.timer = self.loop.call_at(self.deadline, self._check_deadline)
 
     def _wake(self) -> None:
         waiter = self.waiter
@@ -277,6 +294,9 @@ class _Connection(asyncio.Protocol):
             self.closed = True
             if self.transport is not None:
                 self.transport.close()
+            if self.timer is not None:
+                self.timer.cancel()
+                self.timer = None
         self.pool.forget(self)
 
     # -- asyncio.Protocol
@@ -356,11 +376,6 @@ class _Connection(asyncio.Protocol):
         if self.paused and self.buffered < _LOW_WATER and not self.closed and self.transport is not None:
             self.paused = False
             self.transport.resume_reading()
-
-
-def _time_out(waiter: asyncio.Future[None]) -> None:
-    if not waiter.done():
-        waiter.set_exception(_error("ReadTimeout", "no answer in time"))
 
 
 class Response:
