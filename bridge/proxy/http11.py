@@ -16,6 +16,7 @@ import asyncio
 import collections
 import contextlib
 import ipaddress
+import math
 import socket
 import ssl
 import sys
@@ -265,7 +266,9 @@ class _Connection(asyncio.Protocol):
         connection's deadline and one timer, re-armed only when it finds the deadline moved, enforces it."""
         loop = self.loop
         waiter = self.waiter = loop.create_future()
-        if timeout is not None:
+        if timeout is None:
+            self.deadline = math.inf  # a timer armed by an earlier request on this connection must not fire for this
+        else:
             self.deadline = loop.time() + timeout
             if self.timer is None:
                 self.timer = loop.call_at(self.deadline, self._check_deadline)
@@ -281,7 +284,7 @@ class _Connection(asyncio.Protocol):
             return  # nothing waits: the next wait arms a timer again
         if self.loop.time() >= self.deadline:
             waiter.set_exception(_error("ReadTimeout", "no answer in time"))
-        else:
+        elif self.deadline != math.inf:
             self.timer = self.loop.call_at(self.deadline, self._check_deadline)
 
     def _wake(self) -> None:

@@ -265,6 +265,32 @@ def test_httpcore2_is_loaded_only_when_an_error_is_raised() -> None:
     assert done.stdout == "ok\n", done.stderr
 
 
+async def test_a_stream_without_a_read_timeout_outlives_an_earlier_requests_deadline() -> None:
+    """A GET stream (no read timeout) on a connection that a POST with a short one used before: the POST's deadline
+    must not end the stream."""
+
+    async def answer_then_stream(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_request(reader)
+        writer.write(OK)
+        await writer.drain()
+        await read_request(reader)
+        writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n")
+        await writer.drain()
+        await asyncio.sleep(0.5)  # quiet, longer than the POST's read timeout
+        writer.write(b"8\r\ndata: 1\n\r\n0\r\n\r\n")
+        await writer.drain()
+        await asyncio.sleep(1)
+
+    pool = http11.Pool(None)
+    async with serving(answer_then_stream) as server:
+        assert await call(pool, server, read=0.2) == (200, b"{}")
+        response = await pool.request(server.key, head(b"GET"), b"", connect_timeout=5, read_timeout=None)
+        assert await response.aread() == b"data: 1\n"
+        await response.aclose()
+        assert server.connections == 1
+    await pool.aclose()
+
+
 async def test_an_answer_closed_before_its_end_closes_its_connection() -> None:
     async def big(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         while True:
