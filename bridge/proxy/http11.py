@@ -227,8 +227,9 @@ class _Connection(asyncio.Protocol):
         self.closed = False
         self.idle_since = 0.0
         self.loop = asyncio.get_running_loop()  # made by the loop's create_connection: always inside it
-        self.deadline = 0.0
-        self.timer: asyncio.TimerHandle | None = None
+        self.deadline = 0.0  # when the current wait times out (inf: never)
+        self.timer: asyncio.TimerHandle | None = None  # enforces `deadline`; may be set for an earlier one
+        self.timer_at = 0.0
         self.reset()
 
     def reset(self) -> None:
@@ -270,12 +271,18 @@ class _Connection(asyncio.Protocol):
             self.deadline = math.inf  # a timer armed by an earlier request on this connection must not fire for this
         else:
             self.deadline = loop.time() + timeout
-            if self.timer is None:
-                self.timer = loop.call_at(self.deadline, self._check_deadline)
+            if self.timer is None or self.deadline < self.timer_at:  # none yet, or one set for a later deadline
+                self._arm()
         try:
             await waiter
         finally:
             self.waiter = None
+
+    def _arm(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+        self.timer_at = self.deadline
+        self.timer = self.loop.call_at(self.deadline, self._check_deadline)
 
     def _check_deadline(self) -> None:
         self.timer = None
@@ -285,7 +292,7 @@ class _Connection(asyncio.Protocol):
         if self.loop.time() >= self.deadline:
             waiter.set_exception(_error("ReadTimeout", "no answer in time"))
         elif self.deadline != math.inf:
-            self.timer = self.loop.call_at(self.deadline, self._check_deadline)
+            self._arm()
 
     def _wake(self) -> None:
         waiter = self.waiter

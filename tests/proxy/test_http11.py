@@ -291,6 +291,25 @@ async def test_a_stream_without_a_read_timeout_outlives_an_earlier_requests_dead
     await pool.aclose()
 
 
+async def test_a_short_read_timeout_after_a_long_one_on_the_same_connection_is_kept() -> None:
+    async def answer_then_stall(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_request(reader)
+        writer.write(OK)
+        await writer.drain()
+        await read_request(reader)
+        await asyncio.sleep(2)
+
+    pool = http11.Pool(None)
+    async with serving(answer_then_stall) as server:
+        assert await call(pool, server, read=60) == (200, b"{}")
+        started = asyncio.get_running_loop().time()
+        with pytest.raises(httpcore2.ReadTimeout):
+            await call(pool, server, read=0.2)
+        assert asyncio.get_running_loop().time() - started < 1.0
+        assert server.connections == 1
+    await pool.aclose()
+
+
 async def test_an_answer_closed_before_its_end_closes_its_connection() -> None:
     async def big(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         while True:
