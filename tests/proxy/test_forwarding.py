@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 
@@ -107,6 +108,22 @@ async def test_profile_switch_ends_sessions_and_never_crosses_orgs(rig: Rig) -> 
         assert text(await s.call_tool("describe_user_details", {}))["organization"]["name"] == "Globex (demo)"
     async with session(rig, "/p/acme/mcp") as pinned:  # a pinned profile keeps working whatever is active
         assert text(await pinned.call_tool("describe_user_details", {}))["organization"]["name"] == "Acme Corp (demo)"
+
+
+async def test_a_call_under_way_during_a_switch_is_answered_before_its_session_is_deleted(rig: Rig) -> None:
+    """The switch ends the session for new requests at once (404), but the old session is DELETEd upstream only after
+    what was already under way on it has been answered: a DELETE first would cut that answer off."""
+    async with session(rig) as s:
+        await s.list_tools()
+        acme_sessions = set(rig.sandbox.state.live_sessions)
+        rig.sandbox.faults.slow_tool_seconds = 1.0
+        call = asyncio.ensure_future(s.call_tool("describe_user_details", {}))
+        await asyncio.sleep(0.3)  # under way upstream
+        rig.store.use_profile("globex")
+        await _settle(rig, lambda: rig.bridge.settings.active_profile == "globex")
+        result = await asyncio.wait_for(call, 10)
+        assert text(result)["organization"]["name"] == "Acme Corp (demo)"  # asked before the switch: Acme's answer
+        await _settle(rig, lambda: acme_sessions <= rig.sandbox.state.ended_sessions)
 
 
 async def test_list_changed_reaches_open_streams_when_the_selection_changes(rig: Rig) -> None:
