@@ -1,12 +1,14 @@
 """The proxy's fast paths: the tools/list cache of listcache.py (a hit is exactly a fresh rewrite, and only then), the
-route to the httpcore pool httpx2 chose (env proxies still apply), undecodable answers, and the lazy disconnect
-watcher."""
+route httpx2 chose (http11 when direct, httpcore2 through a real HTTP proxy), undecodable answers, and the lazy
+disconnect watcher."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
+import httpx2
 import pytest
 
 from bridge.policy import Policy, rewrite_tools_list
@@ -165,6 +167,49 @@ async def test_a_route_through_httpcore2_serves_a_whole_session(rig: Rig, monkey
     assert tools.tools and not result.is_error
     route = rig.bridge.proxy._routes[rig.sandbox.mcp_url]
     assert route.direct is None
+
+
+async def test_through_a_real_http_proxy(rig: Rig) -> None:
+    """A corporate proxy, as HTTP(S)_PROXY would configure it: every upstream request goes through it, by httpcore2."""
+    import httpcore2
+
+    relayed: list[bytes] = []
+
+    async def forward_proxy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """Just enough of an HTTP forward proxy: one absolute-form request per connection, piped both ways."""
+        try:
+            head = await reader.readuntil(b"\r\n\r\n")
+            line, _, rest = head.partition(b"\r\n")
+            method, url, version = line.split(b" ")
+            relayed.append(method + b" " + url)
+            target = httpx2.URL(url.decode())
+            fields = [h for h in rest.split(b"\r\n") if h and not h.lower().startswith((b"proxy-", b"connection:"))]
+            length = next((int(h.split(b":")[1]) for h in fields if h.lower().startswith(b"content-length:")), 0)
+            body = await reader.readexactly(length) if length else b""
+            up_reader, up_writer = await asyncio.open_connection(target.host, target.port)
+            up_writer.write(b"%s %s %s\r\n" % (method, target.raw_path, version) + b"\r\n".join(fields)
+                            + b"\r\nconnection: close\r\n\r\n" + body)  # fmt: skip
+            while chunk := await up_reader.read(65536):
+                writer.write(chunk)
+                await writer.drain()
+            up_writer.close()
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(forward_proxy, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    async with server:
+        unused, rig.bridge.proxy.http = rig.bridge.proxy.http, httpx2.AsyncClient(proxy=f"http://127.0.0.1:{port}")
+        await unused.aclose()  # it never connected: nothing of it lives on another loop
+        async with session(rig) as s:
+            tools = await s.list_tools()
+            result = await s.call_tool("describe_user_details", {})
+        route = rig.bridge.proxy._routes[rig.sandbox.mcp_url]
+        assert isinstance(route.pool, httpcore2.AsyncHTTPProxy) and route.direct is None
+    assert tools.tools and not result.is_error
+    assert json.loads(result.content[0].text)["organization"]["name"] == "Acme Corp (demo)"  # type: ignore[union-attr]
+    posts = [r for r in relayed if r.startswith(b"POST ")]
+    assert len(posts) >= 4 and all(r.endswith(rig.sandbox.mcp_url.encode()) for r in posts)  # init, ack, list, call
 
 
 def test_an_undecodable_answer_passes_as_it_came() -> None:
