@@ -611,6 +611,15 @@ def callgrind_prefix(args: argparse.Namespace) -> list[str] | None:
     return ["valgrind", "--tool=callgrind", "--quiet", f"--callgrind-out-file={out}/callgrind.out.%p"]
 
 
+def set_upstream_latency(url: str, ms: float) -> None:
+    """Make the sandbox at `url` (its `/v1`) answer every MCP request `ms` later (its `latency` fault knob): Port's
+    own response time over the internet, so that ratios to direct read as they would against Port."""
+    import httpx2
+
+    root = url.rsplit("/v1", 1)[0]
+    httpx2.post(f"{root}/_sandbox/faults", json={"latency": ms / 1000}).raise_for_status()
+
+
 def start_children(stack: ExitStack, args: argparse.Namespace) -> tuple[Endpoints, dict[str, tuple[int, Any]]]:
     """Both sandboxes and the bridge(s), each with its own settings home; returns the endpoints and the bridges'
     (pid, announcement) by label. The stack stops them all."""
@@ -631,10 +640,8 @@ def start_children(stack: ExitStack, args: argparse.Namespace) -> tuple[Endpoint
         r = httpx2.post(f"{url}/auth/access_token", json={"clientId": CLIENT_ID, "clientSecret": secret})
         r.raise_for_status()
         endpoints["direct"][box] = (url, f"Bearer {r.json()['accessToken']}")
-        if args.upstream_latency:  # Port's own response time, as the sandbox's latency knob adds it to every request
-            root = url.rsplit("/v1", 1)[0]
-            knob = {"latency": args.upstream_latency / 1000}
-            httpx2.post(f"{root}/_sandbox/faults", json=knob).raise_for_status()
+        if args.upstream_latency:
+            set_upstream_latency(url, args.upstream_latency)
     bridges: dict[str, tuple[int, dict[str, Any]]] = {}
     for label in ("bridge", "bridge+nodelay"):
         command = ["--child", "bridge", "--upstream", boxes["small"], "--upstream-big", boxes["big"]]
@@ -825,7 +832,7 @@ def main() -> None:
     parser.add_argument("--tools", type=int, default=2000, help="tools in the big tools/list (and the rewrite)")
     parser.add_argument("--big-requests", type=int, help="timed requests for the big tools/list (0: skip it)")
     parser.add_argument("--upstream-latency", type=float, default=0.0, metavar="MS",
-                        help="make the sandbox take MS longer per MCP request, as Port over the internet does")
+                        help="the sandbox answers MS later, as Port does over the internet")  # fmt: skip
     parser.add_argument("--runs", type=int, default=50, help="repetitions of the rewrite (median reported)")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument("--profile-bridge", metavar="FILE", help="run the shipped bridge under cProfile, stats to FILE")

@@ -159,6 +159,8 @@ def start(stack: ExitStack, args: argparse.Namespace) -> Setup:
     r = httpx2.post(f"{box['url']}/auth/access_token", json={"clientId": bb.CLIENT_ID, "clientSecret": secret})
     r.raise_for_status()
     token = r.json()["accessToken"]
+    if args.upstream_latency:
+        bb.set_upstream_latency(box["url"], args.upstream_latency)
     command = ["--child", "bridge", "--upstream", box["url"], "--upstream-big", box["url"]]
     if args.profile_bridge:
         command += ["--profile-out", str(Path(args.profile_bridge).resolve())]
@@ -351,7 +353,8 @@ async def measure_memory(setup: Setup, count: int, stderr: dict[str, Any]) -> di
 def run(args: argparse.Namespace) -> dict[str, Any]:
     import httpx2
 
-    report: dict[str, Any] = {"machine": bb.machine(), "load_before": os.getloadavg(), "quick": args.quick}
+    report: dict[str, Any] = {"machine": bb.machine(), "load_before": os.getloadavg(), "quick": args.quick,
+                              "upstream_latency_ms": args.upstream_latency}  # fmt: skip
     report["requests"], report["warmup"] = args.requests, args.warmup
     with ExitStack() as stack:
         setup = start(stack, args)
@@ -461,6 +464,8 @@ def print_report(report: dict[str, Any]) -> None:
     load = ", ".join(f"{x:.2f}" for x in report["load_before"])
     print(f"Machine: {m['cpu']}, {m['cpus']} CPUs, Python {m['python']}, {m['os']}; load average at start {load}, "
           f"at end {', '.join(f'{x:.2f}' for x in report['load_after'])}")  # fmt: skip
+    if report.get("upstream_latency_ms"):
+        print(f"The sandbox adds {report['upstream_latency_ms']:g} ms to every MCP request (--upstream-latency).")
     print(f"Latency (ms, client-side): {report['requests']} timed requests per path and operation after "
           f"{report['warmup']} warm-up, the paths taking turns")  # fmt: skip
     print(f"{'operation':<12}{'path':<13}{'p50':>8}{'p95':>8}{'p99':>8}{'vs direct p50':>15}")
@@ -508,6 +513,8 @@ def main() -> None:
     parser.add_argument("--requests", type=int, help="timed requests per path and operation (default 400; quick 60)")
     parser.add_argument("--warmup", type=int, help="untimed requests per path and operation first (default 40)")
     parser.add_argument("--seconds", type=float, help="timed seconds per throughput measurement (default 6)")
+    parser.add_argument("--upstream-latency", type=float, default=0.0, metavar="MS",
+                        help="the sandbox answers MS later, as Port does over the internet")  # fmt: skip
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument("--keep-samples", action="store_true", help="with --json: include every latency sample")
     parser.add_argument("--chart", metavar="PNG", help="draw the latency and throughput chart (PySide6) to PNG")
