@@ -28,7 +28,9 @@ from bridge.server import bind_loopback
 log = logging.getLogger(__name__)
 
 PATH = "/callback"
-PORT_RANGE = (47780, 47979)  # stable per profile: below the 49152+ ephemeral range, away from the bridge's 47773
+# Stable per profile, away from the bridge's 47773, and below macOS' and Windows' ephemeral ports (49152+). Linux hands
+# out 32768-60999, so there another connection may hold one now and then: `_bind` then takes any free port.
+PORT_RANGE = (47780, 47979)
 
 
 def stable_port(profile_id: str) -> int:

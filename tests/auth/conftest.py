@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import html
 import re
+import socket
 from dataclasses import dataclass, field
 
 import httpx2
@@ -15,6 +16,26 @@ from bridge.settings import SettingsStore
 
 ACME_DANA = "dana@acme.example org_AcmeDemo00000EU1"
 GLOBEX_DANA = "dana@acme.example org_GlobexDemo000002"
+
+
+@pytest.fixture(autouse=True)
+def free_redirect_ports(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """Each profile's stable redirect port, chosen free for this test. The real ones (47780-47979) lie inside Linux's
+    ephemeral range (32768-60999), so any connection on the machine may be holding one at that moment: sign-in then
+    (rightly) falls back to another port, and a test that expects the usual one fails by chance."""
+    from bridge.auth import callback
+
+    chosen: dict[str, int] = {}
+
+    def port(profile_id: str) -> int:
+        if profile_id not in chosen:
+            with socket.socket() as probe:
+                probe.bind(("127.0.0.1", 0))
+                chosen[profile_id] = probe.getsockname()[1]
+        return chosen[profile_id]
+
+    monkeypatch.setattr(callback, "stable_port", port)
+    return chosen
 
 
 @pytest.fixture

@@ -10,8 +10,9 @@ import socket
 import httpx2
 import pytest
 
-from bridge.auth import account
-from bridge.auth.callback import stable_port
+from bridge.auth import account, callback
+from bridge.auth.callback import PORT_RANGE
+from bridge.auth.callback import stable_port as real_stable_port
 from bridge.auth.errors import RegistrationRefused, SignInCancelled
 from bridge.auth.records import CLIENT_REF, TOKENS_REF, TokenRecord, client_entry
 from bridge.sandbox import Sandbox, SandboxConfig
@@ -87,14 +88,14 @@ async def test_registration_is_reused_and_renewed_when_it_no_longer_fits(
 
     # The usual redirect port is taken: another port, so the redirect URI changed, so a new registration.
     blocker = socket.socket()
-    blocker.bind(("127.0.0.1", stable_port("acme")))
+    blocker.bind(("127.0.0.1", callback.stable_port("acme")))
     blocker.listen(1)
     try:
         browser = Browser()
         await account.browser_login(store, "acme", open_browser=browser)
     finally:
         blocker.close()
-    assert f":{stable_port('acme')}/" not in httpx2.URL(browser.opened[0]).params["redirect_uri"]
+    assert f":{callback.stable_port('acme')}/" not in httpx2.URL(browser.opened[0]).params["redirect_uri"]
     assert len(sandbox.tokens.clients) == 2
 
     # The server forgot the client (invalid_client): registered again before the browser opens.
@@ -132,7 +133,7 @@ async def test_a_browser_that_never_comes_back_times_out_and_frees_the_port(
     with pytest.raises(SignInCancelled, match="No answer from the browser"):
         await account.browser_login(store, "acme", open_browser=Browser(act=False), timeout=0.5)
     with socket.socket() as probe:
-        probe.bind(("127.0.0.1", stable_port("acme")))  # released
+        probe.bind(("127.0.0.1", callback.stable_port("acme")))  # released
 
 
 async def test_cancelling_the_task_stops_the_sign_in(sandbox: Sandbox, store: SettingsStore) -> None:
@@ -144,7 +145,7 @@ async def test_cancelling_the_task_stops_the_sign_in(sandbox: Sandbox, store: Se
     with pytest.raises(asyncio.CancelledError):
         await task
     with socket.socket() as probe:
-        probe.bind(("127.0.0.1", stable_port("acme")))
+        probe.bind(("127.0.0.1", callback.stable_port("acme")))
 
 
 async def test_a_stale_tab_is_answered_and_ignored(sandbox: Sandbox, store: SettingsStore) -> None:
@@ -197,3 +198,10 @@ async def test_a_token_that_does_not_name_its_organization_is_asked_about(
     done = await account.browser_login(store, "acme", open_browser=Browser(choice=GLOBEX_DANA))
     assert done.identity.organization_name == "Globex (demo)" and done.identity.email == "dana@acme.example"
     assert done.profile.organization_id == "org_GlobexDemo000002"
+
+
+def test_the_usual_redirect_port_is_stable_per_profile_and_in_its_range() -> None:
+    ports = {name: real_stable_port(name) for name in ("acme", "globex", "acme-dev", "prod-eu")}
+    assert ports == {name: real_stable_port(name) for name in ports}  # the same on every run
+    assert len(set(ports.values())) == len(ports)  # different between profiles
+    assert all(PORT_RANGE[0] <= port <= PORT_RANGE[1] for port in ports.values())
