@@ -58,7 +58,6 @@ class McpProxy:
         self.http = http or httpx2.AsyncClient(timeout=_TIMEOUT, limits=httpx2.Limits(max_keepalive_connections=20))
         self._routes: dict[str, _Route] = {}
         self._direct: http11.Pool | None = None  # made with the first direct route, from httpx2's TLS settings
-        self._in_flight: dict[str, int] = {}  # session id -> POSTs being answered (`end_sessions` waits for them)
 
     async def aclose(self) -> None:
         if self._direct is not None:
@@ -81,16 +80,9 @@ class McpProxy:
         if method == "POST":
             if session_id is None:
                 await self._post(scope, receive, send, upstream, session_id)
-                return
-            self._in_flight[session_id] = self._in_flight.get(session_id, 0) + 1
-            try:
-                await self._post(scope, receive, send, upstream, session_id)
-            finally:
-                left = self._in_flight[session_id] - 1
-                if left:
-                    self._in_flight[session_id] = left
-                else:
-                    del self._in_flight[session_id]
+            else:
+                with self.sessions.busy(session_id):  # a DELETE after a profile switch waits for this answer
+                    await self._post(scope, receive, send, upstream, session_id)
         elif method == "GET":
             await self._get(scope, receive, send, upstream, session_id)
         elif method == "DELETE":
@@ -115,10 +107,7 @@ class McpProxy:
         Each once the requests already under way on it have been answered (a DELETE would cut their answers off; no new
         one can start: the ended session gets 404 here), or after the longest an answer may take. Best effort: a
         failure is only logged (`_forward` does), the client has already been told to start over."""
-        loop = asyncio.get_running_loop()
-        give_up = loop.time() + _POST_TIMEOUTS["timeout"]["read"]
-        while any(sid in self._in_flight for sid in session_ids) and loop.time() < give_up:
-            await asyncio.sleep(0.05)
+        await self.sessions.until_idle(session_ids, _POST_TIMEOUTS["timeout"]["read"])
         for session_id in session_ids:
             header = [(b"mcp-session-id", session_id.encode("latin-1"))]
             response = await self._forward(upstream, b"DELETE", header, b"", _DELETE_TIMEOUTS)

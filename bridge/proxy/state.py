@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -77,6 +78,7 @@ class Sessions:
     def __init__(self) -> None:
         self._owner: dict[str, str] = {}
         self._streams: dict[str, set[asyncio.Queue[bytes]]] = {}
+        self._busy: dict[str, int] = {}  # session id -> requests being answered (on the proxy's loop only)
         self._lock = threading.Lock()
 
     def bind(self, session_id: str, profile_id: str) -> None:
@@ -105,6 +107,27 @@ class Sessions:
             for queue in self._streams.get(sid, set()):
                 queue.put_nowait(b"")  # an empty item closes the client's stream
         return ended
+
+    @contextlib.contextmanager
+    def busy(self, session_id: str) -> Iterator[None]:
+        """While a request on the session is being answered: `until_idle` waits for it."""
+        self._busy[session_id] = self._busy.get(session_id, 0) + 1
+        try:
+            yield
+        finally:
+            left = self._busy[session_id] - 1
+            if left:
+                self._busy[session_id] = left
+            else:
+                del self._busy[session_id]
+
+    async def until_idle(self, session_ids: list[str], timeout: float) -> None:
+        """Until no request on these sessions is being answered, or `timeout` seconds. Polled: it runs only after a
+        profile switch, and an ended session takes no new requests (404), so the count only goes down."""
+        loop = asyncio.get_running_loop()
+        give_up = loop.time() + timeout
+        while any(sid in self._busy for sid in session_ids) and loop.time() < give_up:
+            await asyncio.sleep(0.05)
 
     # server-to-client streams (GET), so the bridge can add its own notifications
 
