@@ -13,31 +13,22 @@ import gc
 import json
 import logging
 import sys
-from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from typing import Any
 
-import httpcore2
 import httpx2
-from httpx2._transports.default import map_httpcore_exceptions
 from starlette.types import Message, Receive, Scope, Send
 
 from bridge.policy import decide_call, rewrite_tools_list
-from bridge.proxy import http11, jsonrpc, sse
-from bridge.proxy.headers import downstream_response_headers, upstream_request_headers
+from bridge.proxy import jsonrpc, sse
+from bridge.proxy.headers import downstream_response_headers
 from bridge.proxy.listcache import ListedTools, encode, known_tools
+from bridge.proxy.sender import DELETE_TIMEOUTS, POST_TIMEOUTS, STREAM_TIMEOUTS, Response, Sender
 from bridge.proxy.state import Resolver, Sessions, Upstream
-from bridge.tokens import SignInRequired
 
 log = logging.getLogger(__name__)
 
 MAX_BODY = 4 * 1024 * 1024
-_TIMEOUT = httpx2.Timeout(connect=10.0, read=300.0, write=30.0, pool=10.0)
-# The same limits as httpcore takes them (per request, in `extensions`), built once; GET streams never time out reading.
-_POST_TIMEOUTS = {"timeout": {"connect": 10.0, "read": 300.0, "write": 30.0, "pool": 10.0}}
-_STREAM_TIMEOUTS = {"timeout": {"connect": 10.0, "read": None, "write": 30.0, "pool": 10.0}}
-_DELETE_TIMEOUTS = {"timeout": {"connect": 10.0, "read": 30.0, "write": 30.0, "pool": 10.0}}  # answered at once
-_IDENTITY = (b"accept-encoding", b"identity")  # the bridge streams and rewrites events: no compression
 # A client that hangs up cancels the upstream stream. Watching for that needs a task of its own; a response done
 # before this many seconds never starts one (an MCP answer usually takes milliseconds).
 _WATCH_AFTER = 0.05
@@ -55,14 +46,10 @@ class McpProxy:
     def __init__(self, resolve: Resolver, sessions: Sessions, http: httpx2.AsyncClient | None = None) -> None:
         self.resolve = resolve
         self.sessions = sessions
-        self.http = http or httpx2.AsyncClient(timeout=_TIMEOUT, limits=httpx2.Limits(max_keepalive_connections=20))
-        self._routes: dict[str, _Route] = {}
-        self._direct: http11.Pool | None = None  # made with the first direct route, from httpx2's TLS settings
+        self.sender = Sender(http)
 
     async def aclose(self) -> None:
-        if self._direct is not None:
-            await self._direct.aclose()
-        await self.http.aclose()
+        await self.sender.aclose()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         method = scope["method"]
@@ -86,8 +73,8 @@ class McpProxy:
         elif method == "GET":
             await self._get(scope, receive, send, upstream, session_id)
         elif method == "DELETE":
-            response = await self._forward(upstream, b"DELETE", headers, b"", _DELETE_TIMEOUTS)
-            if isinstance(response, _Response):
+            response = await self.sender.send(upstream, b"DELETE", headers, b"", DELETE_TIMEOUTS)
+            if isinstance(response, Response):
                 try:
                     content = await response.aread()
                 finally:
@@ -107,11 +94,11 @@ class McpProxy:
         Each once the requests already under way on it have been answered (a DELETE would cut their answers off; no new
         one can start: the ended session gets 404 here), or after the longest an answer may take. Best effort: a
         failure is only logged (`_forward` does), the client has already been told to start over."""
-        await self.sessions.until_idle(session_ids, _POST_TIMEOUTS["timeout"]["read"])
+        await self.sessions.until_idle(session_ids, POST_TIMEOUTS["timeout"]["read"])
         for session_id in session_ids:
             header = [(b"mcp-session-id", session_id.encode("latin-1"))]
-            response = await self._forward(upstream, b"DELETE", header, b"", _DELETE_TIMEOUTS)
-            if isinstance(response, _Response):
+            response = await self.sender.send(upstream, b"DELETE", header, b"", DELETE_TIMEOUTS)
+            if isinstance(response, Response):
                 await response.aclose()
 
     # --- POST -----------------------------------------------------------------------------------------------
@@ -162,8 +149,8 @@ class McpProxy:
             await _reply(send, 200, refused if body.batch else refused[0])
             return
         payload = raw if not refused else jsonrpc.encode(forward if body.batch else forward[0])
-        response = await self._forward(upstream, b"POST", headers, payload, _POST_TIMEOUTS)
-        if not isinstance(response, _Response):
+        response = await self.sender.send(upstream, b"POST", headers, payload, POST_TIMEOUTS)
+        if not isinstance(response, Response):
             errors = [{**response, "id": m["id"]} for m in body.requests()]
             await _reply(send, 200, errors if body.batch else (errors[0] if errors else response))
             return
@@ -184,7 +171,7 @@ class McpProxy:
         receive: Receive,
         send: Send,
         upstream: Upstream,
-        response: _Response,
+        response: Response,
         list_ids: set[Any],
         refused: list[dict[str, Any]],
     ) -> None:
@@ -233,7 +220,7 @@ class McpProxy:
                 return message if rewritten is result else {**message, "result": rewritten}
         return message
 
-    async def _relay_events(self, send: Send, upstream: Upstream, response: _Response, list_ids: set[Any]) -> None:
+    async def _relay_events(self, send: Send, upstream: Upstream, response: Response, list_ids: set[Any]) -> None:
         chunks = response.stream.__aiter__()
         if list_ids:  # whole events until the tools/list answer has gone by, then chunks as they come
             splitter = sse.EventSplitter()
@@ -316,8 +303,8 @@ class McpProxy:
     async def _get(
         self, scope: Scope, receive: Receive, send: Send, upstream: Upstream, session_id: str | None
     ) -> None:
-        response = await self._forward(upstream, b"GET", scope["headers"], b"", _STREAM_TIMEOUTS)
-        if not isinstance(response, _Response):
+        response = await self.sender.send(upstream, b"GET", scope["headers"], b"", STREAM_TIMEOUTS)
+        if not isinstance(response, Response):
             await _reply(send, 502, response)
             return
         try:
@@ -335,147 +322,6 @@ class McpProxy:
                 self.sessions.close_stream(session_id, queue)
         finally:
             await response.aclose()
-
-    # --- upstream ----------------------------------------------------------------------------------------------
-
-    def _route(self, url: str) -> _Route:
-        """How requests to `url` are sent. httpx2 chooses, once per URL, as it would for a request of its own: env
-        proxies (HTTPS_PROXY, NO_PROXY, ...) and its TLS settings (CAs, SSL_CERT_FILE) apply. A direct connection with
-        httpx2's default settings goes through `http11.Pool` (a C parser on asyncio's transports); anything else (a
-        proxy, a custom transport setting) straight to the httpcore2 pool httpx2 made for it. Either way without
-        httpx2's per-request work (URL parsing, header merging, auth, redirects, cookies), none of which the proxy
-        uses."""
-        route = self._routes.get(url)
-        if route is None:
-            parsed = httpx2.URL(url)
-            transport = self.http._transport_for_url(parsed)
-            pool = getattr(transport, "_pool", None)
-            if pool is None:  # not httpx2's own transport: nothing to send through directly
-                raise TypeError(f"McpProxy needs httpx2's AsyncHTTPTransport, not {type(transport).__name__}")
-            target = httpcore2.URL(scheme=parsed.raw_scheme, host=parsed.raw_host, port=parsed.port,
-                                   target=parsed.raw_path)  # fmt: skip
-            defaults = [(k.lower(), v) for k, v in self.http.headers.raw if k.lower() != b"accept-encoding"]
-            direct = None
-            if _plain_pool(pool):
-                if self._direct is None:
-                    self._direct = http11.Pool(pool._ssl_context, keepalive_expiry=pool._keepalive_expiry or 5.0)
-                direct = self._direct
-            key = (parsed.scheme, parsed.host, parsed.port or (443 if parsed.scheme == "https" else 80))
-            route = _Route(pool, target, (b"host", parsed.netloc), defaults, direct, key)
-            self._routes[url] = route
-        return route
-
-    async def _forward(
-        self,
-        upstream: Upstream,
-        method: bytes,
-        client_headers: list[tuple[bytes, bytes]],
-        body: bytes,
-        extensions: dict[str, Any],
-    ) -> _Response | dict[str, Any]:
-        """Send upstream with the profile's token; on 401 refresh once and replay. Returns the response, or a JSON-RPC
-        error (with id None) describing why there is none."""
-        route = self._route(upstream.url)
-        headers = upstream_request_headers(client_headers)
-        present = {name for name, _ in headers}
-        headers = [route.host, *headers, *(h for h in route.defaults if h[0] not in present), _IDENTITY,
-                   *upstream.policy_headers()]  # fmt: skip
-        if body:
-            headers.append((b"content-length", str(len(body)).encode()))
-        try:
-            token = await upstream.tokens.token()
-        except SignInRequired as exc:
-            return _sign_in_error(upstream, exc.message)
-        except httpx2.HTTPError as exc:
-            return _unreachable(upstream, exc)
-        timeouts = extensions["timeout"]
-        for attempt in (1, 2):
-            sent = [*headers, upstream.authorization(token)]
-            try:
-                with map_httpcore_exceptions():
-                    if route.direct is not None:
-                        raw: Any = await route.direct.request(
-                            route.key, http11.request_head(method, route.url.target, sent), body,
-                            connect_timeout=timeouts["connect"], read_timeout=timeouts["read"],
-                        )  # fmt: skip
-                    else:
-                        request = httpcore2.Request(method, route.url, headers=sent, content=body,
-                                                    extensions=extensions)  # fmt: skip
-                        raw = await route.pool.handle_async_request(request)
-            except httpx2.HTTPError as exc:
-                upstream.last_error = f"cannot reach {upstream.host}"
-                log.warning(
-                    "%s %s for profile %s failed: %s",
-                    method.decode(), upstream.host, upstream.profile.id, type(exc).__name__,
-                )  # fmt: skip
-                return _unreachable(upstream, exc)
-            response = _Response(raw)
-            if response.status_code != 401 or attempt == 2:
-                break
-            await response.aclose()
-            new_token = await upstream.tokens.refresh_after_401(token)
-            if new_token is None:
-                log.warning("Port refused the token of profile %s and no new one could be had", upstream.profile.id)
-                upstream.last_error, upstream.refused = "sign-in required", True
-                return _sign_in_error(upstream, "Port no longer accepts the saved sign-in.")
-            token = new_token
-        if response.status_code == 401:
-            await response.aclose()
-            upstream.last_error, upstream.refused = "sign-in required", True
-            return _sign_in_error(upstream, "Port refused the token even after a refresh.")
-        upstream.last_error, upstream.refused = None, False
-        return response
-
-
-@dataclass(frozen=True, slots=True)
-class _Route:
-    pool: Any  # httpcore2.AsyncConnectionPool, or AsyncHTTPProxy / AsyncSOCKSProxy when a proxy is configured
-    url: httpcore2.URL
-    host: tuple[bytes, bytes]
-    defaults: list[tuple[bytes, bytes]]  # httpx2's default headers (Accept, User-Agent, ...) a client did not send
-    direct: http11.Pool | None  # set when the connection is direct with default settings: the fast client
-    key: http11.Key
-
-
-def _plain_pool(pool: Any) -> bool:
-    """Whether httpx2 would connect directly, with nothing `http11.Pool` does not do: no proxy, no Unix socket, no
-    local address or socket options, no HTTP/2."""
-    return (
-        type(pool) is httpcore2.AsyncConnectionPool
-        and getattr(pool, "_proxy", None) is None
-        and not getattr(pool, "_uds", None)
-        and not getattr(pool, "_local_address", None)
-        and not getattr(pool, "_socket_options", None)
-        and not getattr(pool, "_http2", False)
-        and getattr(pool, "_retries", 0) == 0
-    )
-
-
-class _Response:
-    """An upstream response as `http11.Pool` or httpcore2 returns it: status, raw headers, and a body stream to
-    iterate or read."""
-
-    __slots__ = ("_raw", "headers", "received", "status_code", "stream")
-
-    def __init__(self, raw: httpcore2.Response | http11.Response) -> None:
-        self._raw = raw
-        self.received = 0  # body bytes relayed so far
-        self.status_code: int = raw.status
-        self.headers: list[tuple[bytes, bytes]] = raw.headers
-        self.stream: AsyncIterator[bytes] = raw.stream  # type: ignore[assignment]
-
-    def header(self, name: bytes) -> str | None:
-        """The first value of a header (`name` in lower case), decoded as latin-1."""
-        for key, value in self.headers:
-            if key.lower() == name:
-                return value.decode("latin-1")
-        return None
-
-    async def aread(self) -> bytes:
-        return b"".join([chunk async for chunk in self.stream])
-
-    async def aclose(self) -> None:
-        await self._raw.aclose()
 
 
 @contextlib.contextmanager
@@ -521,7 +367,7 @@ def _pending(msg_id: Any, list_ids: set[Any]) -> bool:
 # --- streams ------------------------------------------------------------------------------------------------------
 
 
-async def _merge_stream(send: Send, response: _Response, queue: asyncio.Queue[bytes]) -> None:
+async def _merge_stream(send: Send, response: Response, queue: asyncio.Queue[bytes]) -> None:
     """Relay the upstream stream event by event, slipping the bridge's own events in between whole events."""
     splitter = sse.EventSplitter()
     upstream_iter = response.stream.__aiter__()
@@ -634,29 +480,3 @@ def _no_profile(pinned: str | None) -> dict[str, Any]:
     else:
         text = "No Port profile is active. Add one in the tray menu or with `port-mcp-bridge profiles add`."
     return jsonrpc.error(None, jsonrpc.INVALID_REQUEST, text)
-
-
-def _sign_in_error(upstream: Upstream, why: str) -> dict[str, Any]:
-    name = upstream.profile.name
-    return jsonrpc.error(
-        None,
-        jsonrpc.SIGN_IN_REQUIRED,
-        f"Sign in to {name}: {why} Use Sign in in the Port MCP Bridge tray menu, or run "
-        f"`port-mcp-bridge login {upstream.profile.id}`.",
-        {"profile": upstream.profile.id, "state": "needs_sign_in"},
-    )
-
-
-def _unreachable(upstream: Upstream, exc: Exception) -> dict[str, Any]:
-    kind = {
-        httpx2.ConnectTimeout: "the connection timed out",
-        httpx2.ReadTimeout: "it stopped answering",
-        httpx2.ConnectError: "the connection failed",
-    }.get(type(exc), type(exc).__name__)
-    return jsonrpc.error(
-        None,
-        jsonrpc.UPSTREAM_UNAVAILABLE,
-        f"Cannot reach Port at {upstream.describe()}: {kind}. Check your network or VPN (your organization may allow "
-        "only some IP addresses), then run `port-mcp-bridge doctor` for details.",
-        {"profile": upstream.profile.id, "host": upstream.host},
-    )

@@ -145,27 +145,29 @@ def test_requests_go_through_the_pool_httpx2_chose_so_env_proxies_and_cas_still_
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
     proxy = McpProxy(lambda pinned: None, Sessions())
-    port = proxy._route("https://mcp.port.io/v1")
+    port = proxy.sender.route("https://mcp.port.io/v1")
     assert isinstance(port.pool, httpcore2.AsyncHTTPProxy)
     assert port.direct is None  # through the proxy: httpcore2 does the work
     assert port.host == (b"host", b"mcp.port.io") and port.url.target == b"/v1"
-    local = proxy._route("http://127.0.0.1:5000/v1")
+    local = proxy.sender.route("http://127.0.0.1:5000/v1")
     assert type(local.pool) is httpcore2.AsyncConnectionPool
     assert local.direct is not None and local.key == ("http", "127.0.0.1", 5000)  # direct: the lean client
     assert local.host == (b"host", b"127.0.0.1:5000")
-    assert port.pool is proxy.http._transport_for_url(proxy.http._merge_url("https://mcp.port.io/v1"))._pool
+    assert (
+        port.pool is proxy.sender.http._transport_for_url(proxy.sender.http._merge_url("https://mcp.port.io/v1"))._pool
+    )
 
 
 async def test_a_route_through_httpcore2_serves_a_whole_session(rig: Rig, monkeypatch: pytest.MonkeyPatch) -> None:
     """What a user behind HTTPS_PROXY gets: the same session, sent by httpcore2 instead of `http11.Pool`."""
-    from bridge.proxy import forward
+    from bridge.proxy import sender
 
-    monkeypatch.setattr(forward, "_plain_pool", lambda pool: False)
+    monkeypatch.setattr(sender, "_plain_pool", lambda pool: False)
     async with session(rig) as s:
         tools = await s.list_tools()
         result = await s.call_tool("describe_user_details", {})
     assert tools.tools and not result.is_error
-    route = rig.bridge.proxy._routes[rig.sandbox.mcp_url]
+    route = rig.bridge.proxy.sender.routes[rig.sandbox.mcp_url]
     assert route.direct is None
 
 
@@ -199,12 +201,15 @@ async def test_through_a_real_http_proxy(rig: Rig) -> None:
     server = await asyncio.start_server(forward_proxy, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
     async with server:
-        unused, rig.bridge.proxy.http = rig.bridge.proxy.http, httpx2.AsyncClient(proxy=f"http://127.0.0.1:{port}")
+        unused, rig.bridge.proxy.sender.http = (
+            rig.bridge.proxy.sender.http,
+            httpx2.AsyncClient(proxy=f"http://127.0.0.1:{port}"),
+        )
         await unused.aclose()  # it never connected: nothing of it lives on another loop
         async with session(rig) as s:
             tools = await s.list_tools()
             result = await s.call_tool("describe_user_details", {})
-        route = rig.bridge.proxy._routes[rig.sandbox.mcp_url]
+        route = rig.bridge.proxy.sender.routes[rig.sandbox.mcp_url]
         assert isinstance(route.pool, httpcore2.AsyncHTTPProxy) and route.direct is None
     assert tools.tools and not result.is_error
     assert json.loads(result.content[0].text)["organization"]["name"] == "Acme Corp (demo)"  # type: ignore[union-attr]

@@ -432,7 +432,7 @@ async def test_tls_with_the_cas_httpx2_trusts_and_a_clear_error_without_them(
     async with serving(keep_answering, tls=server_tls) as server:
         monkeypatch.setenv("SSL_CERT_FILE", str(ca_file))
         proxy = McpProxy(lambda pinned: None, Sessions(), httpx2.AsyncClient(trust_env=True))
-        route = proxy._route(f"https://127.0.0.1:{server.port}/v1")
+        route = proxy.sender.route(f"https://127.0.0.1:{server.port}/v1")
         assert route.direct is not None and route.key == ("https", "127.0.0.1", server.port)
         for _ in range(3):
             response = await route.direct.request(route.key, head(), b"", connect_timeout=5, read_timeout=5)
@@ -443,7 +443,7 @@ async def test_tls_with_the_cas_httpx2_trusts_and_a_clear_error_without_them(
 
         monkeypatch.delenv("SSL_CERT_FILE")
         untrusting = McpProxy(lambda pinned: None, Sessions(), httpx2.AsyncClient(trust_env=False))
-        route = untrusting._route(f"https://127.0.0.1:{server.port}/v1")
+        route = untrusting.sender.route(f"https://127.0.0.1:{server.port}/v1")
         with pytest.raises(httpcore2.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
             await route.direct.request(route.key, head(), b"", connect_timeout=5, read_timeout=5)
         await untrusting.aclose()

@@ -1,0 +1,210 @@
+"""How a request reaches the profile's Port server: the route httpx2 would take for its URL (direct through
+`http11.Pool`, or through a proxy by httpcore2), the profile's token and policy headers, one refresh and replay after
+a 401, and a JSON-RPC error that says what to do when there is no answer to relay.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpcore2
+import httpx2
+from httpx2._transports.default import map_httpcore_exceptions
+
+from bridge.proxy import http11, jsonrpc
+from bridge.proxy.headers import upstream_request_headers
+from bridge.proxy.state import Upstream
+from bridge.tokens import SignInRequired
+
+log = logging.getLogger("bridge.proxy.forward")  # the proxy's one logger, as before this module was split out
+
+_TIMEOUT = httpx2.Timeout(connect=10.0, read=300.0, write=30.0, pool=10.0)
+# The same limits as httpcore takes them (per request, in `extensions`), built once; GET streams never time out reading.
+POST_TIMEOUTS = {"timeout": {"connect": 10.0, "read": 300.0, "write": 30.0, "pool": 10.0}}
+STREAM_TIMEOUTS = {"timeout": {"connect": 10.0, "read": None, "write": 30.0, "pool": 10.0}}
+DELETE_TIMEOUTS = {"timeout": {"connect": 10.0, "read": 30.0, "write": 30.0, "pool": 10.0}}  # answered at once
+_IDENTITY = (b"accept-encoding", b"identity")  # the bridge streams and rewrites events: no compression
+
+
+class Sender:
+    """Sends the proxy's requests upstream, over one `httpx2.AsyncClient`'s choices (proxies, TLS settings)."""
+
+    def __init__(self, http: httpx2.AsyncClient | None = None) -> None:
+        self.http = http or httpx2.AsyncClient(timeout=_TIMEOUT, limits=httpx2.Limits(max_keepalive_connections=20))
+        self.routes: dict[str, Route] = {}
+        self._direct: http11.Pool | None = None  # made with the first direct route, from httpx2's TLS settings
+
+    async def aclose(self) -> None:
+        if self._direct is not None:
+            await self._direct.aclose()
+        await self.http.aclose()
+
+    def route(self, url: str) -> Route:
+        """How requests to `url` are sent. httpx2 chooses, once per URL, as it would for a request of its own: env
+        proxies (HTTPS_PROXY, NO_PROXY, ...) and its TLS settings (CAs, SSL_CERT_FILE) apply. A direct connection with
+        httpx2's default settings goes through `http11.Pool` (a C parser on asyncio's transports); anything else (a
+        proxy, a custom transport setting) straight to the httpcore2 pool httpx2 made for it. Either way without
+        httpx2's per-request work (URL parsing, header merging, auth, redirects, cookies), none of which the proxy
+        uses."""
+        route = self.routes.get(url)
+        if route is None:
+            parsed = httpx2.URL(url)
+            transport = self.http._transport_for_url(parsed)
+            pool = getattr(transport, "_pool", None)
+            if pool is None:  # not httpx2's own transport: nothing to send through directly
+                raise TypeError(f"Sender needs httpx2's AsyncHTTPTransport, not {type(transport).__name__}")
+            target = httpcore2.URL(scheme=parsed.raw_scheme, host=parsed.raw_host, port=parsed.port,
+                                   target=parsed.raw_path)  # fmt: skip
+            defaults = [(k.lower(), v) for k, v in self.http.headers.raw if k.lower() != b"accept-encoding"]
+            direct = None
+            if _plain_pool(pool):
+                if self._direct is None:
+                    self._direct = http11.Pool(pool._ssl_context, keepalive_expiry=pool._keepalive_expiry or 5.0)
+                direct = self._direct
+            key = (parsed.scheme, parsed.host, parsed.port or (443 if parsed.scheme == "https" else 80))
+            route = Route(pool, target, (b"host", parsed.netloc), defaults, direct, key)
+            self.routes[url] = route
+        return route
+
+    async def send(
+        self,
+        upstream: Upstream,
+        method: bytes,
+        client_headers: list[tuple[bytes, bytes]],
+        body: bytes,
+        extensions: dict[str, Any],
+    ) -> Response | dict[str, Any]:
+        """Send upstream with the profile's token; on 401 refresh once and replay. Returns the response, or a JSON-RPC
+        error (with id None) describing why there is none."""
+        route = self.route(upstream.url)
+        headers = upstream_request_headers(client_headers)
+        present = {name for name, _ in headers}
+        headers = [route.host, *headers, *(h for h in route.defaults if h[0] not in present), _IDENTITY,
+                   *upstream.policy_headers()]  # fmt: skip
+        if body:
+            headers.append((b"content-length", str(len(body)).encode()))
+        try:
+            token = await upstream.tokens.token()
+        except SignInRequired as exc:
+            return sign_in_error(upstream, exc.message)
+        except httpx2.HTTPError as exc:
+            return unreachable(upstream, exc)
+        timeouts = extensions["timeout"]
+        for attempt in (1, 2):
+            sent = [*headers, upstream.authorization(token)]
+            try:
+                with map_httpcore_exceptions():
+                    if route.direct is not None:
+                        raw: Any = await route.direct.request(
+                            route.key, http11.request_head(method, route.url.target, sent), body,
+                            connect_timeout=timeouts["connect"], read_timeout=timeouts["read"],
+                        )  # fmt: skip
+                    else:
+                        request = httpcore2.Request(method, route.url, headers=sent, content=body,
+                                                    extensions=extensions)  # fmt: skip
+                        raw = await route.pool.handle_async_request(request)
+            except httpx2.HTTPError as exc:
+                upstream.last_error = f"cannot reach {upstream.host}"
+                log.warning(
+                    "%s %s for profile %s failed: %s",
+                    method.decode(), upstream.host, upstream.profile.id, type(exc).__name__,
+                )  # fmt: skip
+                return unreachable(upstream, exc)
+            response = Response(raw)
+            if response.status_code != 401 or attempt == 2:
+                break
+            await response.aclose()
+            new_token = await upstream.tokens.refresh_after_401(token)
+            if new_token is None:
+                log.warning("Port refused the token of profile %s and no new one could be had", upstream.profile.id)
+                upstream.last_error, upstream.refused = "sign-in required", True
+                return sign_in_error(upstream, "Port no longer accepts the saved sign-in.")
+            token = new_token
+        if response.status_code == 401:
+            await response.aclose()
+            upstream.last_error, upstream.refused = "sign-in required", True
+            return sign_in_error(upstream, "Port refused the token even after a refresh.")
+        upstream.last_error, upstream.refused = None, False
+        return response
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """How requests to one upstream URL are sent (`Sender.route`)."""
+
+    pool: Any  # httpcore2.AsyncConnectionPool, or AsyncHTTPProxy / AsyncSOCKSProxy when a proxy is configured
+    url: httpcore2.URL
+    host: tuple[bytes, bytes]
+    defaults: list[tuple[bytes, bytes]]  # httpx2's default headers (Accept, User-Agent, ...) a client did not send
+    direct: http11.Pool | None  # set when the connection is direct with default settings: the fast client
+    key: http11.Key
+
+
+def _plain_pool(pool: Any) -> bool:
+    """Whether httpx2 would connect directly, with nothing `http11.Pool` does not do: no proxy, no Unix socket, no
+    local address or socket options, no HTTP/2."""
+    return (
+        type(pool) is httpcore2.AsyncConnectionPool
+        and getattr(pool, "_proxy", None) is None
+        and not getattr(pool, "_uds", None)
+        and not getattr(pool, "_local_address", None)
+        and not getattr(pool, "_socket_options", None)
+        and not getattr(pool, "_http2", False)
+        and getattr(pool, "_retries", 0) == 0
+    )
+
+
+class Response:
+    """An upstream response as `http11.Pool` or httpcore2 returns it: status, raw headers, and a body stream to
+    iterate or read."""
+
+    __slots__ = ("_raw", "headers", "received", "status_code", "stream")
+
+    def __init__(self, raw: httpcore2.Response | http11.Response) -> None:
+        self._raw = raw
+        self.received = 0  # body bytes relayed so far
+        self.status_code: int = raw.status
+        self.headers: list[tuple[bytes, bytes]] = raw.headers
+        self.stream: AsyncIterator[bytes] = raw.stream  # type: ignore[assignment]
+
+    def header(self, name: bytes) -> str | None:
+        """The first value of a header (`name` in lower case), decoded as latin-1."""
+        for key, value in self.headers:
+            if key.lower() == name:
+                return value.decode("latin-1")
+        return None
+
+    async def aread(self) -> bytes:
+        return b"".join([chunk async for chunk in self.stream])
+
+    async def aclose(self) -> None:
+        await self._raw.aclose()
+
+
+def sign_in_error(upstream: Upstream, why: str) -> dict[str, Any]:
+    name = upstream.profile.name
+    return jsonrpc.error(
+        None,
+        jsonrpc.SIGN_IN_REQUIRED,
+        f"Sign in to {name}: {why} Use Sign in in the Port MCP Bridge tray menu, or run "
+        f"`port-mcp-bridge login {upstream.profile.id}`.",
+        {"profile": upstream.profile.id, "state": "needs_sign_in"},
+    )
+
+
+def unreachable(upstream: Upstream, exc: Exception) -> dict[str, Any]:
+    kind = {
+        httpx2.ConnectTimeout: "the connection timed out",
+        httpx2.ReadTimeout: "it stopped answering",
+        httpx2.ConnectError: "the connection failed",
+    }.get(type(exc), type(exc).__name__)
+    return jsonrpc.error(
+        None,
+        jsonrpc.UPSTREAM_UNAVAILABLE,
+        f"Cannot reach Port at {upstream.describe()}: {kind}. Check your network or VPN (your organization may allow "
+        "only some IP addresses), then run `port-mcp-bridge doctor` for details.",
+        {"profile": upstream.profile.id, "host": upstream.host},
+    )
