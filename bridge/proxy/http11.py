@@ -3,7 +3,7 @@ httptools (llhttp, the C parser uvicorn already uses for the local side).
 
 Why not httpcore2 for this hop: per proxied request anyio, httpcore2 and h11 (pure Python) spent ~1.6 M instructions,
 two thirds of the bridge's cost (docs/performance.md). The proxy needs one thing from a client: send a request whose
-head and body are ready and stream the answer back. That is all this does. `bridge/proxy/forward.py` uses it only
+head and body are ready and stream the answer back. That is all this does. `bridge/proxy/sender.py` uses it only
 for direct connections with httpx2's default settings; through an HTTP or SOCKS proxy (HTTPS_PROXY, ...) httpcore2
 still does the work. Failures raise httpcore2's exceptions, so one error mapping serves both. httpcore2 itself is
 imported only when one is raised (it costs ~70 ms: its own pools, anyio, h11), so a process that meets no error, such

@@ -19,7 +19,7 @@ from bridge.proxy.headers import upstream_request_headers
 from bridge.proxy.state import Upstream
 from bridge.tokens import SignInRequired
 
-log = logging.getLogger("bridge.proxy.forward")  # the proxy's one logger, as before this module was split out
+log = logging.getLogger(__name__)
 
 _TIMEOUT = httpx2.Timeout(connect=10.0, read=300.0, write=30.0, pool=10.0)
 # The same limits as httpcore takes them (per request, in `extensions`), built once; GET streams never time out reading.
