@@ -195,6 +195,17 @@ async def test_modern_stateless_era_through_the_bridge(rig: Rig) -> None:
         assert json.loads(result.content[0].text)["count"] == 36  # type: ignore[union-attr]
 
 
+async def test_an_answer_has_one_date_and_no_hop_by_hop_headers(rig: Rig) -> None:
+    """Port's Date is replaced by the bridge's own (uvicorn dates every answer; two Date headers are malformed)."""
+    hello = {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}
+    async with httpx2.AsyncClient(headers=rig.headers(Accept="application/json, text/event-stream")) as http:
+        answer = await http.post(rig.url, json={"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": hello})
+    assert answer.status_code == 200
+    assert len(answer.headers.get_list("date")) == 1
+    assert answer.headers["mcp-session-id"]
+    assert "set-cookie" not in answer.headers
+
+
 async def _settle(rig: Rig, done: object, timeout: float = 5.0) -> None:
     """Wait until the bridge's settings watcher has applied a change made through the store."""
     with anyio.fail_after(timeout):

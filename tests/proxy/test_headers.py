@@ -26,7 +26,7 @@ def test_what_comes_back() -> None:
         (b"Set-Cookie", b"edge=1"), (b"WWW-Authenticate", b'Bearer resource_metadata="x"'),
         (b"Transfer-Encoding", b"chunked"), (b"Connection", b"close, X-Edge"), (b"X-Edge", b"1"),
         (b"Mcp-Session-Id", b"s-2"), (b"Alt-Svc", b'h3=":443"'), (b"Strict-Transport-Security", b"max-age=1"),
-        (b"Cache-Control", b"no-cache"),
+        (b"Cache-Control", b"no-cache"), (b"Date", b"Mon, 23 Nov 2026 16:12:25 GMT"),
     ]  # fmt: skip
     assert downstream_response_headers(port) == [
         (b"content-type", b"text/event-stream"),
