@@ -58,7 +58,6 @@ def render(report: dict[str, Any], samples: dict[str, dict[str, list[float]]], o
     return _draw(report, samples, out)
 
 
-
 def _draw(report: dict[str, Any], samples: dict[str, dict[str, list[float]]], out: Path) -> Path:
     from PySide6.QtGui import QColor, QImage, QPainter
 

@@ -331,7 +331,7 @@ def record(results: dict) -> None:
     start, end = text.find(BEGIN), text.find(END)
     if start < 0 or end < 0:
         raise SystemExit(f"{DOC} has no {BEGIN} … {END} section to write into.")
-    DOC.write_text(text[:start] + markdown(results) + text[end + len(END):], encoding="utf-8")
+    DOC.write_text(text[:start] + markdown(results) + text[end + len(END) :], encoding="utf-8")
     print(f"Recorded in {DOC.relative_to(ROOT)}")
 
 

@@ -111,8 +111,10 @@ def test_the_wix_source_is_well_formed_and_harvests_the_bundle() -> None:
 @pytest.mark.slow
 @pytest.mark.timeout(900)
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the smoke test runs the Linux bundle")
-@pytest.mark.skipif(not (os.environ.get("CI") or os.environ.get("PORT_MCP_BRIDGE_PACKAGE_TEST")),
-                    reason="builds with PyInstaller (~75 s): runs in CI or with PORT_MCP_BRIDGE_PACKAGE_TEST=1")
+@pytest.mark.skipif(
+    not (os.environ.get("CI") or os.environ.get("PORT_MCP_BRIDGE_PACKAGE_TEST")),
+    reason="builds with PyInstaller (~75 s): runs in CI or with PORT_MCP_BRIDGE_PACKAGE_TEST=1",
+)
 def test_the_linux_bundle_builds_and_passes_the_smoke_test() -> None:  # fmt: skip
     env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
     subprocess.run([sys.executable, str(PACKAGING / "build.py")], cwd=ROOT, env=env, check=True, timeout=800)

@@ -50,16 +50,24 @@ def icon(state: str, variant: str) -> str:
 
 # The settings window's sidebar: a white line glyph on a coloured rounded square (reads on light and dark windows).
 PAGES = {
-    "profiles": ("#5e5ce6", '<circle cx="16" cy="12" r="4.2"/>'
-                            '<path d="M8.5 24.5c0-4.2 3.4-6.8 7.5-6.8s7.5 2.6 7.5 6.8"/>'),
-    "tools": ("#0a84ff", '<path d="M13 10.5h10M13 16h10M13 21.5h10"/><circle cx="9.2" cy="10.5" r="1"/>'
-                         '<circle cx="9.2" cy="16" r="1"/><circle cx="9.2" cy="21.5" r="1"/>'),
+    "profiles": (
+        "#5e5ce6",
+        '<circle cx="16" cy="12" r="4.2"/><path d="M8.5 24.5c0-4.2 3.4-6.8 7.5-6.8s7.5 2.6 7.5 6.8"/>',
+    ),
+    "tools": (
+        "#0a84ff",
+        '<path d="M13 10.5h10M13 16h10M13 21.5h10"/><circle cx="9.2" cy="10.5" r="1"/>'
+        '<circle cx="9.2" cy="16" r="1"/><circle cx="9.2" cy="21.5" r="1"/>',
+    ),
     "actions": ("#ff9f0a", '<path d="M17.5 6.5l-7 11h5.5l-1.5 8 7-11h-5.5z" stroke-linejoin="round"/>'),
     "clients": ("#30b0c7", '<rect x="7.5" y="8.5" width="17" height="11.5" rx="1.5"/><path d="M5.5 24h21"/>'),
     "doctor": ("#ff375f", '<path d="M6 16.5h5l2.2-5 3.6 10 2.4-5H26" stroke-linejoin="round"/>'),
-    "general": ("#8e8e93", '<path d="M8 10.5h16M8 16h16M8 21.5h16"/><circle cx="12.5" cy="10.5" r="2" fill="#fff"/>'
-                           '<circle cx="19.5" cy="16" r="2" fill="#fff"/>'
-                           '<circle cx="14" cy="21.5" r="2" fill="#fff"/>'),
+    "general": (
+        "#8e8e93",
+        '<path d="M8 10.5h16M8 16h16M8 21.5h16"/><circle cx="12.5" cy="10.5" r="2" fill="#fff"/>'
+        '<circle cx="19.5" cy="16" r="2" fill="#fff"/>'
+        '<circle cx="14" cy="21.5" r="2" fill="#fff"/>',
+    ),
 }
 
 

@@ -82,7 +82,7 @@ def test_undo_refuses_when_the_file_changed_since(home: Path) -> None:
     path = home / ".cursor" / "mcp.json"
     path.write_text('{"mcpServers": {}}\n')
     assert invoke("--client", "cursor", "--write")[0] == 0
-    path.write_text(path.read_text().replace("}}", "}, \"mine\": {}}"))
+    path.write_text(path.read_text().replace("}}", '}, "mine": {}}'))
     code, out = invoke("--client", "cursor", "--undo")
     assert code == 1 and "changed after Port MCP Bridge wrote it" in out and "--force" in out
     assert invoke("--client", "cursor", "--undo", "--force")[0] == 0

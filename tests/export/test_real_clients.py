@@ -118,7 +118,7 @@ def test_gemini_with_a_wrong_key_does_not_connect(rig: Rig, home: Path) -> None:
     assert f"port: {rig.bridge.url}/mcp" in out and "- Connected" not in out, out
 
 
-CODEX_CONFIG = '# my Codex settings\ncheck_for_update_on_startup = false\n\n[analytics]\nenabled = false\n'
+CODEX_CONFIG = "# my Codex settings\ncheck_for_update_on_startup = false\n\n[analytics]\nenabled = false\n"
 
 
 def test_codex_reads_both_entries_with_the_key_header(rig: Rig, home: Path) -> None:
