@@ -197,6 +197,9 @@ class McpProxy:
                     headers = [(b"content-type", b"application/json"), *(h for h in headers if h[0] != b"content-type")]
             await _reply_raw(send, response.status_code, headers, body)
             return
+        length = response.header(b"content-length")
+        if length is not None and length.isdigit() and response.header(b"transfer-encoding") is None:
+            headers.append((b"content-length", length.encode()))  # the body goes on as it came: so does its length
         await send({"type": "http.response.start", "status": response.status_code, "headers": headers})
         async for chunk in response.stream:
             response.received += len(chunk)

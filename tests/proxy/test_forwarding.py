@@ -195,7 +195,7 @@ async def test_modern_stateless_era_through_the_bridge(rig: Rig) -> None:
         assert json.loads(result.content[0].text)["count"] == 36  # type: ignore[union-attr]
 
 
-async def test_an_answer_has_one_date_and_no_hop_by_hop_headers(rig: Rig) -> None:
+async def test_an_answer_has_one_date_and_keeps_its_length(rig: Rig) -> None:
     """Port's Date is replaced by the bridge's own (uvicorn dates every answer; two Date headers are malformed)."""
     hello = {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}
     async with httpx2.AsyncClient(headers=rig.headers(Accept="application/json, text/event-stream")) as http:
@@ -204,6 +204,16 @@ async def test_an_answer_has_one_date_and_no_hop_by_hop_headers(rig: Rig) -> Non
     assert len(answer.headers.get_list("date")) == 1
     assert answer.headers["mcp-session-id"]
     assert "set-cookie" not in answer.headers
+    # An answer passed on as it came keeps its length (a notification's 202 has no body: not a chunked empty one).
+    async with httpx2.AsyncClient(headers=rig.headers(Accept="application/json, text/event-stream")) as http:
+        accepted = await http.post(
+            rig.url,
+            json={"jsonrpc": "2.0", "method": "notifications/initialized"},
+            headers={"Mcp-Session-Id": answer.headers["mcp-session-id"], "MCP-Protocol-Version": "2025-11-25"},
+        )
+    assert accepted.status_code == 202
+    assert accepted.headers["content-length"] == "0"
+    assert "transfer-encoding" not in accepted.headers
 
 
 async def _settle(rig: Rig, done: object, timeout: float = 5.0) -> None:
