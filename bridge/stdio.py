@@ -73,7 +73,7 @@ async def _healthy(origin: _Origin) -> bool:
     pool = http11.Pool(None)  # plain HTTP on loopback: no TLS context, no certificate store to load
     try:
         head = http11.request_head(b"GET", b"/healthz", [(b"Host", origin.host)])
-        response = await pool.request(origin.key, head, b"", connect_timeout=1, read_timeout=1)
+        response = await pool.request(origin.key, head, b"", connect_timeout=1, read_timeout=1, repeatable=True)
         try:
             answer = _loads(await response.aread())
         finally:
@@ -343,6 +343,7 @@ class _Relay:
     async def _deliver(self, line: bytes, message: Any) -> None:
         ids = _request_ids(message)
         method = _method(message)
+        repeatable = jsonrpc.safe_to_repeat(message if isinstance(message, list) else [message])
         gate: asyncio.Future[_Failed | None] | None = None
         try:
             if method == "initialize":
@@ -354,7 +355,7 @@ class _Relay:
                 gate = self.gate = asyncio.get_running_loop().create_future()
             renewed = False
             try:
-                await self._post(line, ids, initialize=method == "initialize")
+                await self._post(line, ids, repeatable=repeatable, initialize=method == "initialize")
             except _Expired as expired:
                 if gate is not None:  # the renewal waits for no gate but its own
                     self.gate = None
@@ -363,7 +364,7 @@ class _Relay:
                 renewed = await self._renew(str(expired))
                 try:
                     if method != "notifications/initialized":  # the renewal has just sent that one
-                        await self._post(line, ids)
+                        await self._post(line, ids, repeatable=repeatable)
                 except _Expired:
                     raise _Failed(
                         "The bridge ended the new session at once. Try again, or restart the client."
@@ -403,13 +404,18 @@ class _Relay:
         body: bytes,
         timeout: tuple[float, float | None],
         target: bytes | None = None,
+        *,
+        repeatable: bool,
     ) -> http11.Response:
         """Send a request (to the MCP path unless `target`); returns with the answer's status and headers, its body
-        left to stream (read it, then `aclose` it). Raises what `http11.errors()` names."""
+        left to stream (read it, then `aclose` it). Raises what `http11.errors()` names. `repeatable`: see
+        `http11.Pool.request`."""
         if body:
             headers = [*headers, (b"Content-Length", b"%d" % len(body))]
         head = http11.request_head(method, target or self.origin.path, headers)
-        return await self.http.request(self.origin.key, head, body, connect_timeout=timeout[0], read_timeout=timeout[1])
+        return await self.http.request(
+            self.origin.key, head, body, connect_timeout=timeout[0], read_timeout=timeout[1], repeatable=repeatable
+        )
 
     async def _unreachable(self, exc: Exception) -> _Failed:
         import httpcore2  # loaded already: `exc` is one of its exceptions
@@ -419,7 +425,7 @@ class _Relay:
             # A kept-alive connection that broke: is it the bridge that stopped? A new connection tells.
             try:
                 probe = await self._send(
-                    b"GET", [(b"Host", self.origin.host)], b"", _DELETE_TIMEOUT, target=b"/healthz"
+                    b"GET", [(b"Host", self.origin.host)], b"", _DELETE_TIMEOUT, target=b"/healthz", repeatable=True
                 )
                 await probe.aclose()
             except httpcore2.ConnectError:
@@ -438,13 +444,14 @@ class _Relay:
                        "happening, run `port-mcp-bridge doctor`.")  # fmt: skip
 
     async def _post(
-        self, line: bytes, ids: list[Any], *, initialize: bool = False, replay: bool = False
+        self, line: bytes, ids: list[Any], *, repeatable: bool, initialize: bool = False, replay: bool = False
     ) -> list[bytes]:
-        """POST one line. Writes the answer to stdout (unless `replay`) and returns what it wrote."""
+        """POST one line. Writes the answer to stdout (unless `replay`) and returns what it wrote. `repeatable`: the
+        line may be sent twice should the first sending be lost (`jsonrpc.safe_to_repeat`)."""
         session_id = self.session_id
         headers = [*self._headers(session_id, protocol=not initialize), (b"Content-Type", b"application/json")]
         try:
-            response = await self._send(b"POST", headers, line, _POST_TIMEOUT)
+            response = await self._send(b"POST", headers, line, _POST_TIMEOUT, repeatable=repeatable)
         except http11.errors() as exc:
             raise await self._unreachable(exc) from None
         written: list[bytes] = []
@@ -545,11 +552,11 @@ class _Relay:
             self.session_id = None
             log.info("The bridge ended the session (the active profile changed, or it restarted): starting a new one.")
             try:
-                answer = await self._post(self.init_line, [None], initialize=True, replay=True)
+                answer = await self._post(self.init_line, [None], repeatable=True, initialize=True, replay=True)
                 error = next((m["error"] for m in map(_loads, answer) if isinstance(m, dict) and "error" in m), None)
                 if error is not None:
                     raise _Failed(f"{error.get('message', error)}", error.get("code", jsonrpc.INTERNAL_ERROR))
-                await self._post(_INITIALIZED, [], replay=True)
+                await self._post(_INITIALIZED, [], repeatable=True, replay=True)
             except (_Failed, _Expired) as exc:
                 why = exc.message if isinstance(exc, _Failed) else "the new session was refused"
                 failed = _Failed(f"The bridge ended the session (the active profile changed, or it restarted), and "
@@ -579,7 +586,7 @@ class _Relay:
                 headers.append((b"Last-Event-ID", last_id))
             started = loop.time()
             try:
-                response = await self._send(b"GET", headers, b"", _STREAM_TIMEOUT)
+                response = await self._send(b"GET", headers, b"", _STREAM_TIMEOUT, repeatable=True)
                 try:
                     if response.status == 405:
                         return  # this server offers no such stream
@@ -617,7 +624,7 @@ class _Relay:
         if self.session_id:
             try:
                 response = await asyncio.wait_for(
-                    self._send(b"DELETE", self._headers(self.session_id), b"", _DELETE_TIMEOUT), 2
+                    self._send(b"DELETE", self._headers(self.session_id), b"", _DELETE_TIMEOUT, repeatable=True), 2
                 )
                 await response.aclose()
             except (TimeoutError, *http11.errors()):  # not `suppress`: the errors are known once raised

@@ -73,7 +73,7 @@ class McpProxy:
         elif method == "GET":
             await self._get(scope, receive, send, upstream, session_id)
         elif method == "DELETE":
-            response = await self.sender.send(upstream, b"DELETE", headers, b"", DELETE_TIMEOUTS)
+            response = await self.sender.send(upstream, b"DELETE", headers, b"", DELETE_TIMEOUTS, repeatable=True)
             if isinstance(response, Response):
                 try:
                     content = await response.aread()
@@ -97,7 +97,7 @@ class McpProxy:
         await self.sessions.until_idle(session_ids, POST_TIMEOUTS["timeout"]["read"])
         for session_id in session_ids:
             header = [(b"mcp-session-id", session_id.encode("latin-1"))]
-            response = await self.sender.send(upstream, b"DELETE", header, b"", DELETE_TIMEOUTS)
+            response = await self.sender.send(upstream, b"DELETE", header, b"", DELETE_TIMEOUTS, repeatable=True)
             if isinstance(response, Response):
                 await response.aclose()
 
@@ -149,7 +149,9 @@ class McpProxy:
             await _reply(send, 200, refused if body.batch else refused[0])
             return
         payload = raw if not refused else jsonrpc.encode(forward if body.batch else forward[0])
-        response = await self.sender.send(upstream, b"POST", headers, payload, POST_TIMEOUTS)
+        response = await self.sender.send(
+            upstream, b"POST", headers, payload, POST_TIMEOUTS, repeatable=jsonrpc.safe_to_repeat(forward)
+        )
         if not isinstance(response, Response):
             errors = [{**response, "id": m["id"]} for m in body.requests()]
             await _reply(send, 200, errors if body.batch else (errors[0] if errors else response))
@@ -306,7 +308,7 @@ class McpProxy:
     async def _get(
         self, scope: Scope, receive: Receive, send: Send, upstream: Upstream, session_id: str | None
     ) -> None:
-        response = await self.sender.send(upstream, b"GET", scope["headers"], b"", STREAM_TIMEOUTS)
+        response = await self.sender.send(upstream, b"GET", scope["headers"], b"", STREAM_TIMEOUTS, repeatable=True)
         if not isinstance(response, Response):
             await _reply(send, 502, response)
             return

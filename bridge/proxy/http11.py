@@ -54,10 +54,14 @@ def _error(kind: str, message: str) -> Exception:
 
 class Pool:
     """Connections per origin, reused while the server keeps them alive (LIFO; at most `max_idle` idle per origin,
-    none older than `keepalive_expiry` seconds, like httpx2's defaults)."""
+    none idle for `keepalive_expiry` seconds or more).
+
+    The expiry is below uvicorn's 5 s (the local bridge's and the sandbox's idle timeout; Port's load balancers keep
+    connections longer): a connection is given up before its server would close it, so a request that cannot be
+    repeated (`request`) is not sent into a connection the server is closing at that moment."""
 
     def __init__(
-        self, ssl_context: ssl.SSLContext | None, *, keepalive_expiry: float = 5.0, max_idle: int = 20
+        self, ssl_context: ssl.SSLContext | None, *, keepalive_expiry: float = 4.0, max_idle: int = 20
     ) -> None:
         self._ssl_context = ssl_context
         self._expiry = keepalive_expiry
@@ -73,9 +77,15 @@ class Pool:
         *,
         connect_timeout: float | None,
         read_timeout: float | None,
+        repeatable: bool = False,
     ) -> Response:
         """Send `head` (request line and headers, ending with the blank line) and `body` to the origin `key`; returns
-        once the answer's status and headers are in. The caller must `aclose()` the response."""
+        once the answer's status and headers are in. The caller must `aclose()` the response.
+
+        `repeatable`: the request may be sent a second time, on a new connection, when a kept-alive connection turns
+        out closed by the server before any byte of the answer (its idle timeout, most likely: then the server never
+        read it). Only then: a server may also have read it and failed before answering, and what it did would be
+        done twice (Go resends only idempotent requests, for that reason)."""
         conn = self._take(key)
         if conn is not None:
             try:
@@ -83,10 +93,8 @@ class Pool:
             except Exception as exc:
                 import httpcore2  # loaded already: `_exchange` raises its exceptions
 
-                if conn.received or not isinstance(exc, httpcore2.RemoteProtocolError):
+                if not repeatable or conn.received or not isinstance(exc, httpcore2.RemoteProtocolError):
                     raise
-                # The server closed the kept-alive connection as we reused it (its idle timeout): nothing of the
-                # request was processed, so it is sent once more on a new connection, as browsers and Go do.
         conn = await self._connect(key, connect_timeout)
         return await self._exchange(conn, head, body, read_timeout)
 

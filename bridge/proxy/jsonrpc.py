@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,6 +62,27 @@ def parse_body(raw: bytes) -> Body:
         if isinstance(msg_id, bool) or not isinstance(msg_id, str | int | None):
             raise InvalidMessage('"id" must be a string or an integer.')
     return Body(messages, batch)
+
+
+# Requests that only read, or whose repetition changes nothing (`initialize` makes a session the server lets expire).
+_SAFE_TO_REPEAT = frozenset({
+    "initialize", "ping", "server/discover", "tools/list", "resources/list", "resources/templates/list",
+    "resources/read", "resources/subscribe", "resources/unsubscribe", "prompts/list", "prompts/get",
+    "completion/complete", "logging/setLevel",
+})  # fmt: skip
+
+
+def safe_to_repeat(messages: Iterable[Any]) -> bool:
+    """Whether the body carrying `messages` may be sent a second time should its first sending be lost: only if every
+    message is a notification, a response, or a request known to change nothing. Above all not a `tools/call`, which
+    may run a self-service action (a deployment, say): that is never repeated on the bridge's own initiative."""
+    for message in messages:
+        if not isinstance(message, dict):
+            return False
+        method = message.get("method")
+        if method is not None and message.get("id") is not None and method not in _SAFE_TO_REPEAT:
+            return False
+    return True
 
 
 def error(msg_id: Any, code: int, message: str, data: Any = None) -> dict[str, Any]:

@@ -62,7 +62,7 @@ class Sender:
             direct = None
             if _plain_pool(pool):
                 if self._direct is None:
-                    self._direct = http11.Pool(pool._ssl_context, keepalive_expiry=pool._keepalive_expiry or 5.0)
+                    self._direct = http11.Pool(pool._ssl_context)
                 direct = self._direct
             key = (parsed.scheme, parsed.host, parsed.port or (443 if parsed.scheme == "https" else 80))
             route = Route(pool, target, (b"host", parsed.netloc), defaults, direct, key)
@@ -76,9 +76,12 @@ class Sender:
         client_headers: list[tuple[bytes, bytes]],
         body: bytes,
         extensions: dict[str, Any],
+        *,
+        repeatable: bool = False,
     ) -> Response | dict[str, Any]:
         """Send upstream with the profile's token; on 401 refresh once and replay. Returns the response, or a JSON-RPC
-        error (with id None) describing why there is none."""
+        error (with id None) describing why there is none. `repeatable`: see `http11.Pool.request` (a 401 is replayed
+        whatever it says: Port refused the request before doing anything)."""
         route = self.route(upstream.url)
         headers = upstream_request_headers(client_headers)
         present = {name for name, _ in headers}
@@ -100,7 +103,7 @@ class Sender:
                     if route.direct is not None:
                         raw: Any = await route.direct.request(
                             route.key, http11.request_head(method, route.url.target, sent), body,
-                            connect_timeout=timeouts["connect"], read_timeout=timeouts["read"],
+                            connect_timeout=timeouts["connect"], read_timeout=timeouts["read"], repeatable=repeatable,
                         )  # fmt: skip
                     else:
                         request = httpcore2.Request(method, route.url, headers=sent, content=body,
