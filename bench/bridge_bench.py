@@ -10,8 +10,8 @@ the bridge and Port are separate). This script is the client; it starts, as chil
   bridge's dependencies are, so that "direct" means the same from one version of the bridge to the next;
 - the bridge as `serve` builds it, with one profile per sandbox (`/mcp` and `/p/big/mcp`). (Should its listener ever
   lose TCP_NODELAY again, a second bridge with it forced on is started, so the proxy's own cost stays visible.)
-- with `--floor`, a bare relay (uvicorn + httpcore2's pool, nothing of the bridge): what one forwarding hop costs on
-  this stack before the bridge does anything.
+- with `--floor`, a bare relay (uvicorn and the bridge's `http11` client, or httpcore2's pool with `--floor-client
+  httpcore2`; nothing of the bridge): what one forwarding hop costs on this stack before the bridge does anything.
 
 The same keep-alive `httpx2.AsyncClient` sends raw JSON-RPC POSTs along every path, each within an initialized MCP
 session, interleaved request by request (rotating which path goes first) so that drift hits every path alike. A
@@ -276,22 +276,33 @@ def _builder_caller(box: Any) -> Any:
     return Caller(org=box.state.orgs[ACME_ORG_ID], email="bench@acme.example", role="builder")
 
 
-def serve_floor(small_url: str, big_url: str) -> None:
-    """The floor of this stack: uvicorn and httpcore2's pool with nothing of the bridge between them (no guard,
-    Starlette, policy, JSON or header rules). `/small` and `/big` relay to the two sandboxes, streaming; the client's
-    own headers (its Authorization too: the sandbox token) pass. What a forwarding hop costs before the bridge does
-    anything; not a proxy anyone should ship."""
+def serve_floor(small_url: str, big_url: str, client: str) -> None:
+    """The floor of this stack: uvicorn and an HTTP client (`client`: the bridge's own `http11`, or httpcore2's pool,
+    which the bridge used before round 3) with nothing of the bridge between them (no guard, policy, JSON or header
+    rules). `/small` and `/big` relay to the two sandboxes, streaming; the client's own headers (its Authorization
+    too: the sandbox token) pass. What a forwarding hop costs before the bridge does anything; not a proxy anyone
+    should ship."""
     import httpcore2
 
+    from bridge.proxy import http11
     from bridge.server import LoopbackServer, bind_loopback
 
     pool = httpcore2.AsyncConnectionPool(max_keepalive_connections=20)
+    lean = http11.Pool(None)
     routes = {}
     for path, url in (("/small", small_url), ("/big", big_url)):
         parsed = httpcore2.URL(url)
         netloc = parsed.host + (b":%d" % parsed.port if parsed.port else b"")
-        routes[path] = (parsed, (b"host", netloc))
+        key = (parsed.scheme.decode(), parsed.host.decode(), parsed.port or 80)
+        routes[path] = (parsed, (b"host", netloc), key)
     skip = {b"host", b"content-length", b"connection", b"transfer-encoding"}
+
+    async def upstream(method: bytes, path: str, headers: list[tuple[bytes, bytes]], body: bytes) -> Any:
+        url, _, key = routes[path]
+        if client == "http11":
+            head = http11.request_head(method, url.target, headers)
+            return await lean.request(key, head, body, connect_timeout=5.0, read_timeout=300.0)
+        return await pool.handle_async_request(httpcore2.Request(method, url, headers=headers, content=body))
 
     async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
@@ -305,12 +316,11 @@ def serve_floor(small_url: str, big_url: str) -> None:
             message = await receive()
             body += message.get("body", b"")
             more = message.get("more_body", False)
-        url, host = routes[scope["path"]]
+        host = routes[scope["path"]][1]
         headers = [host, *((k, v) for k, v in scope["headers"] if k not in skip)]
         if body:
             headers.append((b"content-length", b"%d" % len(body)))
-        request = httpcore2.Request(scope["method"].encode(), url, headers=headers, content=body)
-        response = await pool.handle_async_request(request)
+        response = await upstream(scope["method"].encode(), scope["path"], headers, body)
         try:
             out = [(k.lower(), v) for k, v in response.headers if k.lower() not in skip]
             await send({"type": "http.response.start", "status": response.status, "headers": out})
@@ -658,7 +668,8 @@ def start_children(stack: ExitStack, args: argparse.Namespace) -> tuple[Endpoint
         auth = f"Bearer {BENCH_KEY}"
         endpoints[label] = {"small": (f"{info['url']}/mcp", auth), "big": (info["url"] + info["big_path"], auth)}
     if args.floor:
-        command = ["--child", "floor", "--upstream", boxes["small"], "--upstream-big", boxes["big"]]
+        command = ["--child", "floor", "--upstream", boxes["small"], "--upstream-big", boxes["big"],
+                   "--floor-client", args.floor_client]  # fmt: skip
         bridges["floor"] = start(command, callgrind_prefix(args))
         info = bridges["floor"][1]
         endpoints["floor"] = {box: (f"{info['url']}/{box}", auth) for box, (_, auth) in endpoints["direct"].items()}
@@ -836,8 +847,14 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=50, help="repetitions of the rewrite (median reported)")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument("--profile-bridge", metavar="FILE", help="run the shipped bridge under cProfile, stats to FILE")
-    parser.add_argument("--floor", action="store_true", help="also time a bare uvicorn + httpcore2 relay (the stack's "
-                        "floor for one forwarding hop)")  # fmt: skip
+    parser.add_argument("--floor", action="store_true", help="also time a bare relay, uvicorn and an HTTP client with "
+                        "nothing of the bridge (the stack's floor for one forwarding hop)")  # fmt: skip
+    parser.add_argument(
+        "--floor-client",
+        choices=["http11", "httpcore2"],
+        default="http11",
+        help="the bare relay's HTTP client: the bridge's own (default) or httpcore2 (before round 3)",
+    )
     parser.add_argument("--callgrind", metavar="DIR", help="run the bridge under valgrind's callgrind (slow); "
                         "report its instructions per request, which other load cannot disturb")  # fmt: skip
     # A/B of packages not (yet) among the dependencies: the bridge child alone gets DIR (pip install --target DIR).
@@ -856,7 +873,7 @@ def main() -> None:
     elif args.child == "bridge":
         serve_bridge(args.upstream, args.upstream_big, args.force_nodelay, args.profile_out)
     elif args.child == "floor":
-        serve_floor(args.upstream, args.upstream_big)
+        serve_floor(args.upstream, args.upstream_big, args.floor_client)
     elif args.requests < 2:
         parser.error("--requests must be at least 2")
     else:
