@@ -73,9 +73,14 @@ class Sessions:
 
     A session never crosses organizations: a request whose session belongs to another profile than the one it is
     addressed to is answered 404, and the client starts a new session, as the MCP spec says.
+
+    At most `limit` sessions are remembered, the oldest forgotten first: an IDE that quits without ending its session
+    (most do) leaves one behind, and the tray app runs for weeks. A forgotten session still in use is answered 404
+    and its client starts over, which Port (whose sessions expire much sooner) would have asked of it anyway.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, limit: int = 10_000) -> None:
+        self._limit = limit
         self._owner: dict[str, str] = {}
         self._streams: dict[str, set[asyncio.Queue[bytes]]] = {}
         self._busy: dict[str, int] = {}  # session id -> requests being answered (on the proxy's loop only)
@@ -84,6 +89,8 @@ class Sessions:
     def bind(self, session_id: str, profile_id: str) -> None:
         with self._lock:
             self._owner.setdefault(session_id, profile_id)
+            if len(self._owner) > self._limit:
+                del self._owner[next(iter(self._owner))]  # dicts keep insertion order: the oldest
 
     def owner(self, session_id: str) -> str | None:
         return self._owner.get(session_id)
