@@ -31,6 +31,8 @@ _HAPPY_EYEBALLS_DELAY = 0.25  # RFC 8305, as anyio (so httpcore2) does: a dead I
 _HIGH_WATER = 1 << 20  # unread answer bytes after which reading pauses (a slow client behind a fast stream) ...
 _LOW_WATER = 1 << 18  # ... and resumes
 _NO_BODY_STATUS = frozenset({204, 304})
+# TCP keep-alive on upstream connections (`_keep_alive`): first probe after this long silent, then every 10 s, 3 tries.
+KEEPALIVE_IDLE, KEEPALIVE_INTERVAL, KEEPALIVE_COUNT = 60, 10, 3
 
 Key = tuple[str, str, int]  # scheme, host, port
 
@@ -185,6 +187,7 @@ async def _open_socket(loop: asyncio.AbstractEventLoop, host: str, port: int) ->
             try:
                 sock.setblocking(False)
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                _keep_alive(sock)
                 await loop.sock_connect(sock, address)
             except OSError as exc:
                 sock.close()
@@ -207,6 +210,24 @@ async def _open_socket(loop: asyncio.AbstractEventLoop, host: str, port: int) ->
     if winner is None:
         raise errors[0] if len(errors) == 1 else OSError(f"cannot connect to {host}:{port}: {errors[0]}")
     return winner
+
+
+def _keep_alive(sock: socket.socket) -> None:
+    """Probe the connection when it has been silent for a minute. A server-to-client stream may carry nothing for
+    hours: without probes, a connection that died meanwhile (the laptop slept, the VPN reconnected, a NAT or firewall
+    forgot it) would be waited on forever, its client never told; and NATs drop connections idle for a few minutes,
+    which the probes also prevent. A dead one now ends within ~90 s, and the client opens its stream again."""
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+    idle = getattr(socket, "TCP_KEEPIDLE", None) or getattr(socket, "TCP_KEEPALIVE", None)  # macOS: TCP_KEEPALIVE
+    options = (
+        (idle, KEEPALIVE_IDLE),
+        (getattr(socket, "TCP_KEEPINTVL", None), KEEPALIVE_INTERVAL),
+        (getattr(socket, "TCP_KEEPCNT", None), KEEPALIVE_COUNT),
+    )
+    for option, value in options:
+        if option is not None:
+            with contextlib.suppress(OSError):  # an older Windows refuses some: the system's defaults then
+                sock.setsockopt(socket.IPPROTO_TCP, option, value)
 
 
 def _interleave(infos: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:

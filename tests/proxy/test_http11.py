@@ -101,6 +101,20 @@ async def test_a_kept_alive_connection_is_reused() -> None:
     await pool.aclose()
 
 
+async def test_upstream_connections_probe_a_silent_peer() -> None:
+    """TCP keep-alive, so a stream whose connection died silently (sleep, VPN, NAT) ends instead of hanging."""
+    pool = http11.Pool(None)
+    async with serving(keep_answering) as server:
+        await call(pool, server)
+        sock = pool._idle[server.key][0].transport.get_extra_info("socket")  # type: ignore[union-attr]
+        assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE)
+        if sys.platform.startswith("linux"):
+            assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE) == http11.KEEPALIVE_IDLE
+            assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL) == http11.KEEPALIVE_INTERVAL
+            assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT) == http11.KEEPALIVE_COUNT
+    await pool.aclose()
+
+
 def test_an_idle_connection_is_given_up_before_uvicorn_would_close_it() -> None:
     """uvicorn (the local bridge, the sandbox) closes a connection idle for 5 s: the pool must let go of it sooner, or a
     request that cannot be repeated could be sent into a connection the server is closing at that moment."""
