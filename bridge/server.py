@@ -6,6 +6,7 @@ taken; listening at once queues connections made before uvicorn is up. The bridg
 
 from __future__ import annotations
 
+import logging
 import socket
 import threading
 
@@ -32,6 +33,19 @@ def bind_loopback(host: str, port: int) -> socket.socket:
     return sock
 
 
+class _AlreadyLogged(logging.Filter):
+    """Keeps out of uvicorn's log the traceback of an exception an app raised on purpose after logging it itself
+    (`already_logged = True`: the proxy's `AnswerCut`, which makes uvicorn close a client's connection). uvicorn logs
+    whatever escapes an app as "Exception in ASGI application", with a traceback that would alarm whoever reads it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        return not getattr(exc, "already_logged", False)
+
+
+_ALREADY_LOGGED = _AlreadyLogged()
+
+
 class LoopbackServer:
     """uvicorn on an already bound socket."""
 
@@ -55,6 +69,7 @@ class LoopbackServer:
             proxy_headers=False,
             server_header=False,
         )
+        logging.getLogger("uvicorn.error").addFilter(_ALREADY_LOGGED)  # after the config set uvicorn's logging up
         self._server = uvicorn.Server(config)
         return self._server
 

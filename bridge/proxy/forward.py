@@ -20,7 +20,7 @@ import httpx2
 from starlette.types import Message, Receive, Scope, Send
 
 from bridge.policy import decide_call, rewrite_tools_list
-from bridge.proxy import jsonrpc, sse
+from bridge.proxy import http11, jsonrpc, sse
 from bridge.proxy.headers import downstream_response_headers
 from bridge.proxy.listcache import ListedTools, encode, known_tools
 from bridge.proxy.sender import DELETE_TIMEOUTS, POST_TIMEOUTS, STREAM_TIMEOUTS, Response, Sender
@@ -38,6 +38,34 @@ _LARGE = 1 << 20  # after a response this big has gone through, give the freed h
 
 class _BodyTooLarge(Exception):
     pass
+
+
+class AnswerCut(Exception):
+    """Port's answer broke off (the connection died, or it stopped answering) after its start had been relayed.
+    Raised out of the proxy so that uvicorn closes the client's connection: a half answer must not end like a whole
+    one (the client may resume it, or retry). Logged in one line where it happened; `already_logged` keeps uvicorn's
+    traceback for it out of the log (`bridge/server.py`)."""
+
+    already_logged = True
+
+
+def _cut(upstream: Upstream, exc: Exception) -> AnswerCut:
+    log.warning(
+        "The answer from %s for profile %s broke off (%s): the client's connection is closed so it knows.",
+        upstream.host, upstream.profile.id, type(exc).__name__,
+    )  # fmt: skip
+    return AnswerCut(type(exc).__name__)
+
+
+def _broke_off(upstream: Upstream, exc: Exception) -> dict[str, Any]:
+    """The JSON-RPC error for an answer that broke off before any of it had been relayed."""
+    return jsonrpc.error(
+        None,
+        jsonrpc.UPSTREAM_UNAVAILABLE,
+        f"Port's answer from {upstream.describe()} broke off ({type(exc).__name__}). Try again; if it keeps happening, "
+        "run `port-mcp-bridge doctor`.",
+        {"profile": upstream.profile.id, "host": upstream.host},
+    )
 
 
 class McpProxy:
@@ -77,6 +105,9 @@ class McpProxy:
             if isinstance(response, Response):
                 try:
                     content = await response.aread()
+                except http11.errors() as exc:
+                    await _reply(send, 502, _broke_off(upstream, exc))
+                    return
                 finally:
                     await response.aclose()
                 if session_id:
@@ -153,8 +184,7 @@ class McpProxy:
             upstream, b"POST", headers, payload, POST_TIMEOUTS, repeatable=jsonrpc.safe_to_repeat(forward)
         )
         if not isinstance(response, Response):
-            errors = [{**response, "id": m["id"]} for m in body.requests()]
-            await _reply(send, 200, errors if body.batch else (errors[0] if errors else response))
+            await _reply(send, 200, _for_each_request(body, response))
             return
         try:
             new_session = response.header(b"mcp-session-id")
@@ -162,7 +192,7 @@ class McpProxy:
                 self.sessions.bind(new_session, upstream.profile.id)
             if response.status_code == 404 and session_id:
                 self.sessions.forget(session_id)
-            await self._relay(receive, send, upstream, response, list_ids, refused)
+            await self._relay(receive, send, upstream, response, list_ids, refused, body)
         finally:
             await response.aclose()
             if response.received > _LARGE:
@@ -176,6 +206,7 @@ class McpProxy:
         response: Response,
         list_ids: set[Any],
         refused: list[dict[str, Any]],
+        body: jsonrpc.Body,
     ) -> None:
         headers = downstream_response_headers(response.headers)
         content_type = response.header(b"content-type") or ""
@@ -183,29 +214,39 @@ class McpProxy:
             await send({"type": "http.response.start", "status": response.status_code, "headers": headers})
             for error in refused:
                 await send({"type": "http.response.body", "body": sse.message_event(error), "more_body": True})
-            await _until_disconnect(receive, self._relay_events(send, upstream, response, list_ids))
+            try:
+                await _until_disconnect(receive, self._relay_events(send, upstream, response, list_ids))
+            except http11.errors() as exc:
+                raise _cut(upstream, exc) from None
             await send({"type": "http.response.body", "body": b""})
             return
         if content_type.startswith("application/json") and (list_ids or refused):
-            body = await response.aread()
-            response.received = len(body)
-            with _gc_paused(len(body)):
+            try:
+                content = await response.aread()
+            except http11.errors() as exc:  # nothing relayed yet: each request gets an error that says so
+                await _reply(send, 200, _for_each_request(body, _broke_off(upstream, exc)))
+                return
+            response.received = len(content)
+            with _gc_paused(len(content)):
                 try:
-                    data = json.loads(body)  # a JSON reply is complete by nature: rewriting it is safe
+                    data = json.loads(content)  # a JSON reply is complete by nature: rewriting it is safe
                 except (ValueError, RecursionError):
                     pass  # not JSON after all: Port's answer is passed on as it is
                 else:
-                    body = jsonrpc.encode(self._rewrite_json(upstream, data, list_ids, refused))
+                    content = jsonrpc.encode(self._rewrite_json(upstream, data, list_ids, refused))
                     headers = [(b"content-type", b"application/json"), *(h for h in headers if h[0] != b"content-type")]
-            await _reply_raw(send, response.status_code, headers, body)
+            await _reply_raw(send, response.status_code, headers, content)
             return
         length = response.header(b"content-length")
         if length is not None and length.isdigit() and response.header(b"transfer-encoding") is None:
             headers.append((b"content-length", length.encode()))  # the body goes on as it came: so does its length
         await send({"type": "http.response.start", "status": response.status_code, "headers": headers})
-        async for chunk in response.stream:
-            response.received += len(chunk)
-            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        try:
+            async for chunk in response.stream:
+                response.received += len(chunk)
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        except http11.errors() as exc:
+            raise _cut(upstream, exc) from None
         await send({"type": "http.response.body", "body": b""})
 
     def _rewrite_json(self, upstream: Upstream, data: Any, list_ids: set[Any], refused: list[dict[str, Any]]) -> Any:
@@ -315,12 +356,20 @@ class McpProxy:
         try:
             headers = downstream_response_headers(response.headers)
             if response.status_code != 200 or not session_id:
-                await _reply_raw(send, response.status_code, headers, await response.aread())
+                try:
+                    content = await response.aread()
+                except http11.errors() as exc:
+                    await _reply(send, 502, _broke_off(upstream, exc))
+                    return
+                await _reply_raw(send, response.status_code, headers, content)
                 return
             queue = self.sessions.open_stream(session_id)
             try:
                 await send({"type": "http.response.start", "status": 200, "headers": headers})
-                await _until_disconnect(receive, _merge_stream(send, response, queue), watch_after=0)
+                try:
+                    await _until_disconnect(receive, _merge_stream(send, response, queue), watch_after=0)
+                except http11.errors() as exc:
+                    raise _cut(upstream, exc) from None
                 with contextlib.suppress(OSError, RuntimeError):
                     await send({"type": "http.response.body", "body": b""})
             finally:
@@ -458,6 +507,12 @@ async def _read_body(receive: Receive, limit: int) -> bytes:
         if not message.get("more_body"):
             break
     return b"".join(chunks)
+
+
+def _for_each_request(body: jsonrpc.Body, error: dict[str, Any]) -> Any:
+    """`error` (id None) as the answer to each request of `body`, in its shape (one message or a batch)."""
+    errors = [{**error, "id": m["id"]} for m in body.requests()]
+    return errors if body.batch else (errors[0] if errors else error)
 
 
 def _header(headers: list[tuple[bytes, bytes]], name: bytes) -> str | None:

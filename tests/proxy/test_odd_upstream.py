@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from typing import Any
 
 import httpx2
+import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -86,3 +88,67 @@ async def test_a_tool_call_the_upstream_dropped_is_not_sent_twice_a_list_is(tmp_
     ids = [json.loads(body)["id"] for body in seen]
     assert ids == [1, 2, 3, 4, 4]  # the tools/call reached the upstream once, the list twice
     assert upstream.connections == 3
+
+
+class _Records(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+async def test_an_answer_that_breaks_off_is_cut_for_the_client_too_and_logged_in_one_line(
+    tmp_path: object, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Port's connection dies in the middle of an answer (a laptop asleep, a VPN reconnecting). An SSE answer already
+    under way is cut for the client as well (a half answer must not end like a whole one: the client may resume or
+    retry); a JSON answer not yet relayed becomes a JSON-RPC error for its request. The log gets one warning, not
+    uvicorn's "Exception in ASGI application" traceback, and the bridge carries on."""
+    from tests.proxy.test_http11 import read_request, serving
+
+    async def dies_mid_answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        body = json.loads((await read_request(reader)).split(b"\r\n\r\n", 1)[1])
+        if body["method"] == "tools/call":  # one event of the stream, then the connection dies
+            event = b'event: message\r\ndata: {"jsonrpc":"2.0","method":"notifications/progress","params":{}}\r\n\r\n'
+            writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n"
+                         b"%x\r\n%s\r\n" % (len(event), event))  # fmt: skip
+        else:  # a JSON answer announced at 200 bytes, dead after 20
+            writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 200\r\n\r\n"
+                         b'{"jsonrpc":"2.0","id"')  # fmt: skip
+        await writer.drain()
+        await asyncio.sleep(0.2)
+        writer.transport.abort()
+
+    uvicorn_log = _Records()
+    async with serving(dies_mid_answer) as upstream:
+        store = SettingsStore()
+        store.add_profile("Odd", f"http://127.0.0.1:{upstream.port}/v1", auth_mode="token", make_active=True)
+        bridge = BridgeService(store, port=0, tokens=lambda p: StaticTokenProvider("t"), key="k").start()
+        logging.getLogger("uvicorn.error").addHandler(uvicorn_log)  # after the start: uvicorn's set-up drops handlers
+        headers = {"Authorization": "Bearer k", "Accept": "application/json, text/event-stream"}
+        try:
+            with caplog.at_level(logging.WARNING, logger="bridge.proxy.forward"):
+                async with httpx2.AsyncClient(headers=headers, timeout=10) as http:
+                    call = {"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "x"}}
+                    received = b""
+                    with pytest.raises(httpx2.RemoteProtocolError):  # cut, not ended as if whole
+                        async with http.stream("POST", f"{bridge.url}/mcp", json=call) as answer:
+                            async for chunk in answer.aiter_bytes():
+                                received += chunk
+                    assert b"notifications/progress" in received
+
+                    listing = await http.post(
+                        f"{bridge.url}/mcp", json={"jsonrpc": "2.0", "id": 2, "method": "tools/list"}
+                    )
+                    error = listing.json()
+                    assert error["id"] == 2 and error["error"]["code"] == UPSTREAM_UNAVAILABLE
+                    assert "broke off" in error["error"]["message"] and "doctor" in error["error"]["message"]
+                    assert (await http.get(f"{bridge.url}/healthz")).json()["ok"]
+        finally:
+            bridge.stop()
+            logging.getLogger("uvicorn.error").removeHandler(uvicorn_log)
+    warnings = [r.getMessage() for r in caplog.records if r.name == "bridge.proxy.forward"]
+    assert any("broke off (ReadError)" in w for w in warnings), warnings
+    assert not [r for r in uvicorn_log.records if r.exc_info], [r.getMessage() for r in uvicorn_log.records]
