@@ -238,7 +238,12 @@ class McpProxy:
             await _reply_raw(send, response.status_code, headers, content)
             return
         length = response.header(b"content-length")
-        if length is not None and length.isdigit() and response.header(b"transfer-encoding") is None:
+        if (
+            length is not None
+            and length.isdigit()
+            and response.header(b"transfer-encoding") is None
+            and response.status_code not in (204, 304)  # no body whatever the header says: uvicorn would object
+        ):
             headers.append((b"content-length", length.encode()))  # the body goes on as it came: so does its length
         await send({"type": "http.response.start", "status": response.status_code, "headers": headers})
         try:

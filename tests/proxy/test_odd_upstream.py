@@ -152,3 +152,28 @@ async def test_an_answer_that_breaks_off_is_cut_for_the_client_too_and_logged_in
     warnings = [r.getMessage() for r in caplog.records if r.name == "bridge.proxy.forward"]
     assert any("broke off (ReadError)" in w for w in warnings), warnings
     assert not [r for r in uvicorn_log.records if r.exc_info], [r.getMessage() for r in uvicorn_log.records]
+
+
+async def test_a_no_content_answer_with_a_stray_length_is_passed_on_without_one(tmp_path: object) -> None:
+    """A 204 has no body whatever its Content-Length says: the bridge passes the 204 on, not the stray length (which
+    its server would refuse to send with no body)."""
+    from tests.proxy.test_http11 import read_request, serving
+
+    async def no_content(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while True:
+            await read_request(reader)
+            writer.write(b"HTTP/1.1 204 No Content\r\ncontent-length: 5\r\n\r\n")
+            await writer.drain()
+
+    async with serving(no_content) as upstream:
+        store = SettingsStore()
+        store.add_profile("Odd", f"http://127.0.0.1:{upstream.port}/v1", auth_mode="token", make_active=True)
+        bridge = BridgeService(store, port=0, tokens=lambda p: StaticTokenProvider("t"), key="k").start()
+        try:
+            async with httpx2.AsyncClient(headers={"Authorization": "Bearer k"}, timeout=10) as http:
+                note = {"jsonrpc": "2.0", "method": "notifications/initialized"}
+                for _ in range(2):  # and the connection stays usable
+                    answer = await http.post(f"{bridge.url}/mcp", json=note)
+                    assert answer.status_code == 204 and answer.content == b""
+        finally:
+            bridge.stop()
