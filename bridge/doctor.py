@@ -21,6 +21,7 @@ import keyring
 from bridge import __version__
 from bridge.auth.provider import OAuthTokenProvider
 from bridge.errors import BridgeError
+from bridge.proxy.sender import same_server
 from bridge.secrets import NO_KEYCHAIN, keychain_available
 from bridge.service import default_tokens
 from bridge.settings import AuthMode, Profile, Settings, SettingsStore
@@ -149,20 +150,36 @@ async def check_mcp(profile: Profile, token: str) -> Check:
         "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "port-mcp-bridge-doctor",
                                                                             "version": __version__}}}  # fmt: skip
     headers = {"Authorization": f"Bearer {token}", "Accept": "application/json, text/event-stream"}
+    url = profile.mcp_url
     try:
         async with httpx2.AsyncClient(timeout=20) as http:
             start = time.perf_counter()
-            response = await http.post(profile.mcp_url, json=body, headers=headers)
+            for _ in range(4):  # redirects within the same server are followed, as the bridge does (at most 3)
+                response = await http.post(url, json=body, headers=headers)
+                target = same_server(url, response.headers.get("location"))
+                if response.status_code not in (307, 308) or target is None:
+                    break
+                url = target
             ms = (time.perf_counter() - start) * 1000
             if session := response.headers.get("mcp-session-id"):
-                await http.delete(profile.mcp_url, headers={**headers, "Mcp-Session-Id": session})
+                await http.delete(url, headers={**headers, "Mcp-Session-Id": session})
     except httpx2.HTTPError as exc:
-        return Check("MCP", False, f"No answer from {profile.mcp_url} ({type(exc).__name__}).")
+        return Check("MCP", False, f"No answer from {url} ({type(exc).__name__}).")
+    set_url = f"`port-mcp-bridge profiles set {profile.id} --region <URL>`"
+    if 300 <= response.status_code < 400:
+        location = response.headers.get("location") or "nowhere"
+        return Check("MCP", False, f"Port redirects to {location} (HTTP {response.status_code}), which the bridge does "
+                     "not follow: only redirects within the same server are, so the sign-in is never sent elsewhere.",
+                     f"If Port's address has changed, set it on the profile: {set_url}.")  # fmt: skip
     if response.status_code == 401:
         return Check("MCP", False, "Port refused the token (401).", f"Sign in again to {profile.name}.")
     if response.status_code >= 400:
         return Check("MCP", False, f"Port answered HTTP {response.status_code}.",
                      "Try again later; if it persists, send this report to Port support.")  # fmt: skip
+    if url != profile.mcp_url:
+        command = set_url.replace("<URL>", url)
+        return Check("MCP", True, f"initialize answered in {ms:.0f} ms, after a redirect to {url}",
+                     f"Set the profile's URL to it to save a round trip per request: {command}.")  # fmt: skip
     return Check("MCP", True, f"initialize answered in {ms:.0f} ms")
 
 

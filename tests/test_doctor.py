@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
+from pathlib import Path
 
 import pytest
 
-from bridge.doctor import PORT_IPS, check_connect, check_trust, proxy_for
+from bridge.doctor import PORT_IPS, check_connect, check_mcp, check_trust, proxy_for
 from bridge.sandbox import Sandbox
+from bridge.settings import SettingsStore
+from tests.sandbox.conftest import machine_token
 
 
 def free_port() -> int:
@@ -55,3 +59,37 @@ def test_custom_certificate_authorities_are_reported(monkeypatch: pytest.MonkeyP
     assert "certifi" in check_trust().detail
     monkeypatch.setenv("SSL_CERT_FILE", "/etc/corp/ca.pem")
     assert "SSL_CERT_FILE=/etc/corp/ca.pem" in check_trust().detail
+
+
+async def test_the_mcp_check_follows_a_same_server_redirect_as_the_bridge_does_and_says_how_to_skip_it(
+    tmp_path: Path,
+) -> None:
+    box = Sandbox().start()
+    try:
+        store = SettingsStore(tmp_path / "settings.json")
+        store.add_profile("Acme", box.mcp_url + "/", auth_mode="token")  # a trailing slash: the server answers 307
+        check = await check_mcp(store.load().get_profile("acme"), machine_token(box))
+    finally:
+        box.stop()
+    assert check.ok, check
+    assert f"after a redirect to {box.mcp_url}" in check.detail
+    assert f"port-mcp-bridge profiles set acme --region {box.mcp_url}" in check.advice
+
+
+async def test_the_mcp_check_reports_a_redirect_to_another_server(tmp_path: Path) -> None:
+    from tests.proxy.test_http11 import read_request, serving
+
+    async def elsewhere(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_request(reader)
+        writer.write(
+            b"HTTP/1.1 308 Permanent Redirect\r\nlocation: https://mcp.example/v1\r\ncontent-length: 0\r\n\r\n"
+        )
+        await writer.drain()
+
+    async with serving(elsewhere) as upstream:
+        store = SettingsStore(tmp_path / "settings.json")
+        store.add_profile("Odd", f"http://127.0.0.1:{upstream.port}/v1", auth_mode="token")
+        check = await check_mcp(store.load().get_profile("odd"), "t")
+    assert not check.ok
+    assert "redirects to https://mcp.example/v1 (HTTP 308)" in check.detail
+    assert "profiles set odd --region <URL>" in check.advice

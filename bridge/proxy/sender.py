@@ -1,6 +1,7 @@
 """How a request reaches the profile's Port server: the route httpx2 would take for its URL (direct through
 `http11.Pool`, or through a proxy by httpcore2), the profile's token and policy headers, one refresh and replay after
-a 401, and a JSON-RPC error that says what to do when there is no answer to relay.
+a 401, redirects followed within the same server, and a JSON-RPC error that says what to do when there is no answer to
+relay.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 import httpcore2
 import httpx2
@@ -27,6 +29,8 @@ POST_TIMEOUTS = {"timeout": {"connect": 10.0, "read": 300.0, "write": 30.0, "poo
 STREAM_TIMEOUTS = {"timeout": {"connect": 10.0, "read": None, "write": 30.0, "pool": 10.0}}
 DELETE_TIMEOUTS = {"timeout": {"connect": 10.0, "read": 30.0, "write": 30.0, "pool": 10.0}}  # answered at once
 _IDENTITY = (b"accept-encoding", b"identity")  # the bridge streams and rewrites events: no compression
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_MAX_REDIRECTS = 3
 
 
 class Sender:
@@ -36,6 +40,7 @@ class Sender:
         self.http = http or httpx2.AsyncClient(timeout=_TIMEOUT, limits=httpx2.Limits(max_keepalive_connections=20))
         self.routes: dict[str, Route] = {}
         self._direct: http11.Pool | None = None  # made with the first direct route, from httpx2's TLS settings
+        self._redirects_told: set[tuple[str, str]] = set()  # (from, to) redirects already logged
 
     async def aclose(self) -> None:
         if self._direct is not None:
@@ -79,14 +84,15 @@ class Sender:
         *,
         repeatable: bool = False,
     ) -> Response | dict[str, Any]:
-        """Send upstream with the profile's token; on 401 refresh once and replay. Returns the response, or a JSON-RPC
-        error (with id None) describing why there is none. `repeatable`: see `http11.Pool.request` (a 401 is replayed
-        whatever it says: Port refused the request before doing anything)."""
-        route = self.route(upstream.url)
+        """Send upstream with the profile's token; on 401 refresh once and replay; follow a 307/308 redirect to the same
+        server (method and body kept). Returns the response, or a JSON-RPC error (with id None) describing why there is
+        none. `repeatable`: see `http11.Pool.request` (a 401 or a redirect is followed whatever it says: Port did
+        nothing with the request but answer that)."""
+        url = upstream.url
+        route = self.route(url)
         headers = upstream_request_headers(client_headers)
         present = {name for name, _ in headers}
-        headers = [route.host, *headers, *(h for h in route.defaults if h[0] not in present), _IDENTITY,
-                   *upstream.policy_headers()]  # fmt: skip
+        headers = [*headers, *(h for h in route.defaults if h[0] not in present), _IDENTITY, *upstream.policy_headers()]
         if body:
             headers.append((b"content-length", str(len(body)).encode()))
         try:
@@ -96,8 +102,10 @@ class Sender:
         except httpx2.HTTPError as exc:
             return unreachable(upstream, exc)
         timeouts = extensions["timeout"]
-        for attempt in (1, 2):
-            sent = [*headers, upstream.authorization(token)]
+        refreshed = False
+        redirects = 0
+        while True:
+            sent = [route.host, *headers, upstream.authorization(token)]
             try:
                 with map_httpcore_exceptions():
                     if route.direct is not None:
@@ -117,15 +125,33 @@ class Sender:
                 )  # fmt: skip
                 return unreachable(upstream, exc)
             response = Response(raw)
-            if response.status_code != 401 or attempt == 2:
-                break
-            await response.aclose()
-            new_token = await upstream.tokens.refresh_after_401(token)
-            if new_token is None:
-                log.warning("Port refused the token of profile %s and no new one could be had", upstream.profile.id)
-                upstream.last_error, upstream.refused = "sign-in required", True
-                return sign_in_error(upstream, "Port no longer accepts the saved sign-in.")
-            token = new_token
+            status = response.status_code
+            if status == 401 and not refreshed:
+                refreshed = True
+                await response.aclose()
+                new_token = await upstream.tokens.refresh_after_401(token)
+                if new_token is None:
+                    log.warning("Port refused the token of profile %s and no new one could be had", upstream.profile.id)
+                    upstream.last_error, upstream.refused = "sign-in required", True
+                    return sign_in_error(upstream, "Port no longer accepts the saved sign-in.")
+                token = new_token
+                continue
+            if status in _REDIRECTS:
+                location = response.header(b"location")
+                await response.aclose()
+                target = same_server(url, location) if status in (307, 308) else None
+                if target is None or redirects == _MAX_REDIRECTS:
+                    log.warning("%s for profile %s answered %d to %s: not followed", url, upstream.profile.id, status,
+                                location)  # fmt: skip
+                    return redirected(upstream, status, location)
+                if (url, target) not in self._redirects_told:
+                    self._redirects_told.add((url, target))
+                    log.warning("%s for profile %s redirects to %s: setting the profile's URL to it saves a round "
+                                "trip", url, upstream.profile.id, target)  # fmt: skip
+                redirects += 1
+                url, route = target, self.route(target)
+                continue
+            break
         if response.status_code == 401:
             await response.aclose()
             upstream.last_error, upstream.refused = "sign-in required", True
@@ -195,6 +221,36 @@ def sign_in_error(upstream: Upstream, why: str) -> dict[str, Any]:
         f"Sign in to {name}: {why} Use Sign in in the Port MCP Bridge tray menu, or run "
         f"`port-mcp-bridge login {upstream.profile.id}`.",
         {"profile": upstream.profile.id, "state": "needs_sign_in"},
+    )
+
+
+def same_server(url: str, location: str | None) -> str | None:
+    """Where a redirect from `url` to `location` leads, if that is the same server (scheme, host and port): only there
+    may the profile's token follow it. None otherwise, or with no location."""
+    if not location:
+        return None
+    target = urljoin(url, location)
+    before, after = urlsplit(url), urlsplit(target)
+    defaults = {"http": 80, "https": 443}
+    try:
+        same = (before.scheme, before.hostname, before.port or defaults.get(before.scheme)) == (
+            after.scheme, after.hostname, after.port or defaults.get(after.scheme)
+        )  # fmt: skip
+    except ValueError:  # a port that is not a number
+        return None
+    return target.split("#", 1)[0] if same else None
+
+
+def redirected(upstream: Upstream, status: int, location: str | None) -> dict[str, Any]:
+    profile = upstream.profile
+    return jsonrpc.error(
+        None,
+        jsonrpc.UPSTREAM_UNAVAILABLE,
+        f"Port at {upstream.describe()} answered with a redirect (HTTP {status}) to {location or 'nowhere'}. The "
+        "bridge follows redirects only within the same server, so your sign-in is never sent elsewhere. If Port's "
+        f"address has changed, set it on the profile (`port-mcp-bridge profiles set {profile.id} --region <URL>`), "
+        "then check with `port-mcp-bridge doctor`.",
+        {"profile": profile.id, "host": upstream.host, "status": status},
     )
 
 
