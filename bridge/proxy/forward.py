@@ -19,11 +19,12 @@ from typing import Any
 import httpx2
 from starlette.types import Message, Receive, Scope, Send
 
+from bridge.logs import redact
 from bridge.policy import decide_call, rewrite_tools_list
 from bridge.proxy import http11, jsonrpc, sse
 from bridge.proxy.headers import downstream_response_headers
 from bridge.proxy.listcache import ListedTools, encode, known_tools
-from bridge.proxy.sender import DELETE_TIMEOUTS, POST_TIMEOUTS, STREAM_TIMEOUTS, Response, Sender
+from bridge.proxy.sender import DELETE_TIMEOUTS, POST_TIMEOUTS, STREAM_TIMEOUTS, Response, Sender, not_mcp
 from bridge.proxy.state import Resolver, Sessions, Upstream
 
 log = logging.getLogger(__name__)
@@ -190,8 +191,11 @@ class McpProxy:
             new_session = response.header(b"mcp-session-id")
             if new_session:
                 self.sessions.bind(new_session, upstream.profile.id)
-            if response.status_code == 404 and session_id:
-                self.sessions.forget(session_id)
+            status = response.status_code
+            if status == 404 and session_id:
+                self.sessions.forget(session_id)  # the session ended upstream: the 404 goes on, the client starts over
+            elif status >= 400 and body.requests() and await self._refusal(send, upstream, response, body):
+                return
             await self._relay(receive, send, upstream, response, list_ids, refused, body)
         finally:
             await response.aclose()
@@ -253,6 +257,28 @@ class McpProxy:
         except http11.errors() as exc:
             raise _cut(upstream, exc) from None
         await send({"type": "http.response.body", "body": b""})
+
+    async def _refusal(self, send: Send, upstream: Upstream, response: Response, body: jsonrpc.Body) -> bool:
+        """An HTTP error answer that is not an MCP one (a firewall's web page, a load balancer's 503): each request gets
+        a JSON-RPC error that says what the status usually means and what to do, instead of the page. An MCP error
+        answer (JSON-RPC, or an event stream) is left to `_relay`: returns False."""
+        content_type = response.header(b"content-type") or ""
+        if content_type.startswith("text/event-stream"):
+            return False
+        try:
+            content = await response.aread()
+        except http11.errors() as exc:
+            await _reply(send, 200, _for_each_request(body, _broke_off(upstream, exc)))
+            return True
+        data = _json_or_none(content) if "json" in content_type else None
+        if _is_jsonrpc(data):
+            await _reply_raw(send, response.status_code, downstream_response_headers(response.headers), content)
+            return True
+        log.warning("%s answered HTTP %d (%s) for profile %s: not an MCP answer", upstream.host, response.status_code,
+                    content_type or "no content type", upstream.profile.id)  # fmt: skip
+        said = _short_message(data, content, content_type)
+        await _reply(send, 200, _for_each_request(body, not_mcp(upstream, response.status_code, said)))
+        return True
 
     def _rewrite_json(self, upstream: Upstream, data: Any, list_ids: set[Any], refused: list[dict[str, Any]]) -> Any:
         messages = data if isinstance(data, list) else [data]
@@ -512,6 +538,32 @@ async def _read_body(receive: Receive, limit: int) -> bytes:
         if not message.get("more_body"):
             break
     return b"".join(chunks)
+
+
+def _json_or_none(content: bytes) -> Any:
+    try:
+        return json.loads(content)
+    except (ValueError, RecursionError):
+        return None
+
+
+def _is_jsonrpc(data: Any) -> bool:
+    messages = data if isinstance(data, list) else [data]
+    return bool(messages) and all(isinstance(m, dict) and m.get("jsonrpc") == "2.0" for m in messages)
+
+
+def _short_message(data: Any, content: bytes, content_type: str) -> str | None:
+    """What an error answer says, if it says it briefly: a JSON `message` (or `error_description`, `error`) or a short
+    plain text. Never a web page; redacted like the logs, and at most 200 characters."""
+    text: Any = None
+    if isinstance(data, dict):
+        text = next((data[k] for k in ("message", "error_description", "error") if isinstance(data.get(k), str)), None)
+    elif content_type.startswith("text/plain"):
+        text = content.decode("utf-8", "replace")
+    if not isinstance(text, str):
+        return None
+    text = " ".join(text.split())
+    return redact(text) if 0 < len(text) <= 200 else None
 
 
 def _for_each_request(body: jsonrpc.Body, error: dict[str, Any]) -> Any:

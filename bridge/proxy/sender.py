@@ -254,6 +254,32 @@ def redirected(upstream: Upstream, status: int, location: str | None) -> dict[st
     )
 
 
+def not_mcp(upstream: Upstream, status: int, said: str | None) -> dict[str, Any]:
+    """The JSON-RPC error for an HTTP error answer that is not an MCP one (a web page from a firewall or proxy, a load
+    balancer's 503, a plain-text 404), by what the status usually means; `said` is Port's own short message, if any."""
+    profile = upstream.profile
+    if status in (401, 403, 407):
+        why = ("something between you and Port (a VPN, firewall or proxy) may be blocking it: your organization may "
+               "allow only some IP addresses")  # fmt: skip
+    elif status == 404:
+        why = (f"there is no MCP endpoint at {upstream.url}. Check the profile's address "
+               f"(`port-mcp-bridge profiles set {profile.id} --region eu|us|<URL>`)")  # fmt: skip
+    elif status == 429:
+        why = "Port is limiting requests. Wait a moment and try again"
+    elif status >= 500:
+        why = "Port could not answer: it may be down or busy. Try again in a moment"
+    else:
+        why = "the request was not accepted"
+    quoted = f' Port said: "{said}".' if said else ""
+    return jsonrpc.error(
+        None,
+        jsonrpc.UPSTREAM_UNAVAILABLE,
+        f"Port at {upstream.describe()} answered HTTP {status}, not an MCP answer: {why}.{quoted} If it goes on, run "
+        "`port-mcp-bridge doctor`.",
+        {"profile": profile.id, "host": upstream.host, "status": status},
+    )
+
+
 def unreachable(upstream: Upstream, exc: Exception) -> dict[str, Any]:
     kind = {
         httpx2.ConnectTimeout: "the connection timed out",

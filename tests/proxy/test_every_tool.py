@@ -68,8 +68,11 @@ async def test_every_read_tool_answers_the_same_through_the_bridge(rig: Rig) -> 
 async def test_upstream_5xx_reaches_the_client_as_an_error(rig: Rig) -> None:
     async with session(rig) as s:
         rig.sandbox.faults.error_rate = 1.0
-        with pytest.raises(MCPError):
+        with pytest.raises(MCPError) as refused:
             await s.call_tool("describe_user_details", {})
+        # Port's 503 is not an MCP answer: the IDE is told what it means and what to do, with Port's own words.
+        assert "HTTP 503" in str(refused.value) and "Try again in a moment" in str(refused.value)
+        assert 'Port said: "Sandbox fault: injected 503."' in str(refused.value)
         rig.sandbox.faults.error_rate = 0.0
         assert not (await s.call_tool("describe_user_details", {})).is_error
 

@@ -177,3 +177,66 @@ async def test_a_no_content_answer_with_a_stray_length_is_passed_on_without_one(
                     assert answer.status_code == 204 and answer.content == b""
         finally:
             bridge.stop()
+
+
+async def test_an_error_page_instead_of_an_mcp_answer_becomes_an_error_that_says_what_to_do(tmp_path: object) -> None:
+    """A firewall's web page (403), a load balancer's plain 503 or a wrong address's 404 reach the IDE as a JSON-RPC
+    error for each request that says what the status usually means, not as a page of HTML. An MCP error (JSON-RPC) and
+    a 404 for a session that ended upstream pass as they came: the client acts on those itself."""
+    from tests.proxy.test_http11 import read_request, serving
+
+    def answer(status: bytes, content_type: bytes, body: bytes) -> bytes:
+        return b"HTTP/1.1 %s\r\ncontent-type: %s\r\ncontent-length: %d\r\n\r\n%s" % (
+            status,
+            content_type,
+            len(body),
+            body,
+        )
+
+    answers = {
+        1: answer(b"403 Forbidden", b"text/html", b"<html><body>Blocked by Corp Proxy</body></html>"),
+        2: answer(b"503 Service Unavailable", b"text/plain", b"upstream connect error 111"),
+        3: answer(b"404 Not Found", b"text/plain", b"Not Found"),
+        4: answer(
+            b"400 Bad Request",
+            b"application/json",
+            b'{"jsonrpc":"2.0","id":4,"error":{"code":-32602,"message":"Bad args"}}',
+        ),
+        5: answer(b"404 Not Found", b"text/plain", b"Not Found"),
+    }
+
+    async def erring(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while True:
+            body = json.loads((await read_request(reader)).split(b"\r\n\r\n", 1)[1])
+            writer.write(answers[body["id"]])
+            await writer.drain()
+
+    async with serving(erring) as upstream:
+        store = SettingsStore()
+        store.add_profile("Odd", f"http://127.0.0.1:{upstream.port}/v1", auth_mode="token", make_active=True)
+        bridge = BridgeService(store, port=0, tokens=lambda p: StaticTokenProvider("t"), key="k").start()
+        bridge.sessions.bind("s-1", "odd")  # a session the bridge saw created
+        headers = {"Authorization": "Bearer k", "Accept": "application/json, text/event-stream"}
+        try:
+            async with httpx2.AsyncClient(headers=headers, timeout=10) as http:
+
+                async def post(msg_id: int, **extra: str) -> httpx2.Response:
+                    message = {"jsonrpc": "2.0", "id": msg_id, "method": "tools/call", "params": {"name": "x"}}
+                    return await http.post(f"{bridge.url}/mcp", json=message, headers=extra)
+
+                blocked, busy, missing, mcp_error = [await post(n) for n in (1, 2, 3, 4)]
+                ended = await post(5, **{"Mcp-Session-Id": "s-1"})
+        finally:
+            bridge.stop()
+    for answer, msg_id, words in (
+        (blocked, 1, ["HTTP 403", "VPN, firewall or proxy", "doctor"]),
+        (busy, 2, ["HTTP 503", "Try again in a moment", 'Port said: "upstream connect error 111"']),
+        (missing, 3, ["HTTP 404", "no MCP endpoint at http://127.0.0.1:", "profiles set odd --region"]),
+    ):
+        assert answer.status_code == 200
+        error = answer.json()
+        assert error["id"] == msg_id and error["error"]["code"] == UPSTREAM_UNAVAILABLE
+        assert all(word in error["error"]["message"] for word in words), error["error"]["message"]
+        assert "<html>" not in answer.text
+    assert mcp_error.status_code == 400 and mcp_error.json()["error"]["message"] == "Bad args"
+    assert ended.status_code == 404 and ended.text == "Not Found"  # the client starts a new session
