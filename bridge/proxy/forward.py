@@ -276,6 +276,7 @@ class McpProxy:
             return True
         log.warning("%s answered HTTP %d (%s) for profile %s: not an MCP answer", upstream.host, response.status_code,
                     content_type or "no content type", upstream.profile.id)  # fmt: skip
+        upstream.last_error = f"{upstream.host} answered HTTP {response.status_code}"  # the tray shows it
         said = _short_message(data, content, content_type)
         await _reply(send, 200, _for_each_request(body, not_mcp(upstream, response.status_code, said)))
         return True

@@ -224,7 +224,10 @@ async def test_an_error_page_instead_of_an_mcp_answer_becomes_an_error_that_says
                     message = {"jsonrpc": "2.0", "id": msg_id, "method": "tools/call", "params": {"name": "x"}}
                     return await http.post(f"{bridge.url}/mcp", json=message, headers=extra)
 
-                blocked, busy, missing, mcp_error = [await post(n) for n in (1, 2, 3, 4)]
+                blocked = await post(1)
+                status = (await http.get(f"{bridge.url}/status")).json()
+                assert "answered HTTP 403" in status["profiles"][0]["last_error"]  # the tray shows it
+                busy, missing, mcp_error = [await post(n) for n in (2, 3, 4)]
                 ended = await post(5, **{"Mcp-Session-Id": "s-1"})
         finally:
             bridge.stop()
