@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -34,10 +35,10 @@ def invoke(*args: str) -> tuple[int, str]:
 def test_list_shows_every_client_and_never_the_key(home: Path) -> None:
     code, out = invoke("--list")
     assert code == 0
-    for client in ("cursor", "vscode", "claude-desktop", "claude-code", "codex", "gemini", "windsurf", "zed",
-                   "cline", "goose", "lmstudio", "kiro"):  # fmt: skip
+    for client in ("cursor", "vscode", "vscode-insiders", "claude-desktop", "claude-code", "codex", "gemini",
+                   "windsurf", "zed", "cline", "goose", "lmstudio", "kiro"):  # fmt: skip
         assert client in out
-    assert "cursor          yes       absent" in out
+    assert re.search(r"^cursor +yes +absent ", out, re.M)
     assert local_key() not in out
 
 
@@ -46,7 +47,7 @@ def test_write_list_diff_undo(home: Path) -> None:
     assert code == 0 and "Undo with: port-mcp-bridge export --client cursor --undo" in out
     written = json.loads((home / ".cursor" / "mcp.json").read_text())
     assert written["mcpServers"]["port"]["headers"]["Authorization"] == f"Bearer {local_key()}"
-    assert "cursor          yes       current" in invoke("--list")[1]
+    assert re.search(r"^cursor +yes +current ", invoke("--list")[1], re.M)
     code, out = invoke("--client", "cursor", "--profile", "acme", "--diff")
     assert code == 0 and '"port-acme"' in out and "<local key>" in out and local_key() not in out
     code, out = invoke("--client", "cursor", "--undo")

@@ -70,6 +70,9 @@ def test_deep_links_decode_to_the_entry() -> None:
     assert config == {"url": entry.url, "headers": {"Authorization": "Bearer k"}}
     vscode = get_client("vscode").link(entry)
     assert vscode and json.loads(unquote(vscode.split("?", 1)[1]))["type"] == "http"
+    insiders = get_client("vscode-insiders").link(entry)
+    assert insiders and insiders.startswith("vscode-insiders:mcp/install?")
+    assert json.loads(unquote(insiders.split("?", 1)[1])) == json.loads(unquote(vscode.split("?", 1)[1]))
     lmstudio = get_client("lmstudio").link(entry)
     assert lmstudio and lmstudio.startswith("lmstudio://add_mcp?name=port&config=")
     goose = get_client("goose")
@@ -86,6 +89,8 @@ HOME = Path("/h")
         ("vscode", "darwin", {}, "/h/Library/Application Support/Code/User/mcp.json"),
         ("vscode", "win32", {"APPDATA": "/h/AppData/Roaming"}, "/h/AppData/Roaming/Code/User/mcp.json"),
         ("vscode", "linux", {"XDG_CONFIG_HOME": "/x"}, "/x/Code/User/mcp.json"),
+        ("vscode-insiders", "darwin", {}, "/h/Library/Application Support/Code - Insiders/User/mcp.json"),
+        ("vscode-insiders", "win32", {"APPDATA": "/h/A"}, "/h/A/Code - Insiders/User/mcp.json"),
         ("claude-desktop", "darwin", {}, "/h/Library/Application Support/Claude/claude_desktop_config.json"),
         ("claude-desktop", "win32", {}, "/h/AppData/Roaming/Claude/claude_desktop_config.json"),
         ("claude-code", "linux", {"CLAUDE_CONFIG_DIR": "/c"}, "/c/.claude.json"),

@@ -12,12 +12,13 @@ from bridge.export.clients.gemini import Gemini
 from bridge.export.clients.goose import Goose
 from bridge.export.clients.kiro import Kiro
 from bridge.export.clients.lmstudio import LMStudio
-from bridge.export.clients.vscode import VSCode
+from bridge.export.clients.vscode import VSCode, VSCodeInsiders
 from bridge.export.clients.windsurf import Windsurf
 from bridge.export.clients.zed import Zed
 
 ALL: tuple[type[Client], ...] = (
-    Cursor, VSCode, ClaudeDesktop, ClaudeCode, Codex, Gemini, Windsurf, Zed, Cline, Goose, LMStudio, Kiro,
+    Cursor, VSCode, VSCodeInsiders, ClaudeDesktop, ClaudeCode, Codex, Gemini, Windsurf, Zed, Cline, Goose, LMStudio,
+    Kiro,
 )  # fmt: skip
 
 __all__ = ["ALL", "Client"]

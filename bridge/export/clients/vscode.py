@@ -1,5 +1,6 @@
 """VS Code (Copilot agent mode): the user profile's `mcp.json` (`Code/User/mcp.json` under Application Support,
-%APPDATA% or ~/.config), `servers`, `type: http` (required). Install link: `vscode:mcp/install?<urlencoded JSON>`."""
+%APPDATA% or ~/.config), `servers`, `type: http` (required). Install link: `vscode:mcp/install?<urlencoded JSON>`.
+VS Code Insiders: the same under `Code - Insiders`, link `vscode-insiders:mcp/install?...`."""
 
 from __future__ import annotations
 
@@ -27,3 +28,16 @@ class VSCode(Client):
 
     def link(self, entry: Entry) -> str:
         return f"vscode:mcp/install?{url_json({'name': entry.name, **self.render(entry)})}"
+
+
+class VSCodeInsiders(VSCode):
+    """VS Code Insiders: the same format in its own folder (`Code - Insiders`), and its own link scheme."""
+
+    id = "vscode-insiders"
+    name = "VS Code Insiders"
+
+    def path(self, env: Env) -> Path:
+        return env.app_support / "Code - Insiders" / "User" / "mcp.json"
+
+    def link(self, entry: Entry) -> str:
+        return f"vscode-insiders:mcp/install?{url_json({'name': entry.name, **self.render(entry)})}"
