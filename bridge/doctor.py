@@ -173,8 +173,17 @@ async def check_mcp(profile: Profile, token: str) -> Check:
                      f"If Port's address has changed, set it on the profile: {set_url}.")  # fmt: skip
     if response.status_code == 401:
         return Check("MCP", False, "Port refused the token (401).", f"Sign in again to {profile.name}.")
-    if response.status_code >= 400:
-        return Check("MCP", False, f"Port answered HTTP {response.status_code}.",
+    status = response.status_code
+    if status in (403, 407):  # often not Port at all: a proxy's or firewall's page
+        return Check("MCP", False, f"HTTP {status}: something refused the request on the way to Port.",
+                     _blocked_advice(profile.region.value))  # fmt: skip
+    if status == 404:
+        return Check("MCP", False, f"HTTP 404: there is no MCP endpoint at {url}.",
+                     f"Check the profile's address: {set_url.replace('<URL>', 'eu|us|<URL>')}.")  # fmt: skip
+    if status == 429:
+        return Check("MCP", False, "HTTP 429: Port is limiting requests.", "Wait a minute and run the checks again.")
+    if status >= 400:
+        return Check("MCP", False, f"Port answered HTTP {status}.",
                      "Try again later; if it persists, send this report to Port support.")  # fmt: skip
     if url != profile.mcp_url:
         command = set_url.replace("<URL>", url)

@@ -93,3 +93,26 @@ async def test_the_mcp_check_reports_a_redirect_to_another_server(tmp_path: Path
     assert not check.ok
     assert "redirects to https://mcp.example/v1 (HTTP 308)" in check.detail
     assert "profiles set odd --region <URL>" in check.advice
+
+
+async def test_the_mcp_check_reads_a_blocked_request_as_the_network_and_a_404_as_the_address(tmp_path: Path) -> None:
+    from tests.proxy.test_http11 import read_request, serving
+
+    pages = iter([b"403 Forbidden", b"404 Not Found"])
+
+    async def refusing(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while True:
+            await read_request(reader)
+            writer.write(b"HTTP/1.1 %s\r\ncontent-type: text/html\r\ncontent-length: 6\r\n\r\n<html>" % next(pages))
+            await writer.drain()
+
+    async with serving(refusing) as upstream:
+        store = SettingsStore(tmp_path / "settings.json")
+        store.add_profile("Odd", f"http://127.0.0.1:{upstream.port}/v1", auth_mode="token")
+        profile = store.load().get_profile("odd")
+        blocked = await check_mcp(profile, "t")
+        missing = await check_mcp(profile, "t")
+    assert not blocked.ok and "refused the request on the way to Port" in blocked.detail
+    assert "firewall, proxy or VPN" in blocked.advice
+    assert not missing.ok and f"no MCP endpoint at {profile.mcp_url}" in missing.detail
+    assert "profiles set odd --region eu|us|<URL>" in missing.advice
