@@ -24,7 +24,15 @@ from bridge.policy import decide_call, rewrite_tools_list
 from bridge.proxy import http11, jsonrpc, sse
 from bridge.proxy.headers import downstream_response_headers
 from bridge.proxy.listcache import ListedTools, encode, known_tools
-from bridge.proxy.sender import DELETE_TIMEOUTS, POST_TIMEOUTS, STREAM_TIMEOUTS, Response, Sender, not_mcp
+from bridge.proxy.sender import (
+    DELETE_TIMEOUTS,
+    POST_TIMEOUTS,
+    STREAM_TIMEOUTS,
+    Response,
+    Sender,
+    broke_off,
+    not_mcp,
+)
 from bridge.proxy.state import Resolver, Sessions, Upstream
 
 log = logging.getLogger(__name__)
@@ -56,17 +64,6 @@ def _cut(upstream: Upstream, exc: Exception) -> AnswerCut:
         upstream.host, upstream.profile.id, type(exc).__name__,
     )  # fmt: skip
     return AnswerCut(type(exc).__name__)
-
-
-def _broke_off(upstream: Upstream, exc: Exception) -> dict[str, Any]:
-    """The JSON-RPC error for an answer that broke off before any of it had been relayed."""
-    return jsonrpc.error(
-        None,
-        jsonrpc.UPSTREAM_UNAVAILABLE,
-        f"Port's answer from {upstream.describe()} broke off ({type(exc).__name__}). Try again; if it keeps happening, "
-        "run `port-mcp-bridge doctor`.",
-        {"profile": upstream.profile.id, "host": upstream.host},
-    )
 
 
 class McpProxy:
@@ -107,7 +104,7 @@ class McpProxy:
                 try:
                     content = await response.aread()
                 except http11.errors() as exc:
-                    await _reply(send, 502, _broke_off(upstream, exc))
+                    await _reply(send, 502, broke_off(upstream, exc))
                     return
                 finally:
                     await response.aclose()
@@ -228,7 +225,7 @@ class McpProxy:
             try:
                 content = await response.aread()
             except http11.errors() as exc:  # nothing relayed yet: each request gets an error that says so
-                await _reply(send, 200, _for_each_request(body, _broke_off(upstream, exc)))
+                await _reply(send, 200, _for_each_request(body, broke_off(upstream, exc)))
                 return
             response.received = len(content)
             with _gc_paused(len(content)):
@@ -268,7 +265,7 @@ class McpProxy:
         try:
             content = await response.aread()
         except http11.errors() as exc:
-            await _reply(send, 200, _for_each_request(body, _broke_off(upstream, exc)))
+            await _reply(send, 200, _for_each_request(body, broke_off(upstream, exc)))
             return True
         data = _json_or_none(content) if "json" in content_type else None
         if _is_jsonrpc(data):
@@ -391,7 +388,7 @@ class McpProxy:
                 try:
                     content = await response.aread()
                 except http11.errors() as exc:
-                    await _reply(send, 502, _broke_off(upstream, exc))
+                    await _reply(send, 502, broke_off(upstream, exc))
                     return
                 await _reply_raw(send, response.status_code, headers, content)
                 return

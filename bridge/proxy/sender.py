@@ -224,6 +224,23 @@ def sign_in_error(upstream: Upstream, why: str) -> dict[str, Any]:
     )
 
 
+def upstream_error(upstream: Upstream, message: str, **data: Any) -> dict[str, Any]:
+    """A JSON-RPC error (id None: the caller sets each request's) about the profile's upstream, -32012, with the
+    profile and host as data for clients and the GUI."""
+    return jsonrpc.error(
+        None, jsonrpc.UPSTREAM_UNAVAILABLE, message, {"profile": upstream.profile.id, "host": upstream.host, **data}
+    )
+
+
+def broke_off(upstream: Upstream, exc: Exception) -> dict[str, Any]:
+    """The error for an answer that broke off before any of it had been relayed."""
+    return upstream_error(
+        upstream,
+        f"Port's answer from {upstream.describe()} broke off ({type(exc).__name__}). Try again; if it keeps happening, "
+        "run `port-mcp-bridge doctor`.",
+    )
+
+
 def same_server(url: str, location: str | None) -> str | None:
     """Where a redirect from `url` to `location` leads, if that is the same server (scheme, host and port): only there
     may the profile's token follow it. None otherwise, or with no location."""
@@ -242,15 +259,13 @@ def same_server(url: str, location: str | None) -> str | None:
 
 
 def redirected(upstream: Upstream, status: int, location: str | None) -> dict[str, Any]:
-    profile = upstream.profile
-    return jsonrpc.error(
-        None,
-        jsonrpc.UPSTREAM_UNAVAILABLE,
+    return upstream_error(
+        upstream,
         f"Port at {upstream.describe()} answered with a redirect (HTTP {status}) to {location or 'nowhere'}. The "
         "bridge follows redirects only within the same server, so your sign-in is never sent elsewhere. If Port's "
-        f"address has changed, set it on the profile (`port-mcp-bridge profiles set {profile.id} --region <URL>`), "
-        "then check with `port-mcp-bridge doctor`.",
-        {"profile": profile.id, "host": upstream.host, "status": status},
+        f"address has changed, set it on the profile (`port-mcp-bridge profiles set {upstream.profile.id} --region "
+        "<URL>`), then check with `port-mcp-bridge doctor`.",
+        status=status,
     )
 
 
@@ -271,12 +286,11 @@ def not_mcp(upstream: Upstream, status: int, said: str | None) -> dict[str, Any]
     else:
         why = "the request was not accepted"
     quoted = f' Port said: "{said}".' if said else ""
-    return jsonrpc.error(
-        None,
-        jsonrpc.UPSTREAM_UNAVAILABLE,
+    return upstream_error(
+        upstream,
         f"Port at {upstream.describe()} answered HTTP {status}, not an MCP answer: {why}.{quoted} If it goes on, run "
         "`port-mcp-bridge doctor`.",
-        {"profile": profile.id, "host": upstream.host, "status": status},
+        status=status,
     )
 
 
@@ -286,10 +300,8 @@ def unreachable(upstream: Upstream, exc: Exception) -> dict[str, Any]:
         httpx2.ReadTimeout: "it stopped answering",
         httpx2.ConnectError: "the connection failed",
     }.get(type(exc), type(exc).__name__)
-    return jsonrpc.error(
-        None,
-        jsonrpc.UPSTREAM_UNAVAILABLE,
+    return upstream_error(
+        upstream,
         f"Cannot reach Port at {upstream.describe()}: {kind}. Check your network or VPN (your organization may allow "
         "only some IP addresses), then run `port-mcp-bridge doctor` for details.",
-        {"profile": upstream.profile.id, "host": upstream.host},
     )

@@ -18,7 +18,7 @@ from bridge.sandbox import Sandbox, SandboxConfig
 from bridge.sandbox.seed import DEMO_CREDENTIALS
 from bridge.service import BridgeService
 from bridge.settings import Profile, SettingsStore
-from bridge.tokens import ClientCredentialsProvider, TokenProvider
+from bridge.tokens import ClientCredentialsProvider, StaticTokenProvider, TokenProvider
 
 # Which demo credential each test profile signs in with (token mode against the sandbox).
 CREDENTIALS = {"acme": "acme-builder-demo", "acme-dev": "acme-developer-demo", "globex": "globex-builder-demo"}
@@ -72,3 +72,11 @@ async def session(rig: Rig, path: str = "/mcp", **kwargs: Any) -> AsyncIterator[
     ):
         await s.initialize()
         yield s
+
+
+def bridge_before(port: int, bearer: str = "t") -> BridgeService:
+    """A started bridge (local key "k") whose active profile, "Odd", is the test's own upstream on `port`, in token
+    mode, sending `bearer` as its token. The caller stops it."""
+    store = SettingsStore()
+    store.add_profile("Odd", f"http://127.0.0.1:{port}/v1", auth_mode="token", make_active=True)
+    return BridgeService(store, port=0, tokens=lambda p: StaticTokenProvider(bearer), key="k").start()

@@ -17,9 +17,7 @@ from starlette.routing import Route
 
 from bridge.proxy.jsonrpc import UPSTREAM_UNAVAILABLE
 from bridge.server import LoopbackServer, bind_loopback
-from bridge.service import BridgeService
-from bridge.settings import SettingsStore
-from bridge.tokens import StaticTokenProvider
+from tests.proxy.conftest import bridge_before
 
 
 async def broken(request: Request) -> Response:
@@ -30,9 +28,7 @@ def test_a_truncated_json_answer_is_passed_on_not_a_500(tmp_path: object) -> Non
     sock = bind_loopback("127.0.0.1", 0)
     upstream = LoopbackServer(Starlette(routes=[Route("/v1", broken, methods=["POST"])]), sock, name="odd")
     upstream.start()
-    store = SettingsStore()
-    store.add_profile("Odd", f"http://127.0.0.1:{sock.getsockname()[1]}/v1", auth_mode="token", make_active=True)
-    bridge = BridgeService(store, port=0, tokens=lambda p: StaticTokenProvider("t"), key="k").start()
+    bridge = bridge_before(sock.getsockname()[1])
     try:
         answer = httpx2.post(
             f"{bridge.url}/mcp",
@@ -66,9 +62,7 @@ async def test_a_tool_call_the_upstream_dropped_is_not_sent_twice_a_list_is(tmp_
                 await writer.drain()
 
     async with serving(first_answer_only) as upstream:
-        store = SettingsStore()
-        store.add_profile("Odd", f"http://127.0.0.1:{upstream.port}/v1", auth_mode="token", make_active=True)
-        bridge = BridgeService(store, port=0, tokens=lambda p: StaticTokenProvider("t"), key="k").start()
+        bridge = bridge_before(upstream.port)
         headers = {"Authorization": "Bearer k", "Accept": "application/json, text/event-stream"}
         try:
             async with httpx2.AsyncClient(headers=headers, timeout=10) as http:
@@ -123,9 +117,7 @@ async def test_an_answer_that_breaks_off_is_cut_for_the_client_too_and_logged_in
 
     uvicorn_log = _Records()
     async with serving(dies_mid_answer) as upstream:
-        store = SettingsStore()
-        store.add_profile("Odd", f"http://127.0.0.1:{upstream.port}/v1", auth_mode="token", make_active=True)
-        bridge = BridgeService(store, port=0, tokens=lambda p: StaticTokenProvider("t"), key="k").start()
+        bridge = bridge_before(upstream.port)
         logging.getLogger("uvicorn.error").addHandler(uvicorn_log)  # after the start: uvicorn's set-up drops handlers
         headers = {"Authorization": "Bearer k", "Accept": "application/json, text/event-stream"}
         try:
@@ -166,9 +158,7 @@ async def test_a_no_content_answer_with_a_stray_length_is_passed_on_without_one(
             await writer.drain()
 
     async with serving(no_content) as upstream:
-        store = SettingsStore()
-        store.add_profile("Odd", f"http://127.0.0.1:{upstream.port}/v1", auth_mode="token", make_active=True)
-        bridge = BridgeService(store, port=0, tokens=lambda p: StaticTokenProvider("t"), key="k").start()
+        bridge = bridge_before(upstream.port)
         try:
             async with httpx2.AsyncClient(headers={"Authorization": "Bearer k"}, timeout=10) as http:
                 note = {"jsonrpc": "2.0", "method": "notifications/initialized"}
@@ -212,9 +202,7 @@ async def test_an_error_page_instead_of_an_mcp_answer_becomes_an_error_that_says
             await writer.drain()
 
     async with serving(erring) as upstream:
-        store = SettingsStore()
-        store.add_profile("Odd", f"http://127.0.0.1:{upstream.port}/v1", auth_mode="token", make_active=True)
-        bridge = BridgeService(store, port=0, tokens=lambda p: StaticTokenProvider("t"), key="k").start()
+        bridge = bridge_before(upstream.port)
         bridge.sessions.bind("s-1", "odd")  # a session the bridge saw created
         headers = {"Authorization": "Bearer k", "Accept": "application/json, text/event-stream"}
         try:

@@ -17,8 +17,7 @@ from bridge.proxy.sender import same_server
 from bridge.sandbox import Sandbox, SandboxConfig
 from bridge.service import BridgeService
 from bridge.settings import SettingsStore
-from bridge.tokens import StaticTokenProvider
-from tests.proxy.conftest import sandbox_tokens
+from tests.proxy.conftest import bridge_before, sandbox_tokens
 from tests.proxy.test_http11 import read_request, serving
 
 
@@ -83,9 +82,7 @@ async def test_a_redirect_to_another_server_is_not_followed_and_says_what_to_do(
                 await writer.drain()
 
         async with serving(redirect) as upstream:
-            store = SettingsStore()
-            store.add_profile("Odd", f"http://127.0.0.1:{upstream.port}/v1", auth_mode="token", make_active=True)
-            bridge = BridgeService(store, port=0, tokens=lambda p: StaticTokenProvider("secret-t"), key="k").start()
+            bridge = bridge_before(upstream.port, bearer="secret-t")
             try:
                 async with httpx2.AsyncClient(headers={"Authorization": "Bearer k"}, timeout=10) as http:
                     answer = await http.post(
