@@ -218,7 +218,10 @@ def _keep_alive(sock: socket.socket) -> None:
     forgot it) would be waited on forever, its client never told; and NATs drop connections idle for a few minutes,
     which the probes also prevent. A dead one now ends within ~90 s, and the client opens its stream again."""
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
-    idle = getattr(socket, "TCP_KEEPIDLE", None) or getattr(socket, "TCP_KEEPALIVE", None)  # macOS: TCP_KEEPALIVE
+    # macOS calls the idle time TCP_KEEPALIVE (0x10 in its headers; Python names it from 3.10 on)
+    idle = getattr(socket, "TCP_KEEPIDLE", None) or getattr(
+        socket, "TCP_KEEPALIVE", 0x10 if sys.platform == "darwin" else None
+    )
     options = (
         (idle, KEEPALIVE_IDLE),
         (getattr(socket, "TCP_KEEPINTVL", None), KEEPALIVE_INTERVAL),
