@@ -683,7 +683,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     big_requests = max(10, args.requests // 25) if args.big_requests is None else args.big_requests
     big_warmup = max(2, args.warmup // 25)
     report["big"] = {"tools": args.tools, "requests": big_requests, "warmup": big_warmup}
-    phases = [(STANDARD_OPS, args.warmup, args.requests)]
+    phases = [(tuple(args.ops), args.warmup, args.requests)]
     if big_requests >= 2:
         phases.append((("tools/list big",), big_warmup, big_requests))
     with ExitStack() as stack:
@@ -749,6 +749,8 @@ def targets(report: dict[str, Any], bridges: list[str]) -> list[dict[str, Any]]:
         if label == "floor":
             continue  # context, not the product
         for op in STANDARD_OPS:
+            if op not in report["latency"]:
+                continue  # left out with --ops
             lat = report["latency"][op][label]
             target(f"{label}: {op} added p50", lat["added_p50_ms"], TARGET_ADDED_P50_MS, "ms")
             target(f"{label}: {op} p50 ratio", lat["ratio_p50"], TARGET_RATIO_P50, "x")
@@ -849,6 +851,9 @@ def main() -> None:
     parser.add_argument("--profile-bridge", metavar="FILE", help="run the shipped bridge under cProfile, stats to FILE")
     parser.add_argument("--floor", action="store_true", help="also time a bare relay, uvicorn and an HTTP client with "
                         "nothing of the bridge (the stack's floor for one forwarding hop)")  # fmt: skip
+    parser.add_argument("--ops", type=lambda text: text.split(","), default=list(STANDARD_OPS),
+                        help="the operations timed, comma-separated (default: tools/list,tools/call); one alone gives "
+                        "callgrind's instructions for that operation")  # fmt: skip
     parser.add_argument(
         "--floor-client",
         choices=["http11", "httpcore2"],
