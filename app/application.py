@@ -12,6 +12,7 @@ import logging
 import signal
 import sys
 import traceback
+from collections.abc import Callable
 from types import TracebackType
 from typing import TYPE_CHECKING
 
@@ -26,6 +27,7 @@ from app.wizard import FirstRunWizard
 from bridge import paths
 from bridge.api import BridgeApi, session_key
 from bridge.errors import BridgeError
+from bridge.service import PortInUse, free_port_near
 
 if TYPE_CHECKING:
     from app.settings.window import SettingsWindow
@@ -85,6 +87,16 @@ class SingleInstance(QObject):
             self.server = None
 
 
+def _ask(title: str, text: str, accept: str) -> bool:
+    """A question with two buttons, `accept` and Quit."""
+    box = QMessageBox(QMessageBox.Icon.Warning, title, text)
+    yes = box.addButton(accept, QMessageBox.ButtonRole.AcceptRole)
+    box.addButton("Quit", QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(yes)
+    box.exec()
+    return box.clickedButton() is yes
+
+
 class TrayApp(QObject):
     """Everything the running app is. Tests build it on the pytest-qt application with a `BridgeApi` of their own."""
 
@@ -107,6 +119,23 @@ class TrayApp(QObject):
             self.show_wizard()
         elif not self.tray_visible:
             self.show_settings("profiles")  # no system tray here: a window, so the user is not left with nothing
+
+    def start_elsewhere(self, refused: PortInUse, ask: Callable[[str, str, str], bool] | None = None) -> bool:
+        """The bridge's port cannot be had: offer the nearest free one. On yes, serve there and open Settings →
+        Clients, where each assistant connected to the old port is one click from the new one. False on no."""
+        port = free_port_near(refused.port)
+        text = (
+            f"Port MCP Bridge cannot listen on port {refused.port}: {refused.reason}.\n\n"
+            f"It can use port {port} instead. Assistants you connected before look for it on port {refused.port}: "
+            "Settings → Clients opens next, where each is updated in one click."
+        )
+        if not (ask or _ask)("Port MCP Bridge: port in use", text, f"Use port {port}"):
+            return False
+        log.warning("port %d refused (%s): serving on %d instead", refused.port, refused.reason, port)
+        self.api.use_port(port)
+        self.start()
+        self.show_settings("clients")
+        return True
 
     def show_wizard(self) -> None:
         if self.wizard is None:
@@ -214,7 +243,12 @@ def run(port: int | None = None) -> int:
     tray_app = TrayApp(BridgeApi(store, port=port, key=key), warning=warning)
     instance.activated.connect(tray_app.bring_forward)
     try:
-        tray_app.start()
+        try:
+            tray_app.start()
+        except PortInUse as refused:  # a desktop app cannot be given --port: offer a free one instead
+            if not tray_app.start_elsewhere(refused):
+                tray_app.shutdown()
+                return 1
     except BridgeError as exc:
         QMessageBox.critical(None, f"Port MCP Bridge: {exc.title}", exc.message)
         tray_app.shutdown()

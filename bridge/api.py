@@ -223,6 +223,14 @@ class BridgeApi:
         """What the keychain holds for a profile, without asking Port (blocking: keychain reads)."""
         return account.sign_in_status(self.settings().get_profile(profile_id))
 
+    def use_port(self, port: int) -> None:
+        """Serve on `port` from the next start: for this run only when the port was given on the command line, else
+        saved in the settings (clients' configurations then need updating, as Settings → Clients shows)."""
+        if self._port is not None:
+            self._port = port
+        else:
+            self.set_local_port(port)
+
     def set_local_port(self, port: int) -> Settings:
         """Takes effect when the bridge next starts (clients' configurations then need updating)."""
         if not 1024 <= int(port) <= 65535:

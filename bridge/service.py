@@ -9,9 +9,11 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import errno
 import logging
 import os
 import socket
+import sys
 from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -44,7 +46,44 @@ LIST_CHANGED = sse.message_event({"jsonrpc": "2.0", "method": "notifications/too
 
 
 class PortInUse(BridgeError):
+    """The bridge's port cannot be listened on: another program holds it, or (`reserved`) the system keeps it."""
+
     title = "Port in use"
+
+    def __init__(self, message: str, *, port: int, reserved: bool = False) -> None:
+        super().__init__(message)
+        self.port = port
+        self.reserved = reserved
+
+    @property
+    def reason(self) -> str:
+        """Why, in words for a dialog."""
+        return _why_not(self.reserved)
+
+
+def _why_not(reserved: bool) -> str:
+    if not reserved:
+        return "another program uses it, perhaps a Port MCP Bridge started with `port-mcp-bridge serve`"
+    if sys.platform == "win32":
+        return ("Windows reserves it (Hyper-V, WSL and Docker reserve ranges of ports; `netsh interface ipv4 show "
+                "excludedportrange protocol=tcp` lists them)")  # fmt: skip
+    return "the system does not allow it"
+
+
+def free_port_near(port: int, host: str = "127.0.0.1", tries: int = 20) -> int:
+    """The first port after `port` that can be listened on now (trying `tries`), else any free one: a port close to
+    the usual one is easier to recognise in a client's configuration."""
+    for candidate in range(port + 1, min(port + 1 + tries, 65536)):
+        try:
+            bind_loopback(host, candidate).close()
+        except OSError:
+            continue
+        return candidate
+    sock = bind_loopback(host, 0)
+    try:
+        return int(sock.getsockname()[1])
+    finally:
+        sock.close()
 
 
 def default_tokens(profile: Profile) -> TokenProvider:
@@ -274,7 +313,14 @@ def _bind(host: str, port: int) -> socket.socket:
     try:
         return bind_loopback(host, port)
     except OSError as exc:
+        if exc.errno == errno.EACCES or getattr(exc, "winerror", None) == 10013:  # a port the system keeps
+            raise PortInUse(
+                f"Cannot listen on {host}:{port}: {_why_not(True)}. Choose another port: --port, or Local port in "
+                "Settings → General.",
+                port=port, reserved=True,
+            ) from exc  # fmt: skip
         raise PortInUse(
             f"Cannot listen on {host}:{port} ({exc.strerror}). Another Port MCP Bridge may already be running "
-            "(`port-mcp-bridge status`), or another program uses the port: start with --port to use another one."
+            "(`port-mcp-bridge status`), or another program uses the port: start with --port to use another one.",
+            port=port,
         ) from exc

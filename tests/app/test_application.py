@@ -134,3 +134,56 @@ def test_launching_twice_as_processes(tmp_path: Path) -> None:
         reader.join(10)
     assert first.returncode == 0, "".join(lines)
     assert any("another launch asked this one to come forward" in line for line in lines)
+
+
+def test_a_taken_port_offers_the_nearest_free_one_and_then_the_clients_page(qtbot: QtBot, sandbox: Any) -> None:
+    """A desktop app cannot be given --port: when its port is taken, it offers a free one, saves it, serves there and
+    opens Settings → Clients, where assistants connected to the old port are updated. Saying no changes nothing."""
+    import socket
+
+    from bridge.service import PortInUse
+    from tests.app.conftest import token_profile
+
+    holder = socket.socket()
+    holder.bind(("127.0.0.1", 0))
+    holder.listen()
+    taken = holder.getsockname()[1]
+    store = SettingsStore()
+    token_profile(store, "Acme", sandbox.mcp_url, "acme-builder-demo", active=True)
+    store.update(lambda s: s.model_copy(update={"local_port": taken}))
+    questions: list[str] = []
+    tray_app = TrayApp(BridgeApi(store))
+    try:
+        with pytest.raises(PortInUse) as refused:
+            tray_app.start()
+        assert refused.value.port == taken and "another program uses it" in refused.value.reason
+
+        assert not tray_app.start_elsewhere(
+            refused.value, ask=lambda title, text, accept: questions.append(text) or False
+        )
+        assert store.load().local_port == taken and tray_app.api.service is None  # no: nothing changed
+        assert f"cannot listen on port {taken}" in questions[0] and "Settings → Clients" in questions[0]
+
+        assert tray_app.start_elsewhere(refused.value, ask=lambda title, text, accept: accept.startswith("Use port"))
+        moved = tray_app.api.snapshot().port
+        assert moved != taken and store.load().local_port == moved
+        window = tray_app.settings_window
+        assert window is not None and window.isVisible() and window.current_page == "clients"
+    finally:
+        tray_app.shutdown()
+        holder.close()
+
+
+def test_a_port_the_system_keeps_is_named_as_such(monkeypatch: Any) -> None:
+    import errno
+
+    from bridge import service
+
+    def refuse(host: str, port: int) -> Any:
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(service, "bind_loopback", refuse)
+    with pytest.raises(service.PortInUse) as refused:
+        service._bind("127.0.0.1", 47773)
+    assert refused.value.reserved and "the system does not allow it" in refused.value.message
+    assert "Settings → General" in refused.value.message
