@@ -121,19 +121,22 @@ class TrayApp(QObject):
             self.show_settings("profiles")  # no system tray here: a window, so the user is not left with nothing
 
     def start_elsewhere(self, refused: PortInUse, ask: Callable[[str, str, str], bool] | None = None) -> bool:
-        """The bridge's port cannot be had: offer the nearest free one. On yes, serve there and open Settings →
-        Clients, where each assistant connected to the old port is one click from the new one. False on no."""
+        """The bridge's port cannot be had: offer the nearest free one. On yes, serve there, point the assistants
+        connected to the old port at the new one (their files backed up first, as every write is), and open Settings →
+        Clients to show them. False on no."""
         port = free_port_near(refused.port)
         text = (
             f"Port MCP Bridge cannot listen on port {refused.port}: {refused.reason}.\n\n"
-            f"It can use port {port} instead. Assistants you connected before look for it on port {refused.port}: "
-            "Settings → Clients opens next, where each is updated in one click."
+            f"It can use port {port} instead, and update the assistants you connected so they find it there (their "
+            "files are backed up first; Settings → Clients can undo it)."
         )
         if not (ask or _ask)("Port MCP Bridge: port in use", text, f"Use port {port}"):
             return False
         log.warning("port %d refused (%s): serving on %d instead", refused.port, refused.reason, port)
         self.api.use_port(port)
         self.start()
+        updated = self.api.update_moved_clients()
+        log.info("moved to port %d; updated %s", port, ", ".join(updated) or "no client")
         self.show_settings("clients")
         return True
 

@@ -326,6 +326,21 @@ class BridgeApi:
 
         return export.write(export.get_client(client_id), self.export_env, self.client_entries())
 
+    def update_moved_clients(self) -> list[str]:
+        """Write the entry again for each client whose entry differs only in pointing at another port (after the
+        bridge moved to a free one): the names of those updated. Each file is backed up first, as every write is; a
+        file that cannot be edited safely is left for the Clients page to explain."""
+        updated = []
+        for status in self.client_statuses():
+            entry = status.entries[0]
+            if entry.state.value == "stale" and entry.reasons == ("wrong port",):
+                try:
+                    self.connect_client(status.client.id)
+                except BridgeError:
+                    continue
+                updated.append(status.client.name)
+        return updated
+
     def undo_client(self, client_id: str) -> UndoResult:
         from bridge import export
 

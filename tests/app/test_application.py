@@ -136,11 +136,16 @@ def test_launching_twice_as_processes(tmp_path: Path) -> None:
     assert any("another launch asked this one to come forward" in line for line in lines)
 
 
-def test_a_taken_port_offers_the_nearest_free_one_and_then_the_clients_page(qtbot: QtBot, sandbox: Any) -> None:
-    """A desktop app cannot be given --port: when its port is taken, it offers a free one, saves it, serves there and
-    opens Settings → Clients, where assistants connected to the old port are updated. Saying no changes nothing."""
+def test_a_taken_port_offers_the_nearest_free_one_and_then_the_clients_page(
+    qtbot: QtBot, sandbox: Any, tmp_path: Path
+) -> None:
+    """A desktop app cannot be given --port: when its port is taken, it offers a free one, saves it, serves there,
+    points the assistants connected to the old port at the new one, and opens Settings → Clients. No changes nothing."""
+    import json
     import socket
 
+    from bridge.export import Env
+    from bridge.localkey import local_key
     from bridge.service import PortInUse
     from tests.app.conftest import token_profile
 
@@ -153,6 +158,11 @@ def test_a_taken_port_offers_the_nearest_free_one_and_then_the_clients_page(qtbo
     store.update(lambda s: s.model_copy(update={"local_port": taken}))
     questions: list[str] = []
     tray_app = TrayApp(BridgeApi(store))
+    tray_app.api.export_env = Env(tmp_path / "home", "linux", {})
+    cursor = tmp_path / "home" / ".cursor" / "mcp.json"  # Cursor, connected while the bridge had the old port
+    cursor.parent.mkdir(parents=True)
+    entry = {"url": f"http://127.0.0.1:{taken}/mcp", "headers": {"Authorization": f"Bearer {local_key()}"}}
+    cursor.write_text(json.dumps({"mcpServers": {"port": entry, "mine": {"url": "https://example.invalid/mcp"}}}))
     try:
         with pytest.raises(PortInUse) as refused:
             tray_app.start()
@@ -162,11 +172,16 @@ def test_a_taken_port_offers_the_nearest_free_one_and_then_the_clients_page(qtbo
             refused.value, ask=lambda title, text, accept: questions.append(text) or False
         )
         assert store.load().local_port == taken and tray_app.api.service is None  # no: nothing changed
-        assert f"cannot listen on port {taken}" in questions[0] and "Settings → Clients" in questions[0]
+        assert f"cannot listen on port {taken}" in questions[0] and "update the assistants" in questions[0]
+        assert f"127.0.0.1:{taken}/mcp" in cursor.read_text()
 
         assert tray_app.start_elsewhere(refused.value, ask=lambda title, text, accept: accept.startswith("Use port"))
         moved = tray_app.api.snapshot().port
         assert moved != taken and store.load().local_port == moved
+        servers = json.loads(cursor.read_text())["mcpServers"]
+        assert servers["port"]["url"] == f"http://127.0.0.1:{moved}/mcp" and "mine" in servers  # only ours changed
+        cursor_status = next(s for s in tray_app.api.client_statuses() if s.client.id == "cursor")
+        assert cursor_status.entries[0].state.value == "current"
         window = tray_app.settings_window
         assert window is not None and window.isVisible() and window.current_page == "clients"
     finally:
