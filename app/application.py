@@ -137,7 +137,8 @@ class TrayApp(QObject):
         self.start()
         updated = self.api.update_moved_clients()
         log.info("moved to port %d; updated %s", port, ", ".join(updated) or "no client")
-        self.show_settings("clients")
+        if self.controller.snapshot.profiles:  # on a first run the wizard is up, and it connects clients itself
+            self.show_settings("clients")
         return True
 
     def show_wizard(self) -> None:
