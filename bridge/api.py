@@ -25,7 +25,7 @@ from bridge.export import ClientStatus, Entry, Env, UndoResult, WriteResult
 from bridge.localkey import local_key, rotate_local_key
 from bridge.policy import is_read_only_tool
 from bridge.secrets import KeychainError
-from bridge.service import BridgeService, TokenFactory, default_tokens
+from bridge.service import BridgeService, TokenFactory, check_port, default_tokens
 from bridge.settings import Profile, Settings, SettingsStore, ToolExposure
 from bridge.tokens import SignInRequired, TokenProvider
 
@@ -222,6 +222,23 @@ class BridgeApi:
     def sign_in_status(self, profile_id: str) -> account.SignInStatus:
         """What the keychain holds for a profile, without asking Port (blocking: keychain reads)."""
         return account.sign_in_status(self.settings().get_profile(profile_id))
+
+    def move_to(self, port: int) -> None:
+        """Serve on `port` from now on (the user chose it in Settings): saved, also over a `--port` given on the
+        command line, and a running bridge restarts there at once (clients reconnect on their own; their
+        configurations then need the new port). Raises `PortInUse` without changing anything when `port` cannot be
+        listened on."""
+        if not 1024 <= int(port) <= 65535:
+            raise BridgeError("The port must be a number from 1024 to 65535.", title="Invalid port")
+        if self.service is None or self.service.port != port:
+            check_port(port)
+        self.set_local_port(port)
+        if self._port is not None:
+            self._port = port
+        if self.service is not None and self.service.port != port:
+            self.service.stop()
+            self.service = None
+            self.start()
 
     def use_port(self, port: int) -> None:
         """Serve on `port` from the next start: for this run only when the port was given on the command line, else

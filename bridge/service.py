@@ -70,6 +70,11 @@ def _why_not(reserved: bool) -> str:
     return "the system does not allow it"
 
 
+def check_port(port: int, host: str = "127.0.0.1") -> None:
+    """Raises `PortInUse` (saying why and what to do) unless `port` can be listened on now."""
+    _bind(host, port).close()
+
+
 def free_port_near(port: int, host: str = "127.0.0.1", tries: int = 20) -> int:
     """The first port after `port` that can be listened on now (trying `tries`), else any free one: a port close to
     the usual one is easier to recognise in a client's configuration."""

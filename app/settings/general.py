@@ -116,18 +116,26 @@ class GeneralPage(Page):
 
     def _show_port_state(self) -> None:
         saved, serving = self.api.settings().local_port, self.controller.snapshot.port
-        if saved != serving:
+        if saved != serving:  # `--port` on the command line: this run only
             self.port_notice.show_text(
-                f"The bridge serves on {serving} until the app restarts; then on {saved}. Update your clients on "
-                "the Clients page after the restart.",
-                "warn",
+                f"This run serves on {serving} (given on the command line); the saved port is {saved}.", "warn"
             )
         else:
             self.port_notice.show_text(f"Clients connect to http://127.0.0.1:{serving}/mcp.", "muted")
 
     def apply_port(self) -> None:
-        if self.change(lambda: self.api.set_local_port(self.port.value()), self.port_notice):
-            self._show_port_state()
+        """Move the bridge now (it restarts on the new port), then offer to update the clients connected to it."""
+        port = self.port.value()
+
+        def moved(_: object) -> None:
+            self.controller.refresh()
+            self.work(self._connected, lambda ids: self._offer_update(ids, self.port_notice, "the new port"),
+                      self.port_notice)  # fmt: skip
+
+        self.work(lambda: self.api.move_to(port), moved, self.port_notice, f"Moving the bridge to port {port}…")
+
+    def _connected(self) -> list[str]:
+        return [s.client.id for s in self.api.client_statuses() if s.entries[0].state.value != "absent"]
 
     # --- the local key: shown only on request -----------------------------------------------------------------
 
@@ -173,28 +181,23 @@ class GeneralPage(Page):
         if self._key_value is not None:
             self._reveal(key)
 
-        def connected() -> list[str]:
-            return [s.client.id for s in self.api.client_statuses() if s.entries[0].state.value != "absent"]
+        self.work(self._connected, lambda ids: self._offer_update(ids, self.key_notice, "the new key"), self.key_notice)
 
-        self.work(connected, self._offer_update, self.key_notice)
-
-    def _offer_update(self, client_ids: list[str]) -> None:
+    def _offer_update(self, client_ids: list[str], notice: Notice, what: str) -> None:
+        """After a change every connected client must learn (`what`: the new key, the new port): ask, then write it."""
+        done = f"{what[0].upper()}{what[1:]} is in place"
         if not client_ids:
-            self.key_notice.show_text("New key in place. No client configuration needed updating.", "ok")
+            notice.show_text(f"{done}. No client configuration needed updating.", "ok")
             return
         names = ", ".join(client_ids)
-        if not self.confirm("Update your clients?", f"Write the new key into: {names}?", "Update"):
-            self.key_notice.show_text("New key in place. Update your clients on the Clients page.", "warn")
+        if not self.confirm("Update your clients?", f"Write {what} into: {names}?", "Update"):
+            notice.show_text(f"{done}. Update your clients on the Clients page.", "warn")
             return
 
         def update() -> list[str]:
             return [str(self.api.connect_client(client_id).path) for client_id in client_ids]
 
-        self.work(
-            update,
-            lambda paths: self.key_notice.show_text(f"New key in place; updated {len(paths)} client(s).", "ok"),
-            self.key_notice,
-        )
+        self.work(update, lambda paths: notice.show_text(f"{done}; updated {len(paths)} client(s).", "ok"), notice)
 
     # --- the rest --------------------------------------------------------------------------------------------
 

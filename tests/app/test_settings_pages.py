@@ -187,12 +187,36 @@ def test_general_page_shows_copies_and_regenerates_the_key(qtbot: QtBot, window:
     qtbot.waitUntil(lambda: QGuiApplication.clipboard().text() == new, timeout=5000)
 
 
-def test_general_page_port_and_log_level(window: SettingsWindow) -> None:
+def test_general_page_port_and_log_level(qtbot: QtBot, window: SettingsWindow) -> None:
+    """A new port applies at once: the bridge moves there, and the clients connected to it are offered the change."""
+    import httpx2
+
+    from bridge.service import free_port_near
+
     api: BridgeApi = window.controller.api
+    home = api.export_env.home
+    (home / ".cursor").mkdir(parents=True)
+    api.connect_client("cursor")
     page = window.page("general")
     assert isinstance(page, GeneralPage)
-    page.port.setValue(48123)
+    new = free_port_near(48123)
+    page.port.setValue(new)
     page.port_button.click()
-    assert api.settings().local_port == 48123 and "until the app restarts" in page.port_notice.text()
+    qtbot.waitUntil(lambda: "updated 1 client" in page.port_notice.text(), timeout=15000)
+    assert api.settings().local_port == new and api.snapshot().port == new
+    assert f"127.0.0.1:{new}/mcp" in (home / ".cursor" / "mcp.json").read_text()
+    assert httpx2.get(f"http://127.0.0.1:{new}/healthz").json()["ok"]  # serving there now, not after a restart
+    page.activated()
+    assert f"http://127.0.0.1:{new}/mcp" in page.port_notice.text()
+    import socket
+
+    with socket.socket() as holder:  # a port another program holds: refused, nothing changes
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        taken = holder.getsockname()[1]
+        page.port.setValue(taken)
+        page.port_button.click()
+        qtbot.waitUntil(lambda: f"Cannot listen on 127.0.0.1:{taken}" in page.port_notice.text(), timeout=10000)
+    assert api.settings().local_port == new and api.snapshot().port == new
     page.level.setCurrentText("DEBUG")
     assert api.settings().log_level == "DEBUG"
