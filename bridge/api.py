@@ -236,9 +236,11 @@ class BridgeApi:
         if self._port is not None:
             self._port = port
         if self.service is not None and self.service.port != port:
+            paused = self.service.paused
             self.service.stop()
             self.service = None
             self.start()
+            self._require().paused = paused  # a paused bridge stays paused where it moved
 
     def use_port(self, port: int) -> None:
         """Serve on `port` from the next start: for this run only when the port was given on the command line, else

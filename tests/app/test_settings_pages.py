@@ -200,12 +200,14 @@ def test_general_page_port_and_log_level(qtbot: QtBot, window: SettingsWindow) -
     page = window.page("general")
     assert isinstance(page, GeneralPage)
     new = free_port_near(48123)
+    api.set_paused(True)
     page.port.setValue(new)
     page.port_button.click()
     qtbot.waitUntil(lambda: "updated 1 client" in page.port_notice.text(), timeout=15000)
     assert api.settings().local_port == new and api.snapshot().port == new
     assert f"127.0.0.1:{new}/mcp" in (home / ".cursor" / "mcp.json").read_text()
     assert httpx2.get(f"http://127.0.0.1:{new}/healthz").json()["ok"]  # serving there now, not after a restart
+    assert api.snapshot().paused  # and still paused, as it was
     page.activated()
     assert f"http://127.0.0.1:{new}/mcp" in page.port_notice.text()
     import socket
