@@ -433,6 +433,12 @@ class _Relay:
             except http11.errors():
                 pass
         if stopped:
+            moved = _moved_to(self.origin.key[2])
+            if moved is not None:
+                return _Failed(
+                    f"The Port MCP Bridge moved to port {moved} (its port {self.origin.key[2]} was taken). Restart "
+                    "this client's connection to the bridge (or the client) to follow it."
+                )
             return _Failed(
                 f"The Port MCP Bridge stopped: nothing answers at {self.url}. Start it again from the tray app or with "
                 "`port-mcp-bridge serve`; `port-mcp-bridge doctor` checks the whole way to Port."
@@ -630,6 +636,17 @@ class _Relay:
             except (TimeoutError, *http11.errors()):  # not `suppress`: the errors are known once raised
                 pass
         await self.http.aclose()
+
+
+def _moved_to(port: int) -> int | None:
+    """The port the settings now name, if the bridge moved there (the tray app moves when its port is taken)."""
+    from bridge.settings import SettingsStore
+
+    try:
+        now = SettingsStore().load().local_port
+    except (OSError, BridgeError):  # only a better message is at stake
+        return None
+    return now if now != port else None
 
 
 async def _discard(_: bytes) -> None:

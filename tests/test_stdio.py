@@ -315,6 +315,16 @@ def test_the_bridge_stopping_mid_session_is_an_error_that_says_what_to_do(stack:
     assert b"Traceback" not in shim.stderr
 
 
+def test_a_bridge_that_moved_to_another_port_is_named_with_what_to_do(stack: Stack, shim: Shim) -> None:
+    """The tray app moves to a free port when its own is taken: a running shim, still on the old one, says so."""
+    shim.start_session()
+    stack.bridge.stop()
+    stack.point_shim_at(48999)  # what the app saves when it moves
+    error = shim.ask(2, "tools/list")["error"]
+    assert "moved to port 48999" in error["message"] and "Restart" in error["message"]
+    assert shim.close() == 0
+
+
 @pytest.mark.parametrize(("args", "key", "says"), [
     (("--profile", "nope"), None, "nope"),  # 404: no such profile
     ((), "not-the-key-0123456789", "local key"),  # 401
