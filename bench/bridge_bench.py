@@ -561,16 +561,15 @@ _REWRITE_STATE: dict[str, Any] = {}
 
 
 def proxy_rewrite(result: dict[str, Any], msg_id: int, cached: bool) -> bytes:
-    """`McpProxy._rewrite_event` on a tools/list answer, as the proxy meets it (one upstream, default policy)."""
+    """`toolslist.rewrite_event` on a tools/list answer, as the proxy meets it (one upstream, default policy)."""
     from bridge.policy import Policy
     from bridge.proxy import sse
-    from bridge.proxy.forward import McpProxy
-    from bridge.proxy.state import Sessions, Upstream
+    from bridge.proxy.state import Upstream
+    from bridge.proxy.toolslist import rewrite_event
 
-    if "proxy" not in _REWRITE_STATE:
+    if "upstream" not in _REWRITE_STATE:
         profile = argparse.Namespace(id="bench", name="Bench")
         _REWRITE_STATE["upstream"] = Upstream(profile, None, Policy())  # type: ignore[arg-type]
-        _REWRITE_STATE["proxy"] = McpProxy(lambda pinned: None, Sessions())
     upstream = _REWRITE_STATE["upstream"]
     key = (id(result), msg_id)
     if key not in _REWRITE_STATE:
@@ -580,7 +579,7 @@ def proxy_rewrite(result: dict[str, Any], msg_id: int, cached: bool) -> bytes:
     elif _REWRITE_STATE.get("filled") != id(result):
         proxy_rewrite(result, msg_id + 1, cached=False)  # fill the cache, with another id
         _REWRITE_STATE["filled"] = id(result)
-    return _REWRITE_STATE["proxy"]._rewrite_event(upstream, _REWRITE_STATE[key], {msg_id})
+    return rewrite_event(upstream, _REWRITE_STATE[key], {msg_id})
 
 
 def measure_rewrite(count: int, runs: int) -> dict[str, Any]:

@@ -9,31 +9,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import json
 import logging
 import sys
-from collections.abc import Iterator
 from typing import Any
 
 import httpx2
 from starlette.types import Message, Receive, Scope, Send
 
-from bridge.logs import redact
-from bridge.policy import decide_call, rewrite_tools_list
+from bridge.policy import decide_call
 from bridge.proxy import http11, jsonrpc, sse
 from bridge.proxy.headers import downstream_response_headers
-from bridge.proxy.listcache import ListedTools, encode, known_tools
-from bridge.proxy.sender import (
-    DELETE_TIMEOUTS,
-    POST_TIMEOUTS,
-    STREAM_TIMEOUTS,
-    Response,
-    Sender,
-    broke_off,
-    not_mcp,
-)
+from bridge.proxy.sender import DELETE_TIMEOUTS, POST_TIMEOUTS, STREAM_TIMEOUTS, Response, Sender
 from bridge.proxy.state import Resolver, Sessions, Upstream
+from bridge.proxy.toolslist import gc_paused, rewrite_event, rewrite_json
+from bridge.proxy.upstream_errors import broke_off, is_jsonrpc, json_or_none, not_mcp, short_message
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +31,6 @@ MAX_BODY = 4 * 1024 * 1024
 # A client that hangs up cancels the upstream stream. Watching for that needs a task of its own; a response done
 # before this many seconds never starts one (an MCP answer usually takes milliseconds).
 _WATCH_AFTER = 0.05
-_PAUSE_GC_ABOVE = 256 * 1024  # answers to rewrite larger than this are decoded without garbage collection
 _LARGE = 1 << 20  # after a response this big has gone through, give the freed heap back (`_release_memory`)
 
 
@@ -228,13 +217,13 @@ class McpProxy:
                 await _reply(send, 200, _for_each_request(body, broke_off(upstream, exc)))
                 return
             response.received = len(content)
-            with _gc_paused(len(content)):
+            with gc_paused(len(content)):
                 try:
                     data = json.loads(content)  # a JSON reply is complete by nature: rewriting it is safe
                 except (ValueError, RecursionError):
                     pass  # not JSON after all: Port's answer is passed on as it is
                 else:
-                    content = jsonrpc.encode(self._rewrite_json(upstream, data, list_ids, refused))
+                    content = jsonrpc.encode(rewrite_json(upstream, data, list_ids, refused))
                     headers = [(b"content-type", b"application/json"), *(h for h in headers if h[0] != b"content-type")]
             await _reply_raw(send, response.status_code, headers, content)
             return
@@ -267,33 +256,16 @@ class McpProxy:
         except http11.errors() as exc:
             await _reply(send, 200, _for_each_request(body, broke_off(upstream, exc)))
             return True
-        data = _json_or_none(content) if "json" in content_type else None
-        if _is_jsonrpc(data):
+        data = json_or_none(content) if "json" in content_type else None
+        if is_jsonrpc(data):
             await _reply_raw(send, response.status_code, downstream_response_headers(response.headers), content)
             return True
         log.warning("%s answered HTTP %d (%s) for profile %s: not an MCP answer", upstream.host, response.status_code,
                     content_type or "no content type", upstream.profile.id)  # fmt: skip
         upstream.last_error = f"{upstream.host} answered HTTP {response.status_code}"  # the tray shows it
-        said = _short_message(data, content, content_type)
+        said = short_message(data, content, content_type)
         await _reply(send, 200, _for_each_request(body, not_mcp(upstream, response.status_code, said)))
         return True
-
-    def _rewrite_json(self, upstream: Upstream, data: Any, list_ids: set[Any], refused: list[dict[str, Any]]) -> Any:
-        messages = data if isinstance(data, list) else [data]
-        out = [self._rewrite_message(upstream, m, list_ids) for m in messages]
-        if refused:
-            return [*out, *refused]
-        return out if isinstance(data, list) else out[0]
-
-    def _rewrite_message(self, upstream: Upstream, message: Any, list_ids: set[Any]) -> Any:
-        result = message.get("result") if isinstance(message, dict) else None
-        if isinstance(result, dict) and _pending(message.get("id"), list_ids):
-            tools = result.get("tools")
-            if isinstance(tools, list):
-                upstream.known_tools.update(known_tools(tools))
-                rewritten = rewrite_tools_list(upstream.policy, result)
-                return message if rewritten is result else {**message, "result": rewritten}
-        return message
 
     async def _relay_events(self, send: Send, upstream: Upstream, response: Response, list_ids: set[Any]) -> None:
         chunks = response.stream.__aiter__()
@@ -301,7 +273,7 @@ class McpProxy:
             splitter = sse.EventSplitter()
             async for chunk in chunks:
                 response.received += len(chunk)
-                out = [self._rewrite_event(upstream, event, list_ids) for event in splitter.feed(chunk)]
+                out = [rewrite_event(upstream, event, list_ids) for event in splitter.feed(chunk)]
                 if out:
                     await send({"type": "http.response.body", "body": b"".join(out), "more_body": True})
                 if not list_ids:
@@ -312,66 +284,6 @@ class McpProxy:
         async for chunk in chunks:
             response.received += len(chunk)
             await send({"type": "http.response.body", "body": chunk, "more_body": True})
-
-    def _rewrite_event(self, upstream: Upstream, event: bytes, list_ids: set[Any]) -> bytes:
-        if not list_ids:
-            return event
-        span = sse.data_span(event)
-        if span is None:  # no data, or data over several lines: the general (slower) path
-            return self._rewrite_event_lines(upstream, event, list_ids)
-        start, end = span
-        data = event[start:end]
-        if b'"tools"' not in data:
-            return event
-        listed: ListedTools | None = upstream.listed
-        if listed is not None:
-            hit = listed.match(upstream.policy, data, list_ids)
-            if hit is not None:
-                msg_id, token = hit
-                list_ids.discard(msg_id)
-                upstream.known_tools.update(listed.known)
-                return event if listed.out_head is None else listed.rewrite(event, start, end, token)
-        with _gc_paused(len(data)):
-            return self._rewrite_fresh(upstream, event, start, end, data, list_ids)
-
-    def _rewrite_fresh(
-        self, upstream: Upstream, event: bytes, start: int, end: int, data: bytes, list_ids: set[Any]
-    ) -> bytes:
-        """A `tools/list` event the cache did not have: decode, rewrite, remember and encode it."""
-        try:
-            message = json.loads(data)
-        except (ValueError, RecursionError):  # not JSON, or nested too deeply to decode: passed on as it came
-            return event
-        if not isinstance(message, dict) or "result" not in message or not _pending(message.get("id"), list_ids):
-            return event
-        list_ids.discard(message["id"])
-        result = message["result"]
-        if not isinstance(result, dict) or not isinstance(result.get("tools"), list):
-            return event
-        known = known_tools(result["tools"])
-        upstream.known_tools.update(known)
-        rewritten_result = rewrite_tools_list(upstream.policy, result)
-        rewritten = message if rewritten_result is result else {**message, "result": rewritten_result}
-        upstream.listed = listed = ListedTools.build(upstream.policy, data, message, rewritten, known)
-        if rewritten is message:
-            return event
-        if listed is not None:  # it has just encoded the rewritten list: use that rather than encode it again
-            head, tail = listed.sizes
-            return listed.rewrite(event, start, end, data[head : len(data) - tail])
-        return b"".join((event[:start], encode(rewritten), event[end:]))
-
-    def _rewrite_event_lines(self, upstream: Upstream, event: bytes, list_ids: set[Any]) -> bytes:
-        data = sse.event_data(event)
-        if data is None or '"tools"' not in data:
-            return event
-        try:
-            message = json.loads(data)
-        except ValueError:
-            return event
-        rewritten = self._rewrite_message(upstream, message, list_ids)
-        if isinstance(message, dict) and "result" in message:
-            list_ids.discard(message.get("id"))
-        return event if rewritten is message else sse.replace_data(event, rewritten)
 
     # --- GET: the server-to-client stream ----------------------------------------------------------------------
 
@@ -407,21 +319,6 @@ class McpProxy:
             await response.aclose()
 
 
-@contextlib.contextmanager
-def _gc_paused(size: int) -> Iterator[None]:
-    """No garbage collection while a large answer is decoded and rewritten: decoding a 2,000-tool list makes ~100,000
-    objects, which set off collections that walk the whole heap again and again (heavy list: 281 -> 108 ms). The
-    decoded JSON holds no reference cycles, so nothing collectable is left for later that would not be anyway."""
-    if size < _PAUSE_GC_ABOVE or not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-
-
 _malloc_trim: Any = None
 
 
@@ -440,11 +337,6 @@ def _release_memory() -> None:
                 pass
     if _malloc_trim:
         _malloc_trim(0)
-
-
-def _pending(msg_id: Any, list_ids: set[Any]) -> bool:
-    """Whether a response's id answers one of the pending tools/list requests (an id may be anything upstream sent)."""
-    return isinstance(msg_id, int | str) and not isinstance(msg_id, bool) and msg_id in list_ids
 
 
 # --- streams ------------------------------------------------------------------------------------------------------
@@ -536,32 +428,6 @@ async def _read_body(receive: Receive, limit: int) -> bytes:
         if not message.get("more_body"):
             break
     return b"".join(chunks)
-
-
-def _json_or_none(content: bytes) -> Any:
-    try:
-        return json.loads(content)
-    except (ValueError, RecursionError):
-        return None
-
-
-def _is_jsonrpc(data: Any) -> bool:
-    messages = data if isinstance(data, list) else [data]
-    return bool(messages) and all(isinstance(m, dict) and m.get("jsonrpc") == "2.0" for m in messages)
-
-
-def _short_message(data: Any, content: bytes, content_type: str) -> str | None:
-    """What an error answer says, if it says it briefly: a JSON `message` (or `error_description`, `error`) or a short
-    plain text. Never a web page; redacted like the logs, and at most 200 characters."""
-    text: Any = None
-    if isinstance(data, dict):
-        text = next((data[k] for k in ("message", "error_description", "error") if isinstance(data.get(k), str)), None)
-    elif content_type.startswith("text/plain"):
-        text = content.decode("utf-8", "replace")
-    if not isinstance(text, str):
-        return None
-    text = " ".join(text.split())
-    return redact(text) if 0 < len(text) <= 200 else None
 
 
 def _for_each_request(body: jsonrpc.Body, error: dict[str, Any]) -> Any:

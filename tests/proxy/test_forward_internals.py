@@ -218,19 +218,18 @@ async def test_through_a_real_http_proxy(rig: Rig) -> None:
 
 
 def test_an_undecodable_answer_passes_as_it_came() -> None:
-    from bridge.proxy.forward import McpProxy
-    from bridge.proxy.state import Sessions, Upstream
+    from bridge.proxy.state import Upstream
+    from bridge.proxy.toolslist import rewrite_event
 
     class Profile:
         id = name = "p"
 
     upstream = Upstream(Profile(), None, Policy())  # type: ignore[arg-type]
-    proxy = McpProxy(lambda pinned: None, Sessions())
     deep = b'{"jsonrpc":"2.0","id":1,"result":{"tools":' + b"[" * 100_000 + b"]" * 100_000 + b"}}"
     for data in (deep, b'{"jsonrpc":"2.0","id":1,"result":{"tools":[nope'):
         event = b"event: message\r\ndata: " + data + b"\r\n\r\n"
         ids = {1}
-        assert proxy._rewrite_event(upstream, event, ids) is event
+        assert rewrite_event(upstream, event, ids) is event
 
 
 async def test_a_client_that_hangs_up_cancels_the_relay_and_a_quick_one_never_starts_a_watcher() -> None:
