@@ -37,8 +37,9 @@ from pathlib import Path
 from typing import Any
 
 import bridge_bench as bb
+import stack as st
 
-ROOT = bb.ROOT
+ROOT = st.ROOT
 MCP_REMOTE = ROOT / "tests" / "node" / "node_modules" / "mcp-remote" / "dist" / "proxy.js"
 HTTP_PATHS = ("direct", "bridge")
 STDIO_PATHS = ("stdio shim", "mcp-remote")
@@ -97,7 +98,7 @@ class StdioClient:
 
     async def initialize(self) -> float:
         """The MCP handshake; returns the milliseconds from starting the process to the initialize answer."""
-        params = {"protocolVersion": bb.PROTOCOL, "capabilities": {}, "clientInfo": {"name": "clients-bench",
+        params = {"protocolVersion": st.PROTOCOL, "capabilities": {}, "clientInfo": {"name": "clients-bench",
                                                                                      "version": "1"}}  # fmt: skip
         _, answer = await self.request("initialize", params)
         if "result" not in answer:
@@ -147,26 +148,26 @@ def start(stack: ExitStack, args: argparse.Namespace) -> Setup:
     from bridge.sandbox.seed import DEMO_CREDENTIALS
     from bridge.settings import SettingsStore
 
-    secret = DEMO_CREDENTIALS[bb.CLIENT_ID][0]
+    secret = DEMO_CREDENTIALS[st.CLIENT_ID][0]
 
     def home() -> Path:
         return Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="clients-bench-")))
 
     def child(command: list[str], **env: str) -> tuple[int, dict[str, Any]]:
-        return stack.enter_context(bb.child(command, {**os.environ, "PORT_MCP_BRIDGE_HOME": str(home()), **env}))
+        return stack.enter_context(st.child(command, {**os.environ, "PORT_MCP_BRIDGE_HOME": str(home()), **env}))
 
     box_pid, box = child(["--child", "sandbox"])
-    r = httpx2.post(f"{box['url']}/auth/access_token", json={"clientId": bb.CLIENT_ID, "clientSecret": secret})
+    r = httpx2.post(f"{box['url']}/auth/access_token", json={"clientId": st.CLIENT_ID, "clientSecret": secret})
     r.raise_for_status()
     token = r.json()["accessToken"]
     if args.upstream_latency:
-        bb.set_upstream_latency(box["url"], args.upstream_latency)
+        st.set_upstream_latency(box["url"], args.upstream_latency)
     command = ["--child", "bridge", "--upstream", box["url"], "--upstream-big", box["url"]]
     if args.profile_bridge:
         command += ["--profile-out", str(Path(args.profile_bridge).resolve())]
-    bridge_pid, bridge = child(command, **{bb.CREDENTIAL_ENV: secret})
+    bridge_pid, bridge = child(command, **{st.CREDENTIAL_ENV: secret})
     endpoints = {"direct": (box["url"], f"Bearer {token}")}
-    endpoints["bridge"] = (f"{bridge['url']}/mcp", f"Bearer {bb.BENCH_KEY}")
+    endpoints["bridge"] = (f"{bridge['url']}/mcp", f"Bearer {st.BENCH_KEY}")
 
     # The shim's machine: settings naming the bridge's port, the local key in a file keychain (tests/support's).
     shim_home = home()
@@ -174,7 +175,7 @@ def start(stack: ExitStack, args: argparse.Namespace) -> Setup:
         lambda s: setattr(s, "local_port", int(bridge["url"].rsplit(":", 1)[1]))
     )
     keychain = shim_home / "keychain.json"
-    keychain.write_text(json.dumps({"port-mcp-bridge/local-key": bb.BENCH_KEY}))
+    keychain.write_text(json.dumps({"port-mcp-bridge/local-key": st.BENCH_KEY}))
     quiet = {"PATH": os.environ.get("PATH", ""), "LANG": os.environ.get("LANG", "C.UTF-8")}
     shim_env = {
         **quiet, "HOME": str(shim_home), "PORT_MCP_BRIDGE_HOME": str(shim_home), "XDG_STATE_HOME": str(shim_home),
@@ -200,7 +201,7 @@ class Paths:
 
     def __init__(self, setup: Setup, http: Any, stderr: dict[str, Any]) -> None:
         self.setup, self.http, self.stderr = setup, http, stderr
-        self.sessions: dict[str, bb.Session] = {}
+        self.sessions: dict[str, st.Session] = {}
         self.stdio: dict[str, StdioClient] = {}
         self.startup_ms: dict[str, float] = {}
 
@@ -208,7 +209,7 @@ class Paths:
         for path in paths:
             if path in HTTP_PATHS:
                 url, auth = self.setup.endpoints[path]
-                self.sessions[path] = await bb.open_session(self.http, path, url, auth)
+                self.sessions[path] = await st.open_session(self.http, path, url, auth)
             else:
                 profiled = f"{path} profiled" if f"{path} profiled" in self.setup.commands else path
                 self.stdio[path] = await start_stdio(self.setup, profiled, self.stderr[path])
@@ -216,10 +217,10 @@ class Paths:
 
     async def once(self, path: str, op: str) -> tuple[float, int]:
         """(milliseconds, tools listed); raises unless the answer is a success."""
-        _, method, params = bb.OPERATIONS[op]
+        _, method, params = st.OPERATIONS[op]
         if path in self.sessions:
-            elapsed, r = await bb.timed(self.http, self.sessions[path], op)
-            return elapsed, bb.check(self.sessions[path], op, r)
+            elapsed, r = await st.timed(self.http, self.sessions[path], op)
+            return elapsed, st.check(self.sessions[path], op, r)
         elapsed, answer = await self.stdio[path].request(method, params)
         result = answer.get("result")
         if not isinstance(result, dict) or result.get("isError"):
@@ -271,14 +272,14 @@ async def measure_throughput(setup: Setup, levels: tuple[int, ...], seconds: flo
             url, auth = setup.endpoints[path]
             limits = httpx2.Limits(max_connections=level, max_keepalive_connections=level, keepalive_expiry=120)
             async with httpx2.AsyncClient(timeout=60, limits=limits) as http:
-                sessions = [await bb.open_session(http, f"{path}#{i}", url, auth) for i in range(level)]
+                sessions = [await st.open_session(http, f"{path}#{i}", url, auth) for i in range(level)]
                 cpu0 = {}
 
                 def counting_starts(cpu0: dict[str, Any] = cpu0) -> None:
-                    cpu0.update({name: bb.cpu_seconds(pid) for name, pid in pids.items()}, client=time.process_time())
+                    cpu0.update({name: st.cpu_seconds(pid) for name, pid in pids.items()}, client=time.process_time())
 
                 done, elapsed = await load(http, sessions, warmup, seconds, counting_starts)
-                cpu = {name: (bb.cpu_seconds(pid) or 0) - (cpu0[name] or 0) for name, pid in pids.items()}
+                cpu = {name: (st.cpu_seconds(pid) or 0) - (cpu0[name] or 0) for name, pid in pids.items()}
                 cpu["client"] = time.process_time() - cpu0["client"]
                 row[path] = {
                     "rps": done / elapsed,
@@ -286,7 +287,7 @@ async def measure_throughput(setup: Setup, levels: tuple[int, ...], seconds: flo
                     "cpu_ms_per_request": {k: v * 1000 / max(done, 1) for k, v in cpu.items()},
                 }
             if path == "bridge":
-                row["bridge_rss_mb"] = bb.rss_mb(setup.bridge_pid)  # with `level` sessions open on it
+                row["bridge_rss_mb"] = st.rss_mb(setup.bridge_pid)  # with `level` sessions open on it
         row["ratio"] = row["bridge"]["rps"] / row["direct"]["rps"]
         # If the machine's CPUs are the limit, the ratio can be no better than direct's CPU per request (client and
         # sandbox) over the bridge path's (client, bridge and sandbox): all three share the same CPUs here.
@@ -297,7 +298,7 @@ async def measure_throughput(setup: Setup, levels: tuple[int, ...], seconds: flo
 
 
 async def load(
-    http: Any, sessions: list[bb.Session], warmup: float, seconds: float, counting_starts: Callable[[], None]
+    http: Any, sessions: list[st.Session], warmup: float, seconds: float, counting_starts: Callable[[], None]
 ) -> tuple[int, float]:
     """Every session sends tools/call back to back for `warmup` + `seconds`; returns how many answers came in the
     last `seconds`, and the seconds that took (to the last answer)."""
@@ -305,10 +306,10 @@ async def load(
     counting = False
     stop = time.perf_counter() + warmup + seconds
 
-    async def worker(session: bb.Session) -> None:
+    async def worker(session: st.Session) -> None:
         nonlocal done
         while time.perf_counter() < stop:
-            await bb.timed(http, session, "tools/call")
+            await st.timed(http, session, "tools/call")
             done += counting
 
     tasks = [asyncio.create_task(worker(s)) for s in sessions]
@@ -332,9 +333,9 @@ async def measure_memory(setup: Setup, count: int, stderr: dict[str, Any]) -> di
         try:
             startup = await asyncio.gather(*(c.initialize() for c in clients))
             for op in OPS:
-                _, method, params = bb.OPERATIONS[op]
+                _, method, params = st.OPERATIONS[op]
                 await asyncio.gather(*(c.request(method, params) for c in clients))
-            rss = [(bb.rss_mb(c.proc.pid) or {}).get("rss") for c in clients]
+            rss = [(st.rss_mb(c.proc.pid) or {}).get("rss") for c in clients]
         finally:
             await asyncio.gather(*(c.close() for c in clients))
         known = [r for r in rss if r is not None]
@@ -353,14 +354,14 @@ async def measure_memory(setup: Setup, count: int, stderr: dict[str, Any]) -> di
 def run(args: argparse.Namespace) -> dict[str, Any]:
     import httpx2
 
-    report: dict[str, Any] = {"machine": bb.machine(), "load_before": os.getloadavg(), "quick": args.quick,
+    report: dict[str, Any] = {"machine": st.machine(), "load_before": os.getloadavg(), "quick": args.quick,
                               "upstream_latency_ms": args.upstream_latency}  # fmt: skip
     report["requests"], report["warmup"] = args.requests, args.warmup
     with ExitStack() as stack:
         setup = start(stack, args)
         stderr = {path: stack.enter_context((setup.logs / f"{path.replace(' ', '-')}.log").open("ab"))
                   for path in STDIO_PATHS}  # fmt: skip
-        report["bridge_rss_mb"] = {"idle": bb.rss_mb(setup.bridge_pid)}
+        report["bridge_rss_mb"] = {"idle": st.rss_mb(setup.bridge_pid)}
 
         async def latency() -> tuple[dict[str, Any], dict[str, float], dict[str, Any]]:
             limits = httpx2.Limits(max_connections=4, max_keepalive_connections=4, keepalive_expiry=120)
@@ -370,15 +371,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     await paths.open((*HTTP_PATHS, *STDIO_PATHS))
                     pids = {"bridge": setup.bridge_pid, "sandbox": setup.sandbox_pid}
                     pids.update({path: client.proc.pid for path, client in paths.stdio.items()})
-                    cpu0 = {name: bb.cpu_seconds(pid) for name, pid in pids.items()}
+                    cpu0 = {name: st.cpu_seconds(pid) for name, pid in pids.items()}
                     samples = await measure_latency(paths, args.warmup, args.requests)
-                    rss = {path: bb.rss_mb(client.proc.pid) for path, client in paths.stdio.items()}
+                    rss = {path: st.rss_mb(client.proc.pid) for path, client in paths.stdio.items()}
                     # CPU per message each process handled: the bridge serves two paths (its own and the shim's),
                     # the sandbox all four, each stdio process one. (tools/call and tools/list alike.)
                     messages = (args.warmup + args.requests + 1) * len(OPS)
                     served = {"bridge": 2, "sandbox": 4}  # paths through each process
                     report["latency_cpu_ms_per_request"] = {
-                        name: ((bb.cpu_seconds(pid) or 0) - (cpu0[name] or 0)) * 1000 / messages / served.get(name, 1)
+                        name: ((st.cpu_seconds(pid) or 0) - (cpu0[name] or 0)) * 1000 / messages / served.get(name, 1)
                         for name, pid in pids.items()
                     }
                 finally:
@@ -387,7 +388,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
         try:
             samples, startup, stdio_rss = asyncio.run(latency())
-            report["bridge_rss_mb"]["after_latency"] = bb.rss_mb(setup.bridge_pid)
+            report["bridge_rss_mb"]["after_latency"] = st.rss_mb(setup.bridge_pid)
             report["throughput"] = asyncio.run(
                 measure_throughput(setup, args.concurrency, args.seconds, args.throughput_warmup)
             )
@@ -397,9 +398,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 log = (setup.logs / f"{path.replace(' ', '-')}.log").read_text(errors="replace")[-2000:]
                 print(f"--- {path} stderr (last 2,000 characters) ---\n{log}", file=sys.stderr)
             raise
-        report["bridge_rss_mb"]["end"] = bb.rss_mb(setup.bridge_pid)
+        report["bridge_rss_mb"]["end"] = st.rss_mb(setup.bridge_pid)
     report["load_after"] = os.getloadavg()
-    report["latency"] = {op: {path: bb.percentiles(s) for path, s in by_path.items()} for op, by_path in
+    report["latency"] = {op: {path: st.percentiles(s) for path, s in by_path.items()} for op, by_path in
                          samples.items()}  # fmt: skip
     report["samples"] = samples
     report["memory"]["first"] = {"stdio_rss_mb": stdio_rss, "startup_ms": startup}

@@ -1,0 +1,524 @@
+"""What a benchmark of the bridge runs against, and how it talks to it: the child processes (two sandboxes standing in
+for Port, the bridge as `serve` builds it, a bare relay), Port-shaped synthetic tool lists, the MCP client that times
+requests, and probes of a process's CPU and memory. `bridge_bench.py` and `clients_bench.py` both use it.
+
+Each child is this script run again (`stack.py --child sandbox|bridge|floor ...`): it announces itself with one JSON
+line on stdout (its URL, and what else the parent needs) and serves until SIGINT.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_KEY = "bench-key"  # the bridge's local key for this run; keeps the keychain out of the benchmark
+CLIENT_ID = "acme-builder-demo"  # demo token-mode credentials, valid on every sandbox
+CREDENTIAL_ENV = "BRIDGE_BENCH_CLIENT_SECRET"  # how the bridge child gets the demo secret
+PROTOCOL = "2025-11-25"  # a session-based protocol version: Mcp-Session-Id on every request, as IDEs use today
+ACCEPT = "application/json, text/event-stream"
+BIG_PROFILE = "Big"
+
+# operation -> (which sandbox, JSON-RPC method, params). The timed tools/call is a cheap read tool: a few hundred
+# bytes out, no catalog search, so the bridge's share is as large as it gets.
+CALL = {"name": "describe_user_details", "arguments": {}}
+OPERATIONS: dict[str, tuple[str, str, dict[str, Any]]] = {
+    "tools/list": ("small", "tools/list", {}),
+    "tools/call": ("small", "tools/call", CALL),
+    "tools/list big": ("big", "tools/list", {}),
+}
+
+# --- synthetic tools shaped like Port's --------------------------------------------------------------------------
+
+_READ_VERBS = ("list", "get", "search", "describe", "count", "track", "load")
+_WRITE_VERBS = ("upsert", "create", "update", "delete", "trigger", "add", "remove")
+_NOUNS = (
+    "blueprint", "entity", "scorecard", "action", "action_run", "page", "widget", "integration", "team", "user",
+    "webhook", "automation", "dashboard", "rule", "secret", "workflow",
+)  # fmt: skip
+_ACTIONS = (
+    "deployService", "scaffoldMicroservice", "createJiraIssue", "rollbackRelease", "requestTemporaryAccess",
+    "provisionDatabase", "rotateSecret", "toggleFeatureFlag", "openPullRequest", "addServiceOwner",
+)  # fmt: skip
+_QUERY = (
+    'Port search query, e.g. {"combinator": "and", "rules": [{"property": "language", "operator": "=", '
+    '"value": "Java"}]}. Meta properties: $identifier, $title, $team.'
+)
+_RICH_ARGUMENTS: dict[str, dict[str, Any]] = {
+    # The argument shapes of Port's consolidated tools: scalars, string arrays, nested queries, free-form objects.
+    "blueprintIdentifier": {"type": "string", "description": "Blueprint identifier, e.g. 'service'"},
+    "identifier": {"type": "string", "description": "Identifier of the item", "pattern": "^[A-Za-z0-9@_.:\\-]+$"},
+    "identifiers": {"type": "array", "items": {"type": "string"}, "description": "Return only these items"},
+    "query": {
+        "type": "object",
+        "description": _QUERY,
+        "properties": {
+            "combinator": {"type": "string", "enum": ["and", "or"]},
+            "rules": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "property": {"type": "string"},
+                        "operator": {"type": "string", "enum": ["=", "!=", "contains", "in", "relatedTo"]},
+                        "value": {
+                            "anyOf": [
+                                {"type": "string"},
+                                {"type": "number"},
+                                {"type": "boolean"},
+                                {"type": "array", "items": {"type": "string"}},
+                            ]
+                        },
+                    },
+                    "required": ["operator"],
+                    "additionalProperties": False,
+                },
+            },
+        },
+        "required": ["rules"],
+    },
+    "properties": {"type": "object", "description": "Property values by identifier", "additionalProperties": True},
+    "relations": {
+        "type": "object",
+        "description": "Related entity identifiers by relation name",
+        "additionalProperties": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
+    },
+    "include": {"type": "array", "items": {"type": "string"}, "description": "Fields to include"},
+    "sort": {
+        "type": "object",
+        "properties": {"property": {"type": "string"}, "order": {"type": "string", "enum": ["asc", "desc"]}},
+    },
+    "limit": {"type": "integer", "description": "Maximum number of results", "default": 50, "minimum": 1},
+    "offset": {"type": "integer", "description": "Results to skip", "default": 0, "minimum": 0},
+    "dryRun": {"type": "boolean", "description": "Validate without saving", "default": False},
+    "steps": {
+        "type": "array",
+        "description": "Ordered steps",
+        "items": {
+            "type": "object",
+            "properties": {"name": {"type": "string"}, "inputs": {"type": "array", "items": {"type": "object"}}},
+        },
+    },
+}
+_USER_INPUTS: tuple[dict[str, Any], ...] = (
+    # The user inputs of self-service actions, as Port's per-action tools carried them.
+    {"type": "string", "description": "Free text"},
+    {"type": "string", "enum": ["production", "staging", "development"], "description": "Environment"},
+    {"type": "number", "description": "Amount", "minimum": 0},
+    {"type": "boolean", "description": "Confirm", "default": False},
+    {"type": "string", "format": "entity", "blueprint": "service", "description": "Service"},
+    {"type": "array", "items": {"type": "string", "format": "entity", "blueprint": "team"}, "description": "Teams"},
+    {"type": "object", "description": "Extra settings", "additionalProperties": {"type": "string"}},
+    {
+        "type": "array",
+        "description": "Ports to open",
+        "items": {"type": "object", "properties": {"port": {"type": "integer"}, "protocol": {"type": "string"}}},
+    },
+)
+
+
+def _words(rng: random.Random, low: int, high: int) -> str:
+    return " ".join(rng.choice(_NOUNS) for _ in range(rng.randint(low, high)))
+
+
+def _tool(name: str, title: str, description: str, schema: dict[str, Any], write: bool) -> dict[str, Any]:
+    return {
+        "name": name,
+        "title": title,
+        "description": description,
+        "inputSchema": {**schema, "$schema": "http://json-schema.org/draft-07/schema#"},
+        "annotations": {
+            "title": title,
+            "readOnlyHint": not write,
+            "destructiveHint": name.startswith(("delete", "remove")),
+            "idempotentHint": not write,
+            "openWorldHint": False,
+        },
+    }
+
+
+def _rich_tool(rng: random.Random, i: int) -> dict[str, Any]:
+    """A consolidated tool (list_entities, upsert_blueprint, ...): 3-8 arguments from the rich shapes above."""
+    write = i % 2 == 1
+    name = f"{rng.choice(_WRITE_VERBS if write else _READ_VERBS)}_{_NOUNS[i % len(_NOUNS)]}_{i}"
+    picked = rng.sample(sorted(_RICH_ARGUMENTS), rng.randint(3, 8))
+    properties = {key: _RICH_ARGUMENTS[key] for key in picked}
+    title = name.replace("_", " ").capitalize()
+    description = f"{title} in your Port organization. {_words(rng, 25, 60)}"
+    schema = {"type": "object", "properties": properties, "required": picked[:1], "additionalProperties": False}
+    return _tool(name, title, description, schema, write)
+
+
+def _action_tool(rng: random.Random, i: int, flat: bool = False) -> dict[str, Any]:
+    """A per-action tool (`run_<action>`, Port before Dec 2025): the action's 2-6 user inputs, nested; or, `flat`,
+    a free-form `properties` object as the sandbox's legacy tools have."""
+    action = f"{_ACTIONS[i % len(_ACTIONS)]}{i}"
+    name = ("run_" + "".join("_" + c.lower() if c.isupper() else c for c in action))[:40]
+    inputs = {f"input{k}": rng.choice(_USER_INPUTS) for k in range(rng.randint(2, 6))}
+    properties: dict[str, Any] = {"type": "object", "description": "The action's user inputs"}
+    if flat:
+        properties["additionalProperties"] = True
+    else:
+        properties.update(properties=inputs, required=sorted(inputs)[:1])
+    schema = {
+        "type": "object",
+        "properties": {
+            "entity_identifier": {"type": "string", "description": "Entity to run the action on (DAY-2 actions)"},
+            "properties": properties,
+        },
+        "required": ["properties"],
+    }
+    title = f"Run {action}"
+    description = f"Execute the '{action}' action: {_words(rng, 8, 30)}"
+    return _tool(name, title, description, schema, write=True)
+
+
+def port_like_tools(count: int, shape: str = "mix", seed: int = 7) -> list[dict[str, Any]]:
+    """`count` tools as Port lists them, decoded from JSON as the proxy sees them (no shared objects).
+
+    "mix": what a 2,000-tool list is made of: Port's ~40 consolidated tools (rich, nested schemas), the rest
+    per-action tools with their user inputs. "flat": the same, but per-action tools with a free-form `properties`
+    object (as the sandbox's legacy tools), a lower bound. "heavy": every tool a rich consolidated one, an upper
+    bound. In all, 1 in 50 tools has an array schema without `items` (the bug Port shipped in Sept 2025), so the
+    repair path runs too.
+    """
+    rng = random.Random(seed)
+    tools = []
+    for i in range(count):
+        tool = _rich_tool(rng, i) if shape == "heavy" or i < 40 else _action_tool(rng, i, flat=shape == "flat")
+        if i % 50 == 0:
+            tool["inputSchema"]["properties"]["tags"] = {"type": "array", "description": "Tags"}
+        tools.append(tool)
+    return json.loads(json.dumps(tools))
+
+
+# --- the children -------------------------------------------------------------------------------------------------
+
+
+def _announce(**fields: Any) -> None:
+    print(json.dumps(fields), flush=True)  # one line on stdout: how the parent learns the child is ready
+
+
+def _nodelay(sock: socket.socket) -> bool:
+    """Whether accepted connections get TCP_NODELAY: asyncio sets it only on sockets created with proto
+    IPPROTO_TCP, and Linux copies the option from the listener to the connections it accepts."""
+    return sock.proto == socket.IPPROTO_TCP or bool(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+
+
+def serve_sandbox(total_tools: int) -> None:
+    """The sandbox, with synthetic tools (`port_like_tools`, "mix") added until `tools/list` has `total_tools`."""
+    # The sandbox stands in for Port, whose speed does not depend on the bridge's dependencies: keep it on uvicorn's
+    # pure-Python stack (h11, asyncio) even where httptools/uvloop are installed, so "direct" stays comparable.
+    sys.modules["httptools"] = None  # type: ignore[assignment]  # makes uvicorn's "auto" choices fall back
+    sys.modules["uvloop"] = None  # type: ignore[assignment]
+    from bridge.sandbox import Sandbox
+    from bridge.sandbox.tools import REGISTRY, ToolSpec, visible_tools
+
+    box = Sandbox(0)  # its listener comes from `bind_loopback` (IPPROTO_TCP): no Nagle stall, as at Port's edge
+    registry = REGISTRY["current"]
+    missing = total_tools - len(visible_tools(_builder_caller(box)))
+    for tool in port_like_tools(max(0, missing)):
+        registry[tool["name"]] = ToolSpec(
+            tool["name"], tool["description"], tool["inputSchema"], lambda caller, args: {"ok": True},
+            read_only=tool["annotations"]["readOnlyHint"], destructive=tool["annotations"]["destructiveHint"],
+            title=tool["title"],
+        )  # fmt: skip
+    _announce(url=box.mcp_url)
+    with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises the SIGINT it handled, once it has shut down
+        box.serve_forever()
+
+
+def _builder_caller(box: Any) -> Any:
+    from bridge.sandbox.seed import ACME_ORG_ID
+    from bridge.sandbox.tools import Caller
+
+    return Caller(org=box.state.orgs[ACME_ORG_ID], email="bench@acme.example", role="builder")
+
+
+def serve_floor(small_url: str, big_url: str, client: str) -> None:
+    """The floor of this stack: uvicorn and an HTTP client (`client`: the bridge's own `http11`, or httpcore2's pool,
+    which the bridge used before round 3) with nothing of the bridge between them (no guard, policy, JSON or header
+    rules). `/small` and `/big` relay to the two sandboxes, streaming; the client's own headers (its Authorization
+    too: the sandbox token) pass. What a forwarding hop costs before the bridge does anything; not a proxy anyone
+    should ship."""
+    import httpcore2
+
+    from bridge.proxy import http11
+    from bridge.server import LoopbackServer, bind_loopback
+
+    pool = httpcore2.AsyncConnectionPool(max_keepalive_connections=20)
+    lean = http11.Pool(None)
+    routes = {}
+    for path, url in (("/small", small_url), ("/big", big_url)):
+        parsed = httpcore2.URL(url)
+        netloc = parsed.host + (b":%d" % parsed.port if parsed.port else b"")
+        key = (parsed.scheme.decode(), parsed.host.decode(), parsed.port or 80)
+        routes[path] = (parsed, (b"host", netloc), key)
+    skip = {b"host", b"content-length", b"connection", b"transfer-encoding"}
+
+    async def upstream(method: bytes, path: str, headers: list[tuple[bytes, bytes]], body: bytes) -> Any:
+        url, _, key = routes[path]
+        if client == "http11":
+            head = http11.request_head(method, url.target, headers)
+            return await lean.request(key, head, body, connect_timeout=5.0, read_timeout=300.0)
+        return await pool.handle_async_request(httpcore2.Request(method, url, headers=headers, content=body))
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            while (await receive())["type"] != "lifespan.shutdown":
+                await send({"type": "lifespan.startup.complete"})
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+        body = b""
+        more = True
+        while more:
+            message = await receive()
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+        host = routes[scope["path"]][1]
+        headers = [host, *((k, v) for k, v in scope["headers"] if k not in skip)]
+        if body:
+            headers.append((b"content-length", b"%d" % len(body)))
+        response = await upstream(scope["method"].encode(), scope["path"], headers, body)
+        try:
+            out = [(k.lower(), v) for k, v in response.headers if k.lower() not in skip]
+            await send({"type": "http.response.start", "status": response.status, "headers": out})
+            async for chunk in response.stream:  # type: ignore[union-attr]
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            await send({"type": "http.response.body", "body": b""})
+        finally:
+            await response.aclose()
+
+    sock = bind_loopback("127.0.0.1", 0)
+    _announce(url=f"http://127.0.0.1:{sock.getsockname()[1]}", big_path="/big", nodelay=True)
+    with contextlib.suppress(KeyboardInterrupt):
+        LoopbackServer(app, sock, name="floor").serve_forever()
+
+
+def serve_bridge(small_url: str, big_url: str, force_nodelay: bool, profile_out: str | None) -> None:
+    """A BridgeService in front of both sandboxes (`/mcp` and `/p/big/mcp`), until SIGINT.
+
+    Imports what `port-mcp-bridge serve` needs, not the sandbox, so that its RSS is the bridge's alone.
+    """
+    from bridge.service import BridgeService
+    from bridge.settings import Profile, SettingsStore
+    from bridge.tokens import ClientCredentialsProvider
+
+    secret = os.environ[CREDENTIAL_ENV]
+    store = SettingsStore()  # in $PORT_MCP_BRIDGE_HOME: a temp dir the parent made and removes
+    store.add_profile("Acme", small_url, organization="Acme Corp", auth_mode="token")
+    big = store.add_profile(BIG_PROFILE, big_url, organization="Acme Corp", auth_mode="token")
+
+    def tokens(profile: Profile) -> ClientCredentialsProvider:
+        return ClientCredentialsProvider(profile.api_url, CLIENT_ID, secret, profile_name=profile.name)
+
+    service = BridgeService(store, port=0, tokens=tokens, key=BENCH_KEY)
+    if force_nodelay:
+        service._sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # what the fix in `_bind` will do
+    profiler = None
+    if profile_out:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+    _announce(url=service.url, big_path=f"/p/{big.id}/mcp", nodelay=_nodelay(service._sock))
+    try:
+        service.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if profiler is not None:
+            profiler.disable()
+            profiler.dump_stats(profile_out)
+
+
+@contextmanager
+def child(
+    args: list[str], env: dict[str, str], prefix: list[str] | None = None
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Start this script as a child (under `prefix`, e.g. valgrind), yield (pid, what it announced); stop it (SIGINT,
+    then SIGKILL) when done."""
+    command = [*(prefix or []), sys.executable, str(Path(__file__).resolve()), *args]
+    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        if not line:
+            raise RuntimeError(f"The {args[1]} child exited ({proc.wait()}) before it was ready.")
+        yield proc.pid, json.loads(line)
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT if os.name == "posix" else signal.SIGTERM)  # lets a profile be written
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()
+
+
+def cpu_seconds(pid: int, which: str = "both") -> float | None:
+    """User + system CPU time a process has used (or only "user" / "system"), from /proc (Linux only)."""
+    stat = Path(f"/proc/{pid}/stat")
+    if not stat.exists():
+        return None
+    fields = stat.read_text().rsplit(")", 1)[1].split()  # after the command name, which may hold spaces
+    user, system = int(fields[11]), int(fields[12])
+    ticks = {"both": user + system, "user": user, "system": system}[which]
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def callgrind_phase(pid: int, done: bool, requests: int, out: Path) -> float | None:
+    """Under callgrind: zero the bridge's counters as a phase starts; as it ends, dump them and return the instructions
+    per request (deterministic, whatever else the machine is doing; user space only, not the kernel's share)."""
+    if not done:
+        subprocess.run(["callgrind_control", "--zero", str(pid)], check=True, capture_output=True)
+        return None
+    subprocess.run(["callgrind_control", "--dump", str(pid)], check=True, capture_output=True)
+    dumps = sorted(out.glob(f"callgrind.out.{pid}.*"), key=lambda p: p.stat().st_mtime)
+    for line in dumps[-1].read_text().splitlines() if dumps else []:
+        if line.startswith(("summary:", "totals:")):
+            return int(line.split()[1]) / requests
+    return None
+
+
+def rss_mb(pid: int) -> dict[str, float] | None:
+    """VmRSS (now) and VmHWM (peak) of a process in MiB, from /proc: Linux only (the project has no psutil)."""
+    status = Path(f"/proc/{pid}/status")
+    if not status.exists():
+        return None
+    values = {}
+    for line in status.read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            values[key] = int(value.split()[0]) / 1024
+    return {"rss": values["VmRSS"], "peak": values["VmHWM"]}
+
+
+# --- the client ---------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Session:
+    """An initialized MCP session on one endpoint (a sandbox, or a bridge profile in front of one)."""
+
+    label: str
+    url: str
+    headers: dict[str, str]
+    next_id: int = 0
+
+    def body(self, method: str, params: dict[str, Any]) -> bytes:
+        self.next_id += 1
+        return json.dumps({"jsonrpc": "2.0", "id": self.next_id, "method": method, "params": params}).encode()
+
+
+def response_message(content: bytes, content_type: str) -> dict[str, Any]:
+    """The JSON-RPC response in a body, JSON or SSE (the sandbox answers SSE by default)."""
+    if content_type.startswith("application/json"):
+        return json.loads(content)
+    data = [line[5:].strip() for line in content.splitlines() if line.startswith(b"data:")]
+    return next(m for m in map(json.loads, filter(None, data)) if "result" in m or "error" in m)
+
+
+async def open_session(http: Any, label: str, url: str, authorization: str) -> Session:
+    """initialize + notifications/initialized; afterwards every request carries the session id and version."""
+    headers = {"Authorization": authorization, "Accept": ACCEPT, "Content-Type": "application/json"}
+    session = Session(label, url, headers)
+    params = {"protocolVersion": PROTOCOL, "capabilities": {}, "clientInfo": {"name": "bridge-bench", "version": "1"}}
+    r = await http.post(url, content=session.body("initialize", params), headers=session.headers)
+    message = response_message(r.content, r.headers.get("content-type", "")) if r.status_code == 200 else {}
+    if "result" not in message:
+        raise RuntimeError(f"{label}: initialize failed ({r.status_code}): {r.text[:300]}")
+    session.headers["Mcp-Session-Id"] = r.headers["mcp-session-id"]
+    session.headers["MCP-Protocol-Version"] = message["result"]["protocolVersion"]
+    note = json.dumps({"jsonrpc": "2.0", "method": "notifications/initialized"}).encode()
+    r = await http.post(url, content=note, headers=session.headers)
+    if r.status_code != 202:
+        raise RuntimeError(f"{label}: notifications/initialized answered {r.status_code}: {r.text[:300]}")
+    return session
+
+
+async def timed(http: Any, session: Session, op: str) -> tuple[float, Any]:
+    """One request: milliseconds until the whole body is in, and the response (checked by the caller if needed)."""
+    _, method, params = OPERATIONS[op]
+    body = session.body(method, params)  # encoded before the clock starts: only the exchange is measured
+    start = time.perf_counter()
+    r = await http.post(session.url, content=body, headers=session.headers)  # returns with the body read
+    elapsed = (time.perf_counter() - start) * 1000
+    if r.status_code != 200:
+        raise RuntimeError(f"{session.label} {op}: HTTP {r.status_code}: {r.text[:300]}")
+    return elapsed, r
+
+
+def check(session: Session, op: str, r: Any) -> int:
+    """That the answer is a success; returns how many tools a tools/list returned (0 for a call)."""
+    result = response_message(r.content, r.headers.get("content-type", "")).get("result")
+    if not isinstance(result, dict) or result.get("isError"):
+        raise RuntimeError(f"{session.label} {op}: not a successful result: {r.text[:300]}")
+    return len(result.get("tools", []))
+
+
+Endpoints = dict[str, dict[str, tuple[str, str]]]  # path -> sandbox ("small"/"big") -> (url, authorization)
+
+
+def percentiles(samples: list[float]) -> dict[str, float]:
+    cuts = statistics.quantiles(samples, n=100, method="inclusive")
+    return {"p50": cuts[49], "p90": cuts[89], "p95": cuts[94], "p99": cuts[98], "mean": statistics.fmean(samples)}
+
+
+def machine() -> dict[str, Any]:
+    model = platform.processor() or platform.machine()
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        model = next((ln.partition(":")[2].strip() for ln in cpuinfo.read_text().splitlines()
+                      if ln.startswith("model name")), model)  # fmt: skip
+    return {"cpu": model, "cpus": os.cpu_count(), "python": platform.python_version(), "os": platform.platform()}
+
+
+def set_upstream_latency(url: str, ms: float) -> None:
+    """Make the sandbox at `url` (its `/v1`) answer every MCP request `ms` later (its `latency` fault knob): Port's
+    own response time over the internet, so that ratios to direct read as they would against Port."""
+    import httpx2
+
+    root = url.rsplit("/v1", 1)[0]
+    httpx2.post(f"{root}/_sandbox/faults", json={"latency": ms / 1000}).raise_for_status()
+
+
+def main() -> None:
+    """A child: `--child sandbox|bridge|floor` and what that child takes."""
+    parser = argparse.ArgumentParser(description="A benchmark's child process (started by bridge_bench.py).")
+    parser.add_argument("--child", choices=["sandbox", "bridge", "floor"], required=True)
+    parser.add_argument("--total-tools", type=int, default=0)
+    parser.add_argument("--upstream")
+    parser.add_argument("--upstream-big")
+    parser.add_argument("--force-nodelay", action="store_true")
+    parser.add_argument("--profile-out")
+    parser.add_argument("--floor-client", choices=["http11", "httpcore2"], default="http11")
+    args = parser.parse_args()
+    sys.path.insert(0, str(ROOT))  # run from anywhere without installing the project
+    if args.child == "sandbox":
+        serve_sandbox(args.total_tools)
+    elif args.child == "bridge":
+        serve_bridge(args.upstream, args.upstream_big, args.force_nodelay, args.profile_out)
+    else:
+        serve_floor(args.upstream, args.upstream_big, args.floor_client)
+
+
+if __name__ == "__main__":
+    main()
