@@ -36,6 +36,7 @@ from urllib.parse import urlsplit
 
 from bridge.errors import BridgeError
 from bridge.proxy import http11, jsonrpc
+from bridge.proxy.headers import first
 from bridge.proxy.sse import EventSplitter, data_span, event_data
 
 log = logging.getLogger("bridge.stdio")
@@ -75,7 +76,7 @@ async def _healthy(origin: _Origin) -> bool:
         head = http11.request_head(b"GET", b"/healthz", [(b"Host", origin.host)])
         response = await pool.request(origin.key, head, b"", connect_timeout=1, read_timeout=1, repeatable=True)
         try:
-            answer = _loads(await response.aread())
+            answer = jsonrpc.loads_or_none(await response.aread())
         finally:
             await response.aclose()
         return isinstance(answer, dict) and answer.get("app") == "port-mcp-bridge"
@@ -462,7 +463,7 @@ class _Relay:
             raise await self._unreachable(exc) from None
         written: list[bytes] = []
         try:
-            new_session = _header(response, b"mcp-session-id")
+            new_session = first(response.headers, b"mcp-session-id")
             if new_session:
                 self.session_id = new_session
             status = response.status
@@ -472,7 +473,7 @@ class _Relay:
             if status in (202, 204):
                 return written
             emit = self.out.write if not replay else _discard
-            if status == 200 and (_header(response, b"content-type") or "").startswith("text/event-stream"):
+            if status == 200 and (first(response.headers, b"content-type") or "").startswith("text/event-stream"):
                 splitter = EventSplitter()
                 async for chunk in response.stream:
                     for event in splitter.feed(chunk):
@@ -559,7 +560,10 @@ class _Relay:
             log.info("The bridge ended the session (the active profile changed, or it restarted): starting a new one.")
             try:
                 answer = await self._post(self.init_line, [None], repeatable=True, initialize=True, replay=True)
-                error = next((m["error"] for m in map(_loads, answer) if isinstance(m, dict) and "error" in m), None)
+                error = next(
+                    (m["error"] for m in map(jsonrpc.loads_or_none, answer) if isinstance(m, dict) and "error" in m),
+                    None,
+                )
                 if error is not None:
                     raise _Failed(f"{error.get('message', error)}", error.get("code", jsonrpc.INTERNAL_ERROR))
                 await self._post(_INITIALIZED, [], repeatable=True, replay=True)
@@ -651,21 +655,6 @@ def _moved_to(port: int) -> int | None:
 
 async def _discard(_: bytes) -> None:
     pass
-
-
-def _header(response: http11.Response, name: bytes) -> str | None:
-    """The first header `name` (lower case) of `response`, as text."""
-    for key, value in response.headers:
-        if key.lower() == name:
-            return value.decode("latin-1")
-    return None
-
-
-def _loads(line: bytes) -> Any:
-    try:
-        return json.loads(line)
-    except (ValueError, RecursionError):
-        return None
 
 
 async def relay(url: str, key: str | None) -> None:

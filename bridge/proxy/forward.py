@@ -23,7 +23,7 @@ from bridge.proxy.headers import downstream_response_headers
 from bridge.proxy.sender import DELETE_TIMEOUTS, POST_TIMEOUTS, STREAM_TIMEOUTS, Response, Sender
 from bridge.proxy.state import Resolver, Sessions, Upstream
 from bridge.proxy.toolslist import gc_paused, rewrite_event, rewrite_json
-from bridge.proxy.upstream_errors import broke_off, is_jsonrpc, json_or_none, not_mcp, short_message
+from bridge.proxy.upstream_errors import broke_off, not_mcp, short_message
 
 log = logging.getLogger(__name__)
 
@@ -256,8 +256,8 @@ class McpProxy:
         except http11.errors() as exc:
             await _reply(send, 200, _for_each_request(body, broke_off(upstream, exc)))
             return True
-        data = json_or_none(content) if "json" in content_type else None
-        if is_jsonrpc(data):
+        data = jsonrpc.loads_or_none(content) if "json" in content_type else None
+        if jsonrpc.is_message(data):
             await _reply_raw(send, response.status_code, downstream_response_headers(response.headers), content)
             return True
         log.warning("%s answered HTTP %d (%s) for profile %s: not an MCP answer", upstream.host, response.status_code,
@@ -437,6 +437,7 @@ def _for_each_request(body: jsonrpc.Body, error: dict[str, Any]) -> Any:
 
 
 def _header(headers: list[tuple[bytes, bytes]], name: bytes) -> str | None:
+    """`headers.first` for the client's request, whose names ASGI gives in lower case: no lowering per name."""
     for key, value in headers:
         if key == name:
             return value.decode("latin-1")

@@ -46,6 +46,14 @@ def _filtered(headers: Iterable[tuple[bytes, bytes]], drop: set[bytes]) -> list[
     return [h for h in out if h[0] not in named] if named else out
 
 
+def first(headers: Iterable[tuple[bytes, bytes]], name: bytes) -> str | None:
+    """The first value of header `name` (given in lower case) among raw pairs of any case, as text (latin-1)."""
+    for key, value in headers:
+        if key.lower() == name:
+            return value.decode("latin-1")
+    return None
+
+
 def upstream_request_headers(client_headers: Iterable[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
     return _filtered(client_headers, _NOT_UPSTREAM)
 

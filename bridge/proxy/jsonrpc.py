@@ -85,6 +85,20 @@ def safe_to_repeat(messages: Iterable[Any]) -> bool:
     return True
 
 
+def loads_or_none(content: bytes) -> Any:
+    """`content` decoded as JSON, or None when it is not JSON (or nested too deeply to decode)."""
+    try:
+        return json.loads(content)
+    except (ValueError, RecursionError):
+        return None
+
+
+def is_message(data: Any) -> bool:
+    """Whether decoded JSON is a JSON-RPC message or a batch of them (by their `"jsonrpc": "2.0"`)."""
+    messages = data if isinstance(data, list) else [data]
+    return bool(messages) and all(isinstance(m, dict) and m.get("jsonrpc") == "2.0" for m in messages)
+
+
 def error(msg_id: Any, code: int, message: str, data: Any = None) -> dict[str, Any]:
     err: dict[str, Any] = {"code": code, "message": message}
     if data is not None:

@@ -17,7 +17,7 @@ import httpx2
 from httpx2._transports.default import map_httpcore_exceptions
 
 from bridge.proxy import http11
-from bridge.proxy.headers import upstream_request_headers
+from bridge.proxy.headers import first, upstream_request_headers
 from bridge.proxy.state import Upstream
 from bridge.proxy.upstream_errors import redirected, sign_in_error, unreachable
 from bridge.tokens import SignInRequired
@@ -202,10 +202,7 @@ class Response:
 
     def header(self, name: bytes) -> str | None:
         """The first value of a header (`name` in lower case), decoded as latin-1."""
-        for key, value in self.headers:
-            if key.lower() == name:
-                return value.decode("latin-1")
-        return None
+        return first(self.headers, name)
 
     async def aread(self) -> bytes:
         return b"".join([chunk async for chunk in self.stream])

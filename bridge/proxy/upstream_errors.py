@@ -1,11 +1,10 @@
 """The JSON-RPC errors an IDE gets in place of Port's answer when there is none to relay, each saying what happened and
 what to do: sign in, Port unreachable, a redirect not followed, an error page that is not an MCP answer, an answer that
-broke off. Also reading an error answer: is it JSON-RPC, and what does it say, briefly.
+broke off. Also what an error answer says, briefly.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import httpx2
@@ -90,18 +89,6 @@ def broke_off(upstream: Upstream, exc: Exception) -> dict[str, Any]:
         f"Port's answer from {upstream.describe()} broke off ({type(exc).__name__}). Try again; if it keeps happening, "
         "run `port-mcp-bridge doctor`.",
     )
-
-
-def json_or_none(content: bytes) -> Any:
-    try:
-        return json.loads(content)
-    except (ValueError, RecursionError):
-        return None
-
-
-def is_jsonrpc(data: Any) -> bool:
-    messages = data if isinstance(data, list) else [data]
-    return bool(messages) and all(isinstance(m, dict) and m.get("jsonrpc") == "2.0" for m in messages)
 
 
 def short_message(data: Any, content: bytes, content_type: str) -> str | None:
