@@ -1,8 +1,9 @@
 """The proxy itself: a raw ASGI app that forwards MCP's Streamable HTTP transport to the profile's Port server.
 
 POST bodies are parsed to apply policy to `tools/call` and to spot `tools/list` requests, whose results are the only
-thing rewritten; responses stream back as they arrive (JSON or SSE). GET streams and DELETE pass through. Every error
-a client can meet is a JSON-RPC error that says what happened and what to do.
+thing rewritten (`toolslist`); responses stream back as they arrive (JSON or SSE). GET streams and DELETE pass
+through. Every error a client can meet is a JSON-RPC error that says what happened and what to do (`upstream_errors`
+for those about Port).
 """
 
 from __future__ import annotations
