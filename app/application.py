@@ -24,10 +24,10 @@ from app.controller import Controller
 from app.icons import app_icon
 from app.tray import Tray
 from app.wizard import FirstRunWizard
-from bridge import paths
 from bridge.api import BridgeApi, session_key
-from bridge.errors import BridgeError
-from bridge.service import PortInUse, free_port_near
+from bridge.errors import BridgeError, PortInUse
+from bridge.proxy.service import free_port_near
+from bridge.system import paths
 
 if TYPE_CHECKING:
     from app.settings.window import SettingsWindow
@@ -204,7 +204,7 @@ def install_excepthook() -> None:
         log.critical("unexpected error", exc_info=(kind, exc, tb))
         if QApplication.instance() is None:
             return
-        from bridge.logs import redact
+        from bridge.system.logs import redact
 
         box = QMessageBox(
             QMessageBox.Icon.Critical,
@@ -235,8 +235,8 @@ def run(port: int | None = None) -> int:
         print("Port MCP Bridge is already running: brought it forward.", file=sys.stderr)
         return 0
 
-    from bridge import logs
     from bridge.settings import SettingsStore
+    from bridge.system import logs
 
     store = SettingsStore()
     logs.setup(store.load().log_level)

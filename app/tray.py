@@ -240,7 +240,7 @@ class Tray(QObject):
         self.message("MCP URL copied", f"{url}\nClients also need the local key: Connect a client adds both.")
 
     def _open_logs(self) -> None:
-        from bridge.logs import log_dir
+        from bridge.system.logs import log_dir
 
         folder = log_dir()
         folder.mkdir(parents=True, exist_ok=True)

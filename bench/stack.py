@@ -259,7 +259,7 @@ def serve_floor(small_url: str, big_url: str, client: str) -> None:
     import httpcore2
 
     from bridge.proxy import http11
-    from bridge.server import LoopbackServer, bind_loopback
+    from bridge.system.loopback import LoopbackServer, bind_loopback
 
     pool = httpcore2.AsyncConnectionPool(max_keepalive_connections=20)
     lean = http11.Pool(None)
@@ -315,9 +315,9 @@ def serve_bridge(small_url: str, big_url: str, force_nodelay: bool, profile_out:
 
     Imports what `port-mcp-bridge serve` needs, not the sandbox, so that its RSS is the bridge's alone.
     """
-    from bridge.service import BridgeService
+    from bridge.auth.tokens import ClientCredentialsProvider
+    from bridge.proxy.service import BridgeService
     from bridge.settings import Profile, SettingsStore
-    from bridge.tokens import ClientCredentialsProvider
 
     secret = os.environ[CREDENTIAL_ENV]
     store = SettingsStore()  # in $PORT_MCP_BRIDGE_HOME: a temp dir the parent made and removes

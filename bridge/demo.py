@@ -16,12 +16,13 @@ from typing import Any
 
 import anyio
 
+from bridge.auth.tokens import ClientCredentialsProvider, TokenProvider
+from bridge.errors import PortInUse
 from bridge.mcp_client import mcp_session
+from bridge.proxy.service import BridgeService
 from bridge.sandbox import Sandbox
 from bridge.sandbox.seed import DEMO_CREDENTIALS
-from bridge.service import BridgeService, PortInUse
 from bridge.settings import Profile, SettingsStore
-from bridge.tokens import ClientCredentialsProvider, TokenProvider
 
 DEMO_CLIENT = "acme-builder-demo"  # the sandbox's builder in Acme: every tool, as a Port admin sees them
 

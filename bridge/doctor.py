@@ -19,13 +19,13 @@ import httpx2
 import keyring
 
 from bridge import __version__
-from bridge.auth.provider import OAuthTokenProvider
-from bridge.errors import BridgeError
+from bridge.auth.keychain import NO_KEYCHAIN, keychain_available
+from bridge.auth.oauth_tokens import OAuthTokenProvider
+from bridge.auth.tokens import TokenProvider
+from bridge.errors import BridgeError, SignInRequired
 from bridge.proxy.sender import same_server
-from bridge.secrets import NO_KEYCHAIN, keychain_available
-from bridge.service import default_tokens
+from bridge.proxy.service import default_tokens
 from bridge.settings import AuthMode, Profile, Settings, SettingsStore
-from bridge.tokens import SignInRequired, TokenProvider
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,28 @@
-"""Errors the bridge can raise to its front ends (command line, tray app).
+"""Every error the bridge reports to a person, in one tree.
 
-    BridgeError(title, message)       every error a user can meet; `title` is short, `message` says what to do
-     ├── SettingsError                a bad value for a setting or profile (unknown region, bad URL, duplicate name)
-     └── ProfileNotFoundError         no profile with that id or name
+    BridgeError(message, title)        every error a user can meet; `title` is short, `message` says what to do
+     ├── SettingsError                 a bad value for a setting or profile (unknown region, bad URL, duplicate name)
+     │    └── InvalidSettingsError     a value that does not fit the settings file's shape, with where it is (`loc`)
+     ├── ProfileNotFoundError          no profile with that id or name
+     ├── KeychainError                 the system keychain refused or is unavailable
+     ├── SignInRequired                no usable credentials for a profile (sign in, or enter API credentials)
+     ├── SignInFailed                  a sign-in did not complete
+     │    ├── SignInCancelled          the user cancelled, or the browser never answered
+     │    └── RegistrationRefused      Port refused dynamic client registration (SSO organizations)
+     ├── PortInUse                     the bridge's local port cannot be listened on (`port`, `reserved`)
+     ├── BridgeUnavailable             the stdio shim found no bridge and could not start one
+     ├── ExportRefused                 a client's file cannot be edited safely (`snippet` is what to paste)
+     └── ExportError                   an export, undo or link cannot be done (no such client, nothing to undo)
 
-Front ends only render these; they never parse exception text. Messages never contain a token or secret.
+Third-party exceptions are turned into these at one boundary per library: keyring's in `auth/keychain.py`
+(`_unavailable`), httpx2/httpcore2's on the upstream hop in `proxy/upstream_errors.py`, the OAuth server's answers in
+`auth/browser.py`. Front ends only render these (`str(exc)` is `title: message`); they never parse exception text.
+Messages never contain a token, a secret or the local key.
 """
 
 from __future__ import annotations
+
+import sys
 
 
 class BridgeError(Exception):
@@ -31,7 +46,106 @@ class SettingsError(BridgeError):
     title = "Invalid setting"
 
 
+_Loc = tuple[str | int, ...]
+
+
+class InvalidSettingsError(SettingsError, ValueError):
+    """A value that does not fit the settings file's shape; `loc` says where (`("profiles", 0, "local_port")`).
+
+    The message is `profiles.0.local_port: <problem>`, unless the problem is a `sentence` that already names the
+    value (the rules in `settings/values.py`: "'a b' is not a valid tool name: ..."), which is shown as is. A
+    `ValueError` too, for code that builds models directly.
+    """
+
+    def __init__(self, problem: str, loc: _Loc = (), *, sentence: bool = False) -> None:
+        where = ".".join(str(part) for part in loc)
+        super().__init__(problem if sentence or not where else f"{where}: {problem}")
+        self.problem = problem
+        self.loc = loc
+        self.sentence = sentence
+
+    def within(self, *outer: str | int) -> InvalidSettingsError:
+        """The same problem, seen from the object holding the value."""
+        return InvalidSettingsError(self.problem, (*outer, *self.loc), sentence=self.sentence)
+
+
 class ProfileNotFoundError(BridgeError):
     """No profile matches the id or name given."""
 
     title = "No such profile"
+
+
+class KeychainError(BridgeError):
+    """The system keychain refused or is unavailable."""
+
+    title = "Keychain unavailable"
+
+
+class SignInRequired(BridgeError):
+    """No usable credentials for a profile; the message says what to do."""
+
+    title = "Sign-in required"
+
+
+class SignInFailed(BridgeError):
+    """The sign-in did not complete; the message says why and what to try."""
+
+    title = "Sign-in failed"
+
+
+class SignInCancelled(SignInFailed):
+    title = "Sign-in cancelled"
+
+
+class RegistrationRefused(SignInFailed):
+    """Port refused dynamic client registration: what it does for SSO organizations not yet set up for MCP."""
+
+    title = "Port did not let this app register"
+
+
+class PortInUse(BridgeError):
+    """The bridge's port cannot be listened on: another program holds it, or (`reserved`) the system keeps it."""
+
+    title = "Port in use"
+
+    def __init__(self, message: str, *, port: int, reserved: bool = False) -> None:
+        super().__init__(message)
+        self.port = port
+        self.reserved = reserved
+
+    @property
+    def reason(self) -> str:
+        """Why, in words for a dialog."""
+        return why_port_refused(self.reserved)
+
+
+def why_port_refused(reserved: bool) -> str:
+    if not reserved:
+        return "another program uses it, perhaps a Port MCP Bridge started with `port-mcp-bridge serve`"
+    if sys.platform == "win32":
+        return ("Windows reserves it (Hyper-V, WSL and Docker reserve ranges of ports; `netsh interface ipv4 show "
+                "excludedportrange protocol=tcp` lists them)")  # fmt: skip
+    return "the system does not allow it"
+
+
+class BridgeUnavailable(BridgeError):
+    """The stdio shim found no bridge answering and could not start one."""
+
+    title = "Bridge not running"
+
+
+class ExportRefused(BridgeError):
+    """We will not edit this file (comments a parser would drop, invalid syntax, an unexpected shape).
+    Nothing was changed; `snippet` is what the user can paste by hand."""
+
+    title = "Configuration not changed"
+
+    def __init__(self, message: str, *, snippet: str = "") -> None:
+        super().__init__(message)
+        self.snippet = snippet
+
+
+class ExportError(BridgeError):
+    """Something stops an export, an undo or a link (no such client, nothing to undo, file changed since)."""
+
+    title = "Client export"

@@ -42,11 +42,11 @@ def main() -> None:
     from app.controller import Controller
     from app.settings.window import PAGES, SettingsWindow
     from bridge.api import BridgeApi
+    from bridge.auth.keychain import set_secret
     from bridge.auth.records import CREDENTIALS_REF
     from bridge.export import Env
     from bridge.sandbox import Sandbox, SandboxConfig
     from bridge.sandbox.seed import DEMO_CREDENTIALS
-    from bridge.secrets import set_secret
     from bridge.settings import SettingsStore
 
     app = QApplication.instance() or QApplication([])

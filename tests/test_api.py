@@ -10,11 +10,11 @@ import pytest
 
 from bridge.api import BridgeApi
 from bridge.auth.account import CREDENTIALS_REF
-from bridge.localkey import local_key
+from bridge.auth.keychain import set_secret
+from bridge.auth.localkey import local_key
 from bridge.proxy.jsonrpc import UPSTREAM_UNAVAILABLE
 from bridge.sandbox import Sandbox, SandboxConfig
 from bridge.sandbox.seed import DEMO_CREDENTIALS
-from bridge.secrets import set_secret
 from bridge.settings import Settings, SettingsStore, ToolExposure
 
 HELLO = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"protocolVersion": "2025-11-25",
@@ -126,8 +126,8 @@ def test_profiles_are_added_edited_and_removed_with_their_keychain_entries(api: 
 def test_app_wide_settings_port_log_level_and_start_at_login(
     api: BridgeApi, tmp_path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from bridge import autostart
     from bridge.errors import BridgeError
+    from bridge.system import autostart
 
     assert api.set_local_port(48000).local_port == 48000 and api.snapshot().port != 48000  # at the next start
     with pytest.raises(BridgeError, match="1024 to 65535"):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bridge import autostart
+from bridge.system import autostart
 
 COMMAND = ["/Applications/Port MCP Bridge.app/Contents/MacOS/port-mcp-bridge-app", "--minimized"]
 

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from bridge import __version__, paths
+from bridge import __version__
 from bridge.cli import cli
 from bridge.settings import AuthMode, Region, SettingsStore, ToolExposure
+from bridge.system import paths
 
 
 @pytest.fixture

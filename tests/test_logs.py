@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bridge.logs import RedactingFilter, redact
+from bridge.system.logs import RedactingFilter, redact
 
 JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJkYW5hQGFjbWUuZXhhbXBsZSJ9.c2lnbmF0dXJlLXNpZ25hdHVyZQ"
 
@@ -31,7 +31,7 @@ def test_secrets_are_redacted(line: str) -> None:
 
 
 def test_http_traces_stay_out_even_at_debug(tmp_path: object, monkeypatch: pytest.MonkeyPatch) -> None:
-    from bridge import logs
+    from bridge.system import logs
 
     root = logging.getLogger()
     before = root.level, list(root.handlers)
@@ -59,8 +59,8 @@ def test_filter_redacts_arguments_too(caplog: pytest.LogCaptureFixture) -> None:
 
 def test_the_log_file_lives_under_the_home_override(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests and portable installs set PORT_MCP_BRIDGE_HOME: their logs must not land in the user's own log folder."""
-    from bridge import logs
-    from bridge.paths import HOME_ENV
+    from bridge.system import logs
+    from bridge.system.paths import HOME_ENV
 
     monkeypatch.setenv(HOME_ENV, str(tmp_path))
     root = logging.getLogger()

@@ -15,7 +15,6 @@ from pathlib import Path
 import platformdirs
 import pytest
 
-from bridge import paths
 from bridge.errors import ProfileNotFoundError, SettingsError
 from bridge.settings import (
     SCHEMA_VERSION,
@@ -33,6 +32,7 @@ from bridge.settings import (
     validate_mcp_url,
 )
 from bridge.settings import store as settings_module
+from bridge.system import paths
 
 ROOT = Path(__file__).resolve().parents[1]
 POSIX = sys.platform != "win32"

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from bridge import paths
 from bridge.settings import Profile, Region, Settings, SettingsStore
+from bridge.system import paths
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -23,10 +23,10 @@ from typing import Any
 
 import pytest
 
-from bridge.localkey import local_key
+from bridge.auth.localkey import local_key
 from bridge.proxy.jsonrpc import UPSTREAM_UNAVAILABLE
+from bridge.proxy.service import BridgeService
 from bridge.sandbox import Sandbox, SandboxConfig
-from bridge.service import BridgeService
 from bridge.settings import SettingsStore
 from tests.proxy.conftest import sandbox_tokens
 

@@ -21,7 +21,8 @@ from PySide6.QtWidgets import (
 
 from app.controller import Controller, describe_error
 from app.settings.common import Notice, Page, bold
-from bridge.export import ClientStatus, ExportRefused
+from bridge.errors import ExportRefused
+from bridge.export import ClientStatus
 
 STATE_TEXT = {"absent": "Not connected", "current": "Connected", "stale": "Needs update"}
 ENTRY_TEXT = {"absent": "Not connected yet.", "current": "Connected to the bridge.",

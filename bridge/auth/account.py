@@ -16,7 +16,7 @@ from authlib.integrations.httpx_client import AsyncOAuth2Client
 
 from bridge.auth import store as keychain
 from bridge.auth.browser import OpenBrowser, Progress, sign_in, system_browser
-from bridge.auth.errors import SignInFailed
+from bridge.auth.keychain import delete_secret, set_secret
 from bridge.auth.records import (
     CLIENT_REF,
     CREDENTIALS_REF,
@@ -28,9 +28,9 @@ from bridge.auth.records import (
     now,
     tokens_entry,
 )
-from bridge.secrets import delete_secret, set_secret
+from bridge.auth.tokens import ClientCredentialsProvider
+from bridge.errors import SignInFailed
 from bridge.settings import AuthMode, Profile, SettingsStore
-from bridge.tokens import ClientCredentialsProvider
 
 log = logging.getLogger(__name__)
 

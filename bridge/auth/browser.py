@@ -20,8 +20,9 @@ from authlib.integrations.httpx_client import AsyncOAuth2Client, OAuthError
 
 from bridge.auth import store
 from bridge.auth.callback import RedirectListener
-from bridge.auth.errors import SignInCancelled, SignInFailed, registration_refused
+from bridge.auth.sso import registration_refused
 from bridge.auth.records import ClientRegistration, Identity, TokenRecord, now
+from bridge.errors import SignInCancelled, SignInFailed
 from bridge.settings import Profile
 
 if TYPE_CHECKING:

@@ -23,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
-from bridge.server import bind_loopback
+from bridge.system.loopback import bind_loopback
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from mcp.client.auth.utils import (
 from mcp.shared.auth import OAuthMetadata, ProtectedResourceMetadata
 from pydantic import ValidationError
 
-from bridge.auth.errors import SignInFailed
+from bridge.errors import SignInFailed
 
 log = logging.getLogger(__name__)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
+from bridge.auth.keychain import delete_secret, get_secret, set_secret
 from bridge.auth.records import CLIENT_REF, TOKENS_REF, ClientRegistration, TokenRecord, client_entry
-from bridge.secrets import delete_secret, get_secret, set_secret
 
 
 def load_registration(profile_id: str) -> ClientRegistration | None:

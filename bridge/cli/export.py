@@ -12,8 +12,8 @@ if TYPE_CHECKING:
 
 
 def _entries(settings: Settings, profiles: tuple[str | None, ...], key_env: str | None, env: Env) -> list[Entry]:
+    from bridge.auth.localkey import local_key
     from bridge.export import make_entry
-    from bridge.localkey import local_key
 
     key = local_key() if settings.require_local_key else None
     names: list[str | None] = list(profiles) or [None]

@@ -47,7 +47,7 @@ def _exclusive(**given: object) -> None:
 
 def _sign_in_json(profile: Profile) -> dict[str, object]:
     from bridge.auth.account import sign_in_status
-    from bridge.secrets import KeychainError
+    from bridge.errors import KeychainError
 
     try:
         status = sign_in_status(profile)
@@ -224,7 +224,7 @@ def remove_profile(name_or_id: str) -> None:
       port-mcp-bridge profiles remove acme-eu
     """
     from bridge.auth.account import forget
-    from bridge.secrets import KeychainError
+    from bridge.errors import KeychainError
 
     store = _store()
     profile = store.remove_profile(name_or_id)

@@ -18,9 +18,9 @@ def serve(port: int | None) -> None:
     """
     import contextlib
 
-    from bridge import logs
-    from bridge.service import BridgeService
+    from bridge.proxy.service import BridgeService
     from bridge.settings import SettingsStore
+    from bridge.system import logs
 
     store = SettingsStore()
     settings = store.load()
@@ -45,7 +45,7 @@ def status(as_json: bool) -> None:
     """Is the bridge running, on which port, with which profile, and is each profile signed in?"""
     import httpx2
 
-    from bridge.localkey import local_key
+    from bridge.auth.localkey import local_key
     from bridge.settings import SettingsStore
 
     settings = SettingsStore().load()

@@ -11,6 +11,7 @@ Never imports Qt. A file we cannot edit without losing something is never writte
 carries the snippet to paste instead.
 """
 
+from bridge.errors import ExportError, ExportRefused
 from bridge.export.base import Client
 from bridge.export.entries import bridge_url, compare, make_entry, merge
 from bridge.export.exporter import (
@@ -29,7 +30,7 @@ from bridge.export.exporter import (
     undo,
     write,
 )
-from bridge.export.model import Entry, EntryStatus, Env, ExportError, ExportRefused, State
+from bridge.export.model import Entry, EntryStatus, Env, State
 
 __all__ = [
     "Client",

@@ -10,12 +10,13 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from bridge.errors import ExportError, ExportRefused
 from bridge.export import files
 from bridge.export.base import Client
 from bridge.export.clients import ALL
 from bridge.export.entries import compare, merge
 from bridge.export.formats import FormatProblem
-from bridge.export.model import Entry, EntryStatus, Env, ExportError, ExportRefused, State
+from bridge.export.model import Entry, EntryStatus, Env, State
 
 
 def clients() -> list[Client]:

@@ -1,8 +1,8 @@
 """All of the exporter's file I/O: reading a client's file, atomic writes that keep the file's mode, timestamped
 backups, and the history that lets undo put a file back byte for byte, across runs.
 
-History and backups live in `<config dir>/exports/` (`bridge.paths.config_dir()`), not beside the client's file, so
-no client ever sees a stray copy of its configuration."""
+History and backups live in `<config dir>/exports/` (`bridge.system.paths.config_dir()`), not beside the client's
+file, so no client ever sees a stray copy of its configuration."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bridge import paths
-from bridge.files import atomic_write as write_atomically
+from bridge.system import paths
+from bridge.system.files import atomic_write as write_atomically
 
 NEW_FILE_MODE = 0o600  # a new file holds the local key: readable by the user only
 
@@ -51,7 +51,7 @@ def decode(data: bytes) -> tuple[str, bytes]:
 
 
 def atomic_write(path: Path, data: bytes) -> None:
-    """A client's file: keeps its mode (0600 when new, as it holds the local key); see `bridge.files`."""
+    """A client's file: keeps its mode (0600 when new, as it holds the local key); see `bridge.system.files`."""
     write_atomically(path, data, new_mode=NEW_FILE_MODE)
 
 

@@ -10,8 +10,6 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
-from bridge.errors import BridgeError
-
 ACTIVE_NAME = "port"
 
 
@@ -91,20 +89,3 @@ class EntryStatus:
 
     def describe(self) -> str:
         return f"{self.state.value} ({', '.join(self.reasons)})" if self.reasons else self.state.value
-
-
-class ExportRefused(BridgeError):
-    """We will not edit this file (comments a parser would drop, invalid syntax, an unexpected shape).
-    Nothing was changed; `snippet` is what the user can paste by hand."""
-
-    title = "Configuration not changed"
-
-    def __init__(self, message: str, *, snippet: str = "") -> None:
-        super().__init__(message)
-        self.snippet = snippet
-
-
-class ExportError(BridgeError):
-    """Something stops an export, an undo or a link (no such client, nothing to undo, file changed since)."""
-
-    title = "Client export"

@@ -43,7 +43,7 @@ class AnswerCut(Exception):
     """Port's answer broke off (the connection died, or it stopped answering) after its start had been relayed.
     Raised out of the proxy so that uvicorn closes the client's connection: a half answer must not end like a whole
     one (the client may resume it, or retry). Logged in one line where it happened; `already_logged` keeps uvicorn's
-    traceback for it out of the log (`bridge/server.py`)."""
+    traceback for it out of the log (`bridge/system/loopback.py`)."""
 
     already_logged = True
 

@@ -7,7 +7,7 @@ head and body are ready and stream the answer back. That is all this does. `brid
 for direct connections with httpx2's default settings; through an HTTP or SOCKS proxy (HTTPS_PROXY, ...) httpcore2
 still does the work. Failures raise httpcore2's exceptions, so one error mapping serves both. httpcore2 itself is
 imported only when one is raised (it costs ~70 ms: its own pools, anyio, h11), so a process that meets no error, such
-as the stdio shim (`bridge/stdio.py`, a process per client), never loads it; `errors()` catches them without it.
+as the stdio shim (`bridge/stdio/`, a process per client), never loads it; `errors()` catches them without it.
 """
 
 from __future__ import annotations

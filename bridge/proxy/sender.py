@@ -16,11 +16,11 @@ import httpcore2
 import httpx2
 from httpx2._transports.default import map_httpcore_exceptions
 
+from bridge.errors import SignInRequired
 from bridge.proxy import http11
 from bridge.proxy.headers import first, upstream_request_headers
 from bridge.proxy.state import Upstream
 from bridge.proxy.upstream_errors import redirected, sign_in_error, unreachable
-from bridge.tokens import SignInRequired
 
 log = logging.getLogger(__name__)
 

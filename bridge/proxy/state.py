@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from bridge.auth.tokens import TokenProvider
 from bridge.policy import Policy
 from bridge.settings import Profile
-from bridge.tokens import TokenProvider
 
 
 @dataclass

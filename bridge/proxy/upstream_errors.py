@@ -9,9 +9,9 @@ from typing import Any
 
 import httpx2
 
-from bridge.logs import redact
 from bridge.proxy import jsonrpc
 from bridge.proxy.state import Upstream
+from bridge.system.logs import redact
 
 
 def upstream_error(upstream: Upstream, message: str, **data: Any) -> dict[str, Any]:

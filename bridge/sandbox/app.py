@@ -24,7 +24,7 @@ from bridge.sandbox.oauth import AuthServer
 from bridge.sandbox.seed import DEMO_CREDENTIALS
 from bridge.sandbox.state import Faults, SandboxConfig, SandboxState
 from bridge.sandbox.tokens import TokenStore
-from bridge.server import LoopbackServer, bind_loopback
+from bridge.system.loopback import LoopbackServer, bind_loopback
 
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 

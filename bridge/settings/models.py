@@ -19,7 +19,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self, TypeVar, get_args
 from urllib.parse import urlsplit
 
-from bridge.errors import ProfileNotFoundError, SettingsError
+from bridge.errors import InvalidSettingsError, ProfileNotFoundError, SettingsError
 from bridge.settings.values import (
     _API_URLS,
     _ID_RE,
@@ -44,26 +44,6 @@ LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
 _T = TypeVar("_T")
 _E = TypeVar("_E", bound=Enum)
 _Loc = tuple[str | int, ...]
-
-
-class InvalidSettingsError(SettingsError, ValueError):
-    """A value that does not fit the settings file's shape; `loc` says where (`("profiles", 0, "local_port")`).
-
-    The message is `profiles.0.local_port: <problem>`, unless the problem is a `sentence` that already names the
-    value (the rules in `values.py`: "'a b' is not a valid tool name: ..."), which is shown as is. A `ValueError`
-    too, for code that builds models directly.
-    """
-
-    def __init__(self, problem: str, loc: _Loc = (), *, sentence: bool = False) -> None:
-        where = ".".join(str(part) for part in loc)
-        super().__init__(problem if sentence or not where else f"{where}: {problem}")
-        self.problem = problem
-        self.loc = loc
-        self.sentence = sentence
-
-    def within(self, *outer: str | int) -> InvalidSettingsError:
-        """The same problem, seen from the object holding the value."""
-        return InvalidSettingsError(self.problem, (*outer, *self.loc), sentence=self.sentence)
 
 
 # --- field checks: a value from the file (or a constructor) -> the clean value, or InvalidSettingsError -------

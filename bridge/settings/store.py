@@ -20,10 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 import filelock
 
-from bridge import paths
-from bridge.errors import SettingsError
-from bridge.files import PRIVATE, atomic_write
-from bridge.settings.models import SCHEMA_VERSION, InvalidSettingsError, Profile, Settings, ToolExposure, migrate
+from bridge.errors import InvalidSettingsError, SettingsError
+from bridge.settings.models import SCHEMA_VERSION, Profile, Settings, ToolExposure, migrate
 from bridge.settings.values import (
     parse_auth_mode,
     parse_region,
@@ -32,6 +30,8 @@ from bridge.settings.values import (
     validate_action_ids,
     validate_profile_name,
 )
+from bridge.system import paths
+from bridge.system.files import PRIVATE, atomic_write
 
 if TYPE_CHECKING:
     from bridge.settings.watcher import Watcher

@@ -15,9 +15,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from bridge.api import BridgeApi
 from bridge.auth.account import CREDENTIALS_REF
+from bridge.auth.keychain import set_secret
 from bridge.sandbox import Sandbox
 from bridge.sandbox.seed import DEMO_CREDENTIALS
-from bridge.secrets import set_secret
 from bridge.settings import SettingsStore
 
 if TYPE_CHECKING:

@@ -17,7 +17,7 @@ from app.settings.doctor import DoctorPage
 from app.settings.general import HIDDEN, GeneralPage
 from app.settings.profiles import ProfilesPage
 from bridge.api import BridgeApi
-from bridge.localkey import local_key
+from bridge.auth.localkey import local_key
 from bridge.sandbox import Sandbox
 from bridge.sandbox.seed import DEMO_CREDENTIALS
 
@@ -191,7 +191,7 @@ def test_general_page_port_and_log_level(qtbot: QtBot, window: SettingsWindow) -
     """A new port applies at once: the bridge moves there, and the clients connected to it are offered the change."""
     import httpx2
 
-    from bridge.service import free_port_near
+    from bridge.proxy.service import free_port_near
 
     api: BridgeApi = window.controller.api
     home = api.export_env.home

@@ -16,7 +16,7 @@ from pytestqt.qtbot import QtBot
 from app.settings import SettingsWindow
 from app.settings.tools import ToolsPage, exposure_for
 from bridge.api import BridgeApi
-from bridge.localkey import local_key
+from bridge.auth.localkey import local_key
 from bridge.settings import ToolExposure
 
 

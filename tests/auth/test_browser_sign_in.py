@@ -13,10 +13,10 @@ import pytest
 from bridge.auth import account, callback
 from bridge.auth.callback import PORT_RANGE
 from bridge.auth.callback import stable_port as real_stable_port
-from bridge.auth.errors import RegistrationRefused, SignInCancelled
+from bridge.auth.keychain import get_secret
 from bridge.auth.records import CLIENT_REF, TOKENS_REF, TokenRecord, client_entry
+from bridge.errors import RegistrationRefused, SignInCancelled, SignInFailed
 from bridge.sandbox import Sandbox, SandboxConfig
-from bridge.secrets import get_secret
 from bridge.settings import SettingsStore
 from tests.auth.conftest import GLOBEX_DANA, Browser
 from tests.conftest import MemoryKeyring
@@ -171,7 +171,7 @@ async def test_strict_issuer_servers_work_too(store: SettingsStore) -> None:
 
 async def test_unreachable_server_says_what_to_check(store: SettingsStore) -> None:
     store.set_profile("acme", region="http://127.0.0.1:9/v1")
-    with pytest.raises(account.SignInFailed, match=r"Could not reach 127\.0\.0\.1.*doctor"):
+    with pytest.raises(SignInFailed, match=r"Could not reach 127\.0\.0\.1.*doctor"):
         await account.browser_login(store, "acme", open_browser=Browser())
 
 

@@ -7,8 +7,9 @@ import pytest
 from keyring.backends import fail
 from keyring.errors import PasswordSetError
 
-from bridge import secrets
-from bridge.secrets import KeychainError, delete_secret, get_secret, set_secret
+from bridge.auth import keychain as secrets
+from bridge.auth.keychain import delete_secret, get_secret, set_secret
+from bridge.errors import KeychainError
 from tests.conftest import MemoryKeyring
 
 

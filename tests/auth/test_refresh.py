@@ -9,13 +9,14 @@ import httpx2
 import pytest
 
 from bridge.auth import account, provider
-from bridge.auth.provider import OAuthTokenProvider
+from bridge.auth.keychain import get_secret
+from bridge.auth.oauth_tokens import OAuthTokenProvider
 from bridge.auth.records import TOKENS_REF, TokenRecord
+from bridge.auth.tokens import AuthState, ClientCredentialsProvider
+from bridge.errors import SignInRequired
 from bridge.sandbox import Sandbox
 from bridge.sandbox.seed import DEMO_CREDENTIALS
-from bridge.secrets import get_secret
 from bridge.settings import Profile, SettingsStore
-from bridge.tokens import AuthState, ClientCredentialsProvider, SignInRequired
 from tests.auth.conftest import Browser
 
 HOUR = 3600.0
@@ -184,7 +185,7 @@ def test_doctor_uses_the_saved_sign_in_but_never_refreshes_it(
     checks = {c.name: c for c in run_checks(store.load(), signed_in)}
     assert checks["Sign-in"].ok and checks["MCP"].ok
     record = saved(signed_in)
-    monkeypatch.setattr("bridge.auth.provider.now", lambda: record.expires_at + 10)  # the laptop slept
+    monkeypatch.setattr("bridge.auth.oauth_tokens.now", lambda: record.expires_at + 10)  # the laptop slept
     checks = {c.name: c for c in run_checks(store.load(), signed_in)}
     assert not checks["Sign-in"].ok and "running bridge renews it" in checks["Sign-in"].detail
     assert calls == [] and saved(signed_in) == record

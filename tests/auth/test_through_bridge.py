@@ -14,12 +14,12 @@ from mcp import ClientSession, MCPError
 from mcp.client.streamable_http import streamable_http_client
 
 from bridge.auth import account
+from bridge.auth.keychain import get_secret
+from bridge.auth.localkey import local_key
 from bridge.auth.records import TOKENS_REF, TokenRecord
-from bridge.localkey import local_key
 from bridge.proxy.jsonrpc import SIGN_IN_REQUIRED
+from bridge.proxy.service import BridgeService
 from bridge.sandbox import Sandbox
-from bridge.secrets import get_secret
-from bridge.service import BridgeService
 from bridge.settings import SettingsStore
 from tests.auth.conftest import GLOBEX_DANA, Browser
 

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from bridge.export import Entry, Env, ExportRefused, State, clients, plan, snippet, status, undo, write
+from bridge.errors import ExportRefused
+from bridge.export import Entry, Env, State, clients, plan, snippet, status, undo, write
 from bridge.export.base import Client
 from tests.export.conftest import GOLDEN
 

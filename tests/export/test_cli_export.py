@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from bridge.auth.localkey import local_key
 from bridge.cli import cli
-from bridge.localkey import local_key
 from bridge.settings import SettingsStore
 
 

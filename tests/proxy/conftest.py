@@ -13,12 +13,12 @@ import pytest
 from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 
-from bridge.localkey import local_key
+from bridge.auth.localkey import local_key
+from bridge.auth.tokens import ClientCredentialsProvider, StaticTokenProvider, TokenProvider
+from bridge.proxy.service import BridgeService
 from bridge.sandbox import Sandbox, SandboxConfig
 from bridge.sandbox.seed import DEMO_CREDENTIALS
-from bridge.service import BridgeService
 from bridge.settings import Profile, SettingsStore
-from bridge.tokens import ClientCredentialsProvider, StaticTokenProvider, TokenProvider
 
 # Which demo credential each test profile signs in with (token mode against the sandbox).
 CREDENTIALS = {"acme": "acme-builder-demo", "acme-dev": "acme-developer-demo", "globex": "globex-builder-demo"}

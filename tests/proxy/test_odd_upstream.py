@@ -16,7 +16,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from bridge.proxy.jsonrpc import UPSTREAM_UNAVAILABLE
-from bridge.server import LoopbackServer, bind_loopback
+from bridge.system.loopback import LoopbackServer, bind_loopback
 from tests.proxy.conftest import bridge_before
 
 

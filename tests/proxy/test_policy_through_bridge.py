@@ -10,8 +10,8 @@ import pytest
 from mcp import MCPError
 
 from bridge.policy import Policy, filter_tools
+from bridge.policy.schema import repair_schema
 from bridge.proxy.jsonrpc import POLICY_REFUSED
-from bridge.schema import repair_schema
 from tests.proxy.conftest import Rig, session
 from tests.sandbox.conftest import machine_token, mcp_session
 

@@ -14,8 +14,8 @@ from mcp.client.streamable_http import streamable_http_client
 
 from bridge.proxy.jsonrpc import UPSTREAM_UNAVAILABLE
 from bridge.proxy.sender import same_server
+from bridge.proxy.service import BridgeService
 from bridge.sandbox import Sandbox, SandboxConfig
-from bridge.service import BridgeService
 from bridge.settings import SettingsStore
 from tests.proxy.conftest import bridge_before, sandbox_tokens
 from tests.proxy.test_http11 import read_request, serving

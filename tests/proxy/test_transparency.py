@@ -39,11 +39,11 @@ from mcp_types import (
 )
 from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
 
-from bridge.localkey import local_key
-from bridge.schema import repair_schema
-from bridge.service import BridgeService
+from bridge.auth.localkey import local_key
+from bridge.auth.tokens import StaticTokenProvider
+from bridge.policy.schema import repair_schema
+from bridge.proxy.service import BridgeService
 from bridge.settings import SettingsStore
-from bridge.tokens import StaticTokenProvider
 
 NODE_DIR = Path(__file__).resolve().parents[1] / "node"
 EVERYTHING_BIN = NODE_DIR / "node_modules" / ".bin" / "mcp-server-everything"

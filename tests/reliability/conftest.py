@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from bridge.auth.tokens import ClientCredentialsProvider, TokenProvider
+from bridge.proxy.service import BridgeService
 from bridge.sandbox import Sandbox, SandboxConfig
 from bridge.sandbox.seed import DEMO_CREDENTIALS
-from bridge.service import BridgeService
 from bridge.settings import Profile, SettingsStore
-from bridge.tokens import ClientCredentialsProvider, TokenProvider
 
 KEY = "reliability-local-key"
 CLIENTS = {"acme": "acme-builder-demo", "globex": "globex-builder-demo"}

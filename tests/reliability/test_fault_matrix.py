@@ -20,11 +20,11 @@ from mcp import ClientSession, MCPError
 from mcp.client.streamable_http import streamable_http_client
 
 from bridge.auth.account import CREDENTIALS_REF
+from bridge.auth.keychain import set_secret
 from bridge.proxy.jsonrpc import SIGN_IN_REQUIRED, UPSTREAM_UNAVAILABLE
+from bridge.proxy.service import BridgeService
 from bridge.sandbox import Sandbox, SandboxConfig
 from bridge.sandbox.seed import DEMO_CREDENTIALS
-from bridge.secrets import set_secret
-from bridge.service import BridgeService
 from bridge.settings import SettingsStore
 
 KEY = "fault-matrix-local-key"

@@ -7,8 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from bridge.errors import ExportError
 from bridge.export.base import TRANSPORT_KEYS, Client
-from bridge.export.model import Entry, Env, ExportError
+from bridge.export.model import Entry, Env
 
 
 class ClaudeDesktop(Client):

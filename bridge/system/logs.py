@@ -7,7 +7,7 @@ import logging.handlers
 import re
 from pathlib import Path
 
-from bridge.paths import log_dir
+from bridge.system.paths import log_dir
 
 # Bearer tokens, JWT-looking strings, and `"accessToken": "..."`-style fields.
 _SECRET = re.compile(

@@ -1,25 +1,8 @@
-"""What can go wrong while signing in, as errors whose message tells the user what to do next."""
+"""What Port's SSO organizations need before MCP clients can register, in words and as a request to support."""
 
 from __future__ import annotations
 
-from bridge.errors import BridgeError
-
-
-class SignInFailed(BridgeError):
-    """The browser sign-in did not complete; the message says why and what to try."""
-
-    title = "Sign-in failed"
-
-
-class SignInCancelled(SignInFailed):
-    title = "Sign-in cancelled"
-
-
-class RegistrationRefused(SignInFailed):
-    """Port refused dynamic client registration: what it does for SSO organizations not yet set up for MCP."""
-
-    title = "Port did not let this app register"
-
+from bridge.errors import RegistrationRefused
 
 SUPPORT_REQUEST = (
     "Hello Port support, please upgrade our organization's SSO connection to domain-level mode so that Dynamic "

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-from bridge.schema import repair_schema
+from bridge.policy.schema import repair_schema
 
 ToolMode = Literal["all", "allow", "deny"]
 Setting = Literal["read_only", "allowed_actions", "tool_exposure", ""]

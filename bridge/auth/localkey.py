@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 
-from bridge.secrets import get_secret, set_secret
+from bridge.auth.keychain import get_secret, set_secret
 
 ENTRY = "local-key"
 

@@ -20,9 +20,9 @@ import httpx2
 
 from bridge.auth import store
 from bridge.auth.records import TOKENS_REF, TokenRecord, now
-from bridge.secrets import KeychainError
+from bridge.auth.tokens import AuthState
+from bridge.errors import KeychainError, SignInRequired
 from bridge.settings import Profile
-from bridge.tokens import AuthState, SignInRequired
 
 log = logging.getLogger(__name__)
 

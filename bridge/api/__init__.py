@@ -19,15 +19,14 @@ from typing import Any, TypeVar
 from bridge import __version__
 from bridge.auth import account
 from bridge.auth.browser import OpenBrowser, Progress, system_browser
+from bridge.auth.localkey import local_key, rotate_local_key
+from bridge.auth.tokens import TokenProvider
 from bridge.doctor import Check, check_keychain, check_local_port, check_settings, check_tool_limits, run_checks
-from bridge.errors import BridgeError
+from bridge.errors import BridgeError, KeychainError, SignInRequired
 from bridge.export import ClientStatus, Entry, Env, UndoResult, WriteResult
-from bridge.localkey import local_key, rotate_local_key
 from bridge.policy import is_read_only_tool
-from bridge.secrets import KeychainError
-from bridge.service import BridgeService, TokenFactory, check_port, default_tokens
+from bridge.proxy.service import BridgeService, TokenFactory, check_port, default_tokens
 from bridge.settings import Profile, Settings, SettingsStore, ToolExposure
-from bridge.tokens import SignInRequired, TokenProvider
 
 T = TypeVar("T")
 
@@ -267,7 +266,7 @@ class BridgeApi:
 
     def set_start_at_login(self, enabled: bool, command: list[str] | None = None) -> Settings:
         """Register (or remove) the app with the OS's login items; `command` defaults to the app's own."""
-        from bridge import autostart
+        from bridge.system import autostart
 
         autostart.apply(enabled, command or autostart.app_command())
         return self._set(start_at_login=bool(enabled))

@@ -13,7 +13,6 @@ import errno
 import logging
 import os
 import socket
-import sys
 from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -26,48 +25,23 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bridge import __version__
 from bridge.auth import store as auth_store
+from bridge.auth.localkey import local_key
 from bridge.auth.records import CREDENTIALS_REF
-from bridge.errors import BridgeError
-from bridge.localkey import local_key
+from bridge.auth.tokens import ClientCredentialsProvider, TokenProvider
+from bridge.errors import BridgeError, PortInUse, why_port_refused
 from bridge.policy import Policy
 from bridge.proxy import jsonrpc, sse
 from bridge.proxy.forward import McpProxy
 from bridge.proxy.guard import LocalGuard
 from bridge.proxy.state import Sessions, Upstream
-from bridge.server import LoopbackServer, bind_loopback
 from bridge.settings import AuthMode, Profile, Settings, SettingsStore
-from bridge.tokens import ClientCredentialsProvider, TokenProvider
+from bridge.system.loopback import LoopbackServer, bind_loopback
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 TokenFactory = Callable[[Profile], TokenProvider]
 LIST_CHANGED = sse.message_event({"jsonrpc": "2.0", "method": "notifications/tools/list_changed"})
-
-
-class PortInUse(BridgeError):
-    """The bridge's port cannot be listened on: another program holds it, or (`reserved`) the system keeps it."""
-
-    title = "Port in use"
-
-    def __init__(self, message: str, *, port: int, reserved: bool = False) -> None:
-        super().__init__(message)
-        self.port = port
-        self.reserved = reserved
-
-    @property
-    def reason(self) -> str:
-        """Why, in words for a dialog."""
-        return _why_not(self.reserved)
-
-
-def _why_not(reserved: bool) -> str:
-    if not reserved:
-        return "another program uses it, perhaps a Port MCP Bridge started with `port-mcp-bridge serve`"
-    if sys.platform == "win32":
-        return ("Windows reserves it (Hyper-V, WSL and Docker reserve ranges of ports; `netsh interface ipv4 show "
-                "excludedportrange protocol=tcp` lists them)")  # fmt: skip
-    return "the system does not allow it"
 
 
 def check_port(port: int, host: str = "127.0.0.1") -> None:
@@ -93,7 +67,7 @@ def free_port_near(port: int, host: str = "127.0.0.1", tries: int = 20) -> int:
 
 def default_tokens(profile: Profile) -> TokenProvider:
     """The profile's token source. Nothing is read here: providers read the keychain in a worker thread on first use."""
-    from bridge.auth.provider import OAuthTokenProvider
+    from bridge.auth.oauth_tokens import OAuthTokenProvider
 
     if profile.auth_mode == AuthMode.TOKEN:
         entry = profile.secret_refs.get(CREDENTIALS_REF)
@@ -320,8 +294,8 @@ def _bind(host: str, port: int) -> socket.socket:
     except OSError as exc:
         if exc.errno == errno.EACCES or getattr(exc, "winerror", None) == 10013:  # a port the system keeps
             raise PortInUse(
-                f"Cannot listen on {host}:{port}: {_why_not(True)}. Choose another port: --port, or Local port in "
-                "Settings → General.",
+                f"Cannot listen on {host}:{port}: {why_port_refused(True)}. Choose another port: --port, or Local "
+                "port in Settings → General.",
                 port=port, reserved=True,
             ) from exc  # fmt: skip
         raise PortInUse(

@@ -19,17 +19,11 @@ import keyring
 from keyring.backends import fail
 from keyring.errors import KeyringError, NoKeyringError, PasswordDeleteError
 
-from bridge.errors import BridgeError
+from bridge.errors import KeychainError
 
 SERVICE = "port-mcp-bridge"
 CHUNK = 1000  # characters per entry: well inside Windows' limit whatever the encoding
 _HEADER = "port-mcp-bridge:chunked:v1:"
-
-
-class KeychainError(BridgeError):
-    """The system keychain refused or is unavailable."""
-
-    title = "Keychain unavailable"
 
 
 # keyring raises ImportError & co. when PYTHON_KEYRING_BACKEND names a backend that cannot be loaded.

@@ -34,7 +34,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from bridge.errors import BridgeError
+from bridge.errors import BridgeError, BridgeUnavailable
 from bridge.proxy import http11, jsonrpc
 from bridge.proxy.headers import first
 from bridge.proxy.sse import EventSplitter, data_span, event_data
@@ -49,10 +49,6 @@ _STREAM_TIMEOUT = (10.0, None)  # the GET stream is quiet while the server has n
 _DELETE_TIMEOUT = (2.0, 2.0)
 _MAX_LINE = 64 << 20
 _RECOVERIES = (5, 60.0)  # at most this many new sessions in this many seconds: beyond, the bridge is refusing them
-
-
-class BridgeUnavailable(BridgeError):
-    title = "Bridge not running"
 
 
 class _Origin:
@@ -691,7 +687,7 @@ def _event_loop() -> Callable[[], asyncio.AbstractEventLoop]:
 
 def run(profile: str | None = None) -> None:
     """`port-mcp-bridge stdio`: relay stdin/stdout to the bridge (started if need be) until stdin ends."""
-    from bridge.localkey import local_key
+    from bridge.auth.localkey import local_key
     from bridge.settings import SettingsStore
 
     handler = logging.StreamHandler(sys.stderr)  # stdout is the protocol: everything said goes to stderr

@@ -2,7 +2,7 @@
 
 `TokenProvider` is the interface the proxy uses; the sign-in work (browser OAuth) implements it too. Here: token mode
 (Port API client id + secret exchanged at `{api}/auth/access_token`) and a fixed token for tests and scripts; browser
-sign-in's provider is `bridge.auth.provider.OAuthTokenProvider`.
+sign-in's provider is `bridge.auth.oauth_tokens.OAuthTokenProvider`.
 """
 
 from __future__ import annotations
@@ -15,19 +15,13 @@ from typing import Protocol
 
 import httpx2
 
-from bridge.errors import BridgeError
+from bridge.errors import BridgeError, SignInRequired
 
 
 class AuthState(StrEnum):
     SIGNED_IN = "signed_in"
     NEEDS_SIGN_IN = "needs_sign_in"  # no credentials, or they were refused: the user must act
     ERROR = "error"  # the token service could not be reached: retried on the next request
-
-
-class SignInRequired(BridgeError):
-    """No usable credentials for a profile; the message says what to do."""
-
-    title = "Sign-in required"
 
 
 class TokenProvider(Protocol):

@@ -1,0 +1,8 @@
+"""What the bridge asks of the operating system, one idea a module.
+
+paths.py       where settings and logs live (PORT_MCP_BRIDGE_HOME or platformdirs)
+files.py       the one atomic file writer (settings, client configurations)
+logs.py        logging set-up and redaction (no token, key or secret ever reaches a log)
+loopback.py    uvicorn on a loopback socket bound beforehand (the bridge, the sandbox, the sign-in redirect)
+autostart.py   start at login (LaunchAgent, XDG autostart, the Windows Run key)
+"""
