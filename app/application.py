@@ -25,8 +25,8 @@ from app.icons import app_icon
 from app.tray import Tray
 from app.wizard import FirstRunWizard
 from bridge.api import BridgeApi, session_key
+from bridge.endpoint import free_port_near
 from bridge.errors import BridgeError, PortInUse
-from bridge.proxy.service import free_port_near
 from bridge.system import paths
 
 if TYPE_CHECKING:

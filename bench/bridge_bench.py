@@ -7,7 +7,7 @@ the bridge and Port are separate). This script is the client; it starts, as chil
 the client's session code and the process probes that `clients_bench.py` shares):
 
 - two sandboxes: Port's demo tool set, and the same plus synthetic tools up to a 2,000-tool `tools/list`. They stand
-  in for Port: TCP_NODELAY on (`bind_loopback`), and kept on uvicorn's pure-Python stack (h11, asyncio) whatever the
+  in for Port: TCP_NODELAY on (`endpoint.bind`), and kept on uvicorn's pure-Python stack (h11, asyncio) whatever the
   bridge's dependencies are, so that "direct" means the same from one version of the bridge to the next;
 - the bridge as `serve` builds it, with one profile per sandbox (`/mcp` and `/p/big/mcp`). (Should its listener ever
   lose TCP_NODELAY again, a second bridge with it forced on is started, so the proxy's own cost stays visible.)

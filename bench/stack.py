@@ -229,7 +229,7 @@ def serve_sandbox(total_tools: int) -> None:
     from bridge.sandbox import Sandbox
     from bridge.sandbox.tools import REGISTRY, ToolSpec, visible_tools
 
-    box = Sandbox(0)  # its listener comes from `bind_loopback` (IPPROTO_TCP): no Nagle stall, as at Port's edge
+    box = Sandbox(0)  # its listener comes from `endpoint.bind` (IPPROTO_TCP): no Nagle stall, as at Port's edge
     registry = REGISTRY["current"]
     missing = total_tools - len(visible_tools(_builder_caller(box)))
     for tool in port_like_tools(max(0, missing)):
@@ -258,8 +258,9 @@ def serve_floor(small_url: str, big_url: str, client: str) -> None:
     should ship."""
     import httpcore2
 
+    from bridge.endpoint import bind
     from bridge.proxy import http11
-    from bridge.system.loopback import LoopbackServer, bind_loopback
+    from bridge.system.loopback import LoopbackServer
 
     pool = httpcore2.AsyncConnectionPool(max_keepalive_connections=20)
     lean = http11.Pool(None)
@@ -304,7 +305,7 @@ def serve_floor(small_url: str, big_url: str, client: str) -> None:
         finally:
             await response.aclose()
 
-    sock = bind_loopback("127.0.0.1", 0)
+    sock = bind(0)
     _announce(url=f"http://127.0.0.1:{sock.getsockname()[1]}", big_path="/big", nodelay=True)
     with contextlib.suppress(KeyboardInterrupt):
         LoopbackServer(app, sock, name="floor").serve_forever()

@@ -22,10 +22,11 @@ from bridge.auth.browser import OpenBrowser, Progress, system_browser
 from bridge.auth.localkey import local_key, rotate_local_key
 from bridge.auth.tokens import TokenProvider
 from bridge.doctor import Check, check_keychain, check_local_port, check_settings, check_tool_limits, run_checks
+from bridge.endpoint import check_port
 from bridge.errors import BridgeError, KeychainError, SignInRequired
 from bridge.export import ClientStatus, Entry, Env, UndoResult, WriteResult
 from bridge.policy import is_read_only_tool
-from bridge.proxy.service import BridgeService, TokenFactory, check_port, default_tokens
+from bridge.proxy.service import BridgeService, TokenFactory, default_tokens
 from bridge.settings import Profile, Settings, SettingsStore, ToolExposure
 
 T = TypeVar("T")

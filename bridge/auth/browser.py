@@ -20,8 +20,8 @@ from authlib.integrations.httpx_client import AsyncOAuth2Client, OAuthError
 
 from bridge.auth import store
 from bridge.auth.callback import RedirectListener
-from bridge.auth.sso import registration_refused
 from bridge.auth.records import ClientRegistration, Identity, TokenRecord, now
+from bridge.auth.sso import registration_refused
 from bridge.errors import SignInCancelled, SignInFailed
 from bridge.settings import Profile
 

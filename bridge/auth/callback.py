@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import html
 import logging
-import socket
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
-from bridge.system.loopback import bind_loopback
+from bridge.endpoint import bind_or_any
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +73,7 @@ class RedirectListener:
     def __init__(self, profile_id: str, expected_state: str, *, profile_name: str = "") -> None:
         self._state = expected_state
         self._profile_name = profile_name
-        self._sock = _bind(stable_port(profile_id))
+        self._sock = bind_or_any(stable_port(profile_id))
         self.port: int = self._sock.getsockname()[1]
         self.redirect_uri = f"http://127.0.0.1:{self.port}{PATH}"
         self._result: asyncio.Future[Redirect] | None = None
@@ -129,14 +128,6 @@ class RedirectListener:
             f"Port MCP Bridge received your sign-in{who}. You can close this tab and go back to your editor.",
             ok=True,
         )
-
-
-def _bind(preferred: int) -> socket.socket:
-    try:
-        return bind_loopback("127.0.0.1", preferred)
-    except OSError:
-        log.info("redirect port %d is taken; using another one", preferred)
-        return bind_loopback("127.0.0.1", 0)
 
 
 _STYLE = """

@@ -9,10 +9,8 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
-import errno
 import logging
 import os
-import socket
 from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -28,41 +26,21 @@ from bridge.auth import store as auth_store
 from bridge.auth.localkey import local_key
 from bridge.auth.records import CREDENTIALS_REF
 from bridge.auth.tokens import ClientCredentialsProvider, TokenProvider
-from bridge.errors import BridgeError, PortInUse, why_port_refused
+from bridge.endpoint import base_url, listen
+from bridge.errors import BridgeError
 from bridge.policy import Policy
 from bridge.proxy import jsonrpc, sse
 from bridge.proxy.forward import McpProxy
 from bridge.proxy.guard import LocalGuard
 from bridge.proxy.state import Sessions, Upstream
 from bridge.settings import AuthMode, Profile, Settings, SettingsStore
-from bridge.system.loopback import LoopbackServer, bind_loopback
+from bridge.system.loopback import LoopbackServer
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 TokenFactory = Callable[[Profile], TokenProvider]
 LIST_CHANGED = sse.message_event({"jsonrpc": "2.0", "method": "notifications/tools/list_changed"})
-
-
-def check_port(port: int, host: str = "127.0.0.1") -> None:
-    """Raises `PortInUse` (saying why and what to do) unless `port` can be listened on now."""
-    _bind(host, port).close()
-
-
-def free_port_near(port: int, host: str = "127.0.0.1", tries: int = 20) -> int:
-    """The first port after `port` that can be listened on now (trying `tries`), else any free one: a port close to
-    the usual one is easier to recognise in a client's configuration."""
-    for candidate in range(port + 1, min(port + 1 + tries, 65536)):
-        try:
-            bind_loopback(host, candidate).close()
-        except OSError:
-            continue
-        return candidate
-    sock = bind_loopback(host, 0)
-    try:
-        return int(sock.getsockname()[1])
-    finally:
-        sock.close()
 
 
 def default_tokens(profile: Profile) -> TokenProvider:
@@ -105,9 +83,9 @@ class BridgeService:
         self._tasks: set[asyncio.Task[None]] = set()  # fire-and-forget work on the loop (`_background`)
         # `key` overrides the keychain's local key (the demo, which must run where no keychain exists).
         self._key: str | None = key or (local_key() if self.settings.require_local_key else None)
-        self._sock = _bind(host, self.settings.local_port if port is None else port)
+        self._sock = listen(self.settings.local_port if port is None else port, host)
         self.port: int = self._sock.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = base_url(self.port, host)
         self.proxy = McpProxy(self.resolve, self.sessions)
         self.app = self._build_app()
         self._runner = LoopbackServer(self.app, self._sock, name="port-mcp-bridge")
@@ -286,20 +264,3 @@ class _Pausable:
         why = "Port MCP Bridge is paused. Resume it from the tray menu, and your assistant can reach Port again."
         body = jsonrpc.error(None, jsonrpc.UPSTREAM_UNAVAILABLE, why, {"state": "paused"})
         await JSONResponse(body, status_code=503)(scope, receive, send)
-
-
-def _bind(host: str, port: int) -> socket.socket:
-    try:
-        return bind_loopback(host, port)
-    except OSError as exc:
-        if exc.errno == errno.EACCES or getattr(exc, "winerror", None) == 10013:  # a port the system keeps
-            raise PortInUse(
-                f"Cannot listen on {host}:{port}: {why_port_refused(True)}. Choose another port: --port, or Local "
-                "port in Settings → General.",
-                port=port, reserved=True,
-            ) from exc  # fmt: skip
-        raise PortInUse(
-            f"Cannot listen on {host}:{port} ({exc.strerror}). Another Port MCP Bridge may already be running "
-            "(`port-mcp-bridge status`), or another program uses the port: start with --port to use another one.",
-            port=port,
-        ) from exc

@@ -19,12 +19,13 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from bridge.endpoint import bind
 from bridge.sandbox.mcp_server import McpGate, build_server, session_manager
 from bridge.sandbox.oauth import AuthServer
 from bridge.sandbox.seed import DEMO_CREDENTIALS
 from bridge.sandbox.state import Faults, SandboxConfig, SandboxState
 from bridge.sandbox.tokens import TokenStore
-from bridge.system.loopback import LoopbackServer, bind_loopback
+from bridge.system.loopback import LoopbackServer
 
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 
@@ -136,7 +137,7 @@ class Sandbox:
         host: str = "127.0.0.1",
     ) -> None:
         self.state = SandboxState(config, faults)
-        sock = bind_loopback(host, port)
+        sock = bind(port, host)
         self.port = sock.getsockname()[1]
         self.url = f"http://{host}:{self.port}"
         self.app, self.tokens = build_app(self.state, self.url)

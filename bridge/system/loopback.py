@@ -14,25 +14,6 @@ import uvicorn
 from starlette.types import ASGIApp
 
 
-def bind_loopback(host: str, port: int) -> socket.socket:
-    """A listening TCP socket; raises OSError when the address is taken."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    # IPPROTO_TCP explicitly: asyncio only turns Nagle off (TCP_NODELAY) for sockets created with it, and uvicorn
-    # writes headers and body separately, so with Nagle on every keep-alive response waited ~40 ms for an ACK.
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    if hasattr(socket, "SO_EXCLUSIVEADDRUSE"):  # Windows: refuse a port another process holds
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_EXCLUSIVEADDRUSE, 1)
-    else:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-    except OSError:
-        sock.close()
-        raise
-    sock.listen(128)
-    return sock
-
-
 class _AlreadyLogged(logging.Filter):
     """Keeps out of uvicorn's log the traceback of an exception an app raised on purpose after logging it itself
     (`already_logged = True`: the proxy's `AnswerCut`, which makes uvicorn close a client's connection). uvicorn logs

@@ -192,14 +192,14 @@ def test_a_taken_port_offers_the_nearest_free_one_and_then_the_clients_page(
 def test_a_port_the_system_keeps_is_named_as_such(monkeypatch: Any) -> None:
     import errno
 
+    from bridge import endpoint
     from bridge.errors import PortInUse
-    from bridge.proxy import service
 
     def refuse(host: str, port: int) -> Any:
         raise PermissionError(errno.EACCES, "Permission denied")
 
-    monkeypatch.setattr(service, "bind_loopback", refuse)
+    monkeypatch.setattr(endpoint, "bind", refuse)
     with pytest.raises(PortInUse) as refused:
-        service._bind("127.0.0.1", 47773)
+        endpoint.listen(47773)
     assert refused.value.reserved and "the system does not allow it" in refused.value.message
     assert "Settings → General" in refused.value.message

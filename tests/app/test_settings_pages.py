@@ -191,7 +191,7 @@ def test_general_page_port_and_log_level(qtbot: QtBot, window: SettingsWindow) -
     """A new port applies at once: the bridge moves there, and the clients connected to it are offered the change."""
     import httpx2
 
-    from bridge.proxy.service import free_port_near
+    from bridge.endpoint import free_port_near
 
     api: BridgeApi = window.controller.api
     home = api.export_env.home

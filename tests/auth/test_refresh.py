@@ -8,7 +8,7 @@ import asyncio
 import httpx2
 import pytest
 
-from bridge.auth import account, provider
+from bridge.auth import account, oauth_tokens
 from bridge.auth.keychain import get_secret
 from bridge.auth.oauth_tokens import OAuthTokenProvider
 from bridge.auth.records import TOKENS_REF, TokenRecord
@@ -34,13 +34,13 @@ def saved(profile: Profile) -> TokenRecord:
 def counting(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Counts refresh grants sent to the token endpoint."""
     calls: list[str] = []
-    real = provider.refresh_tokens
+    real = oauth_tokens.refresh_tokens
 
     async def spy(record: TokenRecord, **kwargs: object) -> TokenRecord:
         calls.append(record.refresh_token or "")
         return await real(record, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(provider, "refresh_tokens", spy)
+    monkeypatch.setattr(oauth_tokens, "refresh_tokens", spy)
     return calls
 
 
@@ -132,7 +132,7 @@ async def test_unreachable_token_endpoint_keeps_a_valid_token_and_reports_an_err
 
     tokens = OAuthTokenProvider(signed_in, clock=sandbox.state.now)
     token = await tokens.token()
-    monkeypatch.setattr(provider, "refresh_tokens", offline)
+    monkeypatch.setattr(oauth_tokens, "refresh_tokens", offline)
     sandbox.state.advance_clock(0.9 * HOUR)
     assert await tokens.token() == token and tokens.state == AuthState.ERROR  # still valid: used
     sandbox.state.advance_clock(0.2 * HOUR)

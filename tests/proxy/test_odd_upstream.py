@@ -15,8 +15,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from bridge.endpoint import bind
 from bridge.proxy.jsonrpc import UPSTREAM_UNAVAILABLE
-from bridge.system.loopback import LoopbackServer, bind_loopback
+from bridge.system.loopback import LoopbackServer
 from tests.proxy.conftest import bridge_before
 
 
@@ -25,7 +26,7 @@ async def broken(request: Request) -> Response:
 
 
 def test_a_truncated_json_answer_is_passed_on_not_a_500(tmp_path: object) -> None:
-    sock = bind_loopback("127.0.0.1", 0)
+    sock = bind(0)
     upstream = LoopbackServer(Starlette(routes=[Route("/v1", broken, methods=["POST"])]), sock, name="odd")
     upstream.start()
     bridge = bridge_before(sock.getsockname()[1])

@@ -1,0 +1,137 @@
+"""The local endpoint: where the bridge listens and how anything on this machine finds it, in one place.
+
+    HOST, DEFAULT_PORT, HEALTH_PATH       the facts
+    base_url(port) / mcp_url(port, id)     http://127.0.0.1:<port> and its /mcp or /p/<id>/mcp
+    probe(port) -> "bridge" | "other" | "nothing"      who answers on the port (GET /healthz, stdlib only)
+    listen / check_port(port) / bind_or_any(port) / free_port_near(port)      the port choice (PortInUse)
+
+Standard library only, and cheap to import: the stdio shim (a process per client) and `--help` load it.
+"""
+
+from __future__ import annotations
+
+import errno
+import http.client
+import json
+import logging
+import socket
+from typing import Literal
+
+from bridge.errors import PortInUse, why_port_refused
+
+log = logging.getLogger(__name__)
+
+HOST = "127.0.0.1"
+DEFAULT_PORT = 47773  # away from the sandbox's 47780 and the sign-in redirects' 47780-47979
+HEALTH_PATH = "/healthz"  # open without the key (reveals nothing): `status`, the shim and installers look here
+APP_NAME = "port-mcp-bridge"  # what /healthz says the app is, so another program on the port is told apart
+
+Alive = Literal["bridge", "other", "nothing"]
+
+
+def mcp_path(profile_id: str | None = None) -> str:
+    """`/mcp` follows the active profile; `/p/<id>/mcp` is pinned to one."""
+    return f"/p/{profile_id}/mcp" if profile_id else "/mcp"
+
+
+def base_url(port: int, host: str = HOST) -> str:
+    return f"http://{host}:{port}"
+
+
+def mcp_url(port: int, profile_id: str | None = None, host: str = HOST) -> str:
+    return base_url(port, host) + mcp_path(profile_id)
+
+
+def probe(port: int, host: str = HOST, timeout: float = 1.0) -> Alive:
+    """Who answers on `host:port`: our bridge (its /healthz names the app), another program, or nothing."""
+    connection = http.client.HTTPConnection(host, port, timeout=timeout)
+    try:
+        connection.request("GET", HEALTH_PATH, headers={"Host": f"{host}:{port}"})
+        answer = connection.getresponse()
+        body = answer.read(4096)
+    except (OSError, http.client.HTTPException):
+        return "nothing" if not _connects(host, port, timeout) else "other"
+    finally:
+        connection.close()
+    try:
+        ours = answer.status == 200 and json.loads(body).get("app") == APP_NAME
+    except (ValueError, AttributeError):
+        ours = False
+    return "bridge" if ours else "other"
+
+
+def _connects(host: str, port: int, timeout: float) -> bool:
+    """Whether anything accepts a connection (a program that then said nothing HTTP-like is still 'other')."""
+    try:
+        socket.create_connection((host, port), timeout=timeout).close()
+    except OSError:
+        return False
+    return True
+
+
+def bind(port: int, host: str = HOST) -> socket.socket:
+    """A listening TCP socket on loopback; raises OSError when the address is taken."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    # IPPROTO_TCP explicitly: asyncio only turns Nagle off (TCP_NODELAY) for sockets created with it, and uvicorn
+    # writes headers and body separately, so with Nagle on every keep-alive response waited ~40 ms for an ACK.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    if hasattr(socket, "SO_EXCLUSIVEADDRUSE"):  # Windows: refuse a port another process holds
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_EXCLUSIVEADDRUSE, 1)
+    else:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    sock.listen(128)
+    return sock
+
+
+def listen(port: int, host: str = HOST) -> socket.socket:
+    """The bridge's listening socket; raises `PortInUse` saying why and what to do when `port` cannot be had."""
+    try:
+        return bind(port, host)
+    except OSError as exc:
+        if exc.errno == errno.EACCES or getattr(exc, "winerror", None) == 10013:  # a port the system keeps
+            raise PortInUse(
+                f"Cannot listen on {host}:{port}: {why_port_refused(True)}. Choose another port: --port, or Local "
+                "port in Settings → General.",
+                port=port, reserved=True,
+            ) from exc  # fmt: skip
+        raise PortInUse(
+            f"Cannot listen on {host}:{port} ({exc.strerror}). Another Port MCP Bridge may already be running "
+            "(`port-mcp-bridge status`), or another program uses the port: start with --port to use another one.",
+            port=port,
+        ) from exc
+
+
+def check_port(port: int, host: str = HOST) -> None:
+    """Raises `PortInUse` (saying why and what to do) unless `port` can be listened on now."""
+    listen(port, host).close()
+
+
+def bind_or_any(preferred: int, host: str = HOST) -> socket.socket:
+    """A listening socket on `preferred`, or on any free port when it is taken (the demo's sandbox, the sign-in
+    redirect: a stable port is nicer, any port works)."""
+    try:
+        return bind(preferred, host)
+    except OSError:
+        log.info("port %d is taken; using another one", preferred)
+        return bind(0, host)
+
+
+def free_port_near(port: int, host: str = HOST, tries: int = 20) -> int:
+    """The first port after `port` that can be listened on now (trying `tries`), else any free one: a port close to
+    the usual one is easier to recognise in a client's configuration."""
+    for candidate in range(port + 1, min(port + 1 + tries, 65536)):
+        try:
+            bind(candidate, host).close()
+        except OSError:
+            continue
+        return candidate
+    sock = bind(0, host)
+    try:
+        return int(sock.getsockname()[1])
+    finally:
+        sock.close()
