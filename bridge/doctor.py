@@ -26,6 +26,7 @@ from bridge.errors import BridgeError, SignInRequired
 from bridge.proxy.sender import same_server
 from bridge.proxy.service import default_tokens
 from bridge.settings import AuthMode, Profile, Settings, SettingsStore
+from bridge.settings.values import PORT_REGIONS
 
 
 @dataclass(frozen=True)
@@ -51,8 +52,6 @@ def check_dns(host: str) -> Check:
     return Check("DNS", True, f"{host} → {addresses} ({ms:.0f} ms)")
 
 
-# Port's published egress addresses, for firewalls and VPNs that allow-list (Port's installation guide).
-PORT_IPS = {"eu": "3.251.12.205, 34.252.219.131, 54.75.236.107", "us": "44.221.30.248, 44.193.148.179, 34.197.132.205"}
 TLS_ADVICE = (
     "A proxy or security product may be inspecting HTTPS (common in companies). Ask IT for the company's root "
     "certificate, point the SSL_CERT_FILE environment variable at a bundle that includes it, and restart Port MCP "
@@ -68,9 +67,10 @@ SSO_ADVICE = (
 
 def _blocked_advice(region: str) -> str:
     advice = "A firewall, proxy or VPN may block it."
-    if region in PORT_IPS:
+    known = next((r for r in PORT_REGIONS.values() if r.code.value == region), None)
+    if known is not None:
         advice += f" If your network allows only listed addresses, ask for Port's {region.upper()} addresses: "
-        advice += f"{PORT_IPS[region]}."
+        advice += f"{known.egress_ips}."
     return advice
 
 

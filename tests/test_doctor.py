@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from bridge.doctor import PORT_IPS, check_connect, check_mcp, check_trust, proxy_for
+from bridge.doctor import check_connect, check_mcp, check_trust, proxy_for
 from bridge.sandbox import Sandbox
 from bridge.settings import SettingsStore
+from bridge.settings.values import PORT_REGIONS, Region
 from tests.sandbox.conftest import machine_token
 
 
@@ -44,7 +45,7 @@ def test_a_blocked_port_host_gets_the_allow_list_for_its_region() -> None:
     closed = free_port()
     check = check_connect("127.0.0.1", closed, False, region="us")
     assert not check.ok and check.name == "Connection"
-    assert PORT_IPS["us"] in check.advice and "VPN" in check.advice
+    assert PORT_REGIONS[Region.US].egress_ips in check.advice and "VPN" in check.advice
 
 
 def test_plain_http_on_loopback_connects() -> None:

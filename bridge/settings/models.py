@@ -19,13 +19,13 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self, TypeVar, get_args
 from urllib.parse import urlsplit
 
+from bridge.endpoint import DEFAULT_PORT
 from bridge.errors import InvalidSettingsError, ProfileNotFoundError, SettingsError
 from bridge.settings.values import (
-    _API_URLS,
     _ID_RE,
     _MAX_ID,
     _MAX_SECRET_REF,
-    _MCP_URLS,
+    PORT_REGIONS,
     AuthMode,
     Region,
     unique_id,
@@ -36,7 +36,7 @@ from bridge.settings.values import (
 )
 
 SCHEMA_VERSION = 2
-DEFAULT_LOCAL_PORT = 47773
+DEFAULT_LOCAL_PORT = DEFAULT_PORT  # one home: bridge.endpoint
 
 ToolMode = Literal["all", "allow", "deny"]
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
@@ -325,7 +325,7 @@ class Profile(_Model):
         if self.region is Region.CUSTOM:
             assert self.base_url is not None  # guaranteed by _check_fields
             return self.base_url
-        return _MCP_URLS[self.region]
+        return PORT_REGIONS[self.region].mcp_url
 
     @property
     def api_url(self) -> str:
@@ -333,7 +333,7 @@ class Profile(_Model):
         if self.region is Region.CUSTOM:
             parts = urlsplit(self.mcp_url)
             return f"{parts.scheme}://{parts.netloc}/v1"
-        return _API_URLS[self.region]
+        return PORT_REGIONS[self.region].api_url
 
     @property
     def region_label(self) -> str:

@@ -10,6 +10,7 @@ import ipaddress
 import re
 import unicodedata
 from collections.abc import Iterable
+from dataclasses import dataclass
 from enum import StrEnum
 from urllib.parse import urlsplit
 
@@ -36,8 +37,25 @@ class AuthMode(StrEnum):
     TOKEN = "token"  # noqa: S105 - a mode, not a secret: a Port API token kept in the keyring
 
 
-_MCP_URLS = {Region.EU: "https://mcp.port.io/v1", Region.US: "https://mcp.us.port.io/v1"}
-_API_URLS = {Region.EU: "https://api.port.io/v1", Region.US: "https://api.us.port.io/v1"}
+@dataclass(frozen=True)
+class PortRegion:
+    """One of Port's regions, as Port's installation guide names it."""
+
+    code: Region
+    label: str  # "Europe"
+    app_host: str  # where people open Port in the browser: how they recognise their region
+    mcp_url: str
+    api_url: str
+    egress_ips: str  # Port's published addresses, for firewalls and VPNs that allow-list
+
+
+# The one region table: the settings, the doctor, the wizard and the Profiles page all read it.
+PORT_REGIONS: dict[Region, PortRegion] = {
+    Region.EU: PortRegion(Region.EU, "Europe", "app.port.io", "https://mcp.port.io/v1", "https://api.port.io/v1",
+                          "3.251.12.205, 34.252.219.131, 54.75.236.107"),
+    Region.US: PortRegion(Region.US, "United States", "app.us.port.io", "https://mcp.us.port.io/v1",
+                          "https://api.us.port.io/v1", "44.221.30.248, 44.193.148.179, 34.197.132.205"),
+}  # fmt: skip
 
 
 # --- pure parsing and validation, shared by the models, the command line and the GUI -----------------------
