@@ -10,6 +10,7 @@ run command shows something real everywhere.
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 
@@ -24,17 +25,26 @@ def has_display(environ: dict[str, str] | None = None, platform: str = sys.platf
     return True  # macOS and Windows always have a session to draw in when a user starts an app
 
 
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="port-mcp-bridge-app", description="Port MCP Bridge, the tray app.")
+    parser.add_argument("--port", type=int, default=None, help="the bridge's local port (default: from settings)")
+    return parser
+
+
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if "--headless" in args or not has_display():
-        from bridge.cli import main as cli_main
+        from bridge.api import DEFAULT_PORT, run_demo
+        from bridge.errors import BridgeError
 
-        return cli_main(["demo", *(a for a in args if a != "--headless")])
-    import argparse
-
-    parser = argparse.ArgumentParser(prog="port-mcp-bridge-app", description="Port MCP Bridge, the tray app.")
-    parser.add_argument("--port", type=int, default=None, help="the bridge's local port (default: from settings)")
-    options = parser.parse_args(args)
+        options = _parser().parse_args([a for a in args if a != "--headless"])
+        try:
+            run_demo(options.port or DEFAULT_PORT, print)
+        except BridgeError as exc:
+            print(f"Error: {exc}", file=sys.stderr)
+            return 1
+        return 0
+    options = _parser().parse_args(args)
     from app.application import run
 
     return run(port=options.port)

@@ -24,10 +24,8 @@ from app.controller import Controller
 from app.icons import app_icon
 from app.tray import Tray
 from app.wizard import FirstRunWizard
-from bridge.api import BridgeApi, session_key
-from bridge.endpoint import free_port_near
+from bridge.api import BridgeApi, config_dir, free_port_near, session_key
 from bridge.errors import BridgeError, PortInUse
-from bridge.system import paths
 
 if TYPE_CHECKING:
     from app.settings.window import SettingsWindow
@@ -39,7 +37,7 @@ SHOW = b"show\n"
 
 def instance_name() -> str:
     """One app per user and settings folder (a portable install or a test's folder gets its own)."""
-    seed = f"{getpass.getuser()}\0{paths.config_dir().resolve()}"
+    seed = f"{getpass.getuser()}\0{config_dir().resolve()}"
     return f"port-mcp-bridge-{hashlib.sha256(seed.encode()).hexdigest()[:16]}"
 
 
@@ -204,7 +202,7 @@ def install_excepthook() -> None:
         log.critical("unexpected error", exc_info=(kind, exc, tb))
         if QApplication.instance() is None:
             return
-        from bridge.system.logs import redact
+        from bridge.api import redact
 
         box = QMessageBox(
             QMessageBox.Icon.Critical,
@@ -235,16 +233,13 @@ def run(port: int | None = None) -> int:
         print("Port MCP Bridge is already running: brought it forward.", file=sys.stderr)
         return 0
 
-    from bridge.settings import SettingsStore
-    from bridge.system import logs
-
-    store = SettingsStore()
-    logs.setup(store.load().log_level)
     install_excepthook()
     key, warning = session_key()
+    api = BridgeApi(port=port, key=key)
+    api.setup_logging()
     if warning:
         log.warning("no usable keychain: an in-memory local key for this run")
-    tray_app = TrayApp(BridgeApi(store, port=port, key=key), warning=warning)
+    tray_app = TrayApp(api, warning=warning)
     instance.activated.connect(tray_app.bring_forward)
     try:
         try:

@@ -10,7 +10,6 @@ import concurrent.futures
 import sys
 from collections.abc import Callable
 from functools import partial
-from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, QUrl, Signal, Slot
@@ -19,10 +18,7 @@ from PySide6.QtWidgets import QMenu, QMessageBox, QSystemTrayIcon
 
 from app.controller import Controller
 from app.icons import LABELS, TrayState, tray_icon, tray_state
-from bridge.api import ProfileView, Snapshot
-from bridge.auth.account import SignedIn
-from bridge.auth.browser import OpenBrowser, system_browser
-from bridge.export import ClientStatus, State, WriteResult
+from bridge.api import ClientStatus, OpenBrowser, ProfileView, SignedIn, Snapshot, State, WriteResult, system_browser
 
 ShowSettings = Callable[[str], None]
 
@@ -30,14 +26,6 @@ ShowSettings = Callable[[str], None]
 def _call(fn: Callable[..., Any], *args: Any) -> Callable[[], None]:
     """A slot without parameters: PySide would otherwise pass `checked` to whatever accepts it."""
     return lambda: fn(*args)
-
-
-def home_relative(path: Path, home: Path) -> str:
-    """~/.cursor/mcp.json rather than the whole home folder: shorter, and what people recognise."""
-    try:
-        return str(Path("~") / path.relative_to(home))
-    except ValueError:
-        return str(path)
 
 
 def profile_label(profile: ProfileView) -> str:
@@ -240,7 +228,7 @@ class Tray(QObject):
         self.message("MCP URL copied", f"{url}\nClients also need the local key: Connect a client adds both.")
 
     def _open_logs(self) -> None:
-        from bridge.system.logs import log_dir
+        from bridge.api import log_dir
 
         folder = log_dir()
         folder.mkdir(parents=True, exist_ok=True)
@@ -333,12 +321,12 @@ class Tray(QObject):
 
         def done(result: WriteResult) -> None:
             if result.changed:
-                written = home_relative(result.path, self.api.export_env.home)
+                written = self.api.shown_path(result.path)
                 self.message(f"{client.name} connected", f"Wrote {written}. {client.after_write}".strip())
             else:
                 self.message(
                     f"{client.name} is connected",
-                    f"{home_relative(result.path, self.api.export_env.home)} already has the current entry.",
+                    f"{self.api.shown_path(result.path)} already has the current entry.",
                 )
             self.load_clients()
 

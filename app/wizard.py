@@ -33,10 +33,7 @@ from PySide6.QtWidgets import (
 
 from app.controller import Controller, describe_error
 from app.icons import app_icon
-from app.tray import home_relative
-from bridge.auth.browser import OpenBrowser, system_browser
-from bridge.export import ClientStatus, State, WriteResult
-from bridge.settings import Profile
+from bridge.api import ClientStatus, OpenBrowser, Profile, State, WriteResult, system_browser
 
 REGIONS = (("eu", "Europe", "app.port.io"), ("us", "United States", "app.us.port.io"))
 
@@ -395,9 +392,9 @@ class FirstRunWizard(QDialog):
 
         def done(result: WriteResult) -> None:
             row.result.setText(
-                f"Wrote {home_relative(result.path, self.api.export_env.home)}. {row.status.client.after_write}".strip()
+                f"Wrote {self.api.shown_path(result.path)}. {row.status.client.after_write}".strip()
                 if result.changed
-                else f"{home_relative(result.path, self.api.export_env.home)} already has the current entry."
+                else f"{self.api.shown_path(result.path)} already has the current entry."
             )
             row.result.show()
             self.controller.run(self.api.client_statuses, self._refresh_rows, lambda exc: None)

@@ -22,6 +22,7 @@ from bridge import __version__
 from bridge.auth.keychain import NO_KEYCHAIN, keychain_available
 from bridge.auth.oauth_tokens import OAuthTokenProvider
 from bridge.auth.tokens import TokenProvider
+from bridge.endpoint import base_url, probe
 from bridge.errors import BridgeError, SignInRequired
 from bridge.proxy.sender import same_server
 from bridge.proxy.service import default_tokens
@@ -214,20 +215,21 @@ def check_keychain() -> Check:
     return Check("Keychain", False, "No usable system keychain was found.", NO_KEYCHAIN)
 
 
-def check_local_port(port: int) -> Check:
-    """Our bridge answers on 127.0.0.1:<port> (else: nothing does, or another program holds the port)."""
-    try:
-        answer = httpx2.get(f"http://127.0.0.1:{port}/healthz", timeout=3)
-        ours = answer.status_code == 200 and answer.json().get("app") == "port-mcp-bridge"
-    except httpx2.HTTPError:
-        return Check("Local port", False, f"Nothing answers on 127.0.0.1:{port}.",
-                     "Start Port MCP Bridge (the tray app, or `port-mcp-bridge serve`).")  # fmt: skip
-    except ValueError:
-        ours = False
-    if not ours:
-        return Check("Local port", False, f"Another program answers on 127.0.0.1:{port}.",
+def check_local_port(port: int, *, serving_here: bool) -> Check:
+    """Who answers on 127.0.0.1:<port>: our bridge, another program (a failure: clients would talk to it), or
+    nothing, which is a failure only where the bridge should be serving (`serving_here`: the tray app)."""
+    where = base_url(port).removeprefix("http://")
+    alive = probe(port, timeout=3)
+    if alive == "bridge":
+        return Check("Local port", True, f"the bridge answers on {where}")
+    if alive == "other":
+        return Check("Local port", False, f"Another program answers on {where}.",
                      "Quit it, or choose another port in Settings → General and update your clients.")  # fmt: skip
-    return Check("Local port", True, f"the bridge answers on 127.0.0.1:{port}")
+    if serving_here:
+        return Check("Local port", False, f"Nothing answers on {where}.",
+                     "Quit Port MCP Bridge and start it again.")  # fmt: skip
+    return Check("Local port", True, f"no bridge is running on {where} now; the tray app or `port-mcp-bridge "
+                 "serve` starts it, and clients that run `port-mcp-bridge stdio` start it themselves")  # fmt: skip
 
 
 def check_tool_limits(exposed: int, limits: dict[str, int], connected: Collection[str] = ()) -> Check:
@@ -244,7 +246,7 @@ def check_tool_limits(exposed: int, limits: dict[str, int], connected: Collectio
                  "Hide tools you do not use in Settings → Tools, or turn on Read-only.")  # fmt: skip
 
 
-def _read_only_tokens(profile: Profile) -> TokenProvider:
+def read_only_tokens(profile: Profile) -> TokenProvider:
     """Doctor runs beside the bridge: it may use a saved OAuth token but never refresh it (that would race the
     bridge's refresh, and Port's reuse detection would end the sign-in)."""
     if profile.auth_mode == AuthMode.OAUTH:
@@ -267,7 +269,7 @@ def run_checks(settings: Settings, profile: Profile, tokens: TokenProvider | Non
         return checks
 
     async def remote() -> list[Check]:
-        sign_in, token = await check_token(profile, tokens or _read_only_tokens(profile))
+        sign_in, token = await check_token(profile, tokens or read_only_tokens(profile))
         return [sign_in] if token is None else [sign_in, await check_mcp(profile, token)]
 
     checks += asyncio.run(remote())

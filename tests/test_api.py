@@ -171,7 +171,7 @@ def test_doctor_checks_this_machine_and_the_tool_count(api: BridgeApi, tmp_path)
     assert not count.ok and "Cursor (40)" in count.detail and "Settings → Tools" in count.advice
     assert check_tool_limits(42, {"Cursor": 40}).ok  # not connected: mentioned, not failed
     assert check_tool_limits(30, {"Cursor": 40}, {"Cursor"}).ok
-    assert not check_local_port(1).ok
+    assert not check_local_port(1, serving_here=True).ok and check_local_port(1, serving_here=False).ok
 
 
 def test_the_demo_organization_runs_in_process_without_a_keychain(monkeypatch) -> None:
@@ -189,7 +189,7 @@ def test_the_demo_organization_runs_in_process_without_a_keychain(monkeypatch) -
     try:
         assert api.snapshot().active is None
         profile = api.start_demo()
-        assert is_demo(store.load().get_profile(profile.id)) and api.sandbox is not None
+        assert is_demo(store.load().get_profile(profile.id)) and api.demo_port is not None
         snap = api.snapshot()
         assert snap.active is not None and snap.active.demo and snap.active.has_credentials
         assert snap.active.name == "Demo" and snap.active.auth_mode == "token"
@@ -197,16 +197,16 @@ def test_the_demo_organization_runs_in_process_without_a_keychain(monkeypatch) -
                              "Accept": "application/json, text/event-stream"})  # fmt: skip
         assert answer.status_code == 200 and api.snapshot().active.state == "signed_in"  # type: ignore[union-attr]
         assert len(api.fetch_tools(profile.id).result(30)) == 42  # the builder's tools in Acme
-        first_port = api.sandbox.port
+        first_port = api.demo_port
         assert api.start_demo().id == profile.id and len(store.load().profiles) == 1  # once, not twice
     finally:
         api.stop()
-    assert api.sandbox is None
+    assert api.demo_port is None
     again = BridgeApi(store, port=0, key=key)
     again.start()  # a later launch serves the demo again, on the same port while it is free
     try:
-        assert again.sandbox is not None and again.sandbox.port == first_port
-        assert store.load().get_profile(profile.id).mcp_url == again.sandbox.mcp_url
+        assert again.demo_port == first_port
+        assert f"127.0.0.1:{first_port}/" in store.load().get_profile(profile.id).mcp_url
     finally:
         again.stop()
 

@@ -162,9 +162,10 @@ def test_doctor_walks_the_path_to_port(home: tuple[dict[str, str], int, Sandbox]
     env, _, _ = home
     report = cli(env, "doctor")
     assert report.returncode == 0, report.stdout + report.stderr
-    for step in ("Settings", "Keychain", "Profile", "DNS", "Connection", "Sign-in", "MCP"):
-        assert f"[ok  ] {step}" in report.stdout
+    # The same checks as the tray app's Doctor (one implementation): the local port and the tool count included.
+    for step in ("Settings", "Keychain", "Local port", "Profile", "DNS", "Connection", "Sign-in", "MCP", "Tool count"):
+        assert f"[ok] {step}" in report.stdout
     assert "sandbox-secret" not in report.stdout and "eyJ" not in report.stdout
     cli(env, "profiles", "add", "Closed", "--region", "http://127.0.0.1:9/v1", "--auth", "token")
     broken = cli(env, "doctor", "closed")
-    assert broken.returncode == 1 and "[FAIL] Connection" in broken.stdout and "→" in broken.stdout
+    assert broken.returncode == 1 and "[FAIL] Connection" in broken.stdout and "-> " in broken.stdout

@@ -8,8 +8,7 @@ from PySide6.QtWidgets import QButtonGroup, QHeaderView, QRadioButton, QTreeWidg
 
 from app.controller import Controller
 from app.settings.checklist import NAME, ChecklistPage, check_state
-from bridge.api import ActionInfo
-from bridge.settings import Profile
+from bridge.api import ActionInfo, Profile
 
 
 class ActionsPage(ChecklistPage):

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTreeWidget, QTr
 
 from app.controller import Controller, describe_error
 from app.settings.common import Notice, Page, ProfileChooser, bold
-from bridge.settings import Profile
+from bridge.api import Profile
 
 NAME = Qt.ItemDataRole.UserRole
 

@@ -3,8 +3,6 @@ of the change shown before anything is written (the local key masked)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import (
@@ -21,8 +19,8 @@ from PySide6.QtWidgets import (
 
 from app.controller import Controller, describe_error
 from app.settings.common import Notice, Page, bold
+from bridge.api import ClientStatus
 from bridge.errors import ExportRefused
-from bridge.export import ClientStatus
 
 STATE_TEXT = {"absent": "Not connected", "current": "Connected", "stale": "Needs update"}
 ENTRY_TEXT = {"absent": "Not connected yet.", "current": "Connected to the bridge.",
@@ -111,8 +109,9 @@ class ClientsPage(Page):
         # Installed clients first, then the rest, each alphabetically as the exporter lists them.
         for status in sorted(statuses, key=lambda s: not s.detected):
             state = state_of(status)
+            shown = self.api.shown_path(status.path)
             item = QTreeWidgetItem([status.client.name, "Yes" if status.detected else "—",
-                                    STATE_TEXT.get(state, "Cannot edit"), self._short(status.path)])  # fmt: skip
+                                    STATE_TEXT.get(state, "Cannot edit"), shown])  # fmt: skip
             item.setData(0, Qt.ItemDataRole.UserRole, status.client.id)
             color = STATE_COLOR.get(state, "#cf222e")
             if color.startswith("#"):
@@ -136,13 +135,6 @@ class ClientsPage(Page):
     def _failed(self, exc: BaseException) -> None:
         title, message = describe_error(exc)
         self.status.show_text(f"{title}: {message}", "error")
-
-    def _short(self, path: Path) -> str:
-        """Paths from the home folder as ~/…: shorter, and the user name stays out of screenshots."""
-        try:
-            return "~/" + path.relative_to(self.api.export_env.home).as_posix()
-        except ValueError:
-            return str(path)
 
     @property
     def client_id(self) -> str | None:

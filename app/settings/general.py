@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 
 from app.controller import Controller
 from app.settings.common import Notice, Page, separator
-from bridge.system.logs import log_dir
+from bridge.api import log_dir
 
 HIDDEN = "•" * 24
 
@@ -146,9 +146,7 @@ class GeneralPage(Page):
         self.work(self._read_key, self._reveal, self.key_notice)
 
     def _read_key(self) -> str:
-        from bridge.auth.localkey import local_key
-
-        return self.api.local_key() or local_key()
+        return self.api.reveal_local_key()
 
     def _reveal(self, key: str) -> None:
         self._key_value = key

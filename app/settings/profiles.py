@@ -24,9 +24,15 @@ from PySide6.QtWidgets import (
 
 from app.controller import Controller, describe_error
 from app.settings.common import Notice, Page
-from bridge.api import Snapshot
-from bridge.auth.browser import OpenBrowser, system_browser
-from bridge.settings import Profile, parse_region, validate_profile_name
+from bridge.api import (
+    OpenBrowser,
+    Profile,
+    RemovedProfile,
+    Snapshot,
+    parse_region,
+    system_browser,
+    validate_profile_name,
+)
 
 REGIONS = [("Europe (app.port.io)", "eu"), ("United States (app.us.port.io)", "us"), ("Custom URL…", "custom")]
 MODES = [("Browser sign-in", "oauth"), ("API credentials (client id and secret)", "token")]
@@ -295,10 +301,14 @@ class ProfilesPage(Page):
         ):
             return
 
-        def done(_: object) -> None:
+        def done(removed: RemovedProfile) -> None:
             self._shown = None
             self.controller.refresh()
-            self.form_notice.show_text(f"Removed {name}.", "ok")
+            if removed.keychain_note:
+                self.form_notice.show_text(f"Removed {name}, but its keychain entries remain: {removed.keychain_note}",
+                                           "warn")  # fmt: skip
+            else:
+                self.form_notice.show_text(f"Removed {name}.", "ok")
 
         self.work(lambda: self.api.remove_profile(profile_id), done, self.form_notice, f"Removing {name}…")
 

@@ -12,35 +12,11 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QHeaderView, QLabel, QLine
 from app.controller import Controller
 from app.settings.checklist import NAME, ChecklistPage, check_state
 from app.settings.common import Notice
-from bridge.api import ToolInfo
-from bridge.export import clients
-from bridge.settings import Profile, ToolExposure
+from bridge.api import Profile, ToolInfo
 
 # Badge colours (text, background) that read on light and dark palettes alike.
 BADGES = {"read": ("#1a7f37", "#d9f2e0"), "write": ("#9a6700", "#fbefc9"), "destructive": ("#cf222e", "#fcdcdc")}
 NEW_SHOWN, NEW_HIDDEN = 0, 1
-
-
-def tool_limits() -> list[tuple[int, str, str]]:
-    """(limit, client name, note) for clients that handle only so many tools, lowest first."""
-    return sorted((c.tool_limit, c.name, c.tool_limit_note) for c in clients() if c.tool_limit)
-
-
-def exposure_for(old: ToolExposure, checked: dict[str, bool], new_tools_shown: bool) -> ToolExposure:
-    """The profile's selection from the checkboxes.
-
-    Why two modes: with "new tools shown" we store what the user *hid* (a deny list), so a tool Port adds later is
-    offered like every other (Port's own default, and what someone who only unticked a few expects); with "new tools
-    hidden" we store what the user *chose* (an allow list), so a client kept under a tool limit stays under it when
-    Port grows. Names the current list does not show (e.g. write tools while Read-only is on, when Port does not
-    list them) keep their old state, so turning Read-only off again finds the earlier choices intact.
-    """
-    unlisted = [n for n in old.names if n not in checked]
-    if new_tools_shown:
-        hidden = (unlisted if old.mode == "deny" else []) + [n for n, on in checked.items() if not on]
-        return ToolExposure(mode="deny", names=hidden) if hidden else ToolExposure()
-    chosen = (unlisted if old.mode == "allow" else []) + [n for n, on in checked.items() if on]
-    return ToolExposure(mode="allow", names=chosen)
 
 
 class ToolsPage(ChecklistPage):
@@ -48,6 +24,7 @@ class ToolsPage(ChecklistPage):
     headers = ("Tool", "Kind", "Description")
 
     def __init__(self, controller: Controller) -> None:
+        self._limits = controller.api.tool_limits()  # clients that handle only so many tools, lowest first
         super().__init__(
             controller,
             "Tools",
@@ -128,7 +105,7 @@ class ToolsPage(ChecklistPage):
         if not profile_id or not self.entries:
             return
         old = self.api.settings().get_profile(profile_id).tools
-        exposure = exposure_for(old, self.states(), self.new_tools.currentIndex() == NEW_SHOWN)
+        exposure = old.with_ticks(self.states(), self.new_tools.currentIndex() == NEW_SHOWN)
         if exposure != old:
             self.change(lambda: self.api.set_tools(profile_id, exposure), self.status)
         self.after_change()
@@ -144,9 +121,9 @@ class ToolsPage(ChecklistPage):
     def after_change(self) -> None:
         exposed = sum(self.states().values())
         self.count.setText(f"{exposed} of {len(self.entries)} tools exposed" if self.entries else "")
-        over = [(limit, name, note) for limit, name, note in tool_limits() if exposed > limit]
+        over = [limit for limit in self._limits if exposed > limit.limit]
         if over and self.entries:
-            names = ", ".join(f"{name} ({limit})" for limit, name, _ in over)
-            self.limit_warning.show_text(f"⚠ More tools than {names} can use well. {over[0][2]}", "warn")
+            names = ", ".join(f"{limit.client} ({limit.limit})" for limit in over)
+            self.limit_warning.show_text(f"⚠ More tools than {names} can use well. {over[0].note}", "warn")
         else:
             self.limit_warning.show_text("")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import click
 
-from bridge import __version__
+from bridge.api import __version__
 from bridge.errors import BridgeError
 
 

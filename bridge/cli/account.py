@@ -2,25 +2,30 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 
 if TYPE_CHECKING:
-    from bridge.settings import Profile, SettingsStore
+    from bridge.api import BridgeApi, Profile
+
+T = TypeVar("T")
+SIGN_IN_CANCELLED = "Sign-in cancelled; nothing was changed."
 
 
-def _target(profile: str | None, option: str | None) -> tuple[SettingsStore, Profile]:
-    from bridge.settings import SettingsStore
+def _target(profile: str | None, option: str | None) -> tuple[BridgeApi, Profile]:
+    from bridge.api import BridgeApi
+    from bridge.errors import BridgeError
 
-    store = SettingsStore()
-    chosen = option or profile
-    settings = store.load()
-    target = settings.get_profile(chosen) if chosen else settings.active()
-    if target is None:
-        raise click.ClickException("No profile is active. Add one with `port-mcp-bridge profiles add`.")
-    return store, target
+    api = BridgeApi()
+    try:
+        return api, api.profile(option or profile)
+    except BridgeError as exc:
+        if exc.title != "No profile":
+            raise
+        raise click.ClickException("No profile is active. Add one with `port-mcp-bridge profiles add`.") from None
 
 
 @click.command()
@@ -56,12 +61,9 @@ def login(
       port-mcp-bridge login --profile acme-eu
       port-mcp-bridge login ci --token --client-id $PORT_CLIENT_ID --client-secret-stdin < secret.txt
     """
-    import asyncio
+    from bridge.api import AuthMode, system_browser
 
-    from bridge.auth import account
-    from bridge.settings import AuthMode
-
-    store, target = _target(profile, profile_option)
+    api, target = _target(profile, profile_option)
     if token_mode or client_id or client_secret_stdin or target.auth_mode == AuthMode.TOKEN:
         cid = (client_id or click.prompt("Port API client id")).strip()
         secret = (
@@ -69,24 +71,16 @@ def login(
             if client_secret_stdin
             else click.prompt("Port API client secret", hide_input=True)
         )
-        done = asyncio.run(account.token_login(store, target.id, cid, secret))
+        done = _wait(api, api.sign_in_with_token(target.id, cid, secret))
         click.echo(f"Signed in: API credentials for {done.profile.name} checked with Port and saved in the keychain.")
     else:
-
-        def progress(message: str) -> None:
-            click.echo(message)
 
         def print_only(url: str) -> bool:
             return False  # the flow then prints the address
 
         click.echo(f"Signing in {target.name} ({target.region_label}). Press Ctrl+C to cancel.")
-        try:
-            done = asyncio.run(
-                account.browser_login(store, target.id, open_browser=print_only if no_browser else
-                                      account.system_browser, progress=progress, timeout=timeout)
-            )  # fmt: skip
-        except KeyboardInterrupt:
-            raise click.ClickException("Sign-in cancelled; nothing was changed.") from None
+        browser = print_only if no_browser else system_browser
+        done = _wait(api, api.sign_in(target.id, open_browser=browser, progress=click.echo, timeout=timeout))
         who = done.identity
         org = who.organization_name or who.organization_id or "your organization"
         as_whom = f" as {who.email}" if who.email else ""
@@ -95,18 +89,24 @@ def login(
         click.echo(f"Note: {warning}")
 
 
+def _wait(api: BridgeApi, future: concurrent.futures.Future[T], cancelled: str = SIGN_IN_CANCELLED) -> T:
+    """The facade's answer; Ctrl+C cancels the work (a sign-in's page is closed, nothing is saved)."""
+    try:
+        return future.result()
+    except KeyboardInterrupt:
+        future.cancel()
+        raise click.ClickException(cancelled) from None
+    finally:
+        api.stop()
+
+
 @click.command()
 @click.argument("profile", required=False)
 @click.option("--profile", "-p", "profile_option", metavar="PROFILE", help="The profile (default: the active one).")
 def logout(profile: str | None, profile_option: str | None) -> None:
     """Sign a profile out: revoke its tokens where Port allows it and delete them from the keychain."""
-    import asyncio
-
-    from bridge.auth import account
-
-    store, target = _target(profile, profile_option)
-    notes = asyncio.run(account.logout(store, target.id))
-    for note in notes:
+    api, target = _target(profile, profile_option)
+    for note in _wait(api, api.sign_out(target.id), "Sign-out interrupted: run it again to finish."):
         click.echo(note)
     click.echo(f"Signed out of {target.name}. Its saved sign-in was deleted from the keychain.")
 
@@ -116,24 +116,14 @@ def logout(profile: str | None, profile_option: str | None) -> None:
 def doctor(profile: str | None) -> None:
     """Check the connection to Port for PROFILE (default: the active one), step by step.
 
-    Settings and keychain, then DNS, TCP/TLS, sign-in and an MCP handshake, with advice for what
-    fails. Safe to paste into a support request: it never prints tokens or secrets.
+    Settings and keychain, the local port, then DNS, TCP/TLS, sign-in and an MCP handshake, and the
+    tool count against the limits of connected clients, with advice for what fails. The same report
+    as Doctor in the tray app; safe to paste into a support request: it never prints tokens or secrets.
     """
-    from bridge import __version__
-    from bridge.doctor import check_keychain, check_settings, run_checks
-    from bridge.settings import SettingsStore
-
-    store = SettingsStore()
-    settings = store.load()
-    target = settings.get_profile(profile) if profile else settings.active()
-    if target is None:
-        raise click.ClickException("No profile is active. Add one with `port-mcp-bridge profiles add`.")
-    click.echo(f"Port MCP Bridge {__version__}, Python {sys.version.split()[0]}, {sys.platform}")
-    failed = False
-    for check in [check_settings(store), check_keychain(), *run_checks(settings, target)]:
-        mark = "ok  " if check.ok else "FAIL"
-        click.echo(f"[{mark}] {check.name}: {check.detail}")
-        if check.advice:
-            click.echo(f"       → {check.advice}")
-        failed |= not check.ok
-    raise SystemExit(1 if failed else 0)
+    api, target = _target(profile, None)
+    try:
+        report = api.doctor(target.id)
+    finally:
+        api.stop()
+    click.echo(report.text)
+    raise SystemExit(0 if report.ok else 1)

@@ -7,30 +7,21 @@ from typing import TYPE_CHECKING
 import click
 
 if TYPE_CHECKING:
-    from bridge.export import Entry, Env
-    from bridge.settings import Settings
+    from bridge.api import BridgeApi
 
 
-def _entries(settings: Settings, profiles: tuple[str | None, ...], key_env: str | None, env: Env) -> list[Entry]:
-    from bridge.auth.localkey import local_key
-    from bridge.export import make_entry
+def _list(api: BridgeApi) -> None:
+    from bridge.api import State
 
-    key = local_key() if settings.require_local_key else None
-    names: list[str | None] = list(profiles) or [None]
-    return [make_entry(settings, key, name, key_env=key_env, program=env.program) for name in names]
-
-
-def _list(settings: Settings, env: Env) -> None:
-    from bridge.export import clients, status
-
-    entries = _entries(settings, (None, *(p.id for p in settings.profiles)), None, env)
+    exports = api.clients
+    pinned = [p.id for p in api.settings().profiles]
     header = ("CLIENT", "DETECTED", "ENTRY 'port'", "TOOLS", "FILE")
     rows = []
-    for client in clients():
-        report = status(client, env, entries)
-        active, *pinned = report.entries
+    for report in exports.statuses((None, *pinned)):
+        client = report.client
+        active, *others = report.entries
         state = "cannot edit" if report.problem else active.describe()
-        extra = [f"{s.name}: {s.describe()}" for s in pinned if s.state.value != "absent"]
+        extra = [f"{s.name}: {s.describe()}" for s in others if s.state != State.ABSENT]
         limit = f"≤{client.tool_limit}" if client.tool_limit else "-"
         rows.append((client.id, "yes" if report.detected else "no", "; ".join([state, *extra]), limit,
                      str(report.path)))  # fmt: skip
@@ -78,8 +69,7 @@ def export(
       port-mcp-bridge export --client claude-code --print
       port-mcp-bridge export --client cursor --undo
     """
-    from bridge.export import Env, diff, get_client, link, plan, snippet, status, undo, write
-    from bridge.settings import SettingsStore
+    from bridge.api import BridgeApi
 
     actions = [name for name, on in (("--print", print_), ("--diff", diff_), ("--write", write_), ("--link", link_),
                                       ("--undo", undo_)) if on]  # fmt: skip
@@ -87,31 +77,31 @@ def export(
         raise click.UsageError(f"{' and '.join(actions)} cannot be used together: pick one.")
     if force and not undo_:
         raise click.UsageError("--force only goes with --undo.")
-    settings = SettingsStore().load()
-    env = Env.current()
+    api = BridgeApi()
+    exports = api.clients
     if list_:
-        _list(settings, env)
+        _list(api)
         return
     if not client_id:
         raise click.UsageError("Name a client with --client (see them all with --list).")
-    client = get_client(client_id)
+    client = exports.client(client_id)
     if key_env and client.id != "codex":
         raise click.UsageError("--key-env is for Codex only; other clients get the key in a header.")
     if undo_:
-        result = undo(client, force=force)
+        result = exports.undo(client.id, force=force)
         click.echo(f"Removed {result.path}: it did not exist before." if result.removed
                    else f"Put {result.path} back as it was.")  # fmt: skip
         return
-    entries = _entries(settings, profiles, key_env, env)
+    chosen = profiles or (None,)
+    entries = exports.entries(chosen, key_env)
     key = entries[0].key
     if print_:
-        click.echo(snippet(client, entries), nl=False)
+        click.echo(exports.snippet(client.id, chosen, key_env), nl=False)
         if key:
             click.echo("\nThis contains your local key: paste it only into this client's configuration.", err=True)
         return
     if link_:
-        for entry in entries:
-            url, caveat = link(client, entry)
+        for url, caveat in exports.links(client.id, chosen):
             click.echo(url)
             if caveat:
                 click.echo(caveat, err=True)
@@ -119,7 +109,7 @@ def export(
             click.echo("The link contains your local key: open it, do not share it.", err=True)
         return
     if write_:
-        result = write(client, env, entries)
+        result = exports.connect(client.id, chosen, key_env)
         if not result.changed:
             click.echo(f"{client.name} is already set up: {result.path} has the current entry. Nothing written.")
             return
@@ -129,7 +119,7 @@ def export(
         click.echo(f"  {client.after_write}")
         click.echo(f"  Undo with: port-mcp-bridge export --client {client.id} --undo")
         return
-    report = status(client, env, entries)
+    report = exports.status(client.id, chosen, key_env)
     if not diff_:
         click.echo(f"{client.name}: {'installed' if report.detected else 'not found on this machine'}; "
                    f"{report.path}")  # fmt: skip
@@ -137,10 +127,10 @@ def export(
             click.echo(f"  {entry_status.name}: {entry_status.describe()}")
         if client.tool_limit:
             click.echo(f"  Tool limit: {client.tool_limit_note}")
-    change = plan(client, env, entries)
-    if not change.changes:
+    change = exports.preview(client.id, chosen, key_env)
+    if not change:
         click.echo("Nothing to change." if diff_ else "  Up to date.")
         return
-    click.echo(diff(change, mask=key), nl=False)
+    click.echo(change, nl=False)
     if not diff_:
         click.echo(f"Apply with: port-mcp-bridge export --client {client.id} --write")

@@ -1,8 +1,8 @@
 """`port-mcp-bridge profiles`: the Port organizations (and sandboxes) the bridge can connect to.
 
-A thin layer over `bridge.settings.SettingsStore`: every check and every message about a bad value comes from
-there, so the tray app and the command line behave the same. `bridge.settings` is imported inside each command
-to keep `--help` fast.
+A thin layer over the facade (`bridge.api.BridgeApi`): every check and every message about a bad value comes from
+the settings behind it, so the tray app and the command line behave the same. The facade is imported inside each
+command to keep `--help` fast.
 """
 
 from __future__ import annotations
@@ -13,25 +13,24 @@ from typing import TYPE_CHECKING
 import click
 
 if TYPE_CHECKING:
-    from bridge.settings import Profile, SettingsStore
+    from bridge.api import BridgeApi, Profile
 
 _REGION_HELP = "eu, us, or the URL of a Port MCP endpoint (e.g. http://127.0.0.1:47780/v1 for the sandbox)."
 
 
-def _store() -> SettingsStore:
-    from bridge.settings import SettingsStore
+def _api() -> BridgeApi:
+    from bridge.api import BridgeApi
 
-    return SettingsStore()
+    return BridgeApi()
 
 
-def _report_notices(store: SettingsStore) -> None:
-    for message in (store.notice, store.version_warning):
-        if message:
-            click.echo(message, err=True)
+def _report_notices(api: BridgeApi) -> None:
+    for message in api.notices():
+        click.echo(message, err=True)
 
 
 def _csv(value: str, option: str, hint: str = "") -> list[str]:
-    from bridge.settings import split_csv
+    from bridge.api import split_csv
 
     items = split_csv(value)
     if not items:
@@ -45,22 +44,21 @@ def _exclusive(**given: object) -> None:
         raise click.UsageError(f"{' and '.join(used)} cannot be used together.")
 
 
-def _sign_in_json(profile: Profile) -> dict[str, object]:
-    from bridge.auth.account import sign_in_status
+def _sign_in_json(api: BridgeApi, profile: Profile) -> dict[str, object]:
     from bridge.errors import KeychainError
 
     try:
-        status = sign_in_status(profile)
+        status = api.sign_in_status(profile.id)
     except KeychainError as exc:
         return {"state": "keychain unavailable", "detail": exc.message}
     return {"state": status.state, "expires_at": status.expires_at, "email": status.identity.email or None}
 
 
-def _sign_in_label(profile: Profile) -> str:
+def _sign_in_label(api: BridgeApi, profile: Profile) -> str:
     """'signed in, token until 14:05' and the like (refreshed automatically); never contacts Port."""
     import time
 
-    info = _sign_in_json(profile)
+    info = _sign_in_json(api, profile)
     state = str(info["state"])
     expires = info.get("expires_at")
     if state == "signed in" and isinstance(expires, float):
@@ -109,9 +107,9 @@ def list_profiles(as_json: bool) -> None:
       port-mcp-bridge profiles list
       port-mcp-bridge profiles list --json
     """
-    store = _store()
-    settings = store.load()
-    _report_notices(store)
+    api = _api()
+    settings = api.settings()
+    _report_notices(api)
     if as_json:
         out = {
             "active_profile": settings.active_profile,
@@ -121,7 +119,7 @@ def list_profiles(as_json: bool) -> None:
                     "active": p.id == settings.active_profile,
                     "mcp_url": p.mcp_url,
                     "api_url": p.api_url,
-                    "sign_in": _sign_in_json(p),
+                    "sign_in": _sign_in_json(api, p),
                 }
                 for p in settings.profiles
             ],
@@ -140,7 +138,7 @@ def list_profiles(as_json: bool) -> None:
             p.organization or "-",
             p.region_label,
             p.auth_mode.value,
-            _sign_in_label(p),
+            _sign_in_label(api, p),
             "yes" if p.read_only else "no",
             _actions_label(p),
         )
@@ -192,19 +190,18 @@ def add_profile(
         actions = _csv(allowed_actions, "--allowed-actions", "; use --no-actions to allow none")
     elif no_actions:
         actions = []
-    store = _store()
-    profile = store.add_profile(
+    api = _api()
+    profile = api.add_profile(
         name,
         region,
+        auth_mode,
         organization=organization,
-        auth_mode=auth_mode,
         read_only=read_only,
         allowed_actions=actions,
         make_active=make_active,
     )
-    _report_notices(store)
-    settings = store.load()
-    if settings.active_profile == profile.id:
+    _report_notices(api)
+    if api.settings().active_profile == profile.id:
         click.echo(f"Added profile '{profile.name}' ({profile.id}), now active.")
     else:
         click.echo(
@@ -223,18 +220,13 @@ def remove_profile(name_or_id: str) -> None:
     Example:
       port-mcp-bridge profiles remove acme-eu
     """
-    from bridge.auth.account import forget
-    from bridge.errors import KeychainError
-
-    store = _store()
-    profile = store.remove_profile(name_or_id)
-    _report_notices(store)
-    message = f"Removed profile '{profile.name}' ({profile.id})."
-    try:
-        forget(profile)  # its tokens and credentials go with it
-    except KeychainError as exc:
-        message += f" Its keychain entries could not be deleted ({exc.message})"
-    active = store.load().active()
+    api = _api()
+    removed = api.remove_profile(name_or_id)  # its tokens and credentials go with it
+    _report_notices(api)
+    message = f"Removed profile '{removed.name}' ({removed.id})."
+    if removed.keychain_note:
+        message += f" Its keychain entries could not be deleted ({removed.keychain_note})"
+    active = api.settings().active()
     if active is None:
         message += " No profile is active now."
     else:
@@ -251,9 +243,9 @@ def use_profile(name_or_id: str) -> None:
     Example:
       port-mcp-bridge profiles use "Acme US"
     """
-    store = _store()
-    profile = store.use_profile(name_or_id)
-    _report_notices(store)
+    api = _api()
+    profile = api.use_profile(name_or_id)
+    _report_notices(api)
     click.echo(f"Now using profile '{profile.name}' ({profile.id}).")
 
 
@@ -326,9 +318,9 @@ def set_profile(
         changes["tools"] = {"mode": "all", "names": []}
     if not changes:
         raise click.UsageError("Nothing to change: give at least one option (see --help).")
-    store = _store()
-    profile = store.set_profile(name_or_id, **changes)
-    _report_notices(store)
+    api = _api()
+    profile = api.edit_profile(name_or_id, **changes)
+    _report_notices(api)
     summary = {
         "name": f"name '{profile.name}'",
         "region": f"region {profile.region_label}",

@@ -57,8 +57,7 @@ def sandbox(
 
     Fault knobs for testing: GET/POST http://127.0.0.1:<port>/_sandbox/faults (loopback only).
     """
-    from bridge.sandbox import Faults, Lifetimes, Sandbox, SandboxConfig
-    from bridge.sandbox.app import demo_credentials_text
+    from bridge.api import Faults, Lifetimes, Sandbox, SandboxConfig, demo_credentials_text
 
     config = SandboxConfig(
         era=era,  # type: ignore[arg-type]

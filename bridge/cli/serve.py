@@ -1,4 +1,5 @@
-"""`port-mcp-bridge serve` and `status`: the headless bridge and a look at it."""
+"""`port-mcp-bridge serve`, `status`, `stdio` and `demo`: the headless bridge, a look at it, the stdio shim and the
+first-look demo."""
 
 from __future__ import annotations
 
@@ -18,49 +19,41 @@ def serve(port: int | None) -> None:
     """
     import contextlib
 
-    from bridge.proxy.service import BridgeService
-    from bridge.settings import SettingsStore
-    from bridge.system import logs
+    from bridge.api import BridgeApi, Snapshot
 
-    store = SettingsStore()
-    settings = store.load()
-    log_file = logs.setup(settings.log_level)
-    service = BridgeService(store, port=port)
-    active = service.settings.active()
-    click.echo(f"Port MCP Bridge listening on {service.url}/mcp")
-    click.echo(f"  Active profile: {active.name} ({active.mcp_url})" if active else "  No profile yet: add one with "
-               "`port-mcp-bridge profiles add`.")  # fmt: skip
-    if store.notice:
-        click.echo(f"  {store.notice}", err=True)
-    if log_file:
-        click.echo(f"  Log file: {log_file}")
-    click.echo("Press Ctrl+C to stop.")
+    api = BridgeApi(port=port)
+    log_file = api.setup_logging()
+
+    def ready(snapshot: Snapshot) -> None:
+        click.echo(f"Port MCP Bridge listening on {snapshot.mcp_url}")
+        active = snapshot.active
+        click.echo(f"  Active profile: {active.name} ({api.profile(active.id).mcp_url})" if active else
+                   "  No profile yet: add one with `port-mcp-bridge profiles add`.")  # fmt: skip
+        for notice in api.notices():
+            click.echo(f"  {notice}", err=True)
+        if log_file:
+            click.echo(f"  Log file: {log_file}")
+        click.echo("Press Ctrl+C to stop.")
+
     with contextlib.suppress(KeyboardInterrupt):
-        service.serve_forever()
+        api.serve_forever(ready)
 
 
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def status(as_json: bool) -> None:
     """Is the bridge running, on which port, with which profile, and is each profile signed in?"""
-    import httpx2
+    from bridge.api import BridgeApi
 
-    from bridge.auth.localkey import local_key
-    from bridge.settings import SettingsStore
-
-    settings = SettingsStore().load()
-    url = f"http://127.0.0.1:{settings.local_port}"
-    headers = {"Authorization": f"Bearer {local_key()}"} if settings.require_local_key else {}
-    try:
-        report = httpx2.get(f"{url}/status", headers=headers, timeout=3).json()
-    except (httpx2.HTTPError, ValueError):
-        report = {"running": False, "url": url}
+    answer = BridgeApi().bridge_status()
     if as_json:
-        click.echo(json.dumps(report, indent=2))
+        click.echo(json.dumps(answer.report if answer.running else {"running": False, "url": answer.url}, indent=2))
         return
-    if not report.get("running"):
-        click.echo(f"The bridge is not running on {url}. Start it from the tray app or with `port-mcp-bridge serve`.")
+    if not answer.running:
+        click.echo(f"The bridge is not running on {answer.url}. Start it from the tray app or with "
+                   "`port-mcp-bridge serve`.")  # fmt: skip
         raise SystemExit(3)
+    report = answer.report
     click.echo(f"Running on {report['url']}/mcp (version {report['version']})")
     for profile in report["profiles"]:
         mark = "*" if profile["active"] else " "
@@ -76,9 +69,9 @@ def stdio(profile: str | None) -> None:
     Relays to the local bridge with the local key, and starts the bridge in the background if
     it is not running. Configure the client with the command `port-mcp-bridge stdio`.
     """
-    from bridge.stdio import run
+    from bridge.api import run_stdio  # the shim alone: a process per client, so it must start fast
 
-    run(profile)
+    run_stdio(profile)
 
 
 @click.command()
@@ -92,6 +85,6 @@ def demo(port: int) -> None:
     client list tools, answer "Who owns OrderProcessing?" and run an action, then prints the
     configuration to paste into Cursor and keeps serving until Ctrl+C.
     """
-    from bridge.demo import run
+    from bridge.api import run_demo
 
-    run(port, click.echo)
+    run_demo(port, click.echo)

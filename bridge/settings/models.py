@@ -280,6 +280,22 @@ class ToolExposure(_Model):
             return tool not in self.names
         return True
 
+    def with_ticks(self, ticked: dict[str, bool], new_tools_shown: bool) -> ToolExposure:
+        """The selection a list of checkboxes gives (tool name -> ticked), starting from this one.
+
+        Why two modes: with "new tools shown" we store what the user *hid* (a deny list), so a tool Port adds later
+        is offered like every other (Port's own default, and what someone who only unticked a few expects); with "new
+        tools hidden" we store what the user *chose* (an allow list), so a client kept under a tool limit stays under
+        it when Port grows. Names the list does not show (e.g. write tools while Read-only is on, when Port does not
+        list them) keep their old state, so turning Read-only off again finds the earlier choices intact.
+        """
+        unlisted = [n for n in self.names if n not in ticked]
+        if new_tools_shown:
+            hidden = (unlisted if self.mode == "deny" else []) + [n for n, on in ticked.items() if not on]
+            return ToolExposure(mode="deny", names=hidden) if hidden else ToolExposure()
+        chosen = (unlisted if self.mode == "allow" else []) + [n for n, on in ticked.items() if on]
+        return ToolExposure(mode="allow", names=chosen)
+
 
 @dataclass(kw_only=True)
 class Profile(_Model):

@@ -58,14 +58,14 @@ def test_first_run_opens_the_wizard_and_quit_stops_the_bridge_and_the_demo(qtbot
     tray_app = TrayApp(api)
     try:
         tray_app.start()
-        assert api.service is not None and tray_app.wizard is not None and tray_app.wizard.isVisible()
+        assert api.running and tray_app.wizard is not None and tray_app.wizard.isVisible()
         assert tray_app.tray is not None and tray_app.tray.menu.actions()  # the menu exists even without a tray
         assert tray_app.tray_visible is QSystemTrayIcon.isSystemTrayAvailable()
         api.start_demo()
-        bridge_port, sandbox_port = api.snapshot().port, api.sandbox.port
+        bridge_port, sandbox_port = api.snapshot().port, api.demo_port
         tray_app.tray.build_menu()
         tray_app.tray.action("Quit Port MCP Bridge").trigger()
-        assert api.service is None and api.sandbox is None and not tray_app.wizard.isVisible()
+        assert not api.running and api.demo_port is None and not tray_app.wizard.isVisible()
         for port in (bridge_port, sandbox_port):  # both ports are free again
             import socket
 
@@ -84,7 +84,7 @@ def test_without_a_system_tray_the_settings_window_opens(qtbot: QtBot, api: Brid
         assert tray_app.wizard is None and window is not None and window.isVisible()
         assert window.current_page == "profiles"
         window.close()  # closing the window leaves the app (and the bridge) running
-        assert not window.isVisible() and api.service is not None
+        assert not window.isVisible() and api.running
         tray_app.tray.action("Doctor…").trigger()  # type: ignore[union-attr]
         assert window.isVisible() and window.current_page == "doctor"
         window.hide()
@@ -171,7 +171,7 @@ def test_a_taken_port_offers_the_nearest_free_one_and_then_the_clients_page(
         assert not tray_app.start_elsewhere(
             refused.value, ask=lambda title, text, accept: questions.append(text) or False
         )
-        assert store.load().local_port == taken and tray_app.api.service is None  # no: nothing changed
+        assert store.load().local_port == taken and not tray_app.api.running  # no: nothing changed
         assert f"cannot listen on port {taken}" in questions[0] and "update the assistants" in questions[0]
         assert f"127.0.0.1:{taken}/mcp" in cursor.read_text()
 

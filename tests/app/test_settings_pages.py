@@ -20,6 +20,7 @@ from bridge.api import BridgeApi
 from bridge.auth.localkey import local_key
 from bridge.sandbox import Sandbox
 from bridge.sandbox.seed import DEMO_CREDENTIALS
+from bridge.settings import SettingsStore
 
 
 def test_show_page_selects_each_page_by_name(window: SettingsWindow) -> None:
@@ -122,7 +123,7 @@ def test_profiles_page_adds_edits_signs_in_and_removes(
     qtbot.waitUntil(lambda: page.sign_status.text().startswith("Signed in"), timeout=15000)
     qtbot.waitUntil(lambda: "API credentials saved" in page.sign_state.text(), timeout=5000)
     assert any("staging" in name for _, name in memory_keyring.entries)
-    settings_text = api.store.path.read_text()
+    settings_text = SettingsStore().path.read_text()
     assert DEMO_CREDENTIALS["acme-builder-demo"][0] not in settings_text  # secrets only in the keychain
 
     page.remove_button.click()

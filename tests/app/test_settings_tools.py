@@ -14,7 +14,7 @@ from mcp.types import ToolListChangedNotification
 from pytestqt.qtbot import QtBot
 
 from app.settings import SettingsWindow
-from app.settings.tools import ToolsPage, exposure_for
+from app.settings.tools import ToolsPage
 from bridge.api import BridgeApi
 from bridge.auth.localkey import local_key
 from bridge.settings import ToolExposure
@@ -123,12 +123,12 @@ def test_new_tools_hidden_keeps_an_allow_list(qtbot: QtBot, window: SettingsWind
 
 def test_exposure_keeps_choices_for_tools_not_listed() -> None:
     listed = {"a": True, "b": False}
-    assert exposure_for(ToolExposure(), {"a": True}, True) == ToolExposure()
-    assert exposure_for(ToolExposure(mode="deny", names=["w"]), listed, True) == ToolExposure(
+    assert ToolExposure().with_ticks({"a": True}, True) == ToolExposure()
+    assert ToolExposure(mode="deny", names=["w"]).with_ticks(listed, True) == ToolExposure(
         mode="deny", names=["w", "b"]
     )
-    assert exposure_for(ToolExposure(mode="allow", names=["w"]), listed, False) == ToolExposure(
+    assert ToolExposure(mode="allow", names=["w"]).with_ticks(listed, False) == ToolExposure(
         mode="allow", names=["w", "a"]
     )
     # Switching mode starts from what is listed: the old list meant the opposite.
-    assert exposure_for(ToolExposure(mode="allow", names=["w"]), listed, True) == ToolExposure(mode="deny", names=["b"])
+    assert ToolExposure(mode="allow", names=["w"]).with_ticks(listed, True) == ToolExposure(mode="deny", names=["b"])

@@ -1,0 +1,73 @@
+"""One doctor for the Settings window and `port-mcp-bridge doctor`: the same checks, in the same order, and the same
+report text (what "Copy report" copies and the command prints; it never contains a token, secret or key).
+
+Blocking (DNS, TCP, TLS, sign-in and an MCP handshake): a GUI runs it on a worker thread.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import platform
+import time
+from collections.abc import Callable, Sequence
+
+from bridge import __version__
+from bridge.api.views import DoctorReport, ToolLimit
+from bridge.doctor import (
+    Check,
+    check_keychain,
+    check_local_port,
+    check_settings,
+    check_tool_limits,
+    run_checks,
+)
+from bridge.errors import BridgeError
+from bridge.settings import Profile, Settings, SettingsStore
+
+
+def doctor_report(
+    store: SettingsStore,
+    settings: Settings,
+    profile: Profile,
+    *,
+    port: int,
+    serving_here: bool,
+    exposed_tools: Callable[[], int] | None,
+    limits: Callable[[], Sequence[ToolLimit]],
+    connected: Callable[[], set[str]],
+    last_errors: Sequence[str] = (),
+) -> DoctorReport:
+    """Settings, keychain and the local port, then DNS, TCP/TLS, sign-in and MCP for `profile`, then (when the MCP
+    check passed and `exposed_tools` can count them) the tool count against connected clients' limits."""
+    checks = [check_settings(store), check_keychain(), check_local_port(port, serving_here=serving_here)]
+    checks += run_checks(settings, profile)
+    if exposed_tools is not None and checks[-1].ok:
+        checks.append(_tool_count(exposed_tools, limits, connected))
+    lines = [
+        f"Port MCP Bridge {__version__} on {platform.system()} {platform.release()} ({platform.machine()}), "
+        f"Python {platform.python_version()}",
+        f"Profile: {profile.name} ({profile.id}), region {profile.region_label}, auth {profile.auth_mode.value}",
+        f"Time: {time.strftime('%Y-%m-%d %H:%M:%S %z')}",
+        "",
+    ]
+    for check in checks:
+        lines.append(f"[{'ok' if check.ok else 'FAIL'}] {check.name}: {check.detail}")
+        if check.advice:
+            lines.append(f"      -> {check.advice}")
+    if last_errors:
+        lines += ["", "Last errors:", *last_errors]
+    return DoctorReport(checks, "\n".join(lines))
+
+
+def _tool_count(
+    exposed_tools: Callable[[], int], limits: Callable[[], Sequence[ToolLimit]], connected: Callable[[], set[str]]
+) -> Check:
+    try:
+        exposed = exposed_tools()
+    except (BridgeError, OSError, concurrent.futures.TimeoutError) as exc:
+        return Check("Tool count", False, f"The tool list could not be read ({type(exc).__name__}).")
+    try:
+        hooked = connected()
+    except (BridgeError, OSError):
+        hooked = set()
+    return check_tool_limits(exposed, {t.client: t.limit for t in limits()}, hooked)
