@@ -7,8 +7,6 @@ client sends, the bridge is the one to judge it), and re-encodes an answer only 
 
 from __future__ import annotations
 
-import contextlib
-import json
 from typing import Any
 
 from bridge.proxy import jsonrpc
@@ -31,10 +29,10 @@ def one_line(data: bytes) -> bytes:
     data = data.strip()
     if b"\n" not in data and b"\r" not in data:
         return data
-    try:
-        return jsonrpc.encode(json.loads(data))
-    except (ValueError, RecursionError):
+    message = jsonrpc.loads_or_none(data)
+    if message is None:  # not JSON after all: passed on as one line for the client to judge
         return data.replace(b"\r", b"").replace(b"\n", b"")
+    return jsonrpc.encode(message)
 
 
 def event_line(event: bytes) -> bytes | None:
@@ -62,9 +60,8 @@ def answered_ids(lines: list[bytes]) -> set[Any]:
     """The ids that `lines` (messages already written) answer: only needed when an answer broke off."""
     ids: set[Any] = set()
     for line in lines:
-        with contextlib.suppress(ValueError, RecursionError):
-            message = json.loads(line)
-            for m in message if isinstance(message, list) else [message]:
-                if isinstance(m, dict) and "method" not in m and ("result" in m or "error" in m):
-                    ids.add(m.get("id"))
+        message = jsonrpc.loads_or_none(line)
+        for m in message if isinstance(message, list) else [message]:
+            if isinstance(m, dict) and "method" not in m and ("result" in m or "error" in m):
+                ids.add(m.get("id"))
     return ids

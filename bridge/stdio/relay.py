@@ -10,8 +10,6 @@ tools again. Whatever fails becomes a JSON-RPC error for each request id, never 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import json
 import logging
 import time
 from collections import deque
@@ -72,9 +70,8 @@ class _Session:
         line = line.strip()
         if not line:
             return
-        try:
-            message = json.loads(line)
-        except (ValueError, RecursionError):
+        message = jsonrpc.loads_or_none(line)
+        if message is None:  # not JSON, or JSON `null`: no message either way
             log.warning("Skipped a line on stdin that is not JSON (%d bytes).", len(line))
             return
         self._spawn(self._deliver(line, message))
@@ -252,10 +249,7 @@ class _Session:
 
     def _http_error(self, status: int, body: bytes, ids: list[Any]) -> list[bytes]:
         """An HTTP error's lines for stdout: its JSON-RPC error as it is, or for each request when it names none."""
-        try:
-            message = json.loads(body)
-        except (ValueError, RecursionError):
-            message = None
+        message = jsonrpc.loads_or_none(body)
         if isinstance(message, dict) and isinstance(message.get("error"), dict):
             if message.get("id") is not None:
                 return [one_line(body)]
@@ -270,12 +264,12 @@ class _Session:
 
     def _learn_protocol(self, written: list[bytes]) -> None:
         for line in written:
-            with contextlib.suppress(ValueError, RecursionError):
-                result = json.loads(line).get("result")
-                version = result.get("protocolVersion") if isinstance(result, dict) else None
-                if isinstance(version, str) and version.isascii() and version.isprintable():  # it goes in a header
-                    self.protocol = version
-                    return
+            message = jsonrpc.loads_or_none(line)
+            result = message.get("result") if isinstance(message, dict) else None
+            version = result.get("protocolVersion") if isinstance(result, dict) else None
+            if isinstance(version, str) and version.isascii() and version.isprintable():  # it goes in a header
+                self.protocol = version
+                return
 
     # --- a new session when the bridge ended ours ---
 
