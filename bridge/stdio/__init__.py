@@ -3,7 +3,7 @@ Desktop and others), relayed to the local bridge over HTTP with the local key, s
 all tokens. It starts the headless bridge when none runs. No Node.js, no `mcp` SDK, no httpx2: a process per client
 must start fast, so the HTTP goes through the bridge's own upstream client (`bridge.proxy.http11`).
 
-launch.py     finding the bridge, starting `serve` when nothing answers, where it went when it moved port
+launch.py     finding the bridge (`endpoint.probe`), starting `serve` when nothing answers, where it moved to
 pipes.py      stdin lines in, whole stdout lines out (the event loop for pipes, a thread otherwise), the event loop
 framing.py    lines ↔ messages: request ids and method read leniently, SSE events and JSON bodies as one line each
 relay.py      the session with the bridge: POST each line, the GET stream, a new session on 404, DELETE at the end
@@ -16,6 +16,7 @@ import contextlib
 import logging
 import sys
 
+from bridge import endpoint
 from bridge.stdio.launch import ensure_bridge
 from bridge.stdio.pipes import event_loop_factory
 from bridge.stdio.relay import relay
@@ -35,9 +36,7 @@ def run(profile: str | None = None) -> None:
     log.propagate = False
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C: the person meant it, no traceback
         settings = SettingsStore().load()
-        base = f"http://127.0.0.1:{settings.local_port}"
-        ensure_bridge(base)
-        path = f"/p/{profile}/mcp" if profile else "/mcp"
+        ensure_bridge(settings.local_port)
         key = local_key() if settings.require_local_key else None
         with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
-            runner.run(relay(base + path, key))
+            runner.run(relay(endpoint.mcp_url(settings.local_port, profile), key))

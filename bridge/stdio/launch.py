@@ -1,51 +1,19 @@
 """Finding the bridge, and starting it when nothing answers: the shim needs one running, but never owns it.
 
-The bridge is started detached (`port-mcp-bridge serve`, as this installation runs it), so it outlives the client
-that started it and serves every other client too. Also where the bridge went when it moved to another port.
+Who answers on the bridge's port is `endpoint.probe`'s to say (the app, `status` and installers ask it too). The
+bridge is started detached (`port-mcp-bridge serve`, as this installation runs it), so it outlives the client that
+started it and serves every other client too. Also where the bridge went when it moved to another port.
 """
 
 from __future__ import annotations
 
-import asyncio
 import os
 import subprocess
 import sys
 import time
-from urllib.parse import urlsplit
 
+from bridge import endpoint
 from bridge.errors import BridgeError, BridgeUnavailable
-from bridge.proxy import http11, jsonrpc
-
-
-class Origin:
-    """Where the bridge listens, as `http11.Pool` takes it: its key, and its Host header and path."""
-
-    def __init__(self, url: str) -> None:
-        parts = urlsplit(url)
-        self.key: http11.Key = ("http", parts.hostname or "127.0.0.1", parts.port or 80)
-        self.host = parts.netloc.encode()
-        self.path = (parts.path or "/").encode()
-
-
-def bridge_running(url: str) -> bool:
-    """Whether the bridge answers at `url` (its `/healthz`, within a second)."""
-    return asyncio.run(_healthy(Origin(url)))
-
-
-async def _healthy(origin: Origin) -> bool:
-    pool = http11.Pool(None)  # plain HTTP on loopback: no TLS context, no certificate store to load
-    try:
-        head = http11.request_head(b"GET", b"/healthz", [(b"Host", origin.host)])
-        response = await pool.request(origin.key, head, b"", connect_timeout=1, read_timeout=1, repeatable=True)
-        try:
-            answer = jsonrpc.loads_or_none(await response.aread())
-        finally:
-            await response.aclose()
-        return isinstance(answer, dict) and answer.get("app") == "port-mcp-bridge"
-    except http11.errors():
-        return False
-    finally:
-        await pool.aclose()
 
 
 def serve_command() -> list[str]:
@@ -57,10 +25,20 @@ def serve_command() -> list[str]:
     return [sys.executable, "-m", "bridge", "serve"]
 
 
-def ensure_bridge(url: str, *, wait: float = 15.0) -> None:
-    """Start `port-mcp-bridge serve` in the background unless a bridge already answers at `url`."""
-    if bridge_running(url):
+def ensure_bridge(port: int, *, wait: float = 15.0) -> None:
+    """Start `port-mcp-bridge serve` in the background unless a bridge already answers on `port`. Raises
+    `BridgeUnavailable` when another program holds the port, or the bridge started does not answer within `wait` s."""
+    alive = endpoint.probe(port)
+    if alive == "other":  # a bridge just started, or too busy to answer within a second, looks the same: look again
+        alive = endpoint.probe(port, timeout=5.0)
+    if alive == "bridge":
         return
+    if alive == "other":  # a `serve` would only fail to listen
+        raise BridgeUnavailable(
+            f"Another program answers on {endpoint.HOST}:{port}, the Port MCP Bridge's local port, so the bridge "
+            "cannot run there. Choose another local port in the app's Settings → General, then restart this "
+            "client's connection to the bridge."
+        )
     flags = {"start_new_session": True} if os.name != "nt" else {"creationflags": subprocess.DETACHED_PROCESS}
     subprocess.Popen(
         serve_command(),
@@ -68,12 +46,12 @@ def ensure_bridge(url: str, *, wait: float = 15.0) -> None:
     )  # fmt: skip
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
-        if bridge_running(url):
+        if endpoint.probe(port) == "bridge":  # "other" too may be the bridge starting: it listens before it answers
             return
         time.sleep(0.1)
     raise BridgeUnavailable(
-        f"Started the bridge but it did not answer at {url} within {wait:g} s. Run `port-mcp-bridge serve` in a "
-        "terminal to see why."
+        f"Started the bridge but it did not answer at {endpoint.base_url(port)} within {wait:g} s. Run "
+        "`port-mcp-bridge serve` in a terminal to see why."
     )
 
 

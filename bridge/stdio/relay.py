@@ -15,23 +15,36 @@ import time
 from collections import deque
 from collections.abc import Awaitable
 from typing import Any
+from urllib.parse import urlsplit
 
+from bridge import endpoint
 from bridge.proxy import http11, jsonrpc
 from bridge.proxy.headers import first
 from bridge.proxy.sse import EventSplitter
 from bridge.stdio.framing import answered_ids, event_id, event_line, method_of, one_line, request_ids
-from bridge.stdio.launch import Origin, moved_to
+from bridge.stdio.launch import moved_to
 from bridge.stdio.pipes import Stdout, stdin_lines
 
 log = logging.getLogger(__name__)
 
 LIST_CHANGED = b'{"jsonrpc":"2.0","method":"notifications/tools/list_changed"}'
 _INITIALIZED = b'{"jsonrpc":"2.0","method":"notifications/initialized"}'
+_HEALTH = endpoint.HEALTH_PATH.encode()
 # (connect, read) timeouts in seconds; read is the longest silence while an answer is awaited or streams
 _POST_TIMEOUT = (10.0, 300.0)  # a tool call may take minutes: the bridge gives up at 300 s
 _STREAM_TIMEOUT = (10.0, None)  # the GET stream is quiet while the server has nothing
 _DELETE_TIMEOUT = (2.0, 2.0)
 _RECOVERIES = (5, 60.0)  # at most this many new sessions in this many seconds: beyond, the bridge is refusing them
+
+
+class _Origin:
+    """Where the bridge listens, as `http11.Pool` takes it: its key, and its Host header and path."""
+
+    def __init__(self, url: str) -> None:
+        parts = urlsplit(url)
+        self.key: http11.Key = ("http", parts.hostname or endpoint.HOST, parts.port or 80)
+        self.host = parts.netloc.encode()
+        self.path = (parts.path or "/").encode()
 
 
 class _Failed(Exception):
@@ -50,7 +63,7 @@ class _Session:
     """One client's session with the bridge: what it sends goes to the bridge, what the bridge says comes back."""
 
     def __init__(self, url: str, key: str | None, out: Stdout) -> None:
-        self.url, self.origin, self.out = url, Origin(url), out
+        self.url, self.origin, self.out = url, _Origin(url), out
         self.base = [(b"Host", self.origin.host), *([(b"Authorization", f"Bearer {key}".encode())] if key else [])]
         # One pool of kept-alive connections, the bridge's own upstream client: no client layer (URL merging, auth,
         # redirects, cookies, proxies from the environment: nothing the shim needs), and no TLS (plain loopback).
@@ -166,7 +179,7 @@ class _Session:
             # A kept-alive connection that broke: is it the bridge that stopped? A new connection tells.
             try:
                 probe = await self._send(
-                    b"GET", [(b"Host", self.origin.host)], b"", _DELETE_TIMEOUT, target=b"/healthz", repeatable=True
+                    b"GET", [(b"Host", self.origin.host)], b"", _DELETE_TIMEOUT, target=_HEALTH, repeatable=True
                 )
                 await probe.aclose()
             except httpcore2.ConnectError:
