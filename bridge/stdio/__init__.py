@@ -1,10 +1,10 @@
 """The stdio shim (`port-mcp-bridge stdio`): MCP on stdin/stdout for clients that only start a command (Claude
 Desktop and others), relayed to the local bridge over HTTP with the local key, so one process (the bridge) still owns
-all tokens. It starts the headless bridge when none runs. No Node.js, no `mcp` SDK, no httpx2: a process per client
-must start fast, so the HTTP goes through the bridge's own upstream client (`bridge.proxy.http11`).
+all tokens. It starts the headless bridge when none runs. A process per client must start fast: no Node.js, no `mcp`
+SDK (0.6 s and 30 MiB a process), no httpx2; the HTTP goes through the bridge's own client (`bridge.proxy.http11`).
 
 launch.py     finding the bridge (`endpoint.probe`), starting `serve` when nothing answers, where it moved to
-pipes.py      stdin lines in, whole stdout lines out (the event loop for pipes, a thread otherwise), the event loop
+pipes.py      stdin and stdout a whole line at a time, never blocking the loop; which event loop (uvloop if any)
 framing.py    lines ↔ messages: request ids and method read leniently, SSE events and JSON bodies as one line each
 relay.py      the session with the bridge: POST each line, the GET stream, a new session on 404, DELETE at the end
 """
