@@ -18,8 +18,8 @@ from types import ModuleType
 import pytest
 
 import bridge
-from bridge import stdio
 from bridge.export import program
+from bridge.stdio import launch
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGING = ROOT / "packaging"
@@ -64,11 +64,11 @@ def test_a_bundle_without_the_command_offers_none_rather_than_the_tray_app(froze
 
 
 def test_stdio_starts_the_bundled_serve_when_frozen(frozen_bundle: Path) -> None:
-    assert stdio.serve_command() == [str((frozen_bundle / f"port-mcp-bridge{EXE}").resolve()), "serve"]
+    assert launch.serve_command() == [str((frozen_bundle / f"port-mcp-bridge{EXE}").resolve()), "serve"]
 
 
 def test_stdio_starts_python_m_bridge_serve_from_source() -> None:
-    assert stdio.serve_command() == [sys.executable, "-m", "bridge", "serve"]
+    assert launch.serve_command() == [sys.executable, "-m", "bridge", "serve"]
 
 
 def test_the_build_reads_the_version_pyproject_names() -> None:

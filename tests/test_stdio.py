@@ -18,16 +18,19 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bridge.auth.localkey import local_key
+from bridge.errors import BridgeUnavailable
 from bridge.proxy.jsonrpc import UPSTREAM_UNAVAILABLE
 from bridge.proxy.service import BridgeService
 from bridge.sandbox import Sandbox, SandboxConfig
 from bridge.settings import SettingsStore
+from bridge.stdio import launch
 from tests.proxy.conftest import sandbox_tokens
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -54,19 +57,12 @@ class Stack:
         assert self.bridge.settings.active_profile == profile
 
 
-@pytest.fixture
-def stack(tmp_path: Path) -> Iterator[Stack]:
-    box = Sandbox(config=SandboxConfig(run_seconds=0.2, seed=3)).start()
-    store = SettingsStore(tmp_path / "settings.json")
-    for name, org in (("Acme", "Acme Corp"), ("Globex", "Globex")):
-        store.add_profile(name, box.mcp_url, organization=org, auth_mode="token")
-    store.use_profile("acme")
-    bridge = BridgeService(store, port=0, tokens=sandbox_tokens(box)).start()
-    home = tmp_path / "shim"
+def shim_env(home: Path) -> dict[str, str]:
+    """The shim's environment: its own settings folder `home` and a file keychain there holding the local key."""
     home.mkdir()
     keychain = home / "keychain.json"
     keychain.write_text(json.dumps({"port-mcp-bridge/local-key": local_key()}))
-    env = {
+    return {
         **os.environ,
         "PORT_MCP_BRIDGE_HOME": str(home),
         "HOME": str(home),
@@ -75,7 +71,17 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
         "TEST_KEYRING_FILE": str(keychain),
         "PYTHONPATH": str(ROOT),
     }
-    stack = Stack(box, bridge, store, env)
+
+
+@pytest.fixture
+def stack(tmp_path: Path) -> Iterator[Stack]:
+    box = Sandbox(config=SandboxConfig(run_seconds=0.2, seed=3)).start()
+    store = SettingsStore(tmp_path / "settings.json")
+    for name, org in (("Acme", "Acme Corp"), ("Globex", "Globex")):
+        store.add_profile(name, box.mcp_url, organization=org, auth_mode="token")
+    store.use_profile("acme")
+    bridge = BridgeService(store, port=0, tokens=sandbox_tokens(box)).start()
+    stack = Stack(box, bridge, store, shim_env(tmp_path / "shim"))
     stack.point_shim_at(int(bridge.url.rsplit(":", 1)[1]))
     try:
         yield stack
@@ -365,6 +371,54 @@ def test_stdin_closing_ends_the_session_and_exits_0_at_once(stack: Stack, shim: 
     assert time.monotonic() - start < 3
     assert stack.bridge.sessions.owner(session_id) is None  # DELETEd
     assert shim.stderr == b""
+
+
+@pytest.fixture
+def squatter() -> Iterator[tuple[int, list[str]]]:
+    """Another program on a free loopback port: it answers HTTP, but it is no bridge. Its port, and the paths asked."""
+    asked: list[str] = []
+
+    class Page(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            asked.append(self.path)
+            body = b"<html><body>Some other program</body></html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass  # not the test's stderr
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield server.server_address[1], asked
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_another_program_on_the_port_is_named_with_what_to_do_and_no_bridge_is_started(
+    squatter: tuple[int, list[str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    port, asked = squatter
+    env = shim_env(tmp_path / "shim")
+    SettingsStore(tmp_path / "shim" / "settings.json").update(lambda s: setattr(s, "local_port", port))
+    shim = subprocess.run([sys.executable, "-m", "bridge", "stdio"], env=env, input=b"", capture_output=True,
+                          timeout=30)  # fmt: skip
+    assert shim.returncode == 1 and shim.stdout == b""
+    said = shim.stderr.decode()
+    assert f"Another program answers on 127.0.0.1:{port}" in said and "Settings → General" in said, said
+    assert "Traceback" not in said and asked and set(asked) == {"/healthz"}
+
+    def start(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError(f"started {args} on a port another program holds")
+
+    monkeypatch.setattr(launch.subprocess, "Popen", start)  # the same, in this process: nothing is started
+    with pytest.raises(BridgeUnavailable, match="Another program answers"):
+        launch.ensure_bridge(port)
 
 
 def test_the_shim_never_imports_the_mcp_sdk_nor_httpx2(stack: Stack) -> None:
