@@ -73,4 +73,3 @@ def test_bad_fault_knob_is_a_usage_error() -> None:
         capture_output=True, text=True, timeout=30,
     )  # fmt: skip
     assert result.returncode == 2 and "Unknown fault knob 'warp'" in result.stderr
-
