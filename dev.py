@@ -2,7 +2,7 @@
 """Set up and run Port MCP Bridge from a fresh clone, with nothing but Python 3.11+.
 
     python3 dev.py app     # create .venv if needed, install the pinned dependencies, run the app
-    python3 dev.py test    # same set-up, then lint and run the whole test suite (what CI runs)
+    python3 dev.py test    # same set-up, then the checks (format, lint, types) and the whole test suite (CI)
     python3 dev.py soak    # the slow reliability runs (10,000 fuzzed requests, 32 x 1,000 calls) and the benchmark
     python3 dev.py package # build this OS's installer into dist/ (packaging/build.py); on Linux smoke-test the bundle
                            # and record its size and start-up time in docs/packaging.md
@@ -83,13 +83,29 @@ def ensure_node_clients() -> None:
     stamp.write_text(wanted)
 
 
+# The checks before the tests, each with what to run when it fails (the README's test command runs them all).
+CHECKS = (
+    (["-m", "ruff", "format", "--check", "."], "the layout differs from ruff format's: run `.venv/bin/ruff format .`"),
+    (["-m", "ruff", "check", "."], "ruff found problems (above); fix them or run `.venv/bin/ruff check --fix .`"),
+    (["-m", "mypy"], "the type checker found problems (above); pyproject.toml [tool.mypy] says what it checks"),
+)
+
+
+def run_checks(python: Path) -> int:
+    for command, advice in CHECKS:
+        done = subprocess.run([str(python), *command], cwd=ROOT)
+        if done.returncode:
+            print(advice, file=sys.stderr)
+            return done.returncode
+    return 0
+
+
 def run_tests(python: Path, args: list[str]) -> int:
     ensure_node_clients()
+    failed = run_checks(python)
+    if failed:
+        return failed
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    lint = subprocess.run([str(python), "-m", "ruff", "check", "."], cwd=ROOT, env=env)
-    if lint.returncode:
-        print("ruff found problems (above); fix them or run `.venv/bin/ruff check --fix .`", file=sys.stderr)
-        return lint.returncode
     tests = subprocess.run([str(python), "-m", "pytest", *args], cwd=ROOT, env=env)
     if tests.returncode == 5:
         print("pytest collected no tests: that is a failure, not a pass.", file=sys.stderr)
