@@ -12,10 +12,11 @@
      ├── PortInUse                     the bridge's local port cannot be listened on (`port`, `reserved`)
      ├── BridgeUnavailable             the stdio shim found no bridge and could not start one
      ├── ExportRefused                 a client's file cannot be edited safely (`snippet` is what to paste)
-     └── ExportError                   an export, undo or link cannot be done (no such client, nothing to undo)
+     ├── ExportError                   an export, undo or link cannot be done (no such client, nothing to undo)
+     └── UpstreamUnavailable           no answer from Port to relay; `code`, `data`: the JSON-RPC error the IDE gets
 
 Third-party exceptions are turned into these at one boundary per library: keyring's in `auth/keychain.py`
-(`_unavailable`), httpx2/httpcore2's on the upstream hop in `proxy/upstream_errors.py`, the OAuth server's answers in
+(`_unavailable`), the upstream hop's in `proxy/upstream_errors.py` (`UpstreamFailures`), the OAuth server's answers in
 `auth/browser.py`. Front ends only render these (`str(exc)` is `title: message`); they never parse exception text.
 Messages never contain a token, a secret or the local key.
 """
@@ -23,6 +24,7 @@ Messages never contain a token, a secret or the local key.
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 
 class BridgeError(Exception):
@@ -149,3 +151,16 @@ class ExportError(BridgeError):
     """Something stops an export, an undo or a link (no such client, nothing to undo, file changed since)."""
 
     title = "Client export"
+
+
+class UpstreamUnavailable(BridgeError):
+    """There is no answer from Port to relay for a request: sign in first (`code` -32011), Port cannot be reached, a
+    redirect was not followed, an error page came instead, the answer broke off (-32012). `code`, `message` and `data`
+    are the JSON-RPC error each request it was for gets instead (`proxy/upstream_errors.py` makes them)."""
+
+    title = "Port unavailable"
+
+    def __init__(self, message: str, *, code: int, data: dict[str, Any], title: str | None = None) -> None:
+        super().__init__(message, title=title)
+        self.code = code
+        self.data = data

@@ -2,8 +2,10 @@
 
 POST bodies are parsed to apply policy to `tools/call` and to spot `tools/list` requests, whose results are the only
 thing rewritten (`toolslist`); responses stream back as they arrive (JSON or SSE). GET streams and DELETE pass
-through. Every error a client can meet is a JSON-RPC error that says what happened and what to do (`upstream_errors`
-for those about Port).
+through. Every error a client can meet is a JSON-RPC error that says what happened and what to do. Those about Port
+arrive as `UpstreamUnavailable` (from the sender, `Response.aread`, or `_refusal`: `upstream_errors` makes them) and
+become each request's error in one place per method, before anything of an answer was relayed; an answer that breaks
+off after that is cut (`AnswerCut`).
 """
 
 from __future__ import annotations
@@ -18,13 +20,14 @@ from typing import Any
 import httpx2
 from starlette.types import Message, Receive, Scope, Send
 
+from bridge.errors import UpstreamUnavailable
 from bridge.policy import decide_call
 from bridge.proxy import http11, jsonrpc, sse
 from bridge.proxy.headers import downstream_response_headers
 from bridge.proxy.sender import DELETE_TIMEOUTS, POST_TIMEOUTS, STREAM_TIMEOUTS, Response, Sender
 from bridge.proxy.state import Resolver, Sessions, Upstream
 from bridge.proxy.toolslist import gc_paused, rewrite_event, rewrite_json
-from bridge.proxy.upstream_errors import broke_off, not_mcp, short_message
+from bridge.proxy.upstream_errors import not_mcp, short_message
 
 log = logging.getLogger(__name__)
 
@@ -36,14 +39,17 @@ _LARGE = 1 << 20  # after a response this big has gone through, give the freed h
 
 
 class _BodyTooLarge(Exception):
-    pass
+    """Control flow inside `_post` (answered 413 there), never a user's error: not in bridge/errors.py's tree."""
 
 
 class AnswerCut(Exception):
     """Port's answer broke off (the connection died, or it stopped answering) after its start had been relayed.
     Raised out of the proxy so that uvicorn closes the client's connection: a half answer must not end like a whole
     one (the client may resume it, or retry). Logged in one line where it happened; `already_logged` keeps uvicorn's
-    traceback for it out of the log (`bridge/system/loopback.py`)."""
+    traceback for it out of the log (`bridge/system/loopback.py`).
+
+    Not an `UpstreamUnavailable`: there is no JSON-RPC error left to give once the answer's start has gone out, only a
+    connection to cut. So a relayed stream's `http11.errors()` are caught where it is relayed, not at the boundary."""
 
     already_logged = True
 
@@ -89,20 +95,18 @@ class McpProxy:
         elif method == "GET":
             await self._get(scope, receive, send, upstream, session_id)
         elif method == "DELETE":
-            response = await self.sender.send(upstream, b"DELETE", headers, b"", DELETE_TIMEOUTS, repeatable=True)
-            if isinstance(response, Response):
+            try:
+                response = await self.sender.send(upstream, b"DELETE", headers, b"", DELETE_TIMEOUTS, repeatable=True)
                 try:
                     content = await response.aread()
-                except http11.errors() as exc:
-                    await _reply(send, 502, broke_off(upstream, exc))
-                    return
                 finally:
                     await response.aclose()
-                if session_id:
-                    self.sessions.forget(session_id)
-                await _reply_raw(send, response.status_code, downstream_response_headers(response.headers), content)
-            else:
-                await _reply(send, 502, response)
+            except UpstreamUnavailable as error:
+                await _reply(send, 502, _error(error))
+                return
+            if session_id:
+                self.sessions.forget(session_id)
+            await _reply_raw(send, response.status_code, downstream_response_headers(response.headers), content)
         else:
             await _reply(send, 405, jsonrpc.error(None, jsonrpc.INVALID_REQUEST, "Use POST, GET or DELETE."),
                          extra=[(b"allow", b"GET, POST, DELETE")])  # fmt: skip
@@ -112,13 +116,16 @@ class McpProxy:
 
         Each once the requests already under way on it have been answered (a DELETE would cut their answers off; no new
         one can start: the ended session gets 404 here), or after the longest an answer may take. Best effort: a
-        failure is only logged (`_forward` does), the client has already been told to start over."""
+        failure is left at that (the sender logs one that reached no server), the client has already been told to
+        start over."""
         await self.sessions.until_idle(session_ids, POST_TIMEOUTS["timeout"]["read"])
         for session_id in session_ids:
             header = [(b"mcp-session-id", session_id.encode("latin-1"))]
-            response = await self.sender.send(upstream, b"DELETE", header, b"", DELETE_TIMEOUTS, repeatable=True)
-            if isinstance(response, Response):
-                await response.aclose()
+            try:
+                response = await self.sender.send(upstream, b"DELETE", header, b"", DELETE_TIMEOUTS, repeatable=True)
+            except UpstreamUnavailable:
+                continue
+            await response.aclose()
 
     # --- POST -----------------------------------------------------------------------------------------------
 
@@ -168,26 +175,26 @@ class McpProxy:
             await _reply(send, 200, refused if body.batch else refused[0])
             return
         payload = raw if not refused else jsonrpc.encode(forward if body.batch else forward[0])
-        response = await self.sender.send(
-            upstream, b"POST", headers, payload, POST_TIMEOUTS, repeatable=jsonrpc.safe_to_repeat(forward)
-        )
-        if not isinstance(response, Response):
-            await _reply(send, 200, _for_each_request(body, response))
-            return
         try:
-            new_session = response.header(b"mcp-session-id")
-            if new_session:
-                self.sessions.bind(new_session, upstream.profile.id)
-            status = response.status_code
-            if status == 404 and session_id:
-                self.sessions.forget(session_id)  # the session ended upstream: the 404 goes on, the client starts over
-            elif status >= 400 and body.requests() and await self._refusal(send, upstream, response, body):
-                return
-            await self._relay(receive, send, upstream, response, list_ids, refused, body)
-        finally:
-            await response.aclose()
-            if response.received > _LARGE:
-                _release_memory()  # its buffers are gone now: give the heap they took back
+            response = await self.sender.send(
+                upstream, b"POST", headers, payload, POST_TIMEOUTS, repeatable=jsonrpc.safe_to_repeat(forward)
+            )
+            try:
+                new_session = response.header(b"mcp-session-id")
+                if new_session:
+                    self.sessions.bind(new_session, upstream.profile.id)
+                status = response.status_code
+                if status == 404 and session_id:
+                    self.sessions.forget(session_id)  # ended upstream: the 404 goes on, the client starts over
+                elif status >= 400 and body.requests() and await self._refusal(send, upstream, response):
+                    return
+                await self._relay(receive, send, upstream, response, list_ids, refused)
+            finally:
+                await response.aclose()
+                if response.received > _LARGE:
+                    _release_memory()  # its buffers are gone now: give the heap they took back
+        except UpstreamUnavailable as error:  # raised before any of an answer went out: each request is told why
+            await _reply(send, 200, _for_each_request(body, error))
 
     async def _relay(
         self,
@@ -197,7 +204,6 @@ class McpProxy:
         response: Response,
         list_ids: set[Any],
         refused: list[dict[str, Any]],
-        body: jsonrpc.Body,
     ) -> None:
         headers = downstream_response_headers(response.headers)
         content_type = response.header(b"content-type") or ""
@@ -212,11 +218,7 @@ class McpProxy:
             await send({"type": "http.response.body", "body": b""})
             return
         if content_type.startswith("application/json") and (list_ids or refused):
-            try:
-                content = await response.aread()
-            except http11.errors() as exc:  # nothing relayed yet: each request gets an error that says so
-                await _reply(send, 200, _for_each_request(body, broke_off(upstream, exc)))
-                return
+            content = await response.aread()  # one that breaks off: nothing relayed yet, `_post` tells each request
             response.received = len(content)
             with gc_paused(len(content)):
                 try:
@@ -245,18 +247,15 @@ class McpProxy:
             raise _cut(upstream, exc) from None
         await send({"type": "http.response.body", "body": b""})
 
-    async def _refusal(self, send: Send, upstream: Upstream, response: Response, body: jsonrpc.Body) -> bool:
-        """An HTTP error answer that is not an MCP one (a firewall's web page, a load balancer's 503): each request gets
-        a JSON-RPC error that says what the status usually means and what to do, instead of the page. An MCP error
-        answer (JSON-RPC, or an event stream) is left to `_relay`: returns False."""
+    async def _refusal(self, send: Send, upstream: Upstream, response: Response) -> bool:
+        """An HTTP error answer that is not an MCP one (a firewall's web page, a load balancer's 503) raises
+        `UpstreamUnavailable`: each request gets a JSON-RPC error that says what the status usually means and what to
+        do, instead of the page. An MCP error answer passes (returns True); an event stream is left to `_relay`
+        (returns False)."""
         content_type = response.header(b"content-type") or ""
         if content_type.startswith("text/event-stream"):
             return False
-        try:
-            content = await response.aread()
-        except http11.errors() as exc:
-            await _reply(send, 200, _for_each_request(body, broke_off(upstream, exc)))
-            return True
+        content = await response.aread()
         data = jsonrpc.loads_or_none(content) if "json" in content_type else None
         if jsonrpc.is_message(data):
             await _reply_raw(send, response.status_code, downstream_response_headers(response.headers), content)
@@ -264,9 +263,7 @@ class McpProxy:
         log.warning("%s answered HTTP %d (%s) for profile %s: not an MCP answer", upstream.host, response.status_code,
                     content_type or "no content type", upstream.profile.id)  # fmt: skip
         upstream.last_error = f"{upstream.host} answered HTTP {response.status_code}"  # the tray shows it
-        said = short_message(data, content, content_type)
-        await _reply(send, 200, _for_each_request(body, not_mcp(upstream, response.status_code, said)))
-        return True
+        raise not_mcp(upstream, response.status_code, short_message(data, content, content_type))
 
     async def _relay_events(self, send: Send, upstream: Upstream, response: Response, list_ids: set[Any]) -> None:
         chunks = response.stream.__aiter__()
@@ -291,33 +288,29 @@ class McpProxy:
     async def _get(
         self, scope: Scope, receive: Receive, send: Send, upstream: Upstream, session_id: str | None
     ) -> None:
-        response = await self.sender.send(upstream, b"GET", scope["headers"], b"", STREAM_TIMEOUTS, repeatable=True)
-        if not isinstance(response, Response):
-            await _reply(send, 502, response)
-            return
         try:
-            headers = downstream_response_headers(response.headers)
-            if response.status_code != 200 or not session_id:
-                try:
-                    content = await response.aread()
-                except http11.errors() as exc:
-                    await _reply(send, 502, broke_off(upstream, exc))
-                    return
-                await _reply_raw(send, response.status_code, headers, content)
-                return
-            queue = self.sessions.open_stream(session_id)
+            response = await self.sender.send(upstream, b"GET", scope["headers"], b"", STREAM_TIMEOUTS, repeatable=True)
             try:
-                await send({"type": "http.response.start", "status": 200, "headers": headers})
+                headers = downstream_response_headers(response.headers)
+                if response.status_code != 200 or not session_id:
+                    content = await response.aread()
+                    await _reply_raw(send, response.status_code, headers, content)
+                    return
+                queue = self.sessions.open_stream(session_id)
                 try:
-                    await _until_disconnect(receive, _merge_stream(send, response, queue), watch_after=0)
-                except http11.errors() as exc:
-                    raise _cut(upstream, exc) from None
-                with contextlib.suppress(OSError, RuntimeError):
-                    await send({"type": "http.response.body", "body": b""})
+                    await send({"type": "http.response.start", "status": 200, "headers": headers})
+                    try:
+                        await _until_disconnect(receive, _merge_stream(send, response, queue), watch_after=0)
+                    except http11.errors() as exc:
+                        raise _cut(upstream, exc) from None
+                    with contextlib.suppress(OSError, RuntimeError):
+                        await send({"type": "http.response.body", "body": b""})
+                finally:
+                    self.sessions.close_stream(session_id, queue)
             finally:
-                self.sessions.close_stream(session_id, queue)
-        finally:
-            await response.aclose()
+                await response.aclose()
+        except UpstreamUnavailable as error:  # raised before any of an answer went out
+            await _reply(send, 502, _error(error))
 
 
 _malloc_trim: Any = None
@@ -431,10 +424,15 @@ async def _read_body(receive: Receive, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def _for_each_request(body: jsonrpc.Body, error: dict[str, Any]) -> Any:
-    """`error` (id None) as the answer to each request of `body`, in its shape (one message or a batch)."""
-    errors = [{**error, "id": m["id"]} for m in body.requests()]
-    return errors if body.batch else (errors[0] if errors else error)
+def _error(error: UpstreamUnavailable, msg_id: Any = None) -> dict[str, Any]:
+    """The JSON-RPC error a request gets for `error` in place of Port's answer."""
+    return jsonrpc.error(msg_id, error.code, error.message, error.data)
+
+
+def _for_each_request(body: jsonrpc.Body, error: UpstreamUnavailable) -> Any:
+    """`error` as the answer to each request of `body`, in its shape (one message or a batch; id None without one)."""
+    errors = [_error(error, m["id"]) for m in body.requests()]
+    return errors if body.batch else (errors[0] if errors else _error(error))
 
 
 def _header(headers: list[tuple[bytes, bytes]], name: bytes) -> str | None:

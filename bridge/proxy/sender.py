@@ -1,7 +1,8 @@
 """How a request reaches the profile's Port server: the route httpx2 would take for its URL (direct through
 `http11.Pool`, or through a proxy by httpcore2), the profile's token and policy headers, one refresh and replay after
-a 401, redirects followed within the same server, and, when there is no answer to relay, the JSON-RPC error that says
-what to do (`upstream_errors`).
+a 401, redirects followed within the same server. `Sender.send` returns only a response; when there is none to relay it
+raises `UpstreamUnavailable` (bridge/errors.py), carrying the JSON-RPC error that says what to do. Third-party
+exceptions become that at one boundary, `upstream_errors.UpstreamFailures`, around the whole exchange.
 """
 
 from __future__ import annotations
@@ -14,13 +15,11 @@ from urllib.parse import urljoin, urlsplit
 
 import httpcore2
 import httpx2
-from httpx2._transports.default import map_httpcore_exceptions
 
-from bridge.errors import SignInRequired
 from bridge.proxy import http11
 from bridge.proxy.headers import first, upstream_request_headers
 from bridge.proxy.state import Upstream
-from bridge.proxy.upstream_errors import redirected, sign_in_error, unreachable
+from bridge.proxy.upstream_errors import UpstreamFailures, redirected, sign_in_error
 
 log = logging.getLogger(__name__)
 
@@ -84,11 +83,12 @@ class Sender:
         extensions: dict[str, Any],
         *,
         repeatable: bool = False,
-    ) -> Response | dict[str, Any]:
+    ) -> Response:
         """Send upstream with the profile's token; on 401 refresh once and replay; follow a 307/308 redirect to the same
-        server (method and body kept). Returns the response, or a JSON-RPC error (with id None) describing why there is
-        none. `repeatable`: see `http11.Pool.request` (a 401 or a redirect is followed whatever it says: Port did
-        nothing with the request but answer that)."""
+        server (method and body kept). Returns the response once its status and headers are in. Raises
+        `UpstreamUnavailable` when there is none to relay (sign in, Port unreachable, a redirect not followed): what
+        each request gets instead. `repeatable`: see `http11.Pool.request` (a 401 or a redirect is followed whatever it
+        says: Port did nothing with the request but answer that)."""
         url = upstream.url
         route = self.route(url)
         headers = upstream_request_headers(client_headers)
@@ -96,68 +96,57 @@ class Sender:
         headers = [*headers, *(h for h in route.defaults if h[0] not in present), _IDENTITY, *upstream.policy_headers()]
         if body:
             headers.append((b"content-length", str(len(body)).encode()))
-        try:
-            token = await upstream.tokens.token()
-        except SignInRequired as exc:
-            return sign_in_error(upstream, exc.message)
-        except httpx2.HTTPError as exc:
-            return unreachable(upstream, exc)
         timeouts = extensions["timeout"]
         refreshed = False
         redirects = 0
-        while True:
-            sent = [route.host, *headers, upstream.authorization(token)]
-            try:
-                with map_httpcore_exceptions():
-                    if route.direct is not None:
-                        raw: Any = await route.direct.request(
-                            route.key, http11.request_head(method, route.url.target, sent), body,
-                            connect_timeout=timeouts["connect"], read_timeout=timeouts["read"], repeatable=repeatable,
-                        )  # fmt: skip
-                    else:
-                        request = httpcore2.Request(method, route.url, headers=sent, content=body,
-                                                    extensions=extensions)  # fmt: skip
-                        raw = await route.pool.handle_async_request(request)
-            except httpx2.HTTPError as exc:
-                upstream.last_error = f"cannot reach {upstream.host}"
-                log.warning(
-                    "%s %s for profile %s failed: %s",
-                    method.decode(), upstream.host, upstream.profile.id, type(exc).__name__,
-                )  # fmt: skip
-                return unreachable(upstream, exc)
-            response = Response(raw)
-            status = response.status_code
-            if status == 401 and not refreshed:
-                refreshed = True
+        failures = UpstreamFailures(upstream, method)  # the exchange's one boundary, kept by its response
+        with failures:
+            token = await upstream.tokens.token()
+            while True:
+                sent = [route.host, *headers, upstream.authorization(token)]
+                if route.direct is not None:
+                    raw: Any = await route.direct.request(
+                        route.key, http11.request_head(method, route.url.target, sent), body,
+                        connect_timeout=timeouts["connect"], read_timeout=timeouts["read"], repeatable=repeatable,
+                    )  # fmt: skip
+                else:
+                    request = httpcore2.Request(method, route.url, headers=sent, content=body, extensions=extensions)
+                    raw = await route.pool.handle_async_request(request)
+                response = Response(raw, failures)
+                status = response.status_code
+                if status == 401 and not refreshed:
+                    refreshed = True
+                    await response.aclose()
+                    new_token = await upstream.tokens.refresh_after_401(token)
+                    if new_token is None:
+                        log.warning("Port refused the token of profile %s and no new one could be had",
+                                    upstream.profile.id)  # fmt: skip
+                        upstream.last_error, upstream.refused = "sign-in required", True
+                        raise sign_in_error(upstream, "Port no longer accepts the saved sign-in.")
+                    token = new_token
+                    continue
+                if status in _REDIRECTS:
+                    location = response.header(b"location")
+                    await response.aclose()
+                    target = same_server(url, location) if status in (307, 308) else None
+                    if target is None or redirects == _MAX_REDIRECTS:
+                        log.warning("%s for profile %s answered %d to %s: not followed", url, upstream.profile.id,
+                                    status, location)  # fmt: skip
+                        raise redirected(upstream, status, location)
+                    if (url, target) not in self._redirects_told:
+                        self._redirects_told.add((url, target))
+                        log.warning("%s for profile %s redirects to %s: setting the profile's URL to it saves a "
+                                    "round trip", url, upstream.profile.id, target)  # fmt: skip
+                    redirects += 1
+                    url, route = target, self.route(target)
+                    continue
+                break
+            if status == 401:
                 await response.aclose()
-                new_token = await upstream.tokens.refresh_after_401(token)
-                if new_token is None:
-                    log.warning("Port refused the token of profile %s and no new one could be had", upstream.profile.id)
-                    upstream.last_error, upstream.refused = "sign-in required", True
-                    return sign_in_error(upstream, "Port no longer accepts the saved sign-in.")
-                token = new_token
-                continue
-            if status in _REDIRECTS:
-                location = response.header(b"location")
-                await response.aclose()
-                target = same_server(url, location) if status in (307, 308) else None
-                if target is None or redirects == _MAX_REDIRECTS:
-                    log.warning("%s for profile %s answered %d to %s: not followed", url, upstream.profile.id, status,
-                                location)  # fmt: skip
-                    return redirected(upstream, status, location)
-                if (url, target) not in self._redirects_told:
-                    self._redirects_told.add((url, target))
-                    log.warning("%s for profile %s redirects to %s: setting the profile's URL to it saves a round "
-                                "trip", url, upstream.profile.id, target)  # fmt: skip
-                redirects += 1
-                url, route = target, self.route(target)
-                continue
-            break
-        if response.status_code == 401:
-            await response.aclose()
-            upstream.last_error, upstream.refused = "sign-in required", True
-            return sign_in_error(upstream, "Port refused the token even after a refresh.")
+                upstream.last_error, upstream.refused = "sign-in required", True
+                raise sign_in_error(upstream, "Port refused the token even after a refresh.")
         upstream.last_error, upstream.refused = None, False
+        failures.answered = True  # from here on a failure breaks off an answer: `Response.aread`
         return response
 
 
@@ -189,12 +178,13 @@ def _plain_pool(pool: Any) -> bool:
 
 class Response:
     """An upstream response as `http11.Pool` or httpcore2 returns it: status, raw headers, and a body stream to
-    iterate or read."""
+    iterate (raising what the hop raises: `http11.errors()`) or read whole (`aread`)."""
 
-    __slots__ = ("_raw", "headers", "received", "status_code", "stream")
+    __slots__ = ("_failures", "_raw", "headers", "received", "status_code", "stream")
 
-    def __init__(self, raw: httpcore2.Response | http11.Response) -> None:
+    def __init__(self, raw: httpcore2.Response | http11.Response, failures: UpstreamFailures) -> None:
         self._raw = raw
+        self._failures = failures
         self.received = 0  # body bytes relayed so far
         self.status_code: int = raw.status
         self.headers: list[tuple[bytes, bytes]] = raw.headers
@@ -205,7 +195,9 @@ class Response:
         return first(self.headers, name)
 
     async def aread(self) -> bytes:
-        return b"".join([chunk async for chunk in self.stream])
+        """The whole body. One that breaks off raises `UpstreamUnavailable` ("broke off"): none of it was relayed."""
+        with self._failures:
+            return b"".join([chunk async for chunk in self.stream])
 
     async def aclose(self) -> None:
         await self._raw.aclose()

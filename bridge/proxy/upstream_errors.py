@@ -1,44 +1,117 @@
-"""The JSON-RPC errors an IDE gets in place of Port's answer when there is none to relay, each saying what happened and
-what to do: sign in, Port unreachable, a redirect not followed, an error page that is not an MCP answer, an answer that
-broke off. Also what an error answer says, briefly.
+"""What an IDE gets in place of Port's answer when there is none to relay: `UpstreamUnavailable` (bridge/errors.py),
+carrying the JSON-RPC error (code, message, data) that says what happened and what to do: sign in, Port unreachable, a
+redirect not followed, an error page that is not an MCP answer, an answer that broke off. `McpProxy` turns it into
+each request's error in one place.
+
+`UpstreamFailures` is the one boundary where the upstream hop's third-party exceptions (httpcore2's, which
+`http11.Pool` raises too; httpx2's from a token provider; OSError, so ssl's and timeouts) become these. Also what an
+error answer says, briefly.
 """
 
 from __future__ import annotations
 
+import logging
+from types import TracebackType
 from typing import Any
 
+import httpcore2
 import httpx2
 
+from bridge.errors import SignInRequired, UpstreamUnavailable
 from bridge.proxy import jsonrpc
 from bridge.proxy.state import Upstream
 from bridge.system.logs import redact
 
+log = logging.getLogger(__name__)
 
-def upstream_error(upstream: Upstream, message: str, **data: Any) -> dict[str, Any]:
-    """A JSON-RPC error (id None: the caller sets each request's) about the profile's upstream, -32012, with the
-    profile and host as data for clients and the GUI."""
-    return jsonrpc.error(
-        None, jsonrpc.UPSTREAM_UNAVAILABLE, message, {"profile": upstream.profile.id, "host": upstream.host, **data}
+# What the hop raises when it fails: httpcore2's errors, the classes httpx2's own mapping knows (`http11.Pool` raises
+# them as well, so one tuple serves both routes), and OSError (ssl.SSLError and TimeoutError are ones) for a socket's
+# error that would escape them.
+_HOP_FAILURES = (
+    httpcore2.TimeoutException, httpcore2.NetworkError, httpcore2.ProtocolError, httpcore2.ProxyError,
+    httpcore2.UnsupportedProtocol, OSError,
+)  # fmt: skip
+_KINDS: dict[type[BaseException], str] = {
+    httpcore2.ConnectTimeout: "the connection timed out",
+    httpx2.ConnectTimeout: "the connection timed out",
+    httpcore2.ReadTimeout: "it stopped answering",
+    httpx2.ReadTimeout: "it stopped answering",
+    httpcore2.ConnectError: "the connection failed",
+    httpx2.ConnectError: "the connection failed",
+}
+
+
+class UpstreamFailures:
+    """The boundary of one exchange with Port: `with failures:` turns what fails inside into `UpstreamUnavailable`.
+
+    - `SignInRequired` (the token provider): "Sign in to <profile>" (-32011).
+    - httpx2's errors, which only a token provider's own client raises (Port's token endpoint): "Cannot reach Port"
+      (-32012). The provider shows its state itself (`tokens.state`), so `last_error` is left alone.
+    - The hop's own failures (`_HOP_FAILURES`): before the answer's head, "Cannot reach Port", logged and shown in the
+      tray (`upstream.last_error`); once `answered` (the body is being read, none of it relayed), "broke off".
+    - Anything else (a cancellation, an `UpstreamUnavailable` raised inside, a bug) passes unchanged.
+
+    A class rather than a `contextlib.contextmanager`: no generator per request, and the sender makes one per
+    exchange, which its `Response` keeps for reading the body (`Response.aread`)."""
+
+    __slots__ = ("answered", "method", "upstream")
+
+    def __init__(self, upstream: Upstream, method: bytes) -> None:
+        self.upstream = upstream
+        self.method = method
+        self.answered = False
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> bool:
+        if exc is None:
+            return False
+        upstream = self.upstream
+        if isinstance(exc, _HOP_FAILURES):
+            if self.answered:
+                raise broke_off(upstream, exc) from None
+            upstream.last_error = f"cannot reach {upstream.host}"
+            log.warning(
+                "%s %s for profile %s failed: %s",
+                self.method.decode(), upstream.host, upstream.profile.id, type(exc).__name__,
+            )  # fmt: skip
+            raise unreachable(upstream, exc) from None
+        if isinstance(exc, SignInRequired):
+            raise sign_in_error(upstream, exc.message) from None
+        if isinstance(exc, httpx2.HTTPError):
+            raise unreachable(upstream, exc) from None
+        return False
+
+
+def upstream_error(upstream: Upstream, message: str, **data: Any) -> UpstreamUnavailable:
+    """-32012 about the profile's upstream, with the profile and host as data for clients and the GUI."""
+    return UpstreamUnavailable(
+        message, code=jsonrpc.UPSTREAM_UNAVAILABLE, data={"profile": upstream.profile.id, "host": upstream.host, **data}
     )
 
 
-def sign_in_error(upstream: Upstream, why: str) -> dict[str, Any]:
+def sign_in_error(upstream: Upstream, why: str) -> UpstreamUnavailable:
     name = upstream.profile.name
-    return jsonrpc.error(
-        None,
-        jsonrpc.SIGN_IN_REQUIRED,
+    return UpstreamUnavailable(
         f"Sign in to {name}: {why} Use Sign in in the Port MCP Bridge tray menu, or run "
         f"`port-mcp-bridge login {upstream.profile.id}`.",
-        {"profile": upstream.profile.id, "state": "needs_sign_in"},
+        code=jsonrpc.SIGN_IN_REQUIRED,
+        data={"profile": upstream.profile.id, "state": "needs_sign_in"},
+        title="Sign-in required",
     )
 
 
-def unreachable(upstream: Upstream, exc: Exception) -> dict[str, Any]:
-    kind = {
-        httpx2.ConnectTimeout: "the connection timed out",
-        httpx2.ReadTimeout: "it stopped answering",
-        httpx2.ConnectError: "the connection failed",
-    }.get(type(exc), type(exc).__name__)
+def unreachable(upstream: Upstream, exc: BaseException) -> UpstreamUnavailable:
+    """What went wrong is said by the exception's class, never its text (which may quote a request)."""
+    kind = _KINDS.get(type(exc))
+    if kind is None:
+        if isinstance(exc, TimeoutError):
+            kind = "the connection timed out"
+        elif isinstance(exc, OSError):  # refused, no route, TLS: a socket's own error
+            kind = "the connection failed"
+        else:
+            kind = type(exc).__name__
     return upstream_error(
         upstream,
         f"Cannot reach Port at {upstream.describe()}: {kind}. Check your network or VPN (your organization may allow "
@@ -46,7 +119,7 @@ def unreachable(upstream: Upstream, exc: Exception) -> dict[str, Any]:
     )
 
 
-def redirected(upstream: Upstream, status: int, location: str | None) -> dict[str, Any]:
+def redirected(upstream: Upstream, status: int, location: str | None) -> UpstreamUnavailable:
     return upstream_error(
         upstream,
         f"Port at {upstream.describe()} answered with a redirect (HTTP {status}) to {location or 'nowhere'}. The "
@@ -57,8 +130,8 @@ def redirected(upstream: Upstream, status: int, location: str | None) -> dict[st
     )
 
 
-def not_mcp(upstream: Upstream, status: int, said: str | None) -> dict[str, Any]:
-    """The JSON-RPC error for an HTTP error answer that is not an MCP one (a web page from a firewall or proxy, a load
+def not_mcp(upstream: Upstream, status: int, said: str | None) -> UpstreamUnavailable:
+    """The error for an HTTP error answer that is not an MCP one (a web page from a firewall or proxy, a load
     balancer's 503, a plain-text 404), by what the status usually means; `said` is Port's own short message, if any."""
     profile = upstream.profile
     if status in (401, 403, 407):
@@ -82,7 +155,7 @@ def not_mcp(upstream: Upstream, status: int, said: str | None) -> dict[str, Any]
     )
 
 
-def broke_off(upstream: Upstream, exc: Exception) -> dict[str, Any]:
+def broke_off(upstream: Upstream, exc: BaseException) -> UpstreamUnavailable:
     """The error for an answer that broke off before any of it had been relayed."""
     return upstream_error(
         upstream,
