@@ -2,7 +2,7 @@
 """Set up and run Port MCP Bridge from a fresh clone, with nothing but Python 3.11+.
 
     python3 dev.py app     # create .venv if needed, install the pinned dependencies, run the app
-    python3 dev.py test    # same set-up, then lint and run the whole test suite (what CI runs)
+    python3 dev.py test    # same set-up, then lint, type-check and run the whole test suite (what CI runs)
     python3 dev.py soak    # the slow reliability runs (10,000 fuzzed requests, 32 x 1,000 calls) and the benchmark
     python3 dev.py package # build this OS's installer into dist/ (packaging/build.py); on Linux smoke-test the bundle
                            # and record its size and start-up time in docs/packaging.md
@@ -90,6 +90,10 @@ def run_tests(python: Path, args: list[str]) -> int:
     if lint.returncode:
         print("ruff found problems (above); fix them or run `.venv/bin/ruff check --fix .`", file=sys.stderr)
         return lint.returncode
+    types = subprocess.run([str(python), "-m", "mypy"], cwd=ROOT, env=env)  # bridge/ and app/ ([tool.mypy])
+    if types.returncode:
+        print("mypy found type errors (above); `.venv/bin/mypy` checks again", file=sys.stderr)
+        return types.returncode
     tests = subprocess.run([str(python), "-m", "pytest", *args], cwd=ROOT, env=env)
     if tests.returncode == 5:
         print("pytest collected no tests: that is a failure, not a pass.", file=sys.stderr)
