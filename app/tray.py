@@ -75,7 +75,7 @@ class Tray(QObject):
         self._open_browser = open_browser
         self.dialog: QMessageBox | None = None
         self.clients: list[ClientStatus] | None = None  # None until the first look at the client files
-        self.signing_in: tuple[str, concurrent.futures.Future[object]] | None = None
+        self.signing_in: tuple[str, concurrent.futures.Future[SignedIn]] | None = None
         self._sign_in_step = ""
 
         self.menu = QMenu()

@@ -119,7 +119,7 @@ class FirstRunWizard(QDialog):
         self.api = controller.api
         self._open_browser = open_browser
         self.profile: Profile | None = None
-        self.signing_in: concurrent.futures.Future[object] | None = None
+        self.signing_in: concurrent.futures.Future | None = None  # of an account.SignedIn
         self.rows: dict[str, ClientRow] = {}
         self.setWindowTitle("Set up Port MCP Bridge")
         self.setWindowIcon(app_icon())
@@ -283,7 +283,7 @@ class FirstRunWizard(QDialog):
         except Exception as exc:  # a name already taken, an invalid name: said on the page
             self._show_sign_in_result("{}: {}".format(*describe_error(exc)))
             return
-        self.signing_in = self.api.sign_in(
+        future = self.signing_in = self.api.sign_in(
             self.profile.id, open_browser=self._open_browser, progress=self._progress.emit
         )
         self.browser_button.setText("Cancel")
@@ -291,7 +291,7 @@ class FirstRunWizard(QDialog):
         self.name_edit.setEnabled(False)
         self.busy.show()
         self._sign_in_step("Opening your browser…")
-        self.controller.watch(self.signing_in, self._signed_in, self._sign_in_failed)
+        self.controller.watch(future, self._signed_in, self._sign_in_failed)
 
     @Slot(str)
     def _sign_in_step(self, text: str) -> None:

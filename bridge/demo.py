@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+from mcp.types import CallToolResult, TextContent
 
 from bridge.auth.tokens import ClientCredentialsProvider, TokenProvider
 from bridge.errors import PortInUse
@@ -55,18 +56,25 @@ async def scripted_session(url: str, key: str, say: Callable[[str], None]) -> di
         found = await session.call_tool(
             "list_entities", {"blueprintIdentifier": "service", "identifiers": ["order-processing"]}
         )
-        service = json.loads(found.content[0].text)["entities"][0]  # type: ignore[union-attr]
+        service = _answer(found)["entities"][0]
         say(f'2. "Who owns OrderProcessing?" → team {", ".join(service["team"])} (from list_entities)')
         started = await session.call_tool(
             "run_action",
             {"actionIdentifier": "scaffold_microservice", "properties": {"service_name": "reporting-service"}},
         )
-        run = json.loads(started.content[0].text)["run"]  # type: ignore[union-attr]
+        run = _answer(started)["run"]
         say(f"3. run_action scaffold_microservice → run {run['id']} {run['status']}")
         done = await session.call_tool("track_action_run", {"runId": run["id"], "waitForCompletion": True})
-        final = json.loads(done.content[0].text)["run"]  # type: ignore[union-attr]
+        final = _answer(done)["run"]
         say(f"4. track_action_run → {final['status']}: {final['summary']}")
         return {"tools": len(tools), "owner": service["team"], "run": final["status"]}
+
+
+def _answer(result: CallToolResult) -> Any:
+    """A sandbox tool's answer: the JSON in its first content block."""
+    block = result.content[0]
+    assert isinstance(block, TextContent), block  # the sandbox's tools answer in one text block
+    return json.loads(block.text)
 
 
 def cursor_config(url: str, key: str) -> str:

@@ -46,7 +46,7 @@ def _timed(fn: Callable[[], str]) -> tuple[str, float]:
 
 def check_dns(host: str) -> Check:
     try:
-        addresses, ms = _timed(lambda: ", ".join(sorted({a[4][0] for a in socket.getaddrinfo(host, None)})))
+        addresses, ms = _timed(lambda: ", ".join(sorted({str(a[4][0]) for a in socket.getaddrinfo(host, None)})))
     except OSError as exc:
         return Check("DNS", False, f"{host} does not resolve ({exc.strerror or exc}).",
                      "Check your network connection, VPN and DNS settings.")  # fmt: skip

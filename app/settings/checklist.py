@@ -148,7 +148,8 @@ class ChecklistPage(Page):
     # --- the checkboxes ------------------------------------------------------------------------------------------
 
     def items(self) -> list[QTreeWidgetItem]:
-        return [self.tree.topLevelItem(i) for i in range(self.tree.topLevelItemCount())]
+        count = self.tree.topLevelItemCount()
+        return [item for i in range(count) if (item := self.tree.topLevelItem(i)) is not None]
 
     def states(self) -> dict[str, bool]:
         """Each entry's name and whether it is ticked."""

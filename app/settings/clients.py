@@ -127,8 +127,9 @@ class ClientsPage(Page):
         found = sum(s.detected for s in statuses)
         connected = sum(state_of(s) == "current" for s in statuses)
         self.status.show_text(f"{found} client(s) found on this computer, {connected} connected.", "muted")
-        if self.tree.currentItem() is None and found:
-            self.tree.setCurrentItem(self.tree.topLevelItem(0))
+        first = self.tree.topLevelItem(0)
+        if self.tree.currentItem() is None and found and first is not None:
+            self.tree.setCurrentItem(first)
         else:
             self._selected()
 
@@ -144,7 +145,7 @@ class ClientsPage(Page):
     def select(self, client_id: str) -> None:
         for i in range(self.tree.topLevelItemCount()):
             item = self.tree.topLevelItem(i)
-            if item.data(0, Qt.ItemDataRole.UserRole) == client_id:
+            if item is not None and item.data(0, Qt.ItemDataRole.UserRole) == client_id:
                 self.tree.setCurrentItem(item)
 
     # --- one client --------------------------------------------------------------------------------------------

@@ -105,10 +105,12 @@ class GeneralPage(Page):
 
     def activated(self) -> None:
         settings = self.api.settings()
-        for widget, value in ((self.port, settings.local_port), (self.autostart, settings.start_at_login)):
-            widget.blockSignals(True)
-            widget.setValue(value) if isinstance(widget, QSpinBox) else widget.setChecked(value)
-            widget.blockSignals(False)
+        self.port.blockSignals(True)
+        self.port.setValue(settings.local_port)
+        self.port.blockSignals(False)
+        self.autostart.blockSignals(True)
+        self.autostart.setChecked(settings.start_at_login)
+        self.autostart.blockSignals(False)
         self.level.blockSignals(True)
         self.level.setCurrentText(settings.log_level)
         self.level.blockSignals(False)

@@ -55,7 +55,7 @@ class ProfilesPage(Page):
             "Each profile is one Port organization. Your assistants reach the active one; switch from the tray.",
         )
         self.open_browser: OpenBrowser = system_browser  # tests sign in without a real browser
-        self._sign_in: concurrent.futures.Future[object] | None = None
+        self._sign_in: concurrent.futures.Future | None = None  # of an account.SignedIn
         self._progress = _Progress()
         self._progress.message.connect(lambda text: self.sign_status.show_text(text, "muted"))
 
@@ -138,7 +138,7 @@ class ProfilesPage(Page):
         self.busy.setTextVisible(False)
         self.busy.hide()
         box.addWidget(self.busy)
-        self.sign_status = Notice()
+        self.sign_status: Notice = Notice()
         box.addWidget(self.sign_status)
         right.addWidget(account)
         right.addStretch(1)
@@ -230,7 +230,8 @@ class ProfilesPage(Page):
         token = self.mode.currentData() == "token"
         self.url.setEnabled(custom)
         self.url.setVisible(custom)
-        form = self.url.parentWidget().layout()
+        parent = self.url.parentWidget()
+        form = parent.layout() if parent is not None else None
         if isinstance(form, QFormLayout):
             form.setRowVisible(self.url, custom)
             form.setRowVisible(self.client_id, token)
@@ -250,7 +251,7 @@ class ProfilesPage(Page):
     def new_profile(self) -> None:
         self._creating = True
         self.list.clearSelection()
-        self.list.setCurrentItem(None)
+        self.list.setCurrentRow(-1)  # no current item (what setCurrentItem(None) does)
         self._fill(None)
         self._sync_form()
         self.name.setFocus()

@@ -33,6 +33,7 @@ PAGES: tuple[tuple[str, str], ...] = (
 
 def _factory(name: str) -> Callable[[Controller], QWidget]:
     # Imported here so each page module loads only when its page is first shown.
+    page: Callable[[Controller], QWidget]
     if name == "profiles":
         from app.settings.profiles import ProfilesPage as page
     elif name == "tools":
@@ -119,6 +120,7 @@ class SettingsWindow(QMainWindow):
         if name not in self._pages:
             widget = _factory(name)(self.controller)
             old = self.stack.widget(row)
+            assert old is not None  # the placeholder __init__ put at every page's row
             self.stack.insertWidget(row, widget)
             self.stack.removeWidget(old)
             old.deleteLater()

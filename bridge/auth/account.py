@@ -15,7 +15,7 @@ import httpx2
 from authlib.integrations.httpx_client import AsyncOAuth2Client
 
 from bridge.auth import store as keychain
-from bridge.auth.browser import OpenBrowser, Progress, sign_in, system_browser
+from bridge.auth.browser import TIMEOUT, OpenBrowser, Progress, sign_in, system_browser
 from bridge.auth.keychain import delete_secret, set_secret
 from bridge.auth.records import (
     CLIENT_REF,
@@ -53,8 +53,8 @@ async def browser_login(
 ) -> SignedIn:
     """Sign a profile in through the browser and keep the result. Cancel by cancelling the task."""
     profile = settings.load().get_profile(profile_id)
-    kwargs = {"timeout": timeout} if timeout is not None else {}
-    record = await sign_in(profile, open_browser=open_browser, progress=progress, **kwargs)
+    wait = TIMEOUT if timeout is None else timeout
+    record = await sign_in(profile, open_browser=open_browser, progress=progress, timeout=wait)
     entry = await asyncio.to_thread(_keep_tokens, profile, record)
     identity = record.identity
     updated = settings.set_profile(

@@ -217,12 +217,14 @@ async def _authorize(
 async def ask_identity(mcp_url: str, access_token: str) -> Identity:
     """For a token that does not say whom it belongs to: Port's `describe_user_details` tool does. Best effort: the
     sign-in stands without it, the profile just keeps its label."""
+    from mcp.types import TextContent
+
     from bridge.mcp_client import mcp_session  # the MCP SDK: only when needed
 
     try:
         async with mcp_session(mcp_url, {"Authorization": f"Bearer {access_token}"}, timeout=20) as session:
             result = await session.call_tool("describe_user_details", {})
-        text = next((c.text for c in result.content if getattr(c, "text", None)), "{}")
+        text = next((c.text for c in result.content if isinstance(c, TextContent) and c.text), "{}")
         details = json.loads(text)
         org = details.get("organization") or {}
         return Identity(str(org.get("id", "")), str(org.get("name", "")), str(details.get("email", "")))

@@ -110,9 +110,10 @@ def get_secret(name: str) -> str | None:
         return value
     generation, count, digest = header
     parts = [_get(_chunk_name(name, generation, i)) for i in range(count)]
-    if any(part is None for part in parts):
+    present = [part for part in parts if part is not None]
+    if len(present) < count:
         return None  # chunks removed behind our back: as good as no value
-    joined = "".join(parts)  # type: ignore[arg-type]
+    joined = "".join(present)
     return joined if _digest(joined) == digest else None
 
 

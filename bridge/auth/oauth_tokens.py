@@ -91,9 +91,9 @@ class OAuthTokenProvider:
 
     async def token(self) -> str:
         record = await self._load()
-        usable = record is not None and self.state != AuthState.NEEDS_SIGN_IN
-        if usable and not record.refresh_due(self._clock(), self.REFRESH_FRACTION):  # type: ignore[union-attr]
-            return record.access_token  # type: ignore[union-attr]
+        usable = self.state != AuthState.NEEDS_SIGN_IN
+        if record is not None and usable and not record.refresh_due(self._clock(), self.REFRESH_FRACTION):
+            return record.access_token
         record = await self._refresh(due_only=True)
         return record.access_token
 
@@ -169,6 +169,7 @@ class OAuthTokenProvider:
             self.refreshes += 1
             if self._closed:
                 raise SignInRequired(f"{self._name} was signed in again or out; retry.")
+            assert self._entry is not None  # the record being refreshed was read from it (`_load`)
             try:
                 await asyncio.to_thread(store.save_tokens, self._entry, fresh)  # before anyone uses it
             except KeychainError as exc:

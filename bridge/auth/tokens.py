@@ -87,17 +87,19 @@ class ClientCredentialsProvider:
     def expires_at(self) -> float | None:
         return self._expires_at if self._token else None
 
-    def _fresh(self) -> bool:
-        return self._token is not None and self._clock() < self._expires_at - self.EARLY
+    def _fresh(self) -> str | None:
+        """The token while it is good for a while yet, else None."""
+        token = self._token
+        return token if token is not None and self._clock() < self._expires_at - self.EARLY else None
 
     async def token(self) -> str:
-        if self._fresh():
-            return self._token  # type: ignore[return-value]
+        if (token := self._fresh()) is not None:
+            return token
         if self._lock is None:
             self._lock = asyncio.Lock()
         async with self._lock:
-            if self._fresh():
-                return self._token  # type: ignore[return-value]  # another caller renewed it while we waited
+            if (token := self._fresh()) is not None:
+                return token  # another caller renewed it while we waited
             return await self._exchange()
 
     async def refresh_after_401(self, rejected: str) -> str | None:

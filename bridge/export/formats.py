@@ -151,7 +151,8 @@ class YamlFormat:
         value = (data or {}).get(section) or {}
         if not hasattr(value, "keys"):
             raise FormatProblem(f"its `{section}` is not a mapping")
-        return json.loads(json.dumps(value))  # plain dicts and lists
+        plain: dict[str, Any] = json.loads(json.dumps(value))  # plain dicts and lists
+        return plain
 
     def put(self, text: str, section: str, name: str, value: dict[str, Any]) -> str:
         from ruamel.yaml.comments import CommentedMap

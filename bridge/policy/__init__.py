@@ -57,7 +57,7 @@ _LONG_HINT = 160  # a suggested command longer than this is replaced by a placeh
 
 class _ToolExposureLike(Protocol):
     @property
-    def mode(self) -> str: ...
+    def mode(self) -> ToolMode: ...
 
     @property
     def names(self) -> Sequence[str]: ...
@@ -109,7 +109,7 @@ class Policy:
         return cls(
             read_only=bool(profile.read_only),
             allowed_actions=None if actions is None else frozenset(actions),
-            tool_mode=profile.tools.mode,  # type: ignore[arg-type]  # checked in __post_init__
+            tool_mode=profile.tools.mode,
             tool_names=frozenset(profile.tools.names),
         )
 

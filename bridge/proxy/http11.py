@@ -22,8 +22,8 @@ import ssl
 import sys
 import time
 from asyncio.staggered import staggered_race
-from collections.abc import AsyncIterator
-from typing import Any
+from collections.abc import AsyncGenerator, Sequence
+from typing import Any, cast
 
 import httptools
 
@@ -171,7 +171,7 @@ async def _open_socket(loop: asyncio.AbstractEventLoop, host: str, port: int) ->
     tries them one after another, so a dead IPv6 route (common on VPNs) would cost a whole connect timeout."""
     try:  # an address already (the local bridge, a sandbox): no resolver round trip through a worker thread
         family = socket.AF_INET6 if ipaddress.ip_address(host).version == 6 else socket.AF_INET
-        infos = [(family, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (host, port))]
+        infos: Sequence[tuple[Any, ...]] = [(family, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (host, port))]
     except ValueError:
         infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
     if not infos:
@@ -233,7 +233,7 @@ def _keep_alive(sock: socket.socket) -> None:
                 sock.setsockopt(socket.IPPROTO_TCP, option, value)
 
 
-def _interleave(infos: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+def _interleave(infos: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     """Addresses alternating between families, first family first (RFC 8305 §4), as asyncio does."""
     by_family: dict[int, collections.deque[tuple[Any, ...]]] = {}
     for info in infos:
@@ -344,7 +344,8 @@ class _Connection(asyncio.Protocol):
     # -- asyncio.Protocol
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport  # type: ignore[assignment]
+        # create_connection on a TCP socket: a stream transport (what `write` and `pause_reading` are called on)
+        self.transport = cast(asyncio.Transport, transport)
 
     def data_received(self, data: bytes) -> None:
         self.received += len(data)
@@ -434,9 +435,9 @@ class Response:
         self._done = False
         self.status = conn.status
         self.headers = conn.headers
-        self.stream: AsyncIterator[bytes] = self._body()
+        self.stream: AsyncGenerator[bytes, None] = self._body()
 
-    async def _body(self) -> AsyncIterator[bytes]:
+    async def _body(self) -> AsyncGenerator[bytes, None]:
         conn = self._conn
         while True:
             if conn.chunks:
@@ -461,7 +462,7 @@ class Response:
         self._done = True
         conn = self._conn
         with contextlib.suppress(RuntimeError):  # the generator is running (closed from within): nothing to finalise
-            await self.stream.aclose()  # type: ignore[attr-defined]
+            await self.stream.aclose()
         if conn.complete and not conn.chunks and conn.error is None:
             self._pool.release(conn)
         else:

@@ -33,7 +33,7 @@ from bridge.proxy import jsonrpc, sse
 from bridge.proxy.forward import McpProxy
 from bridge.proxy.guard import LocalGuard
 from bridge.proxy.state import Sessions, Upstream
-from bridge.settings import AuthMode, Profile, Settings, SettingsStore
+from bridge.settings import AuthMode, Profile, Settings, SettingsStore, Watcher
 from bridge.system.loopback import LoopbackServer
 
 log = logging.getLogger(__name__)
@@ -90,7 +90,7 @@ class BridgeService:
         self.app = self._build_app()
         self._runner = LoopbackServer(self.app, self._sock, name="port-mcp-bridge")
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._watcher = None
+        self._watcher: Watcher | None = None
         self.paused = False  # the tray's Pause: keep the port, answer "paused" to every MCP request
 
     # --- routing ---------------------------------------------------------------------------------------------
@@ -203,14 +203,16 @@ class BridgeService:
 
         @contextlib.asynccontextmanager
         async def lifespan(app: Starlette) -> AsyncIterator[None]:
-            self._loop = asyncio.get_running_loop()
-            self._watcher = self.store.watch(
-                lambda settings: self._loop.call_soon_threadsafe(self.apply_settings, settings)  # type: ignore[union-attr]
-            )
+            loop = self._loop = asyncio.get_running_loop()
+
+            def changed(settings: Settings) -> None:  # on the watcher's thread: apply them on the loop
+                loop.call_soon_threadsafe(self.apply_settings, settings)
+
+            watcher = self._watcher = self.store.watch(changed)
             try:
                 yield
             finally:
-                self._watcher.stop()
+                watcher.stop()
                 await self.proxy.aclose()
 
         async def status(request: Request) -> Response:

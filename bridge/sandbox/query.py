@@ -8,7 +8,7 @@ meta property (`$identifier`, `$title`, `$team`, `$blueprint`, `$createdAt`, `$u
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 _META = {
@@ -148,7 +148,7 @@ def evaluate_scorecard(entity: Mapping[str, Any], card: Mapping[str, Any]) -> di
     return {"level": achieved, "rules": results}
 
 
-def entity_scorecards(entity: Mapping[str, Any], cards: list[Mapping[str, Any]]) -> dict[str, Any]:
+def entity_scorecards(entity: Mapping[str, Any], cards: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     out = {}
     for card in cards:
         if card.get("filter") and not matches(entity, card["filter"]):

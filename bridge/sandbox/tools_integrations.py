@@ -161,7 +161,7 @@ def test_integration_mapping(caller: Caller, args: dict[str, Any]) -> Any:
     if not isinstance(mappings, dict):
         raise CatalogError("mapping.port.entity.mappings is missing.")
     selector = mapping.get("selector", {}).get("query", "true")
-    results = []
+    results: list[dict[str, Any]] = []
     for raw in examples:
         if not jq_lite(selector, raw):
             results.append({"selected": False})

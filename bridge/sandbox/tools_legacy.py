@@ -9,10 +9,10 @@ import re
 from typing import Any
 
 from bridge.sandbox import tools_catalog, tools_portal
-from bridge.sandbox.tools import Caller, ToolSpec, arg, boolean, obj, string, tool
+from bridge.sandbox.tools import Caller, Era, ToolSpec, arg, boolean, obj, string, tool
 from bridge.sandbox.tools_actions import start_run
 
-L = "legacy"
+L: Era = "legacy"
 
 
 @tool(

@@ -12,7 +12,6 @@ Unknown fields (written by a newer version) are kept, at every level, so load ->
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Mapping
 from dataclasses import MISSING, dataclass, field, fields
 from enum import Enum
@@ -178,10 +177,16 @@ def _plain(value: Any, json: bool) -> Any:
 # --- models -------------------------------------------------------------------------------------------------
 
 
-@functools.cache
+# A dict rather than functools.cache: mypy does not see class objects as Hashable (python/mypy#11470).
+_FIELD_NAMES: dict[type[_Model], tuple[str, ...]] = {}
+
+
 def _field_names(model: type[_Model]) -> tuple[str, ...]:
     """The model's fields in declaration order, which is also the order they are checked and written in."""
-    return tuple(f.name for f in fields(model) if f.init)
+    names = _FIELD_NAMES.get(model)
+    if names is None:
+        names = _FIELD_NAMES[model] = tuple(f.name for f in fields(model) if f.init)
+    return names
 
 
 @dataclass

@@ -345,9 +345,8 @@ class SettingsStore:
 
         def change(settings: Settings) -> None:
             profile = settings.get_profile(id_or_name)
-            new_name = values.get("name")
-            renamed = new_name is not None and new_name.casefold() != profile.name.casefold()
-            if renamed and _name_taken(settings, new_name):
+            new_name: str = values.get("name", profile.name)
+            if new_name.casefold() != profile.name.casefold() and _name_taken(settings, new_name):
                 raise SettingsError(f"A profile named '{new_name}' already exists.")
             merged = profile.model_dump(mode="json") | {
                 k: (v.model_dump(mode="json") if isinstance(v, ToolExposure) else v) for k, v in values.items()

@@ -100,8 +100,13 @@ class Registry(Protocol):
 
 
 class WindowsRegistry:
+    """HKCU's Run key through winreg, which only Windows has (`apply` and `is_enabled` make one only there). Each
+    method says so first, for type checkers too: elsewhere they read winreg's stubs as empty."""
+
     def get(self, name: str) -> str | None:
-        import winreg  # type: ignore[import-not-found]
+        if sys.platform != "win32":
+            raise OSError("The Windows registry exists only on Windows.")
+        import winreg
 
         try:
             with winreg.OpenKey(winreg.HKEY_CURRENT_USER, RUN_KEY) as key:
@@ -110,13 +115,17 @@ class WindowsRegistry:
             return None
 
     def set(self, name: str, value: str) -> None:
-        import winreg  # type: ignore[import-not-found]
+        if sys.platform != "win32":
+            raise OSError("The Windows registry exists only on Windows.")
+        import winreg
 
         with winreg.CreateKey(winreg.HKEY_CURRENT_USER, RUN_KEY) as key:
             winreg.SetValueEx(key, name, 0, winreg.REG_SZ, value)
 
     def delete(self, name: str) -> None:
-        import winreg  # type: ignore[import-not-found]
+        if sys.platform != "win32":
+            raise OSError("The Windows registry exists only on Windows.")
+        import winreg
 
         try:
             with winreg.OpenKey(winreg.HKEY_CURRENT_USER, RUN_KEY, 0, winreg.KEY_SET_VALUE) as key:

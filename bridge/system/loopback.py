@@ -30,7 +30,7 @@ _ALREADY_LOGGED = _AlreadyLogged()
 class LoopbackServer:
     """uvicorn on an already bound socket."""
 
-    def __init__(self, app: ASGIApp, sock: socket.socket, *, name: str, graceful: float = 2.0) -> None:
+    def __init__(self, app: ASGIApp, sock: socket.socket, *, name: str, graceful: int = 2) -> None:
         self.app = app
         self.sock = sock
         self.name = name
