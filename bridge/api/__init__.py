@@ -25,7 +25,7 @@ _EXPORTS = {
     "ActionInfo": "bridge.api.views",
     "BridgeStatus": "bridge.api.views",
     "DoctorReport": "bridge.api.views",
-    "ProfileState": "bridge.api.views",
+    "ProfileState": "bridge.auth.tokens",
     "ProfileView": "bridge.api.views",
     "RemovedProfile": "bridge.api.views",
     "Snapshot": "bridge.api.views",
@@ -71,6 +71,7 @@ _EXPORTS = {
     "Lifetimes": "bridge.sandbox",
     "Sandbox": "bridge.sandbox",
     "SandboxConfig": "bridge.sandbox",
+    "Era": "bridge.sandbox.tools",
     "demo_credentials_text": "bridge.sandbox.app",
     "run_demo": "bridge.demo",  # `port-mcp-bridge demo`, and the app where there is no display
     "run_stdio": "bridge.stdio",  # `port-mcp-bridge stdio`
@@ -104,7 +105,6 @@ if TYPE_CHECKING:  # what the type checker (and an IDE) sees: the same names, im
     from bridge.api.views import ActionInfo as ActionInfo
     from bridge.api.views import BridgeStatus as BridgeStatus
     from bridge.api.views import DoctorReport as DoctorReport
-    from bridge.api.views import ProfileState as ProfileState
     from bridge.api.views import ProfileView as ProfileView
     from bridge.api.views import RemovedProfile as RemovedProfile
     from bridge.api.views import Snapshot as Snapshot
@@ -117,6 +117,7 @@ if TYPE_CHECKING:  # what the type checker (and an IDE) sees: the same names, im
     from bridge.auth.browser import OpenBrowser as OpenBrowser
     from bridge.auth.browser import Progress as Progress
     from bridge.auth.browser import system_browser as system_browser
+    from bridge.auth.tokens import ProfileState as ProfileState
     from bridge.demo import run as run_demo  # noqa: F401 - re-exported under another name (see _RENAMED)
     from bridge.doctor import Check as Check
     from bridge.endpoint import DEFAULT_PORT as DEFAULT_PORT
@@ -136,6 +137,7 @@ if TYPE_CHECKING:  # what the type checker (and an IDE) sees: the same names, im
     from bridge.sandbox import Sandbox as Sandbox
     from bridge.sandbox import SandboxConfig as SandboxConfig
     from bridge.sandbox.app import demo_credentials_text as demo_credentials_text
+    from bridge.sandbox.tools import Era as Era
     from bridge.settings import DEFAULT_LOCAL_PORT as DEFAULT_LOCAL_PORT
     from bridge.settings import AuthMode as AuthMode
     from bridge.settings import Profile as Profile

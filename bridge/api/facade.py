@@ -143,7 +143,7 @@ class BridgeApi:
                     auth_mode=profile.auth_mode.value,
                     read_only=profile.read_only,
                     active=profile.id == settings.active_profile,
-                    state=status.state if status else "idle",  # type: ignore[arg-type]
+                    state=status.state if status else "idle",
                     expires_at=status.expires_at if status else None,
                     last_error=status.last_error if status else None,
                     has_credentials=is_demo(profile) or bool(profile.secret_refs),

@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 from bridge import __version__
+from bridge.auth.tokens import ProfileState
 from bridge.doctor import Check
 from bridge.endpoint import mcp_url
 
-ProfileState = Literal["idle", "signed_in", "needs_sign_in", "error"]  # "idle": the bridge has not used it yet
 ToolKind = Literal["read", "write", "destructive"]
 
 

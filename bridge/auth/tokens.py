@@ -11,7 +11,7 @@ import asyncio
 import time
 from collections.abc import Callable
 from enum import StrEnum
-from typing import Protocol
+from typing import Literal, Protocol
 
 import httpx2
 
@@ -22,6 +22,15 @@ class AuthState(StrEnum):
     SIGNED_IN = "signed_in"
     NEEDS_SIGN_IN = "needs_sign_in"  # no credentials, or they were refused: the user must act
     ERROR = "error"  # the token service could not be reached: retried on the next request
+
+
+# A profile as the tray shows it: "idle" until the bridge first uses it, then its token source's state.
+ProfileState = Literal["idle", "signed_in", "needs_sign_in", "error"]
+PROFILE_STATE: dict[AuthState, ProfileState] = {
+    AuthState.SIGNED_IN: "signed_in",
+    AuthState.NEEDS_SIGN_IN: "needs_sign_in",
+    AuthState.ERROR: "error",
+}
 
 
 class TokenProvider(Protocol):

@@ -88,9 +88,9 @@ def export(
     if key_env and client.id != "codex":
         raise click.UsageError("--key-env is for Codex only; other clients get the key in a header.")
     if undo_:
-        result = exports.undo(client.id, force=force)
-        click.echo(f"Removed {result.path}: it did not exist before." if result.removed
-                   else f"Put {result.path} back as it was.")  # fmt: skip
+        undone = exports.undo(client.id, force=force)
+        click.echo(f"Removed {undone.path}: it did not exist before." if undone.removed
+                   else f"Put {undone.path} back as it was.")  # fmt: skip
         return
     chosen = profiles or (None,)
     entries = exports.entries(chosen, key_env)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from typing import cast
 
 import click
 
@@ -57,10 +58,10 @@ def sandbox(
 
     Fault knobs for testing: GET/POST http://127.0.0.1:<port>/_sandbox/faults (loopback only).
     """
-    from bridge.api import Faults, Lifetimes, Sandbox, SandboxConfig, demo_credentials_text
+    from bridge.api import Era, Faults, Lifetimes, Sandbox, SandboxConfig, demo_credentials_text
 
     config = SandboxConfig(
-        era=era,  # type: ignore[arg-type]
+        era=cast("Era", era),  # click.Choice admits only Era's values
         issuer_mode="strict" if strict_issuer else "port",
         run_seconds=run_seconds,
         lifetimes=Lifetimes(access_token=access_token_ttl),

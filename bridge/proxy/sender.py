@@ -188,7 +188,7 @@ class Response:
         self.received = 0  # body bytes relayed so far
         self.status_code: int = raw.status
         self.headers: list[tuple[bytes, bytes]] = raw.headers
-        self.stream: AsyncIterator[bytes] = raw.stream  # type: ignore[assignment]
+        self.stream: AsyncIterator[bytes] = raw.stream  # type: ignore[assignment]  # httpcore2 types its stream as Iterable | AsyncIterable; it is async here
 
     def header(self, name: bytes) -> str | None:
         """The first value of a header (`name` in lower case), decoded as latin-1."""

@@ -25,7 +25,7 @@ from bridge import __version__
 from bridge.auth import store as auth_store
 from bridge.auth.localkey import local_key
 from bridge.auth.records import CREDENTIALS_REF
-from bridge.auth.tokens import ClientCredentialsProvider, TokenProvider
+from bridge.auth.tokens import PROFILE_STATE, ClientCredentialsProvider, ProfileState, TokenProvider
 from bridge.endpoint import base_url, listen
 from bridge.errors import BridgeError
 from bridge.policy import Policy
@@ -60,7 +60,7 @@ class ProfileStatus:
     id: str
     name: str
     active: bool
-    state: str
+    state: ProfileState
     last_error: str | None
     expires_at: float | None = None  # the current access token's, wall clock (the tray shows it)
 
@@ -171,7 +171,13 @@ class BridgeService:
         out = []
         for profile in self.settings.profiles:
             upstream = self._upstreams.get(profile.id)
-            state = "idle" if upstream is None else "needs_sign_in" if upstream.refused else upstream.tokens.state.value
+            state: ProfileState = (
+                "idle"
+                if upstream is None
+                else "needs_sign_in"
+                if upstream.refused
+                else PROFILE_STATE[upstream.tokens.state]
+            )
             expires = getattr(upstream.tokens, "expires_at", None) if upstream else None
             out.append(ProfileStatus(profile.id, profile.name, profile.id == self.settings.active_profile, state,
                                      upstream.last_error if upstream else None, expires))  # fmt: skip

@@ -7,7 +7,6 @@ started it and serves every other client too. Also where the bridge went when it
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
@@ -39,11 +38,12 @@ def ensure_bridge(port: int, *, wait: float = 15.0) -> None:
             "cannot run there. Choose another local port in the app's Settings → General, then restart this "
             "client's connection to the bridge."
         )
-    flags = {"start_new_session": True} if os.name != "nt" else {"creationflags": subprocess.DETACHED_PROCESS}
-    subprocess.Popen(
-        serve_command(),
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **flags,
-    )  # fmt: skip
+    if sys.platform == "win32":  # no console window, and it outlives the client that started it
+        subprocess.Popen(serve_command(), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL, creationflags=subprocess.DETACHED_PROCESS)  # fmt: skip
+    else:
+        subprocess.Popen(serve_command(), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
         if endpoint.probe(port) == "bridge":  # "other" too may be the bridge starting: it listens before it answers

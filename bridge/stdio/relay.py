@@ -289,9 +289,9 @@ class _Session:
     async def _renew(self, expired: str) -> bool:
         """Replace the ended session `expired`. True if this call made the new one (so it tells the client)."""
         if self.gate is not None:  # a replay is already under way: use its session
-            failed = await asyncio.shield(self.gate)
-            if failed is not None:
-                raise failed
+            outcome = await asyncio.shield(self.gate)
+            if outcome is not None:
+                raise outcome
             return False
         if self.session_id != expired:  # already replaced while this request was out
             return False
@@ -387,8 +387,9 @@ class _Session:
                     self._send(b"DELETE", self._headers(self.session_id), b"", _DELETE_TIMEOUT, repeatable=True), 2
                 )
                 await response.aclose()
-            except (TimeoutError, *http11.errors()):  # not `suppress`: the errors are known once raised
-                pass
+            except Exception as exc:  # not `suppress`: http11's errors are known only once raised
+                if not isinstance(exc, (TimeoutError, *http11.errors())):
+                    raise
         await self.http.aclose()
 
 
