@@ -33,9 +33,9 @@ from PySide6.QtWidgets import (
 
 from app.controller import Controller, describe_error
 from app.icons import app_icon
-from bridge.api import ClientStatus, OpenBrowser, Profile, State, WriteResult, system_browser
+from bridge.api import PORT_REGIONS, ClientStatus, OpenBrowser, Profile, State, WriteResult, system_browser
 
-REGIONS = (("eu", "Europe", "app.port.io"), ("us", "United States", "app.us.port.io"))
+REGIONS = [(r.code.value, r.label, r.app_host) for r in PORT_REGIONS.values()]  # Port's regions: one table
 
 
 def _title(text: str) -> QLabel:

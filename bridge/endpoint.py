@@ -22,7 +22,8 @@ from bridge.errors import PortInUse, why_port_refused
 log = logging.getLogger(__name__)
 
 HOST = "127.0.0.1"
-DEFAULT_PORT = 47773  # away from the sandbox's 47780 and the sign-in redirects' 47780-47979
+DEFAULT_PORT = 47773  # away from the sandbox's and the sign-in redirects' 47780-47979
+SANDBOX_PORT = 47780  # `port-mcp-bridge sandbox` by default (the demo inside the app takes any free port)
 HEALTH_PATH = "/healthz"  # open without the key (reveals nothing): `status`, the shim and installers look here
 APP_NAME = "port-mcp-bridge"  # what /healthz says the app is, so another program on the port is told apart
 

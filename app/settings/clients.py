@@ -3,6 +3,8 @@ of the change shown before anything is written (the local key masked)."""
 
 from __future__ import annotations
 
+from typing import Literal
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import (
@@ -28,7 +30,11 @@ ENTRY_TEXT = {"absent": "Not connected yet.", "current": "Connected to the bridg
 STATE_COLOR = {"absent": "palette(placeholder-text)", "current": "#1a7f37", "stale": "#9a6700"}
 
 
-def state_of(status: ClientStatus) -> str:
+ShownState = Literal["refused", "absent", "current", "stale", "none"]
+
+
+def state_of(status: ClientStatus) -> ShownState:
+    """ "refused": a file we will not edit; else our entry's state."""
     return "refused" if status.problem else status.entries[0].state.value
 
 
@@ -202,7 +208,7 @@ class ClientsPage(Page):
 
     def _sync_buttons(self, can_write: bool = False) -> None:
         status = self._statuses.get(self.client_id or "")
-        state = state_of(status) if status else "none"
+        state: ShownState = state_of(status) if status else "none"
         self.connect_button.setText("Update" if state == "stale" else "Connect")
         self.connect_button.setEnabled(can_write and state in ("absent", "stale"))
         self.undo_button.setEnabled(status is not None and state in ("current", "stale"))

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 
 from app.controller import Controller
 from app.settings.common import Notice, Page, separator
-from bridge.api import log_dir
+from bridge.api import State, log_dir, mcp_url
 
 HIDDEN = "•" * 24
 
@@ -123,7 +123,7 @@ class GeneralPage(Page):
                 f"This run serves on {serving} (given on the command line); the saved port is {saved}.", "warn"
             )
         else:
-            self.port_notice.show_text(f"Clients connect to http://127.0.0.1:{serving}/mcp.", "muted")
+            self.port_notice.show_text(f"Clients connect to {mcp_url(serving)}.", "muted")
 
     def apply_port(self) -> None:
         """Move the bridge now (it restarts on the new port), then offer to update the clients connected to it."""
@@ -137,7 +137,7 @@ class GeneralPage(Page):
         self.work(lambda: self.api.move_to(port), moved, self.port_notice, f"Moving the bridge to port {port}…")
 
     def _connected(self) -> list[str]:
-        return [s.client.id for s in self.api.client_statuses() if s.entries[0].state.value != "absent"]
+        return [s.client.id for s in self.api.client_statuses() if s.entries[0].state != State.ABSENT]
 
     # --- the local key: shown only on request -----------------------------------------------------------------
 

@@ -25,6 +25,8 @@ from PySide6.QtWidgets import (
 from app.controller import Controller, describe_error
 from app.settings.common import Notice, Page
 from bridge.api import (
+    PORT_REGIONS,
+    AuthMode,
     OpenBrowser,
     Profile,
     RemovedProfile,
@@ -34,7 +36,7 @@ from bridge.api import (
     validate_profile_name,
 )
 
-REGIONS = [("Europe (app.port.io)", "eu"), ("United States (app.us.port.io)", "us"), ("Custom URL…", "custom")]
+REGIONS = [*((f"{r.label} ({r.app_host})", r.code.value) for r in PORT_REGIONS.values()), ("Custom URL…", "custom")]
 MODES = [("Browser sign-in", "oauth"), ("API credentials (client id and secret)", "token")]
 SIGN_IN_TEXT = {"signed in": "Signed in", "API credentials": "API credentials saved in the keychain",
                 "expired": "The sign-in has expired", "not signed in": "Not signed in"}  # fmt: skip
@@ -327,7 +329,7 @@ class ProfilesPage(Page):
             return
         profile = self.api.settings().get_profile(profile_id)
         try:
-            if profile.auth_mode.value == "token":
+            if profile.auth_mode == AuthMode.TOKEN:
                 client_id, secret = self.client_id.text().strip(), self.secret.text().strip()
                 if not client_id or not secret:
                     self.sign_status.show_text("Enter the client id and secret first (Port: avatar menu → "

@@ -61,6 +61,7 @@ _EXPORTS = {
     "Progress": "bridge.auth.browser",
     "system_browser": "bridge.auth.browser",
     "DEFAULT_PORT": "bridge.endpoint",
+    "SANDBOX_PORT": "bridge.endpoint",
     "base_url": "bridge.endpoint",
     "free_port_near": "bridge.endpoint",
     "mcp_url": "bridge.endpoint",
@@ -121,6 +122,7 @@ if TYPE_CHECKING:  # what the type checker (and an IDE) sees: the same names, im
     from bridge.demo import run as run_demo  # noqa: F401 - re-exported under another name (see _RENAMED)
     from bridge.doctor import Check as Check
     from bridge.endpoint import DEFAULT_PORT as DEFAULT_PORT
+    from bridge.endpoint import SANDBOX_PORT as SANDBOX_PORT
     from bridge.endpoint import base_url as base_url
     from bridge.endpoint import free_port_near as free_port_near
     from bridge.endpoint import mcp_url as mcp_url

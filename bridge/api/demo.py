@@ -56,10 +56,7 @@ class DemoOrganization:
             return self.sandbox
         demo = self.profile()
         port = urlsplit(demo.mcp_url).port if demo else None
-        try:
-            self.sandbox = Sandbox(port or 0).start()
-        except OSError:
-            self.sandbox = Sandbox(0).start()
+        self.sandbox = Sandbox(port or 0, any_port_if_taken=True).start()
         if demo is not None and demo.mcp_url != self.sandbox.mcp_url:
             self._store.set_profile(demo.id, region=self.sandbox.mcp_url)
         return self.sandbox

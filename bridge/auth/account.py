@@ -10,6 +10,7 @@ import asyncio
 import json
 import logging
 from dataclasses import dataclass
+from typing import Literal
 
 import httpx2
 from authlib.integrations.httpx_client import AsyncOAuth2Client
@@ -148,9 +149,12 @@ def forget(profile: Profile) -> None:
     keychain.delete_entries({**profile.secret_refs, CLIENT_REF: client_entry(profile.id)})
 
 
+SignInState = Literal["signed in", "not signed in", "expired", "API credentials"]  # what the keychain holds
+
+
 @dataclass(frozen=True)
 class SignInStatus:
-    state: str  # "signed in", "not signed in", "expired", "API credentials"
+    state: SignInState
     expires_at: float | None
     identity: Identity
 

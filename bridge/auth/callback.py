@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
-from bridge.endpoint import bind_or_any
+from bridge.endpoint import base_url, bind_or_any
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +75,7 @@ class RedirectListener:
         self._profile_name = profile_name
         self._sock = bind_or_any(stable_port(profile_id))
         self.port: int = self._sock.getsockname()[1]
-        self.redirect_uri = f"http://127.0.0.1:{self.port}{PATH}"
+        self.redirect_uri = base_url(self.port) + PATH
         self._result: asyncio.Future[Redirect] | None = None
         self._server: _QuietServer | None = None
         self._task: asyncio.Task[None] | None = None

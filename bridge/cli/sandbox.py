@@ -7,11 +7,11 @@ from typing import cast
 
 import click
 
-DEFAULT_PORT = 47780
+from bridge.api import SANDBOX_PORT
 
 
 @click.command()
-@click.option("--port", default=DEFAULT_PORT, show_default=True, help="Loopback port to listen on (0 = any free port).")
+@click.option("--port", default=SANDBOX_PORT, show_default=True, help="Loopback port to listen on (0 = any free port).")
 @click.option(
     "--era",
     type=click.Choice(["current", "legacy"]),

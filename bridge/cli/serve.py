@@ -7,6 +7,8 @@ import json
 
 import click
 
+from bridge.api import DEFAULT_PORT
+
 
 @click.command()
 @click.option("--port", type=int, default=None, help="Local port (default: the one in settings, 47773).")
@@ -76,7 +78,7 @@ def stdio(profile: str | None) -> None:
 
 @click.command()
 @click.option(
-    "--port", type=int, default=47773, show_default=True, help="Port for the bridge (falls back to a free one)."
+    "--port", type=int, default=DEFAULT_PORT, show_default=True, help="Port for the bridge (falls back to a free one)."
 )
 def demo(port: int) -> None:
     """Try everything without a Port account: sandbox + bridge + a short scripted session.

@@ -13,7 +13,7 @@ carries the snippet to paste instead.
 
 from bridge.errors import ExportError, ExportRefused
 from bridge.export.base import Client
-from bridge.export.entries import bridge_url, compare, make_entry, merge
+from bridge.export.entries import compare, make_entry, merge
 from bridge.export.exporter import (
     ClientStatus,
     Plan,
@@ -44,7 +44,6 @@ __all__ = [
     "State",
     "UndoResult",
     "WriteResult",
-    "bridge_url",
     "clients",
     "compare",
     "diff",

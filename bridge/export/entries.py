@@ -7,17 +7,12 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from bridge.endpoint import mcp_url
 from bridge.export.model import ACTIVE_NAME, Entry, EntryStatus, State
 from bridge.settings import Settings
 
 _URL_KEYS = frozenset({"url", "serverUrl", "httpUrl", "uri"})
 _KEY_KEYS = frozenset({"headers", "http_headers", "bearer_token_env_var", "env_http_headers"})
-
-
-def bridge_url(port: int, profile_id: str | None = None) -> str:
-    """The bridge's endpoint: /mcp follows the active profile, /p/<id>/mcp is pinned to one."""
-    path = f"/p/{profile_id}/mcp" if profile_id else "/mcp"
-    return f"http://127.0.0.1:{port}{path}"
 
 
 def entry_name(profile_id: str | None) -> str:
@@ -37,7 +32,7 @@ def make_entry(
     profile_id = settings.get_profile(profile).id if profile else None
     carried = key if settings.require_local_key else None
     env = key_env if settings.require_local_key else None
-    return Entry(entry_name(profile_id), bridge_url(settings.local_port, profile_id), carried, profile_id, env, program)
+    return Entry(entry_name(profile_id), mcp_url(settings.local_port, profile_id), carried, profile_id, env, program)
 
 
 def merge(existing: Mapping[str, Any] | None, wanted: Mapping[str, Any], owned: Iterable[str]) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from bridge.endpoint import bind
+from bridge.endpoint import bind, bind_or_any
 from bridge.sandbox.mcp_server import McpGate, build_server, session_manager
 from bridge.sandbox.oauth import AuthServer
 from bridge.sandbox.seed import DEMO_CREDENTIALS
@@ -135,9 +135,10 @@ class Sandbox:
         config: SandboxConfig | None = None,
         faults: Faults | None = None,
         host: str = "127.0.0.1",
+        any_port_if_taken: bool = False,
     ) -> None:
         self.state = SandboxState(config, faults)
-        sock = bind(port, host)
+        sock = bind_or_any(port, host) if any_port_if_taken else bind(port, host)
         self.port = sock.getsockname()[1]
         self.url = f"http://{host}:{self.port}"
         self.app, self.tokens = build_app(self.state, self.url)

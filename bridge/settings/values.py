@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from urllib.parse import urlsplit
 
+from bridge.endpoint import SANDBOX_PORT, base_url
 from bridge.errors import SettingsError
 
 _ACTION_RE = re.compile(r"^[A-Za-z0-9_\-]+$")
@@ -23,7 +24,7 @@ _MAX_NAME = 100
 _MAX_SLUG = 40  # room left for a -N suffix below _MAX_ID
 _MAX_ID = 64
 _MAX_SECRET_REF = 200  # a keyring entry name is short; anything longer is probably a pasted token
-_EXAMPLE_URL = "http://127.0.0.1:47780/v1"
+_EXAMPLE_URL = f"{base_url(SANDBOX_PORT)}/v1"
 
 
 class Region(StrEnum):
