@@ -24,6 +24,7 @@ from bridge.errors import UpstreamUnavailable
 from bridge.policy import decide_call
 from bridge.proxy import http11, jsonrpc, sse
 from bridge.proxy.headers import downstream_response_headers
+from bridge.proxy.replies import reply, reply_raw
 from bridge.proxy.sender import DELETE_TIMEOUTS, POST_TIMEOUTS, STREAM_TIMEOUTS, Response, Sender
 from bridge.proxy.state import Resolver, Sessions, Upstream
 from bridge.proxy.toolslist import gc_paused, rewrite_event, rewrite_json
@@ -78,13 +79,13 @@ class McpProxy:
         pinned = scope.get("path_params", {}).get("profile_id")
         upstream = self.resolve(pinned)
         if upstream is None:
-            await _reply(send, 404 if pinned else 503, _no_profile(pinned))
+            await reply(send, 404 if pinned else 503, _no_profile(pinned))
             return
         headers = scope["headers"]
         session_id = _header(headers, b"mcp-session-id")
         if session_id and not self.sessions.usable(session_id, upstream.profile.id):
             # The session belongs to another profile (or was ended by a switch): the client must start over.
-            await _reply(send, 404, jsonrpc.error(None, jsonrpc.INVALID_REQUEST, "Session not found"))
+            await reply(send, 404, jsonrpc.error(None, jsonrpc.INVALID_REQUEST, "Session not found"))
             return
         if method == "POST":
             if session_id is None:
@@ -102,13 +103,13 @@ class McpProxy:
                 finally:
                     await response.aclose()
             except UpstreamUnavailable as error:
-                await _reply(send, 502, _error(error))
+                await reply(send, 502, _error(error))
                 return
             if session_id:
                 self.sessions.forget(session_id)
-            await _reply_raw(send, response.status_code, downstream_response_headers(response.headers), content)
+            await reply_raw(send, response.status_code, downstream_response_headers(response.headers), content)
         else:
-            await _reply(send, 405, jsonrpc.error(None, jsonrpc.INVALID_REQUEST, "Use POST, GET or DELETE."),
+            await reply(send, 405, jsonrpc.error(None, jsonrpc.INVALID_REQUEST, "Use POST, GET or DELETE."),
                          extra=[(b"allow", b"GET, POST, DELETE")])  # fmt: skip
 
     async def end_sessions(self, upstream: Upstream, session_ids: list[str]) -> None:
@@ -135,22 +136,22 @@ class McpProxy:
         headers = scope["headers"]
         content_type = (_header(headers, b"content-type") or "").split(";")[0].strip().lower()
         if content_type != "application/json":
-            await _reply(
+            await reply(
                 send, 415, jsonrpc.error(None, jsonrpc.INVALID_REQUEST, "Content-Type must be application/json.")
             )
             return
         try:
             raw = await _read_body(receive, MAX_BODY)
         except _BodyTooLarge:
-            await _reply(send, 413, jsonrpc.error(None, jsonrpc.INVALID_REQUEST, "Request body larger than 4 MiB."))
+            await reply(send, 413, jsonrpc.error(None, jsonrpc.INVALID_REQUEST, "Request body larger than 4 MiB."))
             return
         try:
             body = jsonrpc.parse_body(raw)
         except json.JSONDecodeError as exc:
-            await _reply(send, 400, jsonrpc.error(None, jsonrpc.PARSE_ERROR, f"Parse error: {exc.msg}"))
+            await reply(send, 400, jsonrpc.error(None, jsonrpc.PARSE_ERROR, f"Parse error: {exc.msg}"))
             return
         except jsonrpc.InvalidMessage as exc:
-            await _reply(send, 400, jsonrpc.error(None, exc.code, str(exc)))
+            await reply(send, 400, jsonrpc.error(None, exc.code, str(exc)))
             return
 
         refused: list[dict[str, Any]] = []
@@ -172,7 +173,7 @@ class McpProxy:
             forward.append(message)
 
         if not forward:  # everything was refused locally: Port never hears of it
-            await _reply(send, 200, refused if body.batch else refused[0])
+            await reply(send, 200, refused if body.batch else refused[0])
             return
         payload = raw if not refused else jsonrpc.encode(forward if body.batch else forward[0])
         try:
@@ -194,7 +195,7 @@ class McpProxy:
                 if response.received > _LARGE:
                     _release_memory()  # its buffers are gone now: give the heap they took back
         except UpstreamUnavailable as error:  # raised before any of an answer went out: each request is told why
-            await _reply(send, 200, _for_each_request(body, error))
+            await reply(send, 200, _for_each_request(body, error))
 
     async def _relay(
         self,
@@ -228,7 +229,7 @@ class McpProxy:
                 else:
                     content = jsonrpc.encode(rewrite_json(upstream, data, list_ids, refused))
                     headers = [(b"content-type", b"application/json"), *(h for h in headers if h[0] != b"content-type")]
-            await _reply_raw(send, response.status_code, headers, content)
+            await reply_raw(send, response.status_code, headers, content)
             return
         length = response.header(b"content-length")
         if (
@@ -258,7 +259,7 @@ class McpProxy:
         content = await response.aread()
         data = jsonrpc.loads_or_none(content) if "json" in content_type else None
         if jsonrpc.is_message(data):
-            await _reply_raw(send, response.status_code, downstream_response_headers(response.headers), content)
+            await reply_raw(send, response.status_code, downstream_response_headers(response.headers), content)
             return True
         log.warning("%s answered HTTP %d (%s) for profile %s: not an MCP answer", upstream.host, response.status_code,
                     content_type or "no content type", upstream.profile.id)  # fmt: skip
@@ -294,7 +295,7 @@ class McpProxy:
                 headers = downstream_response_headers(response.headers)
                 if response.status_code != 200 or not session_id:
                     content = await response.aread()
-                    await _reply_raw(send, response.status_code, headers, content)
+                    await reply_raw(send, response.status_code, headers, content)
                     return
                 queue = self.sessions.open_stream(session_id)
                 try:
@@ -310,7 +311,7 @@ class McpProxy:
             finally:
                 await response.aclose()
         except UpstreamUnavailable as error:  # raised before any of an answer went out
-            await _reply(send, 502, _error(error))
+            await reply(send, 502, _error(error))
 
 
 _malloc_trim: Any = None
@@ -441,16 +442,6 @@ def _header(headers: list[tuple[bytes, bytes]], name: bytes) -> str | None:
         if key == name:
             return value.decode("latin-1")
     return None
-
-
-async def _reply(send: Send, status: int, payload: Any, extra: list[tuple[bytes, bytes]] | None = None) -> None:
-    await _reply_raw(send, status, [(b"content-type", b"application/json"), *(extra or [])], jsonrpc.encode(payload))
-
-
-async def _reply_raw(send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
-    headers = [h for h in headers if h[0] != b"content-length"] + [(b"content-length", str(len(body)).encode())]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
 
 
 def _no_profile(pinned: str | None) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bridge.proxy import jsonrpc
+from bridge.proxy.replies import reply
 
 LOOPBACK_NAMES = {"127.0.0.1", "localhost", "[::1]"}
 _OPEN_PATHS = {"/healthz"}  # reveals nothing; lets `status` and installers check the bridge without the key
@@ -107,12 +108,4 @@ def mcp_path(path: str) -> str | None:
 
 
 async def _deny(send: Send, status: int, message: str) -> None:
-    body = jsonrpc.encode(jsonrpc.error(None, jsonrpc.INVALID_REQUEST, message))
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+    await reply(send, status, jsonrpc.error(None, jsonrpc.INVALID_REQUEST, message))

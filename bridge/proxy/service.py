@@ -32,6 +32,7 @@ from bridge.policy import Policy
 from bridge.proxy import jsonrpc, sse
 from bridge.proxy.forward import McpProxy
 from bridge.proxy.guard import LocalGuard
+from bridge.proxy.replies import reply
 from bridge.proxy.state import Sessions, Upstream
 from bridge.settings import AuthMode, Profile, Settings, SettingsStore, Watcher
 from bridge.system.loopback import LoopbackServer
@@ -270,5 +271,4 @@ class _Pausable:
             await self.app(scope, receive, send)
             return
         why = "Port MCP Bridge is paused. Resume it from the tray menu, and your assistant can reach Port again."
-        body = jsonrpc.error(None, jsonrpc.UPSTREAM_UNAVAILABLE, why, {"state": "paused"})
-        await JSONResponse(body, status_code=503)(scope, receive, send)
+        await reply(send, 503, jsonrpc.error(None, jsonrpc.UPSTREAM_UNAVAILABLE, why, {"state": "paused"}))
