@@ -1,4 +1,5 @@
-"""Port MCP Bridge's desktop app (Qt tray and windows). It owns no business logic: everything goes through `bridge`.
+"""Port MCP Bridge's desktop app (Qt tray and windows). It owns no business logic: everything goes through
+`bridge.api`, the facade (a test enforces it).
 
 application.py  single instance, crash dialog, `TrayApp` (controller + tray + wizard + settings window)
 tray.py         the tray icon and its menu, rebuilt from the bridge's snapshot each time it opens

@@ -2,4 +2,15 @@
 
 It understands just enough JSON-RPC to apply policy (`bridge.policy`) and to rewrite `tools/list` results; every other
 message passes through untouched, so it stays fast and correct for methods and protocol versions it has never seen.
+
+    service.py          BridgeService: settings, upstreams, sessions and the HTTP server as one object
+    guard.py            LocalGuard: Host, Origin and the local key, before anything else
+    forward.py          McpProxy: the ASGI relay (POST, GET streams, DELETE)
+    sender.py           how a request reaches Port (token, policy headers, 401 refresh, redirects)
+    upstream_errors.py  the one boundary for upstream failures, and every error an IDE gets in Port's place
+    replies.py          the one way the endpoint answers by itself
+    toolslist.py, listcache.py    tools/list rewritten as it passes, and remembered
+    http11.py           the upstream hop's HTTP/1.1 client
+    state.py            Upstream (a profile as the proxy uses it) and Sessions
+    jsonrpc.py, sse.py, headers.py    messages, events and headers (standard library only; the shim uses them too)
 """
