@@ -11,7 +11,6 @@ Standard library only, and cheap to import: the stdio shim (a process per client
 from __future__ import annotations
 
 import errno
-import http.client
 import json
 import logging
 import socket
@@ -44,30 +43,29 @@ def mcp_url(port: int, profile_id: str | None = None, host: str = HOST) -> str:
 
 
 def probe(port: int, host: str = HOST, timeout: float = 1.0) -> Alive:
-    """Who answers on `host:port`: our bridge (its /healthz names the app), another program, or nothing."""
-    connection = http.client.HTTPConnection(host, port, timeout=timeout)
+    """Who answers on `host:port`: our bridge (its /healthz names the app), another program, or nothing.
+
+    A raw HTTP/1.0-style request on a socket rather than http.client, which would cost the stdio shim ~30 ms of
+    imports at every start."""
     try:
-        connection.request("GET", HEALTH_PATH, headers={"Host": f"{host}:{port}"})
-        answer = connection.getresponse()
-        body = answer.read(4096)
-    except (OSError, http.client.HTTPException):
-        return "nothing" if not _connects(host, port, timeout) else "other"
-    finally:
-        connection.close()
+        sock = socket.create_connection((host, port), timeout=timeout)
+    except OSError:
+        return "nothing"
     try:
-        ours = answer.status == 200 and json.loads(body).get("app") == APP_NAME
+        with sock:
+            sock.sendall(f"GET {HEALTH_PATH} HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: close\r\n\r\n".encode())
+            answer = b""
+            while len(answer) < 16384 and (chunk := sock.recv(4096)):
+                answer += chunk
+    except OSError:
+        return "other"  # it accepted the connection but did not answer like an HTTP server in time
+    head, _, body = answer.partition(b"\r\n\r\n")
+    status = head.split(b"\r\n", 1)[0].split()
+    try:
+        ours = status[1:2] == [b"200"] and json.loads(body).get("app") == APP_NAME
     except (ValueError, AttributeError):
         ours = False
     return "bridge" if ours else "other"
-
-
-def _connects(host: str, port: int, timeout: float) -> bool:
-    """Whether anything accepts a connection (a program that then said nothing HTTP-like is still 'other')."""
-    try:
-        socket.create_connection((host, port), timeout=timeout).close()
-    except OSError:
-        return False
-    return True
 
 
 def bind(port: int, host: str = HOST) -> socket.socket:

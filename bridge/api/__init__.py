@@ -14,7 +14,6 @@ stdio shim starts in a process per client and must not pay for the bridge's serv
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
 
 # name -> module that defines it (each value and function a front end needs, re-exported from its one home)
@@ -87,7 +86,9 @@ def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'bridge.api' has no attribute '{name}'")
-    value = getattr(importlib.import_module(module), _RENAMED.get(name, name))
+    # __import__ rather than importlib.import_module: the same import path as an `import` statement, so -X importtime
+    # (the stdio shim's start-up test) sees these modules too.
+    value = getattr(__import__(module, fromlist=["_"]), _RENAMED.get(name, name))
     globals()[name] = value  # once loaded, a plain attribute
     return value
 
