@@ -1,9 +1,11 @@
-"""Project-wide test set-up: no test touches the real keychain or the real settings folder."""
+"""Project-wide test set-up: no test touches the real keychain or the real settings folder. The fixtures many test
+folders share: a sandbox, the bridge in front of it (`rig`), and the tray app's `BridgeApi` on it (`api`)."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import keyring
@@ -12,7 +14,9 @@ import pytest
 from tests.support.memory_keyring import MemoryKeyring
 
 if TYPE_CHECKING:
+    from bridge.api import BridgeApi
     from bridge.sandbox import Sandbox
+    from tests.support.stack import Stack
 
 pytest_plugins = ["tests.support.leak_check"]
 
@@ -39,6 +43,44 @@ def sandbox() -> Iterator[Sandbox]:
         yield box
     finally:
         box.stop()
+
+
+@pytest.fixture
+def settings_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The settings folder for this test (PORT_MCP_BRIDGE_HOME), not created yet."""
+    from bridge.system import paths
+
+    home = tmp_path / "home"
+    monkeypatch.setenv(paths.HOME_ENV, str(home))
+    return home
+
+
+@pytest.fixture
+def rig(tmp_path: Path) -> Iterator[Stack]:
+    """A bridge in front of its own sandbox: profiles Acme (active), Acme dev and Globex in token mode, settings in a
+    throwaway file, the keychain's local key."""
+    from tests.support.stack import running_stack
+
+    with running_stack(tmp_path / "settings.json", seed=3) as stack:
+        yield stack
+
+
+@pytest.fixture
+def api(sandbox: Sandbox) -> Iterator[BridgeApi]:
+    """The tray app's `BridgeApi` (not started) with two profiles on the sandbox, their API credentials in the
+    keychain: Acme (active, builder) and Globex; the bridge on a free port."""
+    from bridge.api import BridgeApi
+    from bridge.settings import SettingsStore
+    from tests.support.stack import token_profile
+
+    store = SettingsStore()
+    token_profile(store, "Acme", sandbox.mcp_url, "acme-builder-demo", active=True)
+    token_profile(store, "Globex", sandbox.mcp_url, "globex-builder-demo")
+    bridge = BridgeApi(store, port=0)
+    try:
+        yield bridge
+    finally:
+        bridge.stop()
 
 
 @pytest.fixture(autouse=True)

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterator
-
 import httpx2
 import pytest
 
@@ -13,31 +10,18 @@ from bridge.auth.account import CREDENTIALS_REF
 from bridge.auth.keychain import set_secret
 from bridge.auth.localkey import local_key
 from bridge.proxy.jsonrpc import UPSTREAM_UNAVAILABLE
-from bridge.sandbox import Sandbox, SandboxConfig
-from bridge.sandbox.seed import DEMO_CREDENTIALS
-from bridge.settings import Settings, SettingsStore, ToolExposure
+from bridge.settings import SettingsStore, ToolExposure
+from tests.support.net import wait_until
 
 HELLO = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"protocolVersion": "2025-11-25",
          "capabilities": {}, "clientInfo": {"name": "test", "version": "1"}}}  # fmt: skip
 
 
 @pytest.fixture
-def api() -> Iterator[BridgeApi]:
-    box = Sandbox(config=SandboxConfig(run_seconds=0.2, seed=3)).start()
-    store = SettingsStore()
-    store.add_profile("Acme", box.mcp_url, auth_mode="token", make_active=True)
-    store.add_profile("Globex", box.mcp_url, auth_mode="token")
-    for profile, client in (("acme", "acme-builder-demo"), ("globex", "globex-builder-demo")):
-        ref = f"profile/{profile}/client-credentials"
-        set_secret(ref, json.dumps({"clientId": client, "clientSecret": DEMO_CREDENTIALS[client][0]}))
-        store.set_profile(profile, secret_refs={CREDENTIALS_REF: ref})
-    bridge = BridgeApi(store, port=0)
-    bridge.start()
-    try:
-        yield bridge
-    finally:
-        bridge.stop()
-        box.stop()
+def api(api: BridgeApi) -> BridgeApi:
+    """The shared `api` (Acme and Globex on the sandbox, tests/conftest.py), serving."""
+    api.start()
+    return api
 
 
 def post(api: BridgeApi, key: str | None = None) -> httpx2.Response:
@@ -72,7 +56,7 @@ def test_tools_come_from_port_with_badges_and_exposure(api: BridgeApi) -> None:
     assert all(t.exposed for t in tools.values()) and len(tools) == 42
     api.set_tools("acme", ToolExposure(mode="deny", names=["run_action"]))
     api.set_read_only("acme", True)
-    _wait_settings(api, lambda s: s.get_profile("acme").read_only)
+    wait_until(lambda: api.settings().get_profile("acme").read_only, "the bridge read read-only")
     narrowed = {t.name: t for t in api.fetch_tools("acme").result(30)}
     assert "run_action" not in narrowed and all(t.kind == "read" for t in narrowed.values())  # Port hides writes
     assert all(t.exposed for t in narrowed.values())
@@ -80,7 +64,10 @@ def test_tools_come_from_port_with_badges_and_exposure(api: BridgeApi) -> None:
 
 def test_actions_list_every_action_and_marks_the_allowed_ones(api: BridgeApi) -> None:
     api.set_allowed_actions("acme", ["scaffold_microservice"])
-    _wait_settings(api, lambda s: s.get_profile("acme").allowed_actions == ["scaffold_microservice"])
+    wait_until(
+        lambda: api.settings().get_profile("acme").allowed_actions == ["scaffold_microservice"],
+        "the bridge read the allowed actions",
+    )
     actions = {a.identifier: a for a in api.fetch_actions("acme").result(30)}
     assert len(actions) == 7 and actions["scaffold_microservice"].allowed
     assert sum(a.allowed for a in actions.values()) == 1 and all(a.title for a in actions.values())
@@ -98,16 +85,6 @@ def test_regenerating_the_local_key_locks_out_the_old_one(api: BridgeApi) -> Non
     new = api.regenerate_local_key()
     assert new != old and api.local_key() == new
     assert post(api, old).status_code == 401 and post(api, new).status_code == 200
-
-
-def _wait_settings(api: BridgeApi, ready: Callable[[Settings], bool]) -> None:
-    import time
-
-    for _ in range(100):
-        if ready(api.settings()):
-            return
-        time.sleep(0.05)
-    raise AssertionError("the bridge did not see the settings change")
 
 
 def test_profiles_are_added_edited_and_removed_with_their_keychain_entries(api: BridgeApi, memory_keyring) -> None:

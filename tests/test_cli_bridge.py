@@ -6,7 +6,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -18,16 +17,10 @@ import pytest
 from bridge.sandbox import Sandbox
 from bridge.sandbox.seed import DEMO_CREDENTIALS
 from bridge.settings import SettingsStore
-from tests.support.processes import read_until
+from tests.support.net import free_port
+from tests.support.processes import child_env, read_until
 
-ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.timeout(120)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
@@ -43,15 +36,7 @@ def home(tmp_path: Path) -> Iterator[tuple[dict[str, str], int, Sandbox]]:
     keychain = tmp_path / "keychain.json"
     keychain.write_text(json.dumps({"port-mcp-bridge/profile/acme/client-credentials": json.dumps(
         {"clientId": "acme-builder-demo", "clientSecret": secret})}))  # fmt: skip
-    env = {
-        **os.environ,
-        "PORT_MCP_BRIDGE_HOME": str(tmp_path),
-        "HOME": str(tmp_path),  # log folder and anything else per-user stays in the test's folder
-        "XDG_STATE_HOME": str(tmp_path / "state"),
-        "PYTHON_KEYRING_BACKEND": "tests.support.file_keyring.FileKeyring",
-        "TEST_KEYRING_FILE": str(keychain),
-        "PYTHONPATH": str(ROOT),
-    }
+    env = child_env(tmp_path)
     try:
         yield env, port, box
     finally:

@@ -5,20 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner, Result
 
 from bridge import __version__
 from bridge.cli import cli
 from bridge.settings import AuthMode, Region, SettingsStore, ToolExposure
-from bridge.system import paths
-
-
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    home = tmp_path / "home"
-    monkeypatch.setenv(paths.HOME_ENV, str(home))
-    return home
 
 
 def run(*args: str) -> Result:
@@ -43,14 +34,14 @@ def test_version_and_help() -> None:
     assert "--tools-deny" in ok("profiles", "set", "-h").output
 
 
-def test_list_empty(home: Path) -> None:
+def test_list_empty(settings_home: Path) -> None:
     result = ok("profiles", "list")
     assert "No profiles yet" in result.output
     assert json.loads(ok("profiles", "list", "--json").stdout) == {"active_profile": None, "profiles": []}
-    assert not home.exists()  # listing writes nothing
+    assert not settings_home.exists()  # listing writes nothing
 
 
-def test_add_and_list(home: Path) -> None:
+def test_add_and_list(settings_home: Path) -> None:
     result = ok("profiles", "add", "Acme EU", "--region", "eu", "--org", "acme")
     assert result.output == "Added profile 'Acme EU' (acme-eu), now active.\n"
     result = ok(
@@ -98,7 +89,7 @@ def test_add_and_list(home: Path) -> None:
     assert by_id["acme-eu"]["sign_in"] == {"state": "not signed in", "expires_at": None, "email": None}
 
 
-def test_add_errors(home: Path) -> None:
+def test_add_errors(settings_home: Path) -> None:
     result = run("profiles", "add", "X", "--region", "xx")
     assert result.exit_code == 1
     assert result.output == (
@@ -122,7 +113,7 @@ def test_add_errors(home: Path) -> None:
     assert [p.id for p in SettingsStore().load().profiles] == ["acme-eu"]
 
 
-def test_use_and_remove(home: Path) -> None:
+def test_use_and_remove(settings_home: Path) -> None:
     for name in ("One", "Two", "Three"):
         ok("profiles", "add", name, "--region", "eu")
     assert ok("profiles", "use", "three").output == "Now using profile 'Three' (three).\n"
@@ -132,7 +123,7 @@ def test_use_and_remove(home: Path) -> None:
     assert ok("profiles", "remove", "one").output == "Removed profile 'One' (one). No profile is active now.\n"
 
 
-def test_unknown_profile(home: Path) -> None:
+def test_unknown_profile(settings_home: Path) -> None:
     ok("profiles", "add", "Acme EU", "--region", "eu")
     for command in (("use", "nope"), ("remove", "nope"), ("set", "nope", "--read-only")):
         result = run("profiles", *command)
@@ -141,7 +132,7 @@ def test_unknown_profile(home: Path) -> None:
         assert "Traceback" not in result.output
 
 
-def test_set(home: Path) -> None:
+def test_set(settings_home: Path) -> None:
     ok("profiles", "add", "Acme EU", "--region", "eu")
     ok("profiles", "add", "Acme US", "--region", "us")
     result = ok("profiles", "set", "acme-eu", "--name", "Acme Europe", "--org", "acme", "--read-only", "--no-actions")
@@ -176,7 +167,7 @@ def test_set(home: Path) -> None:
     assert (profile.allowed_actions, profile.tools.mode, profile.base_url) == (None, "all", None)
 
 
-def test_set_errors(home: Path) -> None:
+def test_set_errors(settings_home: Path) -> None:
     ok("profiles", "add", "Acme EU", "--region", "eu")
     ok("profiles", "add", "Acme US", "--region", "us")
     result = run("profiles", "set", "acme-eu")
@@ -193,10 +184,10 @@ def test_set_errors(home: Path) -> None:
     assert result.exit_code == 2
 
 
-def test_list_reports_a_recovered_file(home: Path) -> None:
-    home.mkdir()
-    (home / "settings.json").write_text("{ not json")
+def test_list_reports_a_recovered_file(settings_home: Path) -> None:
+    settings_home.mkdir()
+    (settings_home / "settings.json").write_text("{ not json")
     result = ok("profiles", "list")
     assert "could not be read and was kept at" in result.stderr
     assert "No profiles yet" in result.stdout
-    assert [p.name for p in home.iterdir() if ".corrupt-" in p.name]
+    assert [p.name for p in settings_home.iterdir() if ".corrupt-" in p.name]

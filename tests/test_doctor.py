@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 from pathlib import Path
 
 import pytest
@@ -13,12 +12,8 @@ from bridge.sandbox import Sandbox
 from bridge.settings import SettingsStore
 from bridge.settings.values import PORT_REGIONS, Region
 from tests.sandbox.conftest import machine_token
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.support.net import free_port
+from tests.support.upstream import read_request, serving
 
 
 def test_proxy_settings_are_read_as_the_bridge_reads_them(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -78,8 +73,6 @@ async def test_the_mcp_check_follows_a_same_server_redirect_as_the_bridge_does_a
 
 
 async def test_the_mcp_check_reports_a_redirect_to_another_server(tmp_path: Path) -> None:
-    from tests.proxy.test_http11 import read_request, serving
-
     async def elsewhere(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await read_request(reader)
         writer.write(
@@ -97,8 +90,6 @@ async def test_the_mcp_check_reports_a_redirect_to_another_server(tmp_path: Path
 
 
 async def test_the_mcp_check_reads_a_blocked_request_as_the_network_and_a_404_as_the_address(tmp_path: Path) -> None:
-    from tests.proxy.test_http11 import read_request, serving
-
     pages = iter([b"403 Forbidden", b"404 Not Found"])
 
     async def refusing(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:

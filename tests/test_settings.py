@@ -9,7 +9,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import platformdirs
@@ -33,30 +32,15 @@ from bridge.settings import (
 )
 from bridge.settings import store as settings_module
 from bridge.system import paths
+from tests.support.net import wait_until
+from tests.support.processes import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 POSIX = sys.platform != "win32"
 
 
 @pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    home = tmp_path / "home"
-    monkeypatch.setenv(paths.HOME_ENV, str(home))
-    return home
-
-
-@pytest.fixture
-def store(home: Path) -> SettingsStore:
+def store(settings_home: Path) -> SettingsStore:
     return SettingsStore()
-
-
-def wait_for(predicate: Callable[[], bool], timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return predicate()
 
 
 def corrupt_files(directory: Path) -> list[Path]:
@@ -70,11 +54,11 @@ def profile(pid: str = "acme-eu", name: str = "Acme EU", **kw: object) -> Profil
 # --- paths -----------------------------------------------------------------------------------------------
 
 
-def test_paths_follow_env_and_create_nothing(home: Path) -> None:
-    assert paths.config_dir() == home
-    assert paths.settings_path() == home / "settings.json"
-    assert SettingsStore().path == home / "settings.json"
-    assert not home.exists()
+def test_paths_follow_env_and_create_nothing(settings_home: Path) -> None:
+    assert paths.config_dir() == settings_home
+    assert paths.settings_path() == settings_home / "settings.json"
+    assert SettingsStore().path == settings_home / "settings.json"
+    assert not settings_home.exists()
 
 
 def test_paths_default_to_platform_config_dir(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -87,7 +71,7 @@ def test_paths_default_to_platform_config_dir(monkeypatch: pytest.MonkeyPatch) -
 # --- loading and saving ----------------------------------------------------------------------------------
 
 
-def test_missing_file_gives_defaults_without_writing(store: SettingsStore, home: Path) -> None:
+def test_missing_file_gives_defaults_without_writing(store: SettingsStore, settings_home: Path) -> None:
     loaded = store.load()
     assert loaded == Settings()
     assert loaded.schema_version == SCHEMA_VERSION
@@ -97,7 +81,7 @@ def test_missing_file_gives_defaults_without_writing(store: SettingsStore, home:
     assert loaded.log_level == "INFO"
     assert loaded.active() is None
     assert store.notice is None and store.recovered_from is None
-    assert not home.exists()
+    assert not settings_home.exists()
 
 
 def test_round_trip(store: SettingsStore) -> None:
@@ -131,8 +115,8 @@ def test_round_trip(store: SettingsStore) -> None:
     assert store.path.read_text().endswith("}\n")
 
 
-def test_unknown_fields_survive_load_and_save(store: SettingsStore, home: Path) -> None:
-    home.mkdir()
+def test_unknown_fields_survive_load_and_save(store: SettingsStore, settings_home: Path) -> None:
+    settings_home.mkdir()
     raw = {
         "schema_version": SCHEMA_VERSION,
         "future_top": {"nested": [1, 2, 3]},
@@ -172,8 +156,8 @@ V1_FILE = {
 }
 
 
-def test_migration_from_v1(store: SettingsStore, home: Path) -> None:
-    home.mkdir()
+def test_migration_from_v1(store: SettingsStore, settings_home: Path) -> None:
+    settings_home.mkdir()
     store.path.write_text(json.dumps(V1_FILE))
     loaded = store.load()
     assert loaded.schema_version == SCHEMA_VERSION
@@ -204,8 +188,8 @@ def test_migrate_treats_missing_version_as_v1_and_rejects_nonsense() -> None:
         migrate({"schema_version": 0})
 
 
-def test_newer_schema_version_is_kept_with_a_warning(store: SettingsStore, home: Path) -> None:
-    home.mkdir()
+def test_newer_schema_version_is_kept_with_a_warning(store: SettingsStore, settings_home: Path) -> None:
+    settings_home.mkdir()
     raw = {"schema_version": SCHEMA_VERSION + 5, "brand_new": "x", "profiles": []}
     store.path.write_text(json.dumps(raw))
     loaded = store.load()
@@ -216,7 +200,7 @@ def test_newer_schema_version_is_kept_with_a_warning(store: SettingsStore, home:
     data = json.loads(store.path.read_text())
     assert data["schema_version"] == SCHEMA_VERSION + 5
     assert data["brand_new"] == "x"
-    assert corrupt_files(home) == []
+    assert corrupt_files(settings_home) == []
 
 
 # --- corrupt files ---------------------------------------------------------------------------------------
@@ -251,12 +235,14 @@ def test_newer_schema_version_is_kept_with_a_warning(store: SettingsStore, home:
         "version-type",
     ],
 )
-def test_corrupt_file_is_kept_aside_and_defaults_load(store: SettingsStore, home: Path, content: bytes) -> None:
-    home.mkdir()
+def test_corrupt_file_is_kept_aside_and_defaults_load(
+    store: SettingsStore, settings_home: Path, content: bytes
+) -> None:
+    settings_home.mkdir()
     store.path.write_bytes(content)
     loaded = store.load()
     assert loaded == Settings()
-    kept = corrupt_files(home)
+    kept = corrupt_files(settings_home)
     assert len(kept) == 1
     assert store.recovered_from == kept[0]
     assert kept[0].name.startswith("settings.json.corrupt-")
@@ -270,11 +256,11 @@ def test_corrupt_file_is_kept_aside_and_defaults_load(store: SettingsStore, home
     )
 
 
-def test_directory_in_place_of_the_file_is_moved_aside(store: SettingsStore, home: Path) -> None:
+def test_directory_in_place_of_the_file_is_moved_aside(store: SettingsStore, settings_home: Path) -> None:
     store.path.mkdir(parents=True)
     (store.path / "inside.txt").write_text("keep me")
     assert store.load() == Settings()
-    kept = corrupt_files(home)
+    kept = corrupt_files(settings_home)
     assert len(kept) == 1 and kept[0].is_dir()
     assert (kept[0] / "inside.txt").read_text() == "keep me"
     assert store.notice is not None and str(kept[0]) in store.notice
@@ -284,47 +270,47 @@ def test_directory_in_place_of_the_file_is_moved_aside(store: SettingsStore, hom
 
 
 def test_corrupt_name_gets_a_counter_when_taken(
-    store: SettingsStore, home: Path, monkeypatch: pytest.MonkeyPatch
+    store: SettingsStore, settings_home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(settings_module.time, "strftime", lambda fmt, *a: "20250101-120000")
-    home.mkdir()
+    settings_home.mkdir()
     for expected in ("settings.json.corrupt-20250101-120000", "settings.json.corrupt-20250101-120000-2"):
         store.path.write_text("not json")
         store.load()
-        assert store.recovered_from == home / expected
-    assert len(corrupt_files(home)) == 2
+        assert store.recovered_from == settings_home / expected
+    assert len(corrupt_files(settings_home)) == 2
 
 
-def test_update_on_a_corrupt_file_keeps_it_and_writes_fresh_settings(store: SettingsStore, home: Path) -> None:
-    home.mkdir()
+def test_update_on_a_corrupt_file_keeps_it_and_writes_fresh_settings(store: SettingsStore, settings_home: Path) -> None:
+    settings_home.mkdir()
     store.path.write_text("{oops")
     created = store.add_profile("Acme EU", "eu")
     assert created.id == "acme-eu"
-    (kept,) = corrupt_files(home)
+    (kept,) = corrupt_files(settings_home)
     assert kept.read_text() == "{oops"
     assert store.recovered_from == kept
     assert [p.id for p in store.load().profiles] == ["acme-eu"]
 
 
 @pytest.mark.skipif(not POSIX, reason="POSIX file modes")
-def test_saved_file_is_private(store: SettingsStore, home: Path) -> None:
+def test_saved_file_is_private(store: SettingsStore, settings_home: Path) -> None:
     old_umask = os.umask(0o022)
     try:
         store.save(Settings())
     finally:
         os.umask(old_umask)
     assert stat.S_IMODE(store.path.stat().st_mode) == 0o600
-    assert stat.S_IMODE(home.stat().st_mode) == 0o700
+    assert stat.S_IMODE(settings_home.stat().st_mode) == 0o700
     store.add_profile("Acme EU", "eu")  # replaced file stays private
     assert stat.S_IMODE(store.path.stat().st_mode) == 0o600
 
 
-def test_save_leaves_no_temp_files_and_cleans_stale_ones(store: SettingsStore, home: Path) -> None:
-    home.mkdir()
-    stale = home / ".settings.json.tmp-12345-deadbeef"
+def test_save_leaves_no_temp_files_and_cleans_stale_ones(store: SettingsStore, settings_home: Path) -> None:
+    settings_home.mkdir()
+    stale = settings_home / ".settings.json.tmp-12345-deadbeef"
     stale.write_text('{"half": ')
     store.save(Settings())
-    assert sorted(p.name for p in home.iterdir() if not p.name.endswith(".lock")) == ["settings.json"]
+    assert sorted(p.name for p in settings_home.iterdir() if not p.name.endswith(".lock")) == ["settings.json"]
 
 
 def test_save_validates(store: SettingsStore) -> None:
@@ -691,9 +677,9 @@ def test_set_profile_names_the_bad_part_of_tools(store: SettingsStore) -> None:
 
 
 def test_a_file_with_a_bad_value_is_set_aside_saying_where(
-    store: SettingsStore, home: Path, caplog: pytest.LogCaptureFixture
+    store: SettingsStore, settings_home: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    home.mkdir()
+    settings_home.mkdir()
     store.path.write_text(json.dumps({"profiles": [PROFILE | {"tools": {"mode": "some"}}]}))
     assert store.load() == Settings()
     assert "profiles.0.tools.mode: must be one of 'all', 'allow', 'deny'" in caplog.text
@@ -833,7 +819,7 @@ def test_watch_sees_changes_from_another_process(store: SettingsStore) -> None:
     try:
         code = "from bridge.settings import SettingsStore; SettingsStore().add_profile('From Child', 'us')"
         subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=60)
-        assert wait_for(lambda: ["Acme EU", "From Child"] in recorder.names())
+        wait_until(lambda: ["Acme EU", "From Child"] in recorder.names(), "the watcher saw the child's profile")
     finally:
         watcher.stop()
     assert not watcher.running
@@ -843,26 +829,26 @@ def test_watch_sees_own_changes_and_deletion(store: SettingsStore) -> None:
     recorder = Recorder()
     with store.watch(recorder, interval=0.02):
         store.add_profile("Acme EU", "eu")
-        assert wait_for(lambda: ["Acme EU"] in recorder.names())
+        wait_until(lambda: ["Acme EU"] in recorder.names(), "the watcher saw the new profile")
         store.path.unlink()
-        assert wait_for(lambda: bool(recorder.calls) and recorder.calls[-1] == Settings())
+        wait_until(lambda: recorder.calls and recorder.calls[-1] == Settings(), "the watcher saw the deletion")
 
 
-def test_watch_skips_a_corrupt_file_without_moving_it(store: SettingsStore, home: Path) -> None:
+def test_watch_skips_a_corrupt_file_without_moving_it(store: SettingsStore, settings_home: Path) -> None:
     store.add_profile("Acme EU", "eu")
     recorder = Recorder()
     watcher = store.watch(recorder, interval=0.02, on_error=recorder.on_error)
     try:
         store.path.write_text("{ half-edited by hand")
-        assert wait_for(lambda: bool(recorder.errors))
+        wait_until(lambda: recorder.errors, "the watcher reported the unreadable file")
         assert "could not be read" in recorder.errors[0]
         assert recorder.calls == []
-        assert corrupt_files(home) == [] and store.path.read_text() == "{ half-edited by hand"
+        assert corrupt_files(settings_home) == [] and store.path.read_text() == "{ half-edited by hand"
         assert watcher.running
         # fixed by hand: the watcher picks it up again
         fixed = Settings(profiles=[profile("fixed", "Fixed")]).model_dump(mode="json")
         store.path.write_text(json.dumps(fixed) + "\n\n")
-        assert wait_for(lambda: ["Fixed"] in recorder.names())
+        wait_until(lambda: ["Fixed"] in recorder.names(), "the watcher saw the fixed file")
     finally:
         watcher.stop()
 
@@ -877,9 +863,9 @@ def test_watch_survives_a_failing_callback(store: SettingsStore) -> None:
 
     with store.watch(flaky, interval=0.02):
         store.update(lambda s: setattr(s, "local_port", 50001))
-        assert wait_for(lambda: 50001 in seen)
+        wait_until(lambda: 50001 in seen, "the first change reached the callback")
         store.update(lambda s: setattr(s, "local_port", 50002))
-        assert wait_for(lambda: 50002 in seen)
+        wait_until(lambda: 50002 in seen, "the second change reached the callback (after it failed once)")
 
 
 def test_concurrent_updates_from_threads(store: SettingsStore) -> None:

@@ -15,46 +15,39 @@ from pathlib import Path
 import pytest
 
 from bridge.settings import Profile, Region, Settings, SettingsStore
-from bridge.system import paths
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.support.processes import ROOT
 
 ADDER = """
 import sys, time
-from pathlib import Path
 from bridge.settings import Profile, Region, SettingsStore
 
-tag, go = sys.argv[1], Path(sys.argv[2])
+tag = sys.argv[1]
 store = SettingsStore()
 print("ready", flush=True)
-while not go.exists():
-    time.sleep(0.005)
+assert sys.stdin.readline() == "go\\n"
 for i in range(25):
     def add(settings, i=i):
-        time.sleep(0.002)  # widen the read-modify-write window: without the lock, updates would be lost
+        time.sleep(0.002)  # not synchronisation: widens the read-modify-write window (no lock: updates lost)
         settings.profiles.append(Profile(id=f"{tag}-{i}", name=f"{tag} {i}", region=Region.EU))
     store.update(add)
 """
 
 
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    home = tmp_path / "home"
-    monkeypatch.setenv(paths.HOME_ENV, str(home))
-    return home
-
-
-def test_concurrent_updates_from_two_processes_lose_nothing(home: Path, tmp_path: Path) -> None:
-    go = tmp_path / "go"
+def test_concurrent_updates_from_two_processes_lose_nothing(settings_home: Path) -> None:
     children = [
-        subprocess.Popen([sys.executable, "-c", ADDER, tag, str(go)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, "-c", ADDER, tag], cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
         for tag in ("alpha", "beta")
     ]
     try:
         for child in children:
             assert child.stdout is not None
             assert child.stdout.readline().strip() == "ready"
-        go.touch()  # start both at once so their updates interleave
+        for child in children:  # start both at once (both are waiting for the word) so their updates interleave
+            assert child.stdin is not None
+            child.stdin.write("go\n")
+            child.stdin.flush()
         for child in children:
             assert child.wait(timeout=60) == 0
     finally:
@@ -98,8 +91,8 @@ def _writer(path: Path, ready_fd: int) -> None:
 
 @pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="needs fork and SIGKILL")
-def test_writer_killed_at_random_moments_never_leaves_a_broken_file(home: Path) -> None:
-    path = home / "settings.json"
+def test_writer_killed_at_random_moments_never_leaves_a_broken_file(settings_home: Path) -> None:
+    path = settings_home / "settings.json"
     rng = random.Random(0x5E77)
     iterations = 120
     killed_mid_write = 0
@@ -116,13 +109,13 @@ def test_writer_killed_at_random_moments_never_leaves_a_broken_file(home: Path) 
         os.close(write_fd)
         try:
             assert os.read(read_fd, 1) == b"x", "writer died before its first save"
-            time.sleep(rng.uniform(0, 0.030))
+            time.sleep(rng.uniform(0, 0.030))  # not synchronisation: the random moment of the kill is the test
             os.kill(pid, signal.SIGKILL)
         finally:
             os.close(read_fd)
             _, status = os.waitpid(pid, 0)
         assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL
-        if any(name.startswith(".settings.json.tmp-") for name in os.listdir(home)):
+        if any(name.startswith(".settings.json.tmp-") for name in os.listdir(settings_home)):
             killed_mid_write += 1
         if path.exists():
             Settings.model_validate(json.loads(path.read_bytes()))  # parses and validates
@@ -130,9 +123,9 @@ def test_writer_killed_at_random_moments_never_leaves_a_broken_file(home: Path) 
         loaded = store.load()
         assert store.recovered_from is None
         assert len(loaded.profiles) == 200
-        assert not [name for name in os.listdir(home) if ".corrupt-" in name]
+        assert not [name for name in os.listdir(settings_home) if ".corrupt-" in name]
     # the next save removes what killed writers left behind
     SettingsStore(path).save(_big_settings(0))
-    assert not [name for name in os.listdir(home) if ".tmp-" in name]
+    assert not [name for name in os.listdir(settings_home) if ".tmp-" in name]
     elapsed = time.monotonic() - started
     print(f"{iterations} kills in {elapsed:.1f}s, {killed_mid_write} while a temp file existed")

@@ -4,11 +4,9 @@ Quit stopping the bridge, the crash dialog."""
 from __future__ import annotations
 
 import logging
-import os
 import subprocess
 import sys
 import threading
-import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -21,6 +19,7 @@ from app.__main__ import has_display
 from app.application import SingleInstance, TrayApp, install_excepthook
 from bridge.api import BridgeApi
 from bridge.settings import SettingsStore
+from tests.support.processes import child_env
 
 
 def test_a_second_instance_brings_the_first_forward(qtbot: QtBot) -> None:
@@ -112,19 +111,22 @@ def test_the_crash_handler_logs_and_shows_without_secrets(monkeypatch: Any, capl
 
 def test_launching_twice_as_processes(tmp_path: Path) -> None:
     """Two real launches: the second tells the first to come forward and exits at once."""
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PORT_MCP_BRIDGE_HOME": str(tmp_path / "cfg"),
-           "HOME": str(tmp_path), "XDG_RUNTIME_DIR": str(tmp_path), "PYTHONPATH": str(Path.cwd()),
-           "PYTHON_KEYRING_BACKEND": "tests.support.file_keyring.FileKeyring",
-           "TEST_KEYRING_FILE": str(tmp_path / "keyring.json")}  # fmt: skip
+    env = child_env(tmp_path, tmp_path / "cfg", QT_QPA_PLATFORM="offscreen", XDG_RUNTIME_DIR=str(tmp_path))
     code = "from app.application import run; raise SystemExit(run(port=0))"
     first = subprocess.Popen([sys.executable, "-c", code], env=env, stderr=subprocess.PIPE, text=True)
     lines: list[str] = []
-    reader = threading.Thread(target=lambda: lines.extend(iter(first.stderr.readline, "")), daemon=True)  # type: ignore[union-attr]
+    running = threading.Event()
+
+    def read() -> None:  # the first launch's log, as it comes; `running` once it says it runs
+        for line in first.stderr:  # type: ignore[union-attr]
+            lines.append(line)
+            if "Port MCP Bridge is running" in line:
+                running.set()
+
+    reader = threading.Thread(target=read, daemon=True)
     reader.start()
     try:
-        deadline = time.monotonic() + 30
-        while not any("Port MCP Bridge is running" in line for line in lines) and time.monotonic() < deadline:
-            time.sleep(0.1)
+        assert running.wait(30), "the first launch did not start: " + "".join(lines)
         second = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
         assert second.returncode == 0 and "already running" in second.stderr, second.stderr
         assert first.poll() is None  # still running
@@ -147,7 +149,7 @@ def test_a_taken_port_offers_the_nearest_free_one_and_then_the_clients_page(
     from bridge.auth.localkey import local_key
     from bridge.errors import PortInUse
     from bridge.export import Env
-    from tests.app.conftest import token_profile
+    from tests.support.stack import token_profile
 
     holder = socket.socket()
     holder.bind(("127.0.0.1", 0))

@@ -7,9 +7,7 @@ import asyncio
 import threading
 from typing import Any
 
-import httpx2
 from mcp import ClientSession
-from mcp.client.streamable_http import streamable_http_client
 from mcp.types import ToolListChangedNotification
 from pytestqt.qtbot import QtBot
 
@@ -18,11 +16,13 @@ from app.settings.tools import ToolsPage
 from bridge.api import BridgeApi
 from bridge.auth.localkey import local_key
 from bridge.settings import ToolExposure
+from tests.support.mcp import mcp_client, stream_opened
 
 
 class McpClient:
     """The official `mcp` client through the bridge with the local key, on its own thread and loop (the test's
-    thread runs Qt). `names()` lists tools; `changed` is set by each tools/list_changed notification."""
+    thread runs Qt), ready once its GET stream is open. `names()` lists tools; `changed` is set by each
+    tools/list_changed notification."""
 
     def __init__(self, url: str) -> None:
         self.url, self.changed = url, threading.Event()
@@ -37,13 +37,10 @@ class McpClient:
                 self.changed.set()
 
         headers = {"Authorization": f"Bearer {local_key()}"}
-        async with (
-            httpx2.AsyncClient(headers=headers, timeout=30) as http,
-            streamable_http_client(self.url, http_client=http) as (read, write),
-            ClientSession(read, write, message_handler=on_message) as session,
-        ):
-            await session.initialize()
-            self.session = session
+        stream = asyncio.Event()
+        async with mcp_client(self.url, headers, on_response=stream_opened(stream), message_handler=on_message) as s:
+            await stream.wait()  # list_changed travels on it: a change made before it opened would not reach us
+            self.session = s
             self._ready.set()
             await self._stop.wait()
 

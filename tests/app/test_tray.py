@@ -11,8 +11,6 @@ from typing import Any
 import anyio
 import httpx2
 import pytest
-from mcp import ClientSession
-from mcp.client.streamable_http import streamable_http_client
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QMenu
@@ -26,7 +24,8 @@ from bridge.export import Env
 from bridge.policy import is_read_only_tool
 from bridge.sandbox import Sandbox
 from bridge.settings import SettingsStore
-from tests.auth.conftest import Browser
+from tests.support.browser import Browser
+from tests.support.mcp import mcp_client
 
 
 class Rig:
@@ -68,12 +67,7 @@ def rig(qtbot: QtBot, api: BridgeApi, tmp_path: Path) -> Iterator[Rig]:
 
 async def _ask(url: str, key: str, call: str | None = None) -> Any:
     """A fresh MCP client session through the bridge, as an IDE opens one: the tool names, or one call's text."""
-    async with (
-        httpx2.AsyncClient(headers={"Authorization": f"Bearer {key}"}, timeout=30) as http,
-        streamable_http_client(url, http_client=http) as (read, write),
-        ClientSession(read, write) as session,
-    ):
-        await session.initialize()
+    async with mcp_client(url, {"Authorization": f"Bearer {key}"}) as session:
         if call:
             result = await session.call_tool(call, {})
             return result.content[0].text  # type: ignore[union-attr]

@@ -10,10 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
-import httpx2
 import pytest
-from mcp import ClientSession
-from mcp.client.streamable_http import streamable_http_client
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
@@ -24,7 +21,8 @@ from bridge.api import BridgeApi, session_key
 from bridge.export import Env
 from bridge.sandbox import Sandbox
 from bridge.settings import SettingsStore
-from tests.auth.conftest import Browser
+from tests.support.browser import Browser
+from tests.support.mcp import mcp_client
 
 
 class Rig:
@@ -55,12 +53,7 @@ def rig(qtbot: QtBot, tmp_path: Path) -> Iterator[Rig]:
 
 
 async def _ask(url: str, headers: dict[str, str]) -> tuple[int, str]:
-    async with (
-        httpx2.AsyncClient(headers=headers, timeout=30) as http,
-        streamable_http_client(url, http_client=http) as (read, write),
-        ClientSession(read, write) as session,
-    ):
-        await session.initialize()
+    async with mcp_client(url, headers) as session:
         tools = (await session.list_tools()).tools
         who = await session.call_tool("describe_user_details", {})
         return len(tools), who.content[0].text  # type: ignore[union-attr]

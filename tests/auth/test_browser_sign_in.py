@@ -18,8 +18,8 @@ from bridge.auth.records import CLIENT_REF, TOKENS_REF, TokenRecord, client_entr
 from bridge.errors import RegistrationRefused, SignInCancelled, SignInFailed
 from bridge.sandbox import Sandbox, SandboxConfig
 from bridge.settings import SettingsStore
-from tests.auth.conftest import GLOBEX_DANA, Browser
-from tests.conftest import MemoryKeyring
+from tests.support.browser import GLOBEX_DANA, Browser
+from tests.support.memory_keyring import MemoryKeyring
 
 
 async def test_sign_in_keeps_tokens_in_the_keychain_and_names_the_organization(
@@ -139,8 +139,7 @@ async def test_a_browser_that_never_comes_back_times_out_and_frees_the_port(
 async def test_cancelling_the_task_stops_the_sign_in(sandbox: Sandbox, store: SettingsStore) -> None:
     browser = Browser(act=False)
     task = asyncio.create_task(account.browser_login(store, "acme", open_browser=browser))
-    while not browser.opened:
-        await asyncio.sleep(0.02)
+    await asyncio.wait_for(browser.was_opened.wait(), 10)  # the sign-in waits for the user now
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
@@ -151,8 +150,7 @@ async def test_cancelling_the_task_stops_the_sign_in(sandbox: Sandbox, store: Se
 async def test_a_stale_tab_is_answered_and_ignored(sandbox: Sandbox, store: SettingsStore) -> None:
     browser = Browser(act=False)
     task = asyncio.create_task(account.browser_login(store, "acme", open_browser=browser))
-    while not browser.opened:
-        await asyncio.sleep(0.02)
+    await asyncio.wait_for(browser.was_opened.wait(), 10)  # the sign-in waits for the user now
     redirect = httpx2.URL(browser.opened[0]).params["redirect_uri"]
     async with httpx2.AsyncClient() as other:
         stale = await other.get(redirect, params={"code": "old", "state": "from-an-earlier-attempt"})

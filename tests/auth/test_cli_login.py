@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import html
 import json
-import os
 import re
 import subprocess
 import sys
@@ -16,24 +15,15 @@ import pytest
 
 from bridge.sandbox import Sandbox
 from bridge.sandbox.seed import DEMO_CREDENTIALS
-from tests.auth.conftest import ACME_DANA
-from tests.support.processes import read_until
+from tests.support.browser import ACME_DANA, consent_form
+from tests.support.processes import child_env, read_until
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.timeout(120)
 
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    return {
-        **os.environ,
-        "PORT_MCP_BRIDGE_HOME": str(tmp_path / "home"),
-        "HOME": str(tmp_path),
-        "XDG_STATE_HOME": str(tmp_path / "state"),
-        "PYTHON_KEYRING_BACKEND": "tests.support.file_keyring.FileKeyring",
-        "TEST_KEYRING_FILE": str(tmp_path / "keychain.json"),
-        "PYTHONPATH": str(ROOT),
-    }
+    return child_env(tmp_path, tmp_path / "home")
 
 
 def cli(env: dict[str, str], *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -42,11 +32,7 @@ def cli(env: dict[str, str], *args: str, stdin: str | None = None) -> subprocess
 
 
 def approve(url: str, choice: str = ACME_DANA) -> str:
-    page = httpx2.get(url)
-    form = {
-        html.unescape(k): html.unescape(v)
-        for k, v in re.findall(r'type="hidden" name="([^"]+)" value="([^"]*)"', page.text)
-    }
+    form = consent_form(httpx2.get(url).text)
     answer = httpx2.post(url, data={**form, "choice": choice, "decision": "approve"})
     return httpx2.get(answer.headers["location"]).text
 

@@ -10,7 +10,7 @@ from keyring.errors import PasswordSetError
 from bridge.auth import keychain as secrets
 from bridge.auth.keychain import delete_secret, get_secret, set_secret
 from bridge.errors import KeychainError
-from tests.conftest import MemoryKeyring
+from tests.support.memory_keyring import MemoryKeyring
 
 
 class WindowsLikeKeyring(MemoryKeyring):

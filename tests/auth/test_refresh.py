@@ -4,6 +4,7 @@ ends in "sign-in needed" without loops; token mode re-exchanges after a clock ju
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 
 import httpx2
 import pytest
@@ -17,7 +18,8 @@ from bridge.errors import SignInRequired
 from bridge.sandbox import Sandbox
 from bridge.sandbox.seed import DEMO_CREDENTIALS
 from bridge.settings import Profile, SettingsStore
-from tests.auth.conftest import Browser
+from tests.support.browser import Browser
+from tests.support.net import wait_until_async
 
 HOUR = 3600.0
 
@@ -25,6 +27,14 @@ HOUR = 3600.0
 @pytest.fixture
 async def signed_in(sandbox: Sandbox, store: SettingsStore) -> Profile:
     return (await account.browser_login(store, "acme", open_browser=Browser())).profile
+
+
+@pytest.fixture
+async def tokens(sandbox: Sandbox, signed_in: Profile) -> AsyncIterator[OAuthTokenProvider]:
+    """The signed-in profile's token provider on the sandbox's clock (which the tests move); closed afterwards."""
+    provider = OAuthTokenProvider(signed_in, clock=sandbox.state.now)
+    yield provider
+    provider.close()
 
 
 def saved(profile: Profile) -> TokenRecord:
@@ -45,10 +55,9 @@ def counting(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 async def test_refreshes_at_80_percent_and_saves_the_rotated_token_first(
-    sandbox: Sandbox, signed_in: Profile, monkeypatch: pytest.MonkeyPatch
+    sandbox: Sandbox, signed_in: Profile, tokens: OAuthTokenProvider, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls = counting(monkeypatch)
-    tokens = OAuthTokenProvider(signed_in, clock=sandbox.state.now)
     first = await tokens.token()
     before = saved(signed_in)
     sandbox.state.advance_clock(0.7 * HOUR)
@@ -60,14 +69,12 @@ async def test_refreshes_at_80_percent_and_saves_the_rotated_token_first(
     assert after.access_token == second and after.refresh_token != before.refresh_token  # rotated, and kept
     assert after.identity.organization_id == "org_AcmeDemo00000EU1"
     sandbox.tokens.verify(second)  # valid at Port
-    tokens.close()
 
 
 async def test_many_callers_share_one_refresh(
-    sandbox: Sandbox, signed_in: Profile, monkeypatch: pytest.MonkeyPatch
+    sandbox: Sandbox, signed_in: Profile, tokens: OAuthTokenProvider, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls = counting(monkeypatch)
-    tokens = OAuthTokenProvider(signed_in, clock=sandbox.state.now)
     await tokens.token()
     sandbox.state.advance_clock(0.9 * HOUR)
     got = await asyncio.gather(*(tokens.token() for _ in range(25)))
@@ -78,41 +85,32 @@ async def test_many_callers_share_one_refresh(
     sandbox.tokens.expire_all()  # every access token now gets 401
     replaced = await asyncio.gather(*(tokens.refresh_after_401(got[0]) for _ in range(10)))
     assert len(set(replaced)) == 1 and replaced[0] != got[0] and len(calls) == 2
-    tokens.close()
 
 
 async def test_after_a_clock_jump_past_expiry_the_first_request_gets_a_fresh_token(
-    sandbox: Sandbox, signed_in: Profile
+    sandbox: Sandbox, signed_in: Profile, tokens: OAuthTokenProvider
 ) -> None:
-    tokens = OAuthTokenProvider(signed_in, clock=sandbox.state.now)
     old = await tokens.token()
     sandbox.state.advance_clock(5 * HOUR)  # the laptop slept through the expiry
     new = await tokens.token()
     assert new != old
     sandbox.tokens.verify(new)
-    tokens.close()
 
 
 async def test_the_timer_refreshes_without_requests(
-    sandbox: Sandbox, signed_in: Profile, monkeypatch: pytest.MonkeyPatch
+    sandbox: Sandbox, signed_in: Profile, tokens: OAuthTokenProvider, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(OAuthTokenProvider, "TICK", 0.05)
-    tokens = OAuthTokenProvider(signed_in, clock=sandbox.state.now)
     await tokens.token()
     sandbox.state.advance_clock(0.85 * HOUR)
-    for _ in range(100):
-        if tokens.refreshes:
-            break
-        await asyncio.sleep(0.05)
+    await wait_until_async(lambda: tokens.refreshes, "the timer refreshed")
     assert tokens.refreshes == 1 and tokens.state == AuthState.SIGNED_IN
-    tokens.close()
 
 
 async def test_invalid_grant_means_sign_in_needed_and_no_retry_loop(
-    sandbox: Sandbox, signed_in: Profile, monkeypatch: pytest.MonkeyPatch
+    sandbox: Sandbox, signed_in: Profile, tokens: OAuthTokenProvider, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls = counting(monkeypatch)
-    tokens = OAuthTokenProvider(signed_in, clock=sandbox.state.now)
     token = await tokens.token()
     sandbox.tokens.revoke(token)  # signed out elsewhere / idle too long
     assert await tokens.refresh_after_401(token) is None
@@ -125,12 +123,11 @@ async def test_invalid_grant_means_sign_in_needed_and_no_retry_loop(
 
 
 async def test_unreachable_token_endpoint_keeps_a_valid_token_and_reports_an_error(
-    sandbox: Sandbox, signed_in: Profile, monkeypatch: pytest.MonkeyPatch
+    sandbox: Sandbox, signed_in: Profile, tokens: OAuthTokenProvider, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async def offline(record: TokenRecord, **kwargs: object) -> TokenRecord:
         raise httpx2.ConnectError("offline")
 
-    tokens = OAuthTokenProvider(signed_in, clock=sandbox.state.now)
     token = await tokens.token()
     monkeypatch.setattr(oauth_tokens, "refresh_tokens", offline)
     sandbox.state.advance_clock(0.9 * HOUR)
@@ -138,11 +135,11 @@ async def test_unreachable_token_endpoint_keeps_a_valid_token_and_reports_an_err
     sandbox.state.advance_clock(0.2 * HOUR)
     with pytest.raises(httpx2.HTTPError):
         await tokens.token()  # expired and no way to refresh: the proxy answers "cannot reach Port"
-    tokens.close()
 
 
-async def test_a_closed_provider_never_writes_the_old_sign_in_back(sandbox: Sandbox, signed_in: Profile) -> None:
-    tokens = OAuthTokenProvider(signed_in, clock=sandbox.state.now)
+async def test_a_closed_provider_never_writes_the_old_sign_in_back(
+    sandbox: Sandbox, signed_in: Profile, tokens: OAuthTokenProvider
+) -> None:
     await tokens.token()
     before = get_secret(signed_in.secret_refs[TOKENS_REF])
     tokens.close()

@@ -3,15 +3,13 @@ is gone, and a new sign-in (from another process or the tray) taken into use wit
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import Iterator
+from contextlib import AbstractAsyncContextManager
 
 import httpx2
 import pytest
 from mcp import ClientSession, MCPError
-from mcp.client.streamable_http import streamable_http_client
 
 from bridge.auth import account
 from bridge.auth.keychain import get_secret
@@ -21,7 +19,9 @@ from bridge.proxy.jsonrpc import SIGN_IN_REQUIRED
 from bridge.proxy.service import BridgeService
 from bridge.sandbox import Sandbox
 from bridge.settings import SettingsStore
-from tests.auth.conftest import GLOBEX_DANA, Browser
+from tests.support.browser import GLOBEX_DANA, Browser
+from tests.support.mcp import mcp_client
+from tests.support.net import wait_until_async
 
 
 @pytest.fixture
@@ -33,15 +33,8 @@ def bridge(store: SettingsStore) -> Iterator[BridgeService]:
         service.stop()
 
 
-@asynccontextmanager
-async def client(bridge: BridgeService) -> AsyncIterator[ClientSession]:
-    async with (
-        httpx2.AsyncClient(headers={"Authorization": f"Bearer {local_key()}"}, timeout=30) as http,
-        streamable_http_client(f"{bridge.url}/mcp", http_client=http) as (read, write),
-        ClientSession(read, write, read_timeout_seconds=20) as session,
-    ):
-        await session.initialize()
-        yield session
+def client(bridge: BridgeService) -> AbstractAsyncContextManager[ClientSession]:
+    return mcp_client(f"{bridge.url}/mcp", {"Authorization": f"Bearer {local_key()}"})
 
 
 async def organization(session: ClientSession) -> str:
@@ -54,19 +47,13 @@ def profile_state(bridge: BridgeService) -> str:
     return {p["id"]: p["state"] for p in status["profiles"]}["acme"]
 
 
-async def eventually(check: Callable[[], bool], timeout: float = 5.0) -> None:
-    for _ in range(int(timeout / 0.05)):
-        if check():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("condition not reached")
-
-
 async def signed_in(store: SettingsStore, bridge: BridgeService, browser: Browser | None = None) -> None:
     """Sign in as `port-mcp-bridge login` would, and wait for the bridge's settings watcher to see it."""
     done = await account.browser_login(store, "acme", open_browser=browser or Browser())
     refs = done.profile.secret_refs
-    await eventually(lambda: bridge.settings.get_profile("acme").secret_refs == refs)
+    await wait_until_async(
+        lambda: bridge.settings.get_profile("acme").secret_refs == refs, "the bridge saw the sign-in"
+    )
 
 
 async def test_not_signed_in_gives_a_clear_error(bridge: BridgeService) -> None:
@@ -108,7 +95,7 @@ async def test_sign_out_ends_service_for_the_profile(
     async with client(bridge) as session:
         assert await organization(session) == "Acme Corp (demo)"
     await account.logout(store, "acme")
-    await eventually(lambda: bridge.settings.get_profile("acme").secret_refs == {})
+    await wait_until_async(lambda: bridge.settings.get_profile("acme").secret_refs == {}, "the bridge saw the sign-out")
     with pytest.raises(BaseExceptionGroup) as caught:
         async with client(bridge):
             pass

@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 from bridge.export import Entry, Env
-from tests.proxy.conftest import rig  # noqa: F401 (a bridge in front of the sandbox, for the real clients)
 
 PROGRAM = "/opt/port-mcp-bridge/bin/port-mcp-bridge"
 KEY = "test-local-key"

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from bridge.export import Entry, Env, get_client, write
-from tests.proxy.conftest import Rig
+from tests.support.stack import Stack
 
 NODE_BIN = Path(__file__).resolve().parents[1] / "node" / "node_modules" / ".bin"
 
@@ -56,7 +56,7 @@ def run(home: Path, *args: str) -> str:
     return done.stdout if args[0] == "codex" else done.stdout + done.stderr
 
 
-def entries(rig: Rig, key: str | None = None) -> list[Entry]:
+def entries(rig: Stack, key: str | None = None) -> list[Entry]:
     key = key or rig.key
     base = rig.bridge.url  # the test bridge runs on a free port, not the one in settings
     return [Entry("port", f"{base}/mcp", key), Entry("port-globex", f"{base}/p/globex/mcp", key, "globex")]
@@ -75,7 +75,7 @@ def export(client_id: str, home: Path, to: list[Entry]) -> Path:
     return result.path
 
 
-def test_claude_code_lists_both_entries_connected(rig: Rig, home: Path) -> None:
+def test_claude_code_lists_both_entries_connected(rig: Stack, home: Path) -> None:
     # An existing ~/.claude.json with Claude's own state and another server, as a real one has.
     state = {"numStartups": 3, "hasCompletedOnboarding": True, "mcpServers": {"other": {"command": "true"}}}
     (home / ".claude.json").write_text(json.dumps(state, indent=2))
@@ -86,7 +86,7 @@ def test_claude_code_lists_both_entries_connected(rig: Rig, home: Path) -> None:
     assert "other:" in out
 
 
-def test_claude_code_with_a_wrong_key_does_not_connect(rig: Rig, home: Path) -> None:
+def test_claude_code_with_a_wrong_key_does_not_connect(rig: Stack, home: Path) -> None:
     export("claude-code", home, entries(rig, key="not-the-key"))
     out = run(home, "claude", "mcp", "list")
     assert f"port: {rig.bridge.url}/mcp (HTTP)" in out and "✔ Connected" not in out, out
@@ -101,7 +101,7 @@ GEMINI_SETTINGS = """{
 """
 
 
-def test_gemini_lists_both_entries_connected(rig: Rig, home: Path) -> None:
+def test_gemini_lists_both_entries_connected(rig: Stack, home: Path) -> None:
     settings = home / ".gemini" / "settings.json"
     settings.parent.mkdir()
     settings.write_text(GEMINI_SETTINGS)
@@ -112,7 +112,7 @@ def test_gemini_lists_both_entries_connected(rig: Rig, home: Path) -> None:
     assert f"✓ port-globex: {rig.bridge.url}/p/globex/mcp (http) - Connected" in out, out
 
 
-def test_gemini_with_a_wrong_key_does_not_connect(rig: Rig, home: Path) -> None:
+def test_gemini_with_a_wrong_key_does_not_connect(rig: Stack, home: Path) -> None:
     export("gemini", home, entries(rig, key="not-the-key"))
     out = run(home, "gemini", "mcp", "list")
     assert f"port: {rig.bridge.url}/mcp" in out and "- Connected" not in out, out
@@ -121,7 +121,7 @@ def test_gemini_with_a_wrong_key_does_not_connect(rig: Rig, home: Path) -> None:
 CODEX_CONFIG = "# my Codex settings\ncheck_for_update_on_startup = false\n\n[analytics]\nenabled = false\n"
 
 
-def test_codex_reads_both_entries_with_the_key_header(rig: Rig, home: Path) -> None:
+def test_codex_reads_both_entries_with_the_key_header(rig: Stack, home: Path) -> None:
     config = home / ".codex" / "config.toml"
     config.parent.mkdir()
     config.write_text(CODEX_CONFIG)
@@ -138,7 +138,7 @@ def test_codex_reads_both_entries_with_the_key_header(rig: Rig, home: Path) -> N
     assert "port-globex" in table and "Bearer token" in table, table
 
 
-def test_codex_key_from_an_environment_variable(rig: Rig, home: Path) -> None:
+def test_codex_key_from_an_environment_variable(rig: Stack, home: Path) -> None:
     to = [Entry("port", f"{rig.bridge.url}/mcp", rig.key, key_env="PORT_MCP_BRIDGE_KEY")]
     config = export("codex", home, to)
     assert rig.key not in config.read_text()

@@ -14,7 +14,8 @@ import pytest
 from bridge.policy import Policy, rewrite_tools_list
 from bridge.proxy import listcache
 from bridge.proxy.listcache import ListedTools, known_tools, top_level_id
-from tests.proxy.conftest import Rig, session
+from tests.proxy.conftest import session
+from tests.support.stack import Stack
 
 TOOLS = [
     {"name": "list_things", "inputSchema": {"type": "object", "properties": {"tags": {"type": "array"}}},
@@ -102,7 +103,7 @@ def test_the_id_is_only_taken_where_it_is_provably_the_messages_own() -> None:
     assert span(big) is None  # ...and an id far from both ends is not looked for
 
 
-async def test_through_the_bridge_sessions_share_the_rewritten_list(rig: Rig) -> None:
+async def test_through_the_bridge_sessions_share_the_rewritten_list(rig: Stack) -> None:
     rig.sandbox.state.config.schema_bug = True  # so the rewrite changes the list: the cached bytes are used
     async with session(rig) as s:
         first = (await s.list_tools()).model_dump(by_alias=True, mode="json")
@@ -158,7 +159,7 @@ def test_requests_go_through_the_pool_httpx2_chose_so_env_proxies_and_cas_still_
     )
 
 
-async def test_a_route_through_httpcore2_serves_a_whole_session(rig: Rig, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_route_through_httpcore2_serves_a_whole_session(rig: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
     """What a user behind HTTPS_PROXY gets: the same session, sent by httpcore2 instead of `http11.Pool`."""
     from bridge.proxy import sender
 
@@ -171,7 +172,7 @@ async def test_a_route_through_httpcore2_serves_a_whole_session(rig: Rig, monkey
     assert route.direct is None
 
 
-async def test_through_a_real_http_proxy(rig: Rig) -> None:
+async def test_through_a_real_http_proxy(rig: Stack) -> None:
     """A corporate proxy, as HTTP(S)_PROXY would configure it: every upstream request goes through it, by httpcore2."""
     import httpcore2
 
@@ -233,36 +234,41 @@ def test_an_undecodable_answer_passes_as_it_came() -> None:
 
 
 async def test_a_client_that_hangs_up_cancels_the_relay_and_a_quick_one_never_starts_a_watcher() -> None:
-    import asyncio
-    import time
-
     from bridge.proxy.forward import _until_disconnect
 
     calls = 0
 
-    async def receive() -> dict[str, Any]:
+    async def receive() -> dict[str, Any]:  # the client has hung up
         nonlocal calls
         calls += 1
-        await asyncio.sleep(0.2)
         return {"type": "http.disconnect"}
 
-    async def slow() -> None:
-        await asyncio.sleep(5)
+    relaying = asyncio.Event()
+    outcome: list[str] = []
 
-    started = time.monotonic()
-    await _until_disconnect(receive, slow())
-    assert time.monotonic() - started < 2 and calls == 1  # cancelled once the client was seen gone
+    async def endless() -> None:  # a relay that never ends on its own
+        relaying.set()
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            outcome.append("cancelled")
+            raise
+
+    async with asyncio.timeout(10):  # a relay left running would be cut here, and fail below
+        await _until_disconnect(receive, endless())
+    assert outcome == ["cancelled"] and calls == 1  # cancelled once the client was seen gone
     assert asyncio.current_task().cancelling() == 0  # type: ignore[union-attr]  # and not left half-cancelled
 
     calls = 0
-    await _until_disconnect(receive, asyncio.sleep(0.001))
-    assert calls == 0  # done before the watcher was due: no task, no receive()
+    await _until_disconnect(receive, asyncio.sleep(0))  # one turn of the loop: done long before the watcher is due
+    assert calls == 0  # no task, no receive()
 
     async def cancelled_from_outside() -> None:
-        await _until_disconnect(receive, slow(), watch_after=10)
+        await _until_disconnect(receive, endless(), watch_after=10)
 
+    relaying.clear()
     task = asyncio.ensure_future(cancelled_from_outside())
-    await asyncio.sleep(0.05)
+    await asyncio.wait_for(relaying.wait(), 10)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task  # a cancellation that is not the client's passes on

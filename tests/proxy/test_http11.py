@@ -11,8 +11,6 @@ import socket
 import ssl
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpcore2
@@ -20,51 +18,10 @@ import httpx2
 import pytest
 
 from bridge.proxy import http11
+from tests.support.net import free_port, wait_until_async
+from tests.support.upstream import Server, read_request, serving
 
-Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 OK = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}"
-
-
-class Server:
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.connections = 0
-        self.writers: list[asyncio.StreamWriter] = []
-
-    @property
-    def key(self) -> http11.Key:
-        return ("http", "127.0.0.1", self.port)
-
-
-@asynccontextmanager
-async def serving(handler: Handler, tls: ssl.SSLContext | None = None) -> AsyncIterator[Server]:
-    box = Server(0)
-
-    async def on_connect(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        box.connections += 1
-        box.writers.append(writer)
-        try:
-            await handler(reader, writer)
-        except (ConnectionError, asyncio.IncompleteReadError):
-            pass
-        finally:
-            writer.close()
-
-    server = await asyncio.start_server(on_connect, "127.0.0.1", 0, ssl=tls)
-    box.port = server.sockets[0].getsockname()[1]
-    async with server:
-        try:
-            yield box
-        finally:
-            for writer in box.writers:  # handlers still reading see the end, so the server can close
-                writer.transport.abort()
-
-
-async def read_request(reader: asyncio.StreamReader) -> bytes:
-    head = await reader.readuntil(b"\r\n\r\n")
-    length = next((int(line.split(b":")[1]) for line in head.split(b"\r\n")
-                   if line.lower().startswith(b"content-length:")), 0)  # fmt: skip
-    return head + (await reader.readexactly(length) if length else b"")
 
 
 def head(method: bytes = b"POST", headers: list[tuple[bytes, bytes]] | None = None) -> bytes:
@@ -137,7 +94,7 @@ async def test_connection_close_and_expired_idle_connections_are_not_reused() ->
     expiring = http11.Pool(None, keepalive_expiry=0.05)
     async with serving(keep_answering) as server:
         await call(expiring, server)
-        await asyncio.sleep(0.1)
+        await asyncio.sleep(0.1)  # not synchronisation: the idle connection outlives its 0.05 s (a clock rule)
         await call(expiring, server)
         assert server.connections == 2
     await pool.aclose()
@@ -227,17 +184,14 @@ async def test_a_stream_is_relayed_as_it_arrives_and_a_cut_is_an_error() -> None
 async def test_timeouts_and_refusals_are_httpcore2s_errors() -> None:
     async def stall(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await read_request(reader)
-        await asyncio.sleep(1)
+        await reader.read()  # never answers; done once the client gives up and closes
 
     pool = http11.Pool(None)
     async with serving(stall) as server:
         with pytest.raises(httpcore2.ReadTimeout):
             await call(pool, server, read=0.1)
-    with socket.socket() as free:
-        free.bind(("127.0.0.1", 0))
-        port = free.getsockname()[1]
     with pytest.raises(httpcore2.ConnectError):
-        await pool.request(("http", "127.0.0.1", port), head(), b"", connect_timeout=5, read_timeout=5)
+        await pool.request(("http", "127.0.0.1", free_port()), head(), b"", connect_timeout=5, read_timeout=5)
     with pytest.raises(httpcore2.ConnectError):
         await pool.request(("http", "no-such-host.invalid", 80), head(), b"", connect_timeout=5, read_timeout=5)
     await pool.aclose()
@@ -246,13 +200,23 @@ async def test_timeouts_and_refusals_are_httpcore2s_errors() -> None:
 LAZY_HTTPCORE2 = """
 import asyncio, socket, sys
 from bridge.proxy import http11
+from tests.support.net import free_port, wait_until_async
+from tests.support.upstream import Server, read_request, serving
 
 async def main():
+    handlers = []  # the server's side of each connection: done once the client has closed it
+
     async def answer(reader, writer):
-        while (request := await reader.readuntil(b"\\r\\n\\r\\n")).startswith(b"GET /whole"):
-            writer.write(b"HTTP/1.1 200 OK\\r\\ncontent-length: 2\\r\\n\\r\\n{}")
-        writer.write(b"HTTP/1.1 200 OK\\r\\ntransfer-encoding: chunked\\r\\n\\r\\n2\\r\\n{}\\r\\n")  # and no end
-        await reader.read()
+        handlers.append(asyncio.current_task())
+        try:
+            while (request := await reader.readuntil(b"\\r\\n\\r\\n")).startswith(b"GET /whole"):
+                writer.write(b"HTTP/1.1 200 OK\\r\\ncontent-length: 2\\r\\n\\r\\n{}")
+            writer.write(b"HTTP/1.1 200 OK\\r\\ntransfer-encoding: chunked\\r\\n\\r\\n2\\r\\n{}\\r\\n")  # and no end
+            await reader.read()
+        except asyncio.IncompleteReadError:
+            pass  # the idle connection, closed by the pool
+        finally:
+            writer.close()
 
     server = await asyncio.start_server(answer, "127.0.0.1", 0)
     key = ("http", "127.0.0.1", server.sockets[0].getsockname()[1])
@@ -269,7 +233,7 @@ async def main():
     await idle.aread()
     await idle.aclose()
     await pool.aclose()  # closes the idle connection
-    await asyncio.sleep(0.1)
+    await asyncio.wait_for(asyncio.gather(*handlers), 10)  # every connection closed, the client's side handled too
     assert "httpcore2" not in sys.modules and http11.errors() == ()
     with socket.socket() as free:
         free.bind(("127.0.0.1", 0))
@@ -304,10 +268,10 @@ async def test_a_stream_without_a_read_timeout_outlives_an_earlier_requests_dead
         await read_request(reader)
         writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n")
         await writer.drain()
-        await asyncio.sleep(0.5)  # quiet, longer than the POST's read timeout
+        await asyncio.sleep(0.5)  # not synchronisation: quiet for longer than the POST's read timeout, the rule tested
         writer.write(b"8\r\ndata: 1\n\r\n0\r\n\r\n")
         await writer.drain()
-        await asyncio.sleep(1)
+        await reader.read()  # keeps the connection until the client closes it
 
     pool = http11.Pool(None)
     async with serving(answer_then_stream) as server:
@@ -325,15 +289,16 @@ async def test_a_short_read_timeout_after_a_long_one_on_the_same_connection_is_k
         writer.write(OK)
         await writer.drain()
         await read_request(reader)
-        await asyncio.sleep(2)
+        await reader.read()  # never answers; done once the client gives up and closes
 
     pool = http11.Pool(None)
     async with serving(answer_then_stall) as server:
         assert await call(pool, server, read=60) == (200, b"{}")
-        started = asyncio.get_running_loop().time()
-        with pytest.raises(httpcore2.ReadTimeout):
-            await call(pool, server, read=0.2)
-        assert asyncio.get_running_loop().time() - started < 1.0
+        # Which timeout applies is the contract, so time is what tells: the 0.2 s one fires, not the 60 s one before
+        # it (10 s: far above the one, far below the other).
+        async with asyncio.timeout(10):
+            with pytest.raises(httpcore2.ReadTimeout):
+                await call(pool, server, read=0.2)
         assert server.connections == 1
     await pool.aclose()
 
@@ -370,8 +335,8 @@ async def test_a_slow_reader_pauses_the_socket_instead_of_buffering_everything()
     async with serving(flood) as server:
         response = await pool.request(server.key, head(), b"", connect_timeout=5, read_timeout=5)
         conn = response._conn
-        await asyncio.sleep(0.3)  # the server writes as fast as it can; nobody reads
-        assert conn.paused and conn.buffered < 2 * 1024 * 1024
+        await wait_until_async(lambda: conn.paused, "the connection paused reading")  # the server floods; nobody reads
+        assert conn.buffered < 2 * 1024 * 1024
         total = sum([len(chunk) async for chunk in response.stream])
         assert total == sent and not conn.paused
         await response.aclose()
@@ -411,6 +376,7 @@ async def test_a_dead_address_first_costs_a_fraction_of_a_second_not_a_timeout(m
         response = await pool.request(key, head(), b"", connect_timeout=5, read_timeout=5)
         assert (response.status, await response.aread()) == (200, b"{}")
         await response.aclose()
+        # The delay before the next address is the contract: a fraction of a second, not the 5 s connect timeout.
         assert loop.time() - started < 2.0
         await pool.aclose()
 

@@ -9,20 +9,20 @@ import pytest
 
 from bridge.proxy.guard import host_allowed, key_matches, mcp_path, origin_allowed
 from bridge.proxy.jsonrpc import INVALID_REQUEST, PARSE_ERROR
-from tests.proxy.conftest import Rig
+from tests.support.net import wait_until
+from tests.support.stack import ACCEPT, Stack
 
 JSON = "application/json"
-ACCEPT = {"Accept": "application/json, text/event-stream"}
 
 
-def post(rig: Rig, body: bytes | str, *, content_type: str = JSON, **headers: str) -> httpx2.Response:
+def post(rig: Stack, body: bytes | str, *, content_type: str = JSON, **headers: str) -> httpx2.Response:
     data = body.encode() if isinstance(body, str) else body
     return httpx2.post(
         rig.url, content=data, headers={**rig.headers(**ACCEPT), "Content-Type": content_type, **headers}
     )
 
 
-def test_dns_rebinding_host_and_foreign_origins_are_refused(rig: Rig) -> None:
+def test_dns_rebinding_host_and_foreign_origins_are_refused(rig: Stack) -> None:
     r = post(rig, '{"jsonrpc":"2.0","id":1,"method":"ping"}', Host="evil.example")
     assert r.status_code == 421
     r = post(rig, '{"jsonrpc":"2.0","id":1,"method":"ping"}', Host=f"localhost:{rig.bridge.port + 1}")
@@ -33,7 +33,7 @@ def test_dns_rebinding_host_and_foreign_origins_are_refused(rig: Rig) -> None:
     assert r.status_code == 403
 
 
-def test_the_local_key_is_required_and_never_forwarded(rig: Rig) -> None:
+def test_the_local_key_is_required_and_never_forwarded(rig: Stack) -> None:
     r = httpx2.post(rig.url, json={"jsonrpc": "2.0", "id": 1, "method": "ping"}, headers=ACCEPT)
     assert r.status_code == 401 and "local key" in r.json()["error"]["message"]
     r = httpx2.post(rig.url, json={}, headers={**ACCEPT, "Authorization": "Bearer wrong"})
@@ -66,13 +66,15 @@ DEEP = b'{"jsonrpc":"2.0","id":1,"method":"ping","params":' + b"[" * 100_000 + b
         ),
     ],
 )
-def test_bad_input_gets_a_jsonrpc_error(rig: Rig, body: bytes | str, content_type: str, status: int, code: int) -> None:
+def test_bad_input_gets_a_jsonrpc_error(
+    rig: Stack, body: bytes | str, content_type: str, status: int, code: int
+) -> None:
     r = post(rig, body, content_type=content_type)
     assert r.status_code == status
     assert r.json()["error"]["code"] == code
 
 
-def test_unknown_paths_and_methods(rig: Rig) -> None:
+def test_unknown_paths_and_methods(rig: Stack) -> None:
     r = httpx2.get(f"{rig.bridge.url}/nope", headers=rig.headers())
     assert r.status_code == 404 and "/mcp" in r.json()["error"]["message"]
     r = httpx2.put(rig.url, headers=rig.headers(), content=b"{}")
@@ -85,7 +87,7 @@ def test_unknown_paths_and_methods(rig: Rig) -> None:
         assert r.status_code == 404 and "/mcp" in r.json()["error"]["message"]
 
 
-def test_the_bridge_survives_a_client_that_hangs_up(rig: Rig) -> None:
+def test_the_bridge_survives_a_client_that_hangs_up(rig: Stack) -> None:
     with socket.create_connection(("127.0.0.1", rig.bridge.port)) as raw:
         head = b"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nAuthorization: Bearer %s\r\n" % (
             rig.bridge.port,
@@ -129,22 +131,17 @@ def test_key_rule() -> None:
     assert not key_matches("Bearer abd", "abc") and not key_matches("abc", "abc") and not key_matches(None, "abc")
 
 
-def test_the_key_requirement_can_be_turned_off_and_on_while_running(rig: Rig) -> None:
-    import time
-
+def test_the_key_requirement_can_be_turned_off_and_on_while_running(rig: Stack) -> None:
     ping = {"jsonrpc": "2.0", "id": 1, "method": "ping"}
 
     def status_without_key() -> int:
         return httpx2.post(rig.url, json=ping, headers=ACCEPT).status_code
 
+    assert status_without_key() == 401
     rig.store.update(lambda s: setattr(s, "require_local_key", False))
-    deadline = time.monotonic() + 5
-    while status_without_key() == 401 and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_until(lambda: not rig.bridge.settings.require_local_key, "the bridge read require_local_key = false")
     assert status_without_key() != 401
     rig.store.update(lambda s: setattr(s, "require_local_key", True))
-    deadline = time.monotonic() + 5
-    while status_without_key() != 401 and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_until(lambda: rig.bridge.settings.require_local_key, "the bridge read require_local_key = true")
     assert status_without_key() == 401
     assert post(rig, '{"jsonrpc":"2.0","id":1,"method":"ping"}').status_code != 401  # the same key as before

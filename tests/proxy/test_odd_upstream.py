@@ -18,7 +18,8 @@ from starlette.routing import Route
 from bridge.endpoint import bind
 from bridge.proxy.jsonrpc import UPSTREAM_UNAVAILABLE
 from bridge.system.loopback import LoopbackServer
-from tests.proxy.conftest import bridge_before
+from tests.support.stack import ACCEPT, bridge_before
+from tests.support.upstream import read_request, serving
 
 
 async def broken(request: Request) -> Response:
@@ -34,7 +35,7 @@ def test_a_truncated_json_answer_is_passed_on_not_a_500(tmp_path: object) -> Non
         answer = httpx2.post(
             f"{bridge.url}/mcp",
             json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"},
-            headers={"Authorization": "Bearer k", "Accept": "application/json, text/event-stream"},
+            headers={"Authorization": "Bearer k", **ACCEPT},
         )
         assert answer.status_code == 200 and answer.content.startswith(b'{"jsonrpc": "2.0", "id": 1, "result"')
         assert httpx2.get(f"{bridge.url}/healthz").json()["ok"]
@@ -47,8 +48,6 @@ async def test_a_tool_call_the_upstream_dropped_is_not_sent_twice_a_list_is(tmp_
     """Each upstream connection answers its first request, then reads the next one and hangs up without a byte of
     answer (what a server's idle timeout or crash looks like). A `tools/call` caught that way gets a clear error and
     reached Port once: it may have run an action, which must not run twice. A `tools/list` is sent again."""
-    from tests.proxy.test_http11 import read_request, serving
-
     seen: list[bytes] = []
 
     async def first_answer_only(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -64,7 +63,7 @@ async def test_a_tool_call_the_upstream_dropped_is_not_sent_twice_a_list_is(tmp_
 
     async with serving(first_answer_only) as upstream:
         bridge = bridge_before(upstream.port)
-        headers = {"Authorization": "Bearer k", "Accept": "application/json, text/event-stream"}
+        headers = {"Authorization": "Bearer k", **ACCEPT}
         try:
             async with httpx2.AsyncClient(headers=headers, timeout=10) as http:
 
@@ -101,7 +100,7 @@ async def test_an_answer_that_breaks_off_is_cut_for_the_client_too_and_logged_in
     under way is cut for the client as well (a half answer must not end like a whole one: the client may resume or
     retry); a JSON answer not yet relayed becomes a JSON-RPC error for its request. The log gets one warning, not
     uvicorn's "Exception in ASGI application" traceback, and the bridge carries on."""
-    from tests.proxy.test_http11 import read_request, serving
+    relayed = asyncio.Event()  # the client has the stream's first event
 
     async def dies_mid_answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         body = json.loads((await read_request(reader)).split(b"\r\n\r\n", 1)[1])
@@ -109,18 +108,19 @@ async def test_an_answer_that_breaks_off_is_cut_for_the_client_too_and_logged_in
             event = b'event: message\r\ndata: {"jsonrpc":"2.0","method":"notifications/progress","params":{}}\r\n\r\n'
             writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n"
                          b"%x\r\n%s\r\n" % (len(event), event))  # fmt: skip
-        else:  # a JSON answer announced at 200 bytes, dead after 20
+            await writer.drain()
+            await asyncio.wait_for(relayed.wait(), 10)  # under way for the client too: then reset
+            writer.transport.abort()
+        else:  # a JSON answer announced at 200 bytes, dead after 20: closed (a reset could overtake those 20 bytes)
             writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 200\r\n\r\n"
                          b'{"jsonrpc":"2.0","id"')  # fmt: skip
-        await writer.drain()
-        await asyncio.sleep(0.2)
-        writer.transport.abort()
+            await writer.drain()
 
     uvicorn_log = _Records()
     async with serving(dies_mid_answer) as upstream:
         bridge = bridge_before(upstream.port)
         logging.getLogger("uvicorn.error").addHandler(uvicorn_log)  # after the start: uvicorn's set-up drops handlers
-        headers = {"Authorization": "Bearer k", "Accept": "application/json, text/event-stream"}
+        headers = {"Authorization": "Bearer k", **ACCEPT}
         try:
             with caplog.at_level(logging.WARNING, logger="bridge.proxy.forward"):
                 async with httpx2.AsyncClient(headers=headers, timeout=10) as http:
@@ -130,6 +130,8 @@ async def test_an_answer_that_breaks_off_is_cut_for_the_client_too_and_logged_in
                         async with http.stream("POST", f"{bridge.url}/mcp", json=call) as answer:
                             async for chunk in answer.aiter_bytes():
                                 received += chunk
+                                if b"notifications/progress" in received:
+                                    relayed.set()
                     assert b"notifications/progress" in received
 
                     listing = await http.post(
@@ -150,7 +152,6 @@ async def test_an_answer_that_breaks_off_is_cut_for_the_client_too_and_logged_in
 async def test_a_no_content_answer_with_a_stray_length_is_passed_on_without_one(tmp_path: object) -> None:
     """A 204 has no body whatever its Content-Length says: the bridge passes the 204 on, not the stray length (which
     its server would refuse to send with no body)."""
-    from tests.proxy.test_http11 import read_request, serving
 
     async def no_content(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         while True:
@@ -174,7 +175,6 @@ async def test_an_error_page_instead_of_an_mcp_answer_becomes_an_error_that_says
     """A firewall's web page (403), a load balancer's plain 503 or a wrong address's 404 reach the IDE as a JSON-RPC
     error for each request that says what the status usually means, not as a page of HTML. An MCP error (JSON-RPC) and
     a 404 for a session that ended upstream pass as they came: the client acts on those itself."""
-    from tests.proxy.test_http11 import read_request, serving
 
     def answer(status: bytes, content_type: bytes, body: bytes) -> bytes:
         return b"HTTP/1.1 %s\r\ncontent-type: %s\r\ncontent-length: %d\r\n\r\n%s" % (
@@ -205,7 +205,7 @@ async def test_an_error_page_instead_of_an_mcp_answer_becomes_an_error_that_says
     async with serving(erring) as upstream:
         bridge = bridge_before(upstream.port)
         bridge.sessions.bind("s-1", "odd")  # a session the bridge saw created
-        headers = {"Authorization": "Bearer k", "Accept": "application/json, text/event-stream"}
+        headers = {"Authorization": "Bearer k", **ACCEPT}
         try:
             async with httpx2.AsyncClient(headers=headers, timeout=10) as http:
 

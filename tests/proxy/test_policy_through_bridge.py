@@ -5,22 +5,24 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-import anyio
 import pytest
 from mcp import MCPError
 
 from bridge.policy import Policy, filter_tools
 from bridge.policy.schema import repair_schema
 from bridge.proxy.jsonrpc import POLICY_REFUSED
-from tests.proxy.conftest import Rig, session
+from tests.proxy.conftest import session
 from tests.sandbox.conftest import machine_token, mcp_session
+from tests.support.mcp import cancel_once_under_way
+from tests.support.net import wait_until_async
+from tests.support.stack import Stack
 
 READ_ONLY = [False, True]
 ACTIONS: list[list[str] | None] = [None, [], ["create_incident"]]
 EXPOSURE = [("all", []), ("allow", ["list_entities", "run_action", "upsert_entity"]), ("deny", ["list_entities"])]
 
 
-async def test_every_policy_combination(rig: Rig) -> None:
+async def test_every_policy_combination(rig: Stack) -> None:
     async with mcp_session(rig.sandbox, machine_token(rig.sandbox)) as direct:
         offered = [t.model_dump(by_alias=True, exclude_none=True) for t in (await direct.list_tools()).tools]
     for read_only, actions, (mode, names) in itertools.product(READ_ONLY, ACTIONS, EXPOSURE):
@@ -28,9 +30,11 @@ async def test_every_policy_combination(rig: Rig) -> None:
             "acme", read_only=read_only, allowed_actions=actions, tools={"mode": mode, "names": names}
         )
         policy = Policy(read_only, None if actions is None else frozenset(actions), mode, frozenset(names))  # type: ignore[arg-type]
-        with anyio.fail_after(5):
-            while rig.bridge.resolve(None).policy != policy:  # type: ignore[union-attr]
-                await anyio.sleep(0.05)
+
+        def applied(policy: Policy = policy) -> bool:
+            return rig.bridge.resolve(None).policy == policy  # type: ignore[union-attr]
+
+        await wait_until_async(applied, f"the bridge applied {policy}")
         # Port applies the headers too, so what it lists is already narrower; the bridge must not widen it.
         async with mcp_session(rig.sandbox, machine_token(rig.sandbox), **_headers(policy)) as direct:
             upstream_view = [t.model_dump(by_alias=True, exclude_none=True) for t in (await direct.list_tools()).tools]
@@ -50,11 +54,9 @@ def _headers(policy: Policy) -> dict[str, Any]:
     return {k.replace("-", "_"): v for k, v in policy.upstream_headers().items()}
 
 
-async def test_cancellation_passes_and_the_session_survives(rig: Rig) -> None:
+async def test_cancellation_passes_and_the_session_survives(rig: Stack) -> None:
     rig.sandbox.faults.slow_tool_seconds = 5
     async with session(rig) as s:
-        with anyio.move_on_after(0.3) as scope:
-            await s.call_tool("describe_user_details", {})
-        assert scope.cancelled_caught
+        await cancel_once_under_way(s, "describe_user_details")
         rig.sandbox.faults.slow_tool_seconds = 0
         assert not (await s.call_tool("describe_user_details", {})).is_error

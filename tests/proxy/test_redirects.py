@@ -9,16 +9,15 @@ import logging
 
 import httpx2
 import pytest
-from mcp import ClientSession
-from mcp.client.streamable_http import streamable_http_client
 
 from bridge.proxy.jsonrpc import UPSTREAM_UNAVAILABLE
 from bridge.proxy.sender import same_server
 from bridge.proxy.service import BridgeService
-from bridge.sandbox import Sandbox, SandboxConfig
+from bridge.sandbox import Sandbox
 from bridge.settings import SettingsStore
-from tests.proxy.conftest import bridge_before, sandbox_tokens
-from tests.proxy.test_http11 import read_request, serving
+from tests.support.mcp import mcp_client
+from tests.support.stack import bridge_before, demo_tokens
+from tests.support.upstream import read_request, serving
 
 
 @pytest.mark.parametrize(
@@ -42,26 +41,19 @@ def test_which_redirects_stay_on_the_same_server(url: str, location: str | None,
 
 
 async def test_a_profile_url_with_a_trailing_slash_works_through_the_redirect(
-    tmp_path: object, caplog: pytest.LogCaptureFixture
+    sandbox: Sandbox, caplog: pytest.LogCaptureFixture
 ) -> None:
-    box = Sandbox(config=SandboxConfig(run_seconds=0.2, seed=3)).start()
     store = SettingsStore()
-    store.add_profile("Acme", box.mcp_url + "/", organization="Acme Corp", auth_mode="token", make_active=True)
-    bridge = BridgeService(store, port=0, tokens=sandbox_tokens(box), key="k").start()
+    store.add_profile("Acme", sandbox.mcp_url + "/", organization="Acme Corp", auth_mode="token", make_active=True)
+    bridge = BridgeService(store, port=0, tokens=demo_tokens, key="k").start()
     try:
         with caplog.at_level(logging.WARNING, logger="bridge.proxy.sender"):
-            async with (
-                httpx2.AsyncClient(headers={"Authorization": "Bearer k"}, timeout=30) as http,
-                streamable_http_client(f"{bridge.url}/mcp", http_client=http) as (read, write),
-                ClientSession(read, write) as session,
-            ):
-                await session.initialize()
+            async with mcp_client(f"{bridge.url}/mcp", {"Authorization": "Bearer k"}) as session:
                 assert (await session.list_tools()).tools
                 result = await session.call_tool("list_entities", {"blueprintIdentifier": "service", "countOnly": True})
                 assert json.loads(result.content[0].text)["count"] == 36  # type: ignore[union-attr]
     finally:
         bridge.stop()
-        box.stop()
     told = [r.getMessage() for r in caplog.records if "redirects to" in r.getMessage()]
     assert len(told) == 1 and "saves a round trip" in told[0]  # said once, not per request
 

@@ -14,9 +14,7 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -44,6 +42,8 @@ from bridge.auth.tokens import StaticTokenProvider
 from bridge.policy.schema import repair_schema
 from bridge.proxy.service import BridgeService
 from bridge.settings import SettingsStore
+from tests.support.mcp import mcp_client
+from tests.support.net import free_port, wait_until, wait_until_async
 
 NODE_DIR = Path(__file__).resolve().parents[1] / "node"
 EVERYTHING_BIN = NODE_DIR / "node_modules" / ".bin" / "mcp-server-everything"
@@ -75,12 +75,6 @@ WATCHED = "demo://resource/dynamic/text/2"
 ANSWER = "The bridge passed this answer back unchanged."
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def everything(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """server-everything in Streamable HTTP mode on a free loopback port; yields its MCP URL."""
@@ -97,18 +91,17 @@ def everything(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             env=env, stdout=log, stderr=subprocess.STDOUT, cwd=NODE_DIR,
         )  # fmt: skip
     url = f"http://127.0.0.1:{port}/mcp"
+
+    def answers() -> bool:
+        assert proc.poll() is None, f"server-everything exited: {log_path.read_text()}"
+        try:
+            # A GET without a session is refused with a JSON-RPC error: enough to know it answers.
+            return httpx2.get(url, timeout=2).status_code == 400
+        except httpx2.TransportError:
+            return False
+
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert proc.poll() is None, f"server-everything exited: {log_path.read_text()}"
-            try:
-                # A GET without a session is refused with a JSON-RPC error: enough to know it answers.
-                if httpx2.get(url, timeout=2).status_code == 400:
-                    break
-            except httpx2.TransportError:
-                pass
-            assert time.monotonic() < deadline, f"server-everything did not answer: {log_path.read_text()}"
-            time.sleep(0.1)
+        wait_until(answers, "server-everything answers", timeout=30)
         yield url
     finally:
         proc.terminate()
@@ -197,15 +190,6 @@ def steady(value: Any) -> Any:
     return out
 
 
-async def wait_for(ready: Callable[[], bool], what: str, seconds: float = 20) -> None:
-    try:
-        with anyio.fail_after(seconds):
-            while not ready():
-                await anyio.sleep(0.02)
-    except TimeoutError:
-        raise AssertionError(f"no {what} reached the client within {seconds} s") from None
-
-
 def dump(value: Any) -> Any:
     if hasattr(value, "model_dump"):
         return value.model_dump(mode="json", by_alias=True)
@@ -221,16 +205,10 @@ async def connect(route: Route) -> AsyncIterator[tuple[ClientSession, Seen]]:
     """A 2025-era session (initialize handshake) with every client capability the scenarios need."""
     seen = Seen()
     headers = {"Authorization": f"Bearer {route.key}"} if route.key else {}
-    async with (
-        httpx2.AsyncClient(headers=headers, timeout=30, event_hooks={"response": [seen.on_response]}) as http,
-        streamable_http_client(route.url, http_client=http) as (read, write),
-        ClientSession(
-            read, write, read_timeout_seconds=20, sampling_callback=seen.on_sampling,
-            elicitation_callback=seen.on_elicitation, logging_callback=seen.on_log,
-            message_handler=seen.on_notification,
-        ) as session,
-    ):  # fmt: skip
-        await session.initialize()
+    async with mcp_client(
+        route.url, headers, on_response=seen.on_response, sampling_callback=seen.on_sampling,
+        elicitation_callback=seen.on_elicitation, logging_callback=seen.on_log, message_handler=seen.on_notification,
+    ) as session:  # fmt: skip
         yield session, seen
 
 
@@ -253,7 +231,7 @@ async def stream_open(session: ClientSession, seen: Seen) -> None:
         while not seen.logged(PROBE):
             await session.subscribe_resource(PROBE)
             with anyio.move_on_after(0.5):
-                await wait_for(lambda: bool(seen.logged(PROBE)), "subscribe acknowledgement")
+                await wait_until_async(lambda: seen.logged(PROBE), "the subscribe acknowledged", 20)
     assert seen.logged(PROBE), "no notification ever arrived on the GET stream"
 
 
@@ -422,10 +400,10 @@ async def test_logging_levels(routes: tuple[Route, Route]) -> None:
         await session.subscribe_resource(WATCHED)  # acknowledged at level info: filtered out
         await session.set_logging_level("info")
         await session.unsubscribe_resource(WATCHED)  # acknowledged after the first one, on the same stream
-        await wait_for(lambda: bool(seen.logged("Unsubscribe")), "unsubscribe acknowledgement")
+        await wait_until_async(lambda: bool(seen.logged("Unsubscribe")), "the unsubscribe acknowledged", 20)
         await session.set_logging_level("debug")
         started = await session.call_tool("toggle-simulated-logging", {})
-        await wait_for(lambda: bool(seen.logged("-level message") or seen.logged(" level-message")), "a log")
+        await wait_until_async(lambda: seen.logged("-level message") or seen.logged(" level-message"), "a log", 20)
         stopped = await session.call_tool("toggle-simulated-logging", {})
         simulated = [log for log in seen.logs if "SessionId" in str(log.data)]
         return {
@@ -453,7 +431,7 @@ async def test_resource_subscription_updates(routes: tuple[Route, Route]) -> Non
         def updated() -> set[str]:
             return {n.params.uri for n in seen.notifications if isinstance(n, ResourceUpdatedNotification)}
 
-        await wait_for(lambda: updated() >= {PROBE, WATCHED}, "resource updates")
+        await wait_until_async(lambda: updated() >= {PROBE, WATCHED}, "both resource updates", 20)
         await session.call_tool("toggle-subscriber-updates", {})
         await session.unsubscribe_resource(WATCHED)
         return sorted(updated())
@@ -469,8 +447,8 @@ async def test_list_changed_and_session_resource(routes: tuple[Route, Route]) ->
     async def scenario(session: ClientSession, seen: Seen) -> Any:
         await stream_open(session, seen)
         link = await session.call_tool("gzip-file-as-resource", {"name": "note.txt.gz", "data": data})
-        await wait_for(
-            lambda: any(isinstance(n, ResourceListChangedNotification) for n in seen.notifications), "list_changed"
+        await wait_until_async(
+            lambda: any(isinstance(n, ResourceListChangedNotification) for n in seen.notifications), "list_changed", 20
         )
         uri = "demo://resource/session/note.txt.gz"
         listed = [r for r in (await session.list_resources()).resources if r.uri == uri]

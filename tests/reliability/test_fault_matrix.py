@@ -6,34 +6,25 @@ recovery or a clear JSON-RPC error, the bridge stays up, its state says what hap
 
 from __future__ import annotations
 
-import json
-import socket
 import webbrowser
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import Iterator
+from contextlib import AbstractAsyncContextManager
 
 import httpx2
 import keyring
 import pytest
 from keyring.backends import fail
 from mcp import ClientSession, MCPError
-from mcp.client.streamable_http import streamable_http_client
 
-from bridge.auth.account import CREDENTIALS_REF
-from bridge.auth.keychain import set_secret
 from bridge.proxy.jsonrpc import SIGN_IN_REQUIRED, UPSTREAM_UNAVAILABLE
 from bridge.proxy.service import BridgeService
 from bridge.sandbox import Sandbox, SandboxConfig
-from bridge.sandbox.seed import DEMO_CREDENTIALS
 from bridge.settings import SettingsStore
+from tests.support.mcp import mcp_client
+from tests.support.net import free_port
+from tests.support.stack import token_profile
 
 KEY = "fault-matrix-local-key"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(autouse=True)
@@ -47,23 +38,12 @@ def no_browser(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
 def bridge_for(url: str) -> BridgeService:
     """The real bridge with the real (keychain-backed) token providers, one token-mode profile at `url`."""
     store = SettingsStore()
-    profile = store.add_profile("Acme", url, auth_mode="token", make_active=True)
-    ref = f"profile/{profile.id}/client-credentials"
-    client = "acme-builder-demo"
-    set_secret(ref, json.dumps({"clientId": client, "clientSecret": DEMO_CREDENTIALS[client][0]}))
-    store.set_profile(profile.id, secret_refs={CREDENTIALS_REF: ref})
+    token_profile(store, "Acme", url, "acme-builder-demo", active=True)
     return BridgeService(store, port=0, key=KEY).start()
 
 
-@asynccontextmanager
-async def client(bridge: BridgeService, timeout: float = 20) -> AsyncIterator[ClientSession]:
-    async with (
-        httpx2.AsyncClient(headers={"Authorization": f"Bearer {KEY}"}, timeout=30) as http,
-        streamable_http_client(f"{bridge.url}/mcp", http_client=http) as (read, write),
-        ClientSession(read, write, read_timeout_seconds=timeout) as session,
-    ):
-        await session.initialize()
-        yield session
+def client(bridge: BridgeService, timeout: float = 20) -> AbstractAsyncContextManager[ClientSession]:
+    return mcp_client(f"{bridge.url}/mcp", {"Authorization": f"Bearer {KEY}"}, read_timeout=timeout)
 
 
 def alive(bridge: BridgeService) -> bool:

@@ -15,7 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.reliability.conftest import KEY, Stack
+from tests.reliability.conftest import KEY
+from tests.support.stack import ACCEPT, Stack
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "1500"))
 pytestmark = pytest.mark.timeout(900)
@@ -127,7 +128,7 @@ def test_the_local_endpoint_survives_whatever_arrives(stack: Stack) -> None:
                body=_body(), headers=_headers(port))  # fmt: skip
         def one(method: str, path: str, body: bytes, headers: dict[str, str]) -> None:
             if body == VALID:  # some requests are perfectly fine, so the fuzzing also runs through forwarding
-                method, path, headers = "POST", "/mcp", {**stack.headers(), "content-type": "application/json"}
+                method, path, headers = "POST", "/mcp", {**stack.headers(**ACCEPT), "content-type": "application/json"}
             response = http.request(method, f"{stack.bridge.url}{path}", content=body, headers=headers)
             seen[response.status_code] = seen.get(response.status_code, 0) + 1
             assert response.status_code in ALLOWED, (response.status_code, response.text[:300])

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 import httpx2
 import pytest
 
-from tests.reliability.conftest import Stack
+from tests.support.net import wait_until_async
+from tests.support.stack import ACCEPT, Stack
 
 SESSIONS = int(os.environ.get("LOAD_SESSIONS", "8"))
 CALLS = int(os.environ.get("LOAD_CALLS", "40"))
@@ -41,7 +42,7 @@ def _data(response: httpx2.Response) -> dict:
 
 
 async def _session(http: httpx2.AsyncClient, stack: Stack) -> tuple[str, dict[str, str]]:
-    headers = stack.headers()
+    headers = stack.headers(**ACCEPT)
     r = await http.post(stack.url, json={"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": HELLO},
                         headers=headers)  # fmt: skip
     r.raise_for_status()
@@ -97,8 +98,7 @@ async def test_concurrent_sessions_and_a_switch_under_load(stack: Stack) -> None
         for _ in range(SESSIONS):
             await halfway.get()  # the other half keeps sending while the switch happens
         await asyncio.to_thread(stack.store.use_profile, "globex")
-        while stack.bridge.settings.active_profile != "globex":
-            await asyncio.sleep(0.01)
+        await wait_until_async(lambda: stack.bridge.settings.active_profile == "globex", "the bridge switched")
         switched.set()
 
     await asyncio.gather(*(_client(n, stack, tally, halfway, switched) for n in range(SESSIONS)), switch())

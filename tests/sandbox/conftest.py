@@ -1,4 +1,4 @@
-"""Fixtures: a fresh sandbox on a free loopback port per test, and clients that talk to it for real."""
+"""Clients that talk to the sandbox (the `sandbox` fixture, in tests/conftest.py) for real."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from contextlib import asynccontextmanager, contextmanager
 import httpx2
 import pytest
 from mcp import ClientSession, MCPError
-from mcp.client.streamable_http import streamable_http_client
 
 from bridge.sandbox import Sandbox
 from bridge.sandbox.seed import DEMO_CREDENTIALS
+from tests.support.mcp import mcp_client
 
 BUILDER = "acme-builder-demo"
 DEVELOPER = "acme-developer-demo"
@@ -29,12 +29,7 @@ def machine_token(box: Sandbox, client_id: str = BUILDER) -> str:
 async def mcp_session(box: Sandbox, token: str, **headers: str) -> AsyncIterator[ClientSession]:
     """A 2025-era MCP session (initialize handshake, Mcp-Session-Id) with the given bearer token and headers."""
     hdrs = {"Authorization": f"Bearer {token}", **{k.replace("_", "-"): v for k, v in headers.items()}}
-    async with (
-        httpx2.AsyncClient(headers=hdrs, timeout=30) as http,
-        streamable_http_client(box.mcp_url, http_client=http) as (read, write),
-        ClientSession(read, write, read_timeout_seconds=20) as session,
-    ):
-        await session.initialize()
+    async with mcp_client(box.mcp_url, hdrs) as session:
         yield session
 
 

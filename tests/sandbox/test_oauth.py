@@ -13,13 +13,13 @@ from urllib.parse import parse_qs, urlparse
 import anyio
 import httpx2
 import pytest
-from mcp import ClientSession
 from mcp.client.auth import AuthorizationCodeResult, OAuthClientProvider, OAuthFlowError
-from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.auth import OAuthClientInformationFull, OAuthClientMetadata, OAuthToken
 
 from bridge.sandbox import Sandbox
 from bridge.sandbox.seed import ACME_ORG_ID, GLOBEX_ORG_ID
+from tests.support.browser import consent_form
+from tests.support.mcp import mcp_client
 
 REDIRECT = "http://127.0.0.1:53682/callback"
 
@@ -49,11 +49,7 @@ async def approve_in_browser(url: str, choice: str) -> str:
         assert page.status_code == 200 and "wants to access Port" in page.text
         options = [html.unescape(v) for v in re.findall(r'name="choice" value="([^"]+)"', page.text)]
         assert choice in options, options
-        form = {
-            html.unescape(k): html.unescape(v)
-            for k, v in re.findall(r'type="hidden" name="([^"]+)" value="([^"]*)"', page.text)
-        }
-        answer = await browser.post(url, data={**form, "choice": choice, "decision": "approve"})
+        answer = await browser.post(url, data={**consent_form(page.text), "choice": choice, "decision": "approve"})
         assert answer.status_code == 302
         return answer.headers["location"]
 
@@ -77,12 +73,7 @@ def make_provider(box: Sandbox, storage: MemoryStorage, choice: str) -> tuple[OA
 
 
 async def list_tool_names(box: Sandbox, provider: OAuthClientProvider) -> set[str]:
-    async with (
-        httpx2.AsyncClient(auth=provider, timeout=30) as http,
-        streamable_http_client(box.mcp_url, http_client=http) as (read, write),
-        ClientSession(read, write, read_timeout_seconds=20) as session,
-    ):
-        await session.initialize()
+    async with mcp_client(box.mcp_url, auth=provider) as session:
         me = await session.call_tool("describe_user_details", {})
         names = {t.name for t in (await session.list_tools()).tools}
         names.add("org:" + json.loads(me.content[0].text)["organization"]["name"])
@@ -291,7 +282,7 @@ async def test_official_client_refreshes_an_expired_access_token(sandbox: Sandbo
     await list_tool_names(sandbox, provider)
     first = storage.tokens
     assert first is not None and first.expires_in == 1
-    await anyio.sleep(1.2)
+    await anyio.sleep(1.2)  # not synchronisation: the access token's one second of life runs out (a clock rule)
     names = await list_tool_names(sandbox, provider)
     assert "org:Acme Corp (demo)" in names
     assert landed["sign_ins"] == "x", "the second connection must refresh, not open the browser again"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 
-import anyio
 import httpx2
 import pytest
 from mcp import MCPError
@@ -12,6 +11,7 @@ from mcp import MCPError
 from bridge.sandbox import Sandbox
 from bridge.sandbox.seed import DEMO_CREDENTIALS
 from tests.sandbox.conftest import BUILDER, machine_token, mcp_session, session_fails
+from tests.support.mcp import cancel_once_under_way
 
 SECRET = DEMO_CREDENTIALS[BUILDER][0]
 
@@ -89,6 +89,8 @@ async def test_latency_is_added(sandbox: Sandbox) -> None:
         sandbox.faults.latency = 0.3
         start = time.perf_counter()
         await s.list_tools()
+        # The delay is the fault's whole point, so time is what this checks: at least the latency asked for, where
+        # the same request took less before (a local list takes milliseconds).
         assert time.perf_counter() - start >= 0.3 > fast
 
 
@@ -103,9 +105,7 @@ async def test_slow_tool_reports_progress_and_can_be_cancelled(sandbox: Sandbox)
         result = await s.call_tool("describe_user_details", {}, progress_callback=on_progress)
         assert not result.is_error and seen == list(range(10))
         sandbox.faults.slow_tool_seconds = 5
-        with anyio.move_on_after(0.3) as scope:
-            await s.call_tool("describe_user_details", {})
-        assert scope.cancelled_caught
+        await cancel_once_under_way(s, "describe_user_details")
         sandbox.faults.slow_tool_seconds = 0
         assert not (await s.call_tool("describe_user_details", {})).is_error  # the session survives
 

@@ -1,8 +1,28 @@
-"""Helpers for tests that run the command line as a real process."""
+"""Helpers for tests that run the command line (or the app) as a real process."""
 
 from __future__ import annotations
 
+import os
 import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]  # the checkout: children import this tree's code
+
+
+def child_env(tmp_path: Path, settings_home: Path | None = None, **extra: str) -> dict[str, str]:
+    """The environment of a child process on a "machine" that is the test's folder: settings in `settings_home`
+    (default: `tmp_path`), HOME and per-user state under `tmp_path`, and a keychain in `tmp_path/keychain.json`
+    (tests.support.file_keyring: there is no OS keychain in CI); `extra` adds or overrides variables."""
+    return {
+        **os.environ,
+        "PORT_MCP_BRIDGE_HOME": str(settings_home or tmp_path),
+        "HOME": str(tmp_path),  # log folder and anything else per-user stays in the test's folder
+        "XDG_STATE_HOME": str(tmp_path / "state"),
+        "PYTHON_KEYRING_BACKEND": "tests.support.file_keyring.FileKeyring",
+        "TEST_KEYRING_FILE": str(tmp_path / "keychain.json"),
+        "PYTHONPATH": str(ROOT),
+        **extra,
+    }
 
 
 def read_until(proc: subprocess.Popen[str], marker: str) -> str:
