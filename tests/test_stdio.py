@@ -32,6 +32,7 @@ from bridge.sandbox import Sandbox, SandboxConfig
 from bridge.settings import SettingsStore
 from bridge.stdio import launch
 from tests.proxy.conftest import sandbox_tokens
+from tests.support.net import wait_until
 
 ROOT = Path(__file__).resolve().parents[1]
 HELLO = {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "claude", "version": "1"}}
@@ -51,10 +52,11 @@ class Stack:
 
     def switch_to(self, profile: str) -> None:
         self.store.use_profile(profile)
-        deadline = time.monotonic() + 5
-        while self.bridge.settings.active_profile != profile and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert self.bridge.settings.active_profile == profile
+        wait_until(lambda: self.bridge.settings.active_profile == profile, f"the bridge to switch to {profile}", 5)
+
+    def stream_opened(self, streams: int = 1) -> None:
+        """Until the shim holds the server's stream (the bridge has registered its GET)."""
+        wait_until(lambda: self.bridge.sessions.streams_open() >= streams, "the shim's GET stream", 5)
 
 
 def shim_env(home: Path) -> dict[str, str]:
@@ -157,7 +159,11 @@ class Shim:
             self.proc.kill()
             raise
         finally:
-            self._readers[1].join(timeout=5)
+            for reader in self._readers:
+                reader.join(timeout=5)
+            for pipe in (self.proc.stdout, self.proc.stderr):
+                if pipe is not None:
+                    pipe.close()
         return self.proc.returncode
 
 
@@ -202,7 +208,7 @@ def test_a_ping_is_not_held_up_by_a_slow_tool_call(stack: Stack, shim: Shim) -> 
     start = time.monotonic()
     shim.send({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "describe_user_details",
                                                                                "arguments": {}}})  # fmt: skip
-    time.sleep(0.1)  # the call is at the bridge when the ping is sent
+    wait_until(lambda: stack.bridge.sessions.requests_under_way() >= 1, "the call to reach the bridge", 5)
     shim.send({"jsonrpc": "2.0", "id": 3, "method": "ping"})
     first, _ = shim.answer(3)
     assert first == {"jsonrpc": "2.0", "id": 3, "result": {}} and time.monotonic() - start < 1.2
@@ -273,7 +279,7 @@ def test_a_session_keeps_one_connection_to_the_bridge(stack: Stack, monkeypatch:
     try:
         shim.start_session()
         assert shim.ask(2, "tools/list")["result"]["tools"]
-        time.sleep(0.3)  # the server's stream is open by now
+        stack.stream_opened()
         before = len(relay.sent)
         assert 2 <= before <= 4  # the start's health check, the messages (two at once at the start), the stream
         for n in range(3, 13):
@@ -353,7 +359,7 @@ def test_an_http_error_answer_becomes_the_request_s_error(
 def test_the_server_s_own_messages_come_through_its_stream(stack: Stack, shim: Shim) -> None:
     shim.start_session()
     assert shim.ask(2, "ping")["result"] == {}
-    time.sleep(0.3)  # the shim opens the server's stream once initialized
+    stack.stream_opened()  # the shim opens the server's stream once initialized
     stack.store.set_profile("acme", tools={"mode": "deny", "names": ["list_blueprints"]})
     assert shim.next(timeout=5) == {"jsonrpc": "2.0", "method": "notifications/tools/list_changed"}
 
@@ -427,7 +433,7 @@ def test_the_shim_never_imports_the_mcp_sdk_nor_httpx2(stack: Stack) -> None:
     traced = Shim(stack.env, python=("-X", "importtime"))
     traced.start_session()
     assert traced.ask(2, "tools/list")["result"]["tools"]
-    time.sleep(0.3)  # the server's stream is open by now
+    stack.stream_opened()
     assert traced.close() == 0
     modules = {line.rsplit(b"|", 1)[-1].strip().decode() for line in traced.stderr.splitlines() if b"|" in line}
     assert "bridge.stdio" in modules and "bridge.proxy.http11" in modules

@@ -136,7 +136,16 @@ class Sessions:
         while any(sid in self._busy for sid in session_ids) and loop.time() < give_up:
             await asyncio.sleep(0.05)
 
+    def requests_under_way(self) -> int:
+        """Requests being answered now, on every session (`/status`; tests wait on it rather than on time)."""
+        return sum(list(self._busy.values()))  # list(): read from another thread while the loop may change it
+
     # server-to-client streams (GET), so the bridge can add its own notifications
+
+    def streams_open(self) -> int:
+        """Server-to-client streams open now (tests wait on it rather than on time)."""
+        with self._lock:
+            return sum(len(queues) for queues in self._streams.values())
 
     def open_stream(self, session_id: str) -> asyncio.Queue[bytes]:
         queue: asyncio.Queue[bytes] = asyncio.Queue()
