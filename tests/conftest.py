@@ -12,6 +12,7 @@ import keyring
 import pytest
 
 from tests.support.memory_keyring import MemoryKeyring
+from tests.support.processes import Children
 
 if TYPE_CHECKING:
     from bridge.api import BridgeApi
@@ -95,3 +96,13 @@ def memory_keyring(
         yield ring
     finally:
         keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def children() -> Iterator[Children]:
+    """Start child processes with `children.start([...], ...)`: stopped and their pipes closed when the test ends."""
+    started = Children()
+    try:
+        yield started
+    finally:
+        started.close()

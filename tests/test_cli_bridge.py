@@ -18,7 +18,7 @@ from bridge.sandbox import Sandbox
 from bridge.sandbox.seed import DEMO_CREDENTIALS
 from bridge.settings import SettingsStore
 from tests.support.net import free_port
-from tests.support.processes import child_env, read_until
+from tests.support.processes import Children, child_env, read_until
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -56,10 +56,12 @@ def stop_bridge(env: dict[str, str], port: int) -> None:
         os.kill(report["pid"], signal.SIGTERM)
 
 
-def test_stdio_starts_the_bridge_and_relays_a_whole_session(home: tuple[dict[str, str], int, Sandbox]) -> None:
+def test_stdio_starts_the_bridge_and_relays_a_whole_session(
+    home: tuple[dict[str, str], int, Sandbox], children: Children
+) -> None:
     env, port, _ = home
     assert cli(env, "status").returncode == 3  # nothing running yet
-    proc = subprocess.Popen([sys.executable, "-m", "bridge", "stdio"], env=env, stdin=subprocess.PIPE,
+    proc = children.start([sys.executable, "-m", "bridge", "stdio"], env=env, stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
     assert proc.stdin and proc.stdout
 
@@ -86,9 +88,11 @@ def test_stdio_starts_the_bridge_and_relays_a_whole_session(home: tuple[dict[str
     assert re.search(r"\* acme\s+signed_in", status.stdout), status.stdout
 
 
-def test_serve_runs_in_the_foreground_and_logs_no_secrets(home: tuple[dict[str, str], int, Sandbox]) -> None:
+def test_serve_runs_in_the_foreground_and_logs_no_secrets(
+    home: tuple[dict[str, str], int, Sandbox], children: Children
+) -> None:
     env, port, _ = home
-    proc = subprocess.Popen([sys.executable, "-m", "bridge", "serve"], env=env, stdout=subprocess.PIPE,
+    proc = children.start([sys.executable, "-m", "bridge", "serve"], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)  # fmt: skip
     assert proc.stdout
     banner = "".join(proc.stdout.readline() for _ in range(4))
@@ -107,9 +111,11 @@ def test_serve_runs_in_the_foreground_and_logs_no_secrets(home: tuple[dict[str, 
 
 
 @pytest.mark.parametrize("command", [["-m", "bridge", "demo"], ["-m", "app"]])  # the README's run command
-def test_demo_runs_a_scripted_session_and_prints_a_config(tmp_path: Path, command: list[str]) -> None:
+def test_demo_runs_a_scripted_session_and_prints_a_config(
+    tmp_path: Path, command: list[str], children: Children
+) -> None:
     env = {**os.environ, "PORT_MCP_BRIDGE_HOME": str(tmp_path), "HOME": str(tmp_path)}
-    proc = subprocess.Popen([sys.executable, *command, "--port", "0"], env=env, stdout=subprocess.PIPE,
+    proc = children.start([sys.executable, *command, "--port", "0"], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)  # fmt: skip
     out = read_until(proc, "Serving until Ctrl+C")
     assert '2. "Who owns OrderProcessing?" → team backend' in out, out

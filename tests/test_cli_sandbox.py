@@ -11,7 +11,7 @@ from contextlib import contextmanager
 
 import httpx2
 
-from tests.support.processes import read_until
+from tests.support.processes import Children, read_until
 
 
 @contextmanager
@@ -31,6 +31,7 @@ def running(*args: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
                 proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 proc.kill()
+        Children([proc]).close()  # the pipes too
 
 
 def test_sandbox_command_serves_and_prints_what_a_user_needs() -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from bridge.settings import Profile, Region, Settings, SettingsStore
-from tests.support.processes import ROOT
+from tests.support.processes import ROOT, Children
 
 ADDER = """
 import sys, time
@@ -33,28 +33,22 @@ for i in range(25):
 """
 
 
-def test_concurrent_updates_from_two_processes_lose_nothing(settings_home: Path) -> None:
-    children = [
-        subprocess.Popen(
+def test_concurrent_updates_from_two_processes_lose_nothing(settings_home: Path, children: Children) -> None:
+    adders = [
+        children.start(
             [sys.executable, "-c", ADDER, tag], cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
         )
         for tag in ("alpha", "beta")
     ]
-    try:
-        for child in children:
-            assert child.stdout is not None
-            assert child.stdout.readline().strip() == "ready"
-        for child in children:  # start both at once (both are waiting for the word) so their updates interleave
-            assert child.stdin is not None
-            child.stdin.write("go\n")
-            child.stdin.flush()
-        for child in children:
-            assert child.wait(timeout=60) == 0
-    finally:
-        for child in children:
-            if child.poll() is None:
-                child.kill()
-                child.wait()
+    for adder in adders:
+        assert adder.stdout is not None
+        assert adder.stdout.readline().strip() == "ready"
+    for adder in adders:  # start both at once (both are waiting for the word) so their updates interleave
+        assert adder.stdin is not None
+        adder.stdin.write("go\n")
+        adder.stdin.flush()
+    for adder in adders:
+        assert adder.wait(timeout=60) == 0
     loaded = SettingsStore().load()
     ids = {p.id for p in loaded.profiles}
     assert ids == {f"{tag}-{i}" for tag in ("alpha", "beta") for i in range(25)}

@@ -19,7 +19,7 @@ from app.__main__ import has_display
 from app.application import SingleInstance, TrayApp, install_excepthook
 from bridge.api import BridgeApi
 from bridge.settings import SettingsStore
-from tests.support.processes import child_env
+from tests.support.processes import Children, child_env
 
 
 def test_a_second_instance_brings_the_first_forward(qtbot: QtBot) -> None:
@@ -109,11 +109,11 @@ def test_the_crash_handler_logs_and_shows_without_secrets(monkeypatch: Any, capl
     assert any(r.levelno == logging.CRITICAL for r in caplog.records)
 
 
-def test_launching_twice_as_processes(tmp_path: Path) -> None:
+def test_launching_twice_as_processes(tmp_path: Path, children: Children) -> None:
     """Two real launches: the second tells the first to come forward and exits at once."""
     env = child_env(tmp_path, tmp_path / "cfg", QT_QPA_PLATFORM="offscreen", XDG_RUNTIME_DIR=str(tmp_path))
     code = "from app.application import run; raise SystemExit(run(port=0))"
-    first = subprocess.Popen([sys.executable, "-c", code], env=env, stderr=subprocess.PIPE, text=True)
+    first = children.start([sys.executable, "-c", code], env=env, stderr=subprocess.PIPE, text=True)
     lines: list[str] = []
     running = threading.Event()
 
@@ -133,6 +133,7 @@ def test_launching_twice_as_processes(tmp_path: Path) -> None:
     finally:
         first.terminate()
         first.wait(timeout=30)
+        reader.join(5)  # the log read to its end before the fixture closes the pipe
         reader.join(10)
     assert first.returncode == 0, "".join(lines)
     assert any("another launch asked this one to come forward" in line for line in lines)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]  # the checkout: children import this tree's code
 
@@ -34,3 +36,26 @@ def read_until(proc: subprocess.Popen[str], marker: str) -> str:
         if marker in line:
             break
     return "".join(lines)
+
+
+class Children:
+    """Child processes a test starts: at its end each is stopped if still running and its pipes are closed, whatever
+    happened (an open pipe left to the garbage collector is a ResourceWarning, and warnings are errors here)."""
+
+    def __init__(self, started: list[subprocess.Popen[Any]] | None = None) -> None:
+        self.started = started or []
+
+    def start(self, command: list[str], **options: Any) -> subprocess.Popen[Any]:
+        proc: subprocess.Popen[Any] = subprocess.Popen(command, **options)
+        self.started.append(proc)
+        return proc
+
+    def close(self) -> None:
+        for proc in self.started:
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait(timeout=10)
+            for pipe in (proc.stdin, proc.stdout, proc.stderr):
+                if pipe is not None:
+                    with contextlib.suppress(OSError):  # a broken pipe to a process that is gone
+                        pipe.close()
