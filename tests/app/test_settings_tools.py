@@ -52,6 +52,8 @@ class McpClient:
     def __exit__(self, *exc: object) -> None:
         self.loop.call_soon_threadsafe(self._stop.set)
         self.thread.join(10)
+        if not self.thread.is_alive():
+            self.loop.close()
 
     def names(self) -> set[str]:
         assert self.session is not None
