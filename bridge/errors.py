@@ -4,6 +4,7 @@
      ├── SettingsError                 a bad value for a setting or profile (unknown region, bad URL, duplicate name)
      │    └── InvalidSettingsError     a value that does not fit the settings file's shape, with where it is (`loc`)
      ├── ProfileNotFoundError          no profile with that id or name
+     │    └── NoActiveProfile          none named, and none is active
      ├── KeychainError                 the system keychain refused or is unavailable
      ├── SignInRequired                no usable credentials for a profile (sign in, or enter API credentials)
      ├── SignInFailed                  a sign-in did not complete
@@ -75,6 +76,12 @@ class ProfileNotFoundError(BridgeError):
     """No profile matches the id or name given."""
 
     title = "No such profile"
+
+
+class NoActiveProfile(ProfileNotFoundError):
+    """No profile was named and none is active (no profile set up yet)."""
+
+    title = "No profile"
 
 
 class KeychainError(BridgeError):

@@ -39,7 +39,7 @@ from bridge.auth.localkey import local_key, rotate_local_key
 from bridge.auth.tokens import TokenProvider
 from bridge.doctor import read_only_tokens
 from bridge.endpoint import base_url, check_port
-from bridge.errors import BridgeError, KeychainError
+from bridge.errors import BridgeError, KeychainError, NoActiveProfile
 from bridge.export import ClientStatus, Entry, Env, UndoResult, WriteResult
 from bridge.proxy.service import BridgeService, TokenFactory, default_tokens
 from bridge.settings import Profile, Settings, SettingsStore, ToolExposure
@@ -165,11 +165,12 @@ class BridgeApi:
         return copy.deepcopy(self._service.settings) if self._service else self._store.load()
 
     def profile(self, id_or_name: str | None = None) -> Profile:
-        """A profile by id or name, or the active one; raises `ProfileNotFoundError` or a "no profile" error."""
+        """A profile by id or name, or the active one; raises `ProfileNotFoundError` (`NoActiveProfile` when none was
+        named and none is active)."""
         settings = self.settings()
         profile = settings.get_profile(id_or_name) if id_or_name else settings.active()
         if profile is None:
-            raise BridgeError("No profile is active. Add one first.", title="No profile")
+            raise NoActiveProfile("No profile is active. Add one first.")
         return profile
 
     def notices(self) -> list[str]:

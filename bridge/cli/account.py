@@ -17,14 +17,12 @@ SIGN_IN_CANCELLED = "Sign-in cancelled; nothing was changed."
 
 def _target(profile: str | None, option: str | None) -> tuple[BridgeApi, Profile]:
     from bridge.api import BridgeApi
-    from bridge.errors import BridgeError
+    from bridge.errors import NoActiveProfile
 
     api = BridgeApi()
     try:
         return api, api.profile(option or profile)
-    except BridgeError as exc:
-        if exc.title != "No profile":
-            raise
+    except NoActiveProfile:
         raise click.ClickException("No profile is active. Add one with `port-mcp-bridge profiles add`.") from None
 
 
