@@ -190,12 +190,14 @@ async def test_through_a_real_http_proxy(rig: Stack) -> None:
             length = next((int(h.split(b":")[1]) for h in fields if h.lower().startswith(b"content-length:")), 0)
             body = await reader.readexactly(length) if length else b""
             up_reader, up_writer = await asyncio.open_connection(target.host, target.port)
-            up_writer.write(b"%s %s %s\r\n" % (method, target.raw_path, version) + b"\r\n".join(fields)
-                            + b"\r\nconnection: close\r\n\r\n" + body)  # fmt: skip
-            while chunk := await up_reader.read(65536):
-                writer.write(chunk)
-                await writer.drain()
-            up_writer.close()
+            try:
+                up_writer.write(b"%s %s %s\r\n" % (method, target.raw_path, version) + b"\r\n".join(fields)
+                                + b"\r\nconnection: close\r\n\r\n" + body)  # fmt: skip
+                while chunk := await up_reader.read(65536):
+                    writer.write(chunk)
+                    await writer.drain()
+            finally:  # also when the client went away mid-answer: no transport is left to the garbage collector
+                up_writer.close()
         finally:
             writer.close()
 
