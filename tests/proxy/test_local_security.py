@@ -8,7 +8,7 @@ import httpx2
 import pytest
 
 from bridge.proxy.guard import host_allowed, key_matches, mcp_path, origin_allowed
-from bridge.proxy.jsonrpc import INVALID_REQUEST, PARSE_ERROR
+from bridge.proxy.jsonrpc import INVALID_PARAMS, INVALID_REQUEST, PARSE_ERROR
 from tests.support.net import wait_until
 from tests.support.stack import ACCEPT, Stack
 
@@ -145,3 +145,25 @@ def test_the_key_requirement_can_be_turned_off_and_on_while_running(rig: Stack) 
     wait_until(lambda: rig.bridge.settings.require_local_key, "the bridge read require_local_key = true")
     assert status_without_key() == 401
     assert post(rig, '{"jsonrpc":"2.0","id":1,"method":"ping"}').status_code != 401  # the same key as before
+
+
+@pytest.mark.parametrize(
+    "params",
+    ["[1, 2]", '"run_action"', "42", "null", '{"name": 7}', '{"name": ["x"]}', '{"arguments": {}}',
+     '{"name": "list_blueprints", "arguments": [1]}', '{"name": "list_blueprints", "arguments": "x"}'],
+)  # fmt: skip
+def test_a_tool_call_of_the_wrong_shape_is_an_invalid_params_error_never_a_500(rig: Stack, params: str) -> None:
+    """Was an AttributeError in the proxy (`params.get` on a list or a string): a 500 with a traceback."""
+
+    def call(msg_id: str) -> str:
+        return f'{{"jsonrpc":"2.0",{msg_id}"method":"tools/call","params":{params}}}'
+
+    r = post(rig, call('"id":7,'))
+    assert r.status_code == 200 and r.json()["id"] == 7 and r.json()["error"]["code"] == INVALID_PARAMS
+    r = post(rig, "[" + call('"id":"a",') + "," + call('"id":8,') + "]")
+    assert r.status_code == 200
+    assert [(m["id"], m["error"]["code"]) for m in r.json()] == [("a", INVALID_PARAMS), (8, INVALID_PARAMS)]
+    # Without an id it is a notification: nothing to answer, and nothing goes to Port.
+    r = post(rig, call(""))
+    assert r.status_code == 202 and r.content == b""
+    assert httpx2.get(f"{rig.bridge.url}/healthz").json()["ok"] is True

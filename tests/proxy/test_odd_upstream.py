@@ -68,7 +68,8 @@ async def test_a_tool_call_the_upstream_dropped_is_not_sent_twice_a_list_is(tmp_
             async with httpx2.AsyncClient(headers=headers, timeout=10) as http:
 
                 async def post(msg_id: int, method: str) -> dict[str, Any]:
-                    message = {"jsonrpc": "2.0", "id": msg_id, "method": method, "params": {}}
+                    params = {"name": "list_entities"} if method == "tools/call" else {}
+                    message = {"jsonrpc": "2.0", "id": msg_id, "method": method, "params": params}
                     return (await http.post(f"{bridge.url}/mcp", json=message)).json()
 
                 assert "result" in await post(1, "tools/list")  # a new connection: answered
@@ -232,3 +233,42 @@ async def test_an_error_page_instead_of_an_mcp_answer_becomes_an_error_that_says
         assert "<html>" not in answer.text
     assert mcp_error.status_code == 400 and mcp_error.json()["error"]["message"] == "Bad args"
     assert ended.status_code == 404 and ended.text == "Not Found"  # the client starts a new session
+
+
+DEEP_LIST = b"[" * 100_000 + b"]" * 100_000
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        b'event: message\ndata: {"jsonrpc":"2.0","id":1,\ndata: "result":{"tools":' + DEEP_LIST + b"}}\n\n",
+        b'data: {"jsonrpc":"2.0","id":[1],\ndata: "result":{"tools":[]}}\n\n',  # found by the upstream fuzzer
+    ],
+    ids=["nested-100000-deep", "id-is-a-list"],
+)
+async def test_a_tools_list_event_nested_too_deeply_passes_as_it_came(tmp_path: object, event: bytes) -> None:
+    """A `tools/list` answer as an SSE event whose data spans several lines and nests 100,000 deep (or whose id is a
+    list): was a RecursionError (a TypeError) out of `toolslist.rewrite_event`, a cut answer and a traceback. It
+    passes as it came (the bridge cannot tell whose answer it is to give an error instead), and the bridge carries
+    on."""
+
+    async def deep_list(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while True:
+            await read_request(reader)
+            writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncontent-length: %d\r\n\r\n%s"
+                         % (len(event), event))  # fmt: skip
+            await writer.drain()
+
+    uvicorn_log = _Records()
+    async with serving(deep_list) as upstream:
+        bridge = bridge_before(upstream.port)
+        logging.getLogger("uvicorn.error").addHandler(uvicorn_log)
+        try:
+            async with httpx2.AsyncClient(headers={"Authorization": "Bearer k", **ACCEPT}, timeout=10) as http:
+                listing = await http.post(f"{bridge.url}/mcp", json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"})
+                assert listing.status_code == 200 and listing.content == event
+                assert (await http.get(f"{bridge.url}/healthz")).json()["ok"]
+        finally:
+            bridge.stop()
+            logging.getLogger("uvicorn.error").removeHandler(uvicorn_log)
+    assert not [r for r in uvicorn_log.records if r.exc_info], [r.getMessage() for r in uvicorn_log.records]
