@@ -272,3 +272,38 @@ async def test_a_tools_list_event_nested_too_deeply_passes_as_it_came(tmp_path: 
             bridge.stop()
             logging.getLogger("uvicorn.error").removeHandler(uvicorn_log)
     assert not [r for r in uvicorn_log.records if r.exc_info], [r.getMessage() for r in uvicorn_log.records]
+
+
+async def test_a_tool_call_port_received_but_never_answered_may_have_run_one_never_sent_did_not() -> None:
+    """Port drops the connection after it has read a `tools/call` (or its answer breaks off): the IDE is told the call
+    may have run and how to check, not "Cannot reach Port … check your network", which invites a retry that could
+    run an action twice. A call whose connection never opened was never sent: that one is "Cannot reach Port"."""
+
+    async def reads_then_hangs_up(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        body = json.loads((await read_request(reader)).split(b"\r\n\r\n", 1)[1])
+        if body["id"] == 2:  # an error answer (read whole before anything is relayed) that breaks off
+            writer.write(b"HTTP/1.1 502 Bad Gateway\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n"
+                         b'{"jsonrpc"')  # fmt: skip
+            await writer.drain()
+
+    call = {"jsonrpc": "2.0", "method": "tools/call", "params": {"name": "run_action", "arguments": {}}}
+    headers = {"Authorization": "Bearer k", **ACCEPT}
+    bridge = None
+    try:
+        async with httpx2.AsyncClient(headers=headers, timeout=10) as http:
+            async with serving(reads_then_hangs_up) as upstream:
+                bridge = bridge_before(upstream.port)
+                dropped = (await http.post(f"{bridge.url}/mcp", json={**call, "id": 1})).json()["error"]
+                cut = (await http.post(f"{bridge.url}/mcp", json={**call, "id": 2})).json()["error"]
+            # Nothing listens there any more: the call never leaves.
+            never_sent = (await http.post(f"{bridge.url}/mcp", json={**call, "id": 3})).json()["error"]
+    finally:
+        if bridge is not None:
+            bridge.stop()
+    for error in (dropped, cut):
+        assert error["code"] == UPSTREAM_UNAVAILABLE and error["data"]["may_have_run"] is True
+        assert "received the request" in error["message"] and "may have run" in error["message"]
+        assert "status of its run" in error["message"] and "network" not in error["message"]
+    assert "connection ended before Port answered" in dropped["message"] and "broke off" in cut["message"]
+    assert never_sent["message"].startswith("Cannot reach Port") and "network" in never_sent["message"]
+    assert "may_have_run" not in never_sent["data"]

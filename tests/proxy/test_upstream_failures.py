@@ -64,7 +64,7 @@ async def test_each_failure_is_the_error_the_ide_gets(
                 port = free.getsockname()[1]
             upstream = upstream_at(f"http://127.0.0.1:{port}/v1")
             with pytest.raises(UpstreamUnavailable) as caught:
-                await sender.send(upstream, b"POST", [], BODY, TIMEOUTS)
+                await sender.send(upstream, b"POST", [], BODY, TIMEOUTS, repeatable=True)
             kind, marked = "the connection failed", True
         else:
             handler = {"tls": stall, "read timeout": stall, "breaks off": breaks_off}[failure]
@@ -73,7 +73,7 @@ async def test_each_failure_is_the_error_the_ide_gets(
                 port = server.port
                 upstream = upstream_at(f"{'https' if tls else 'http'}://127.0.0.1:{port}/v1")
                 with pytest.raises(UpstreamUnavailable) as caught:
-                    response = await sender.send(upstream, b"POST", [], BODY, TIMEOUTS)
+                    response = await sender.send(upstream, b"POST", [], BODY, TIMEOUTS, repeatable=True)
                     assert failure == "breaks off" and response.status_code == 200  # the head came whole
                     try:
                         await response.aread()
