@@ -379,6 +379,25 @@ def test_stdin_closing_ends_the_session_and_exits_0_at_once(stack: Stack, shim: 
     assert shim.stderr == b""
 
 
+def test_requests_in_flight_when_stdin_closes_are_answered_before_the_shim_exits(stack: Stack, shim: Shim) -> None:
+    """A client that writes its last requests and closes stdin (`echo … | port-mcp-bridge stdio`, a client that quits
+    after a call) gets their answers: the shim used to exit 0 at once with nothing written, the call dropped."""
+    shim.start_session()
+    (session_id,) = stack.sandbox.state.live_sessions
+    stack.sandbox.faults.slow_tool_seconds = 0.5
+    shim.send({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "describe_user_details",
+                                                                               "arguments": {}}})  # fmt: skip
+    shim.send({"jsonrpc": "2.0", "id": 3, "method": "ping"})
+    assert shim.close(timeout=20) == 0
+    said: list[dict[str, Any]] = []
+    while (line := shim.lines.get(timeout=5)) is not None:
+        said.append(line)
+    answers = {m["id"]: m for m in said if "id" in m and "method" not in m}
+    assert organization(answers[2]) == "Acme Corp (demo)" and answers[3] == {"jsonrpc": "2.0", "id": 3, "result": {}}
+    assert stack.bridge.sessions.owner(session_id) is None  # and the session was DELETEd after
+    assert shim.stderr == b""
+
+
 @pytest.fixture
 def squatter() -> Iterator[tuple[int, list[str]]]:
     """Another program on a free loopback port: it answers HTTP, but it is no bridge. Its port, and the paths asked."""
