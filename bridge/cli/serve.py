@@ -12,7 +12,13 @@ from bridge.api import DEFAULT_PORT
 
 @click.command()
 @click.option("--port", type=int, default=None, help="Local port (default: the one in settings, 47773).")
-def serve(port: int | None) -> None:
+@click.option(
+    "--detached",
+    is_flag=True,
+    hidden=True,
+    help="Started by `stdio`, which reads stderr only until the bridge listens: then stop writing there.",
+)
+def serve(port: int | None, detached: bool) -> None:
     """Run the bridge in the foreground, without the tray app (servers, SSH sessions, scripts).
 
     IDEs point at http://127.0.0.1:<port>/mcp (the active profile) or /p/<profile-id>/mcp (a fixed
@@ -36,6 +42,14 @@ def serve(port: int | None) -> None:
         if log_file:
             click.echo(f"  Log file: {log_file}")
         click.echo("Press Ctrl+C to stop.")
+        if detached:  # the shim that started us stops reading our stderr (its end closes): the log file has it all
+            import os
+            import sys
+
+            sys.stderr.flush()
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, 2)
+            os.close(devnull)
 
     with contextlib.suppress(KeyboardInterrupt):
         api.serve_forever(ready)
