@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 
 import httpx2
@@ -131,16 +132,24 @@ def test_key_rule() -> None:
     assert not key_matches("Bearer abd", "abc") and not key_matches("abc", "abc") and not key_matches(None, "abc")
 
 
-def test_the_key_requirement_can_be_turned_off_and_on_while_running(rig: Stack) -> None:
+def test_the_key_requirement_can_be_turned_off_and_on_while_running(
+    rig: Stack, caplog: pytest.LogCaptureFixture
+) -> None:
     ping = {"jsonrpc": "2.0", "id": 1, "method": "ping"}
 
     def status_without_key() -> int:
         return httpx2.post(rig.url, json=ping, headers=ACCEPT).status_code
 
-    assert status_without_key() == 401
-    rig.store.update(lambda s: setattr(s, "require_local_key", False))
-    wait_until(lambda: not rig.bridge.settings.require_local_key, "the bridge read require_local_key = false")
+    def status() -> dict[str, object]:
+        return httpx2.get(f"{rig.bridge.url}/status", headers=rig.headers()).json()
+
+    assert status_without_key() == 401 and status()["local_key_required"] is True
+    with caplog.at_level(logging.WARNING, logger="bridge.proxy.service"):
+        rig.store.update(lambda s: setattr(s, "require_local_key", False))
+        wait_until(lambda: not rig.bridge.settings.require_local_key, "the bridge read require_local_key = false")
     assert status_without_key() != 401
+    assert status()["local_key_required"] is False  # what `port-mcp-bridge status` shows (test_cli_bridge.py)
+    assert "The local key is turned off" in caplog.text and "any program on this computer" in caplog.text
     rig.store.update(lambda s: setattr(s, "require_local_key", True))
     wait_until(lambda: rig.bridge.settings.require_local_key, "the bridge read require_local_key = true")
     assert status_without_key() == 401
