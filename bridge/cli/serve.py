@@ -74,6 +74,8 @@ def status(as_json: bool) -> None:
     if report.get("local_key_required") is False:
         click.echo("  Warning: the local key is turned off (require_local_key is false in the settings file): any "
                    "program on this computer can use your Port sign-in through the bridge.")  # fmt: skip
+    if report.get("settings_problem"):
+        click.echo(f"  Warning: {report['settings_problem']}")
     for profile in report["profiles"]:
         mark = "*" if profile["active"] else " "
         error = f" — {profile['last_error']}" if profile.get("last_error") else ""

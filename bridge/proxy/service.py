@@ -99,6 +99,8 @@ class BridgeService:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._watcher: Watcher | None = None
         self.paused = False  # the tray's Pause: keep the port, answer "paused" to every MCP request
+        # Why the settings in use are not the file's (it could not be read): /status shows it until a good one comes.
+        self.settings_problem: str | None = None
 
     # --- routing ---------------------------------------------------------------------------------------------
 
@@ -116,6 +118,7 @@ class BridgeService:
         """Take new settings into use (on the proxy's loop). Ends what must end, tells clients what changed."""
         old = self.settings
         self.settings = new
+        self.settings_problem = None
         if old.require_local_key != new.require_local_key:
             if new.require_local_key:
                 log.info("The local key is required again: clients must send it.")
@@ -226,7 +229,10 @@ class BridgeService:
             def changed(settings: Settings) -> None:  # on the watcher's thread: apply them on the loop
                 loop.call_soon_threadsafe(self.apply_settings, settings)
 
-            watcher = self._watcher = self.store.watch(changed)
+            def unreadable(message: str) -> None:  # the watcher logged it; kept for /status
+                loop.call_soon_threadsafe(setattr, self, "settings_problem", message)
+
+            watcher = self._watcher = self.store.watch(changed, on_error=unreadable)
             try:
                 yield
             finally:
@@ -241,6 +247,7 @@ class BridgeService:
                     "pid": os.getpid(),
                     "url": self.url,
                     "local_key_required": self.settings.require_local_key,
+                    "settings_problem": self.settings_problem,
                     "version": __version__,
                     "profiles": [vars(p) for p in self.status()],
                 }
