@@ -21,6 +21,8 @@ from app.icons import LABELS, TrayState, tray_icon, tray_state
 from bridge.api import ClientStatus, OpenBrowser, ProfileView, SignedIn, Snapshot, State, WriteResult, system_browser
 
 ShowSettings = Callable[[str], None]
+# The settings file has require_local_key false: any program on this computer can use the bridge.
+KEY_OFF_LINE = "⚠ Local key off: any program here can use Port"
 
 
 def _call(fn: Callable[..., Any], *args: Any) -> Callable[[], None]:
@@ -120,6 +122,8 @@ class Tray(QObject):
         lines.append(snapshot.mcp_url)
         if self.warning:
             lines.append("No keychain: the local key lasts until you quit")
+        if not snapshot.local_key_required:
+            lines.append(KEY_OFF_LINE)
         return "\n".join(lines)
 
     @Slot(str, str)
@@ -152,6 +156,8 @@ class Tray(QObject):
         menu.addAction(status).setEnabled(False)
         if self.warning:
             menu.addAction("No keychain: local key for this run only").setEnabled(False)
+        if not snapshot.local_key_required:
+            menu.addAction(KEY_OFF_LINE).setEnabled(False)
         menu.addSeparator()
 
         if snapshot.profiles:

@@ -2,7 +2,8 @@
 
     BridgeError(message, title)        every error a user can meet; `title` is short, `message` says what to do
      ├── SettingsError                 a bad value for a setting or profile (unknown region, bad URL, duplicate name)
-     │    └── InvalidSettingsError     a value that does not fit the settings file's shape, with where it is (`loc`)
+     │    ├── InvalidSettingsError     a value that does not fit the settings file's shape, with where it is (`loc`)
+     │    └── SettingsNotWritable      the settings folder refuses the write (read-only, another owner, full)
      ├── ProfileNotFoundError          no profile with that id or name
      │    └── NoActiveProfile          none named, and none is active
      ├── KeychainError                 the system keychain refused or is unavailable
@@ -47,6 +48,13 @@ class SettingsError(BridgeError):
     """A value given for a setting or a profile is not acceptable."""
 
     title = "Invalid setting"
+
+
+class SettingsNotWritable(SettingsError):
+    """The settings (or their lock file) cannot be written: the folder is read-only, belongs to another user, or the
+    disk is full. Raised by `SettingsStore` in place of the `OSError`; nothing was changed."""
+
+    title = "Settings not saved"
 
 
 _Loc = tuple[str | int, ...]

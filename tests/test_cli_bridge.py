@@ -160,3 +160,19 @@ def test_doctor_walks_the_path_to_port(home: tuple[dict[str, str], int, Sandbox]
     cli(env, "profiles", "add", "Closed", "--region", "http://127.0.0.1:9/v1", "--auth", "token")
     broken = cli(env, "doctor", "closed")
     assert broken.returncode == 1 and "[FAIL] Connection" in broken.stdout and "-> " in broken.stdout
+
+
+def test_a_bridge_serving_without_the_local_key_says_so_in_its_log_and_in_status(
+    home: tuple[dict[str, str], int, Sandbox], tmp_path: Path, children: Children
+) -> None:
+    env, _, _ = home
+    SettingsStore(tmp_path / "settings.json").update(lambda s: setattr(s, "require_local_key", False))
+    proc = children.start([sys.executable, "-m", "bridge", "serve"], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)  # fmt: skip
+    assert proc.stdout and proc.stderr
+    read_until(proc, "Press Ctrl+C to stop.")
+    status = cli(env, "status")
+    assert status.returncode == 0 and "Warning: the local key is turned off" in status.stdout, status.stdout
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=20) == 0
+    assert "The local key is turned off (require_local_key is false" in proc.stderr.read()

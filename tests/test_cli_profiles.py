@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner, Result
 
 from bridge import __version__
@@ -191,3 +196,40 @@ def test_list_reports_a_recovered_file(settings_home: Path) -> None:
     assert "could not be read and was kept at" in result.stderr
     assert "No profiles yet" in result.stdout
     assert [p.name for p in settings_home.iterdir() if ".corrupt-" in p.name]
+
+
+@contextlib.contextmanager
+def read_only_folder(folder: Path) -> Iterator[None]:
+    """`folder` refuses new files: mode 0555, and for root (whom modes do not stop) the immutable attribute."""
+    folder.chmod(0o555)
+    immutable = False
+    try:
+        if os.access(folder, os.W_OK):  # root
+            immutable = subprocess.run(["chattr", "+i", str(folder)], capture_output=True).returncode == 0
+            if not immutable:
+                pytest.skip("cannot make a folder read-only here (root, and no chattr)")
+        yield
+    finally:
+        if immutable:
+            subprocess.run(["chattr", "-i", str(folder)], check=True)
+        folder.chmod(0o755)
+
+
+def test_a_read_only_settings_folder_is_a_clear_error_not_a_traceback(settings_home: Path) -> None:
+    settings_home.mkdir()
+    store = SettingsStore()
+    store.path.write_text("{broken")
+    with read_only_folder(settings_home):  # no lock file yet: it cannot be made
+        listed = run("profiles", "list")  # a damaged file it cannot set aside: defaults, and it says so
+        result = run("profiles", "add", "Acme", "--region", "eu")
+    assert listed.exit_code == 0 and "No profiles yet" in listed.output, listed.exception
+    assert store.path.read_text() == "{broken"  # left where it is
+    assert result.exit_code == 1 and not isinstance(result.exception, PermissionError), result.exception
+    assert result.output.startswith(f"Error: Settings not saved: Port MCP Bridge cannot write its settings in "
+                                    f"{settings_home}") and "Make that folder writable" in result.output  # fmt: skip
+    store.path.write_text("{}")
+    ok("profiles", "add", "Acme", "--region", "eu")  # now the lock file exists: the new file cannot be made
+    with read_only_folder(settings_home):
+        result = run("profiles", "add", "Globex", "--region", "us")
+        assert result.exit_code == 1 and "Error: Settings not saved:" in result.output, result.exception
+        assert [p.id for p in store.load().profiles] == ["acme"]  # nothing changed

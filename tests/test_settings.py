@@ -569,8 +569,16 @@ def test_constructors_check_and_convert() -> None:
         ({"local_port": 1023}, "local_port: must be from 1024 to 65535, not 1023", ("local_port",)),
         ({"local_port": 65536}, "local_port: must be from 1024 to 65535, not 65536", ("local_port",)),
         ({"schema_version": 0}, "schema_version: must be at least 1, not 0", ("schema_version",)),
-        ({"require_local_key": "maybe"}, "require_local_key: must be true or false", ("require_local_key",)),
-        ({"start_at_login": 2}, "start_at_login: must be true or false", ("start_at_login",)),
+        (
+            {"require_local_key": "maybe"},
+            'require_local_key: must be true or false (a JSON boolean, without quotes), not "maybe"',
+            ("require_local_key",),
+        ),
+        (
+            {"start_at_login": 2},
+            "start_at_login: must be true or false (a JSON boolean, without quotes), not 2",
+            ("start_at_login",),
+        ),
         ({"log_level": "debug"}, "log_level: must be one of 'DEBUG', 'INFO', 'WARNING', 'ERROR'", ("log_level",)),
         ({"active_profile": 5}, "active_profile: must be text", ("active_profile",)),
         ({"profiles": "nope"}, "profiles: must be a list", ("profiles",)),
@@ -594,7 +602,7 @@ def test_constructors_check_and_convert() -> None:
         ),
         (
             {"profiles": [PROFILE | {"read_only": "sometimes"}]},
-            "profiles.0.read_only: must be true or false",
+            'profiles.0.read_only: must be true or false (a JSON boolean, without quotes), not "sometimes"',
             ("profiles", 0, "read_only"),
         ),
         (
@@ -651,11 +659,8 @@ def test_bad_values_are_refused_naming_the_field(data: dict[str, object], messag
         ({"local_port": 8000.0}, ("local_port", 8000)),
         ({"local_port": 1024}, ("local_port", 1024)),
         ({"local_port": 65535}, ("local_port", 65535)),
-        ({"require_local_key": "false"}, ("require_local_key", False)),
-        ({"require_local_key": "No"}, ("require_local_key", False)),
-        ({"require_local_key": 0}, ("require_local_key", False)),
-        ({"start_at_login": "true"}, ("start_at_login", True)),
-        ({"start_at_login": 1}, ("start_at_login", True)),
+        ({"require_local_key": False}, ("require_local_key", False)),
+        ({"start_at_login": True}, ("start_at_login", True)),
         ({"schema_version": 7}, ("schema_version", 7)),
     ],
 )
@@ -663,6 +668,26 @@ def test_hand_edited_values_read_as_meant(data: dict[str, object], expected: tup
     name, value = expected
     loaded = getattr(Settings.model_validate(data), name)
     assert loaded == value and type(loaded) is type(value)
+
+
+@pytest.mark.parametrize(
+    ("data", "shown"),
+    [
+        ({"require_local_key": "false"}, '"false"'),  # was read as false: the local key silently off
+        ({"require_local_key": "No"}, '"No"'),
+        ({"require_local_key": 0}, "0"),
+        ({"require_local_key": None}, "null"),
+        ({"start_at_login": "true"}, '"true"'),
+        ({"start_at_login": 1}, "1"),
+        ({"profiles": [PROFILE | {"read_only": "false"}]}, '"false"'),
+    ],
+)
+def test_a_boolean_setting_is_a_json_boolean_and_nothing_else(data: dict[str, object], shown: str) -> None:
+    with pytest.raises(InvalidSettingsError) as info:
+        Settings.model_validate(data)
+    where = ".".join(str(part) for part in info.value.loc)
+    assert where in ("require_local_key", "start_at_login", "profiles.0.read_only")
+    assert info.value.message == f"{where}: must be true or false (a JSON boolean, without quotes), not {shown}"
 
 
 def test_set_profile_names_the_bad_part_of_tools(store: SettingsStore) -> None:

@@ -379,6 +379,25 @@ def test_stdin_closing_ends_the_session_and_exits_0_at_once(stack: Stack, shim: 
     assert shim.stderr == b""
 
 
+def test_requests_in_flight_when_stdin_closes_are_answered_before_the_shim_exits(stack: Stack, shim: Shim) -> None:
+    """A client that writes its last requests and closes stdin (`echo … | port-mcp-bridge stdio`, a client that quits
+    after a call) gets their answers: the shim used to exit 0 at once with nothing written, the call dropped."""
+    shim.start_session()
+    (session_id,) = stack.sandbox.state.live_sessions
+    stack.sandbox.faults.slow_tool_seconds = 0.5
+    shim.send({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "describe_user_details",
+                                                                               "arguments": {}}})  # fmt: skip
+    shim.send({"jsonrpc": "2.0", "id": 3, "method": "ping"})
+    assert shim.close(timeout=20) == 0
+    said: list[dict[str, Any]] = []
+    while (line := shim.lines.get(timeout=5)) is not None:
+        said.append(line)
+    answers = {m["id"]: m for m in said if "id" in m and "method" not in m}
+    assert organization(answers[2]) == "Acme Corp (demo)" and answers[3] == {"jsonrpc": "2.0", "id": 3, "result": {}}
+    assert stack.bridge.sessions.owner(session_id) is None  # and the session was DELETEd after
+    assert shim.stderr == b""
+
+
 @pytest.fixture
 def squatter() -> Iterator[tuple[int, list[str]]]:
     """Another program on a free loopback port: it answers HTTP, but it is no bridge. Its port, and the paths asked."""
@@ -425,6 +444,59 @@ def test_another_program_on_the_port_is_named_with_what_to_do_and_no_bridge_is_s
     monkeypatch.setattr(launch.subprocess, "Popen", start)  # the same, in this process: nothing is started
     with pytest.raises(BridgeUnavailable, match="Another program answers"):
         launch.ensure_bridge(port)
+
+
+def test_a_bridge_that_cannot_start_is_named_with_its_own_reason_at_once(tmp_path: Path) -> None:
+    """No keychain: the `serve` the shim starts fails at once. The shim used to wait 15 s and say only that the bridge
+    "did not answer"; it now passes on the bridge's own reason (its `BridgeError`), as soon as serve has exited."""
+    env = {**shim_env(tmp_path / "shim"), "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+    with socket.socket() as free:  # nothing listens there: the shim starts a bridge
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    SettingsStore(tmp_path / "shim" / "settings.json").update(lambda s: setattr(s, "local_port", port))
+    start = time.monotonic()
+    shim = subprocess.run([sys.executable, "-m", "bridge", "stdio"], env=env, input=b"", capture_output=True,
+                          timeout=30)  # fmt: skip
+    said = shim.stderr.decode()
+    assert shim.returncode == 1 and shim.stdout == b""
+    assert "The bridge could not start: Keychain unavailable: No system keychain was found" in said, said
+    assert "did not answer" not in said and "Traceback" not in said
+    assert time.monotonic() - start < 12  # not the 15 s wait
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="stops the detached bridge with SIGTERM")
+def test_a_bridge_the_shim_started_outlives_it_and_keeps_logging_after_its_stderr_is_let_go(tmp_path: Path) -> None:
+    """The shim reads the `serve` it starts only until it listens (`--detached`): the bridge then goes on without the
+    shim, its stderr pointed elsewhere, so what it logs later breaks nothing."""
+    import signal
+
+    import httpx2
+
+    env = shim_env(tmp_path / "shim")
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    SettingsStore(tmp_path / "shim" / "settings.json").update(lambda s: setattr(s, "local_port", port))
+    shim = subprocess.run([sys.executable, "-m", "bridge", "stdio"], env=env, input=b"", capture_output=True,
+                          timeout=30)  # fmt: skip
+    assert shim.returncode == 0, shim.stderr
+    url, headers = f"http://127.0.0.1:{port}", {"Authorization": f"Bearer {local_key()}"}
+    pid = httpx2.get(f"{url}/status", headers=headers).json()["pid"]
+    try:
+        for _ in range(3):  # requests it logs, with the shim gone
+            assert httpx2.post(f"{url}/mcp", json={"jsonrpc": "2.0", "id": 1, "method": "ping"},
+                               headers=headers).status_code == 503  # fmt: skip  # no profile: but up and answering
+        assert httpx2.get(f"{url}/healthz").json()["ok"]
+    finally:
+        os.kill(pid, signal.SIGTERM)
+
+    def stopped() -> bool:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, 0)
+            return False
+        return True
+
+    wait_until(stopped, "the bridge the shim started to stop", 10)
 
 
 def test_the_shim_never_imports_the_mcp_sdk_nor_httpx2(stack: Stack) -> None:

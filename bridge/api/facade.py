@@ -158,6 +158,7 @@ class BridgeApi:
             port=port,
             active=next((v for v in views if v.active), None),
             profiles=tuple(views),
+            local_key_required=settings.require_local_key,
         )
 
     def settings(self) -> Settings:

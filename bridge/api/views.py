@@ -43,6 +43,7 @@ class Snapshot:
     active: ProfileView | None
     profiles: tuple[ProfileView, ...]
     version: str = __version__
+    local_key_required: bool = True  # False: any local program may use the bridge (the tray warns)
 
     @property
     def mcp_url(self) -> str:

@@ -211,6 +211,7 @@ async def _authorize(
     )
     if not record.identity.organization_id:
         record.identity = await ask_identity(profile.mcp_url, record.access_token)
+    listener.signed_in(record.identity)  # the browser tab names the organization and the user
     return record
 
 

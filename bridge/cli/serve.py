@@ -12,7 +12,13 @@ from bridge.api import DEFAULT_PORT
 
 @click.command()
 @click.option("--port", type=int, default=None, help="Local port (default: the one in settings, 47773).")
-def serve(port: int | None) -> None:
+@click.option(
+    "--detached",
+    is_flag=True,
+    hidden=True,
+    help="Started by `stdio`, which reads stderr only until the bridge listens: then stop writing there.",
+)
+def serve(port: int | None, detached: bool) -> None:
     """Run the bridge in the foreground, without the tray app (servers, SSH sessions, scripts).
 
     IDEs point at http://127.0.0.1:<port>/mcp (the active profile) or /p/<profile-id>/mcp (a fixed
@@ -36,6 +42,14 @@ def serve(port: int | None) -> None:
         if log_file:
             click.echo(f"  Log file: {log_file}")
         click.echo("Press Ctrl+C to stop.")
+        if detached:  # the shim that started us stops reading our stderr (its end closes): the log file has it all
+            import os
+            import sys
+
+            sys.stderr.flush()
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, 2)
+            os.close(devnull)
 
     with contextlib.suppress(KeyboardInterrupt):
         api.serve_forever(ready)
@@ -57,6 +71,11 @@ def status(as_json: bool) -> None:
         raise SystemExit(3)
     report = answer.report
     click.echo(f"Running on {report['url']}/mcp (version {report['version']})")
+    if report.get("local_key_required") is False:
+        click.echo("  Warning: the local key is turned off (require_local_key is false in the settings file): any "
+                   "program on this computer can use your Port sign-in through the bridge.")  # fmt: skip
+    if report.get("settings_problem"):
+        click.echo(f"  Warning: {report['settings_problem']}")
     for profile in report["profiles"]:
         mark = "*" if profile["active"] else " "
         error = f" — {profile['last_error']}" if profile.get("last_error") else ""

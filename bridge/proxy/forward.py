@@ -158,24 +158,23 @@ class McpProxy:
         forward: list[dict[str, Any]] = []
         list_ids: set[Any] = set()
         for message in body.messages:
-            if message.get("method") == "tools/call" and message.get("id") is not None:
-                params = message.get("params") or {}
-                name = str(params.get("name", ""))
-                decision = decide_call(
-                    upstream.policy, name, params.get("arguments"), upstream.known_tools.get(name),
-                    profile=upstream.profile.name,
-                )  # fmt: skip
-                if not decision.allowed:
-                    refused.append(jsonrpc.error(message["id"], jsonrpc.POLICY_REFUSED, decision.reason))
-                    continue
+            if message.get("method") == "tools/call":
+                error = _call_refusal(upstream, message)
+                if error is not None:
+                    if message.get("id") is not None:
+                        refused.append(error)
+                    continue  # a refused call without an id (a notification) is not sent either: it has no answer
             elif message.get("method") == "tools/list" and message.get("id") is not None:
                 list_ids.add(message["id"])
             forward.append(message)
 
         if not forward:  # everything was refused locally: Port never hears of it
+            if not refused:  # only notifications, none of them sent: nothing to answer
+                await reply_raw(send, 202, [], b"")
+                return
             await reply(send, 200, refused if body.batch else refused[0])
             return
-        payload = raw if not refused else jsonrpc.encode(forward if body.batch else forward[0])
+        payload = raw if len(forward) == len(body.messages) else jsonrpc.encode(forward if body.batch else forward[0])
         try:
             response = await self.sender.send(
                 upstream, b"POST", headers, payload, POST_TIMEOUTS, repeatable=jsonrpc.safe_to_repeat(forward)
@@ -224,10 +223,10 @@ class McpProxy:
             with gc_paused(len(content)):
                 try:
                     data = json.loads(content)  # a JSON reply is complete by nature: rewriting it is safe
-                except (ValueError, RecursionError):
-                    pass  # not JSON after all: Port's answer is passed on as it is
-                else:
                     content = jsonrpc.encode(rewrite_json(upstream, data, list_ids, refused))
+                except (ValueError, RecursionError):
+                    pass  # not JSON after all, or too deep to handle: Port's answer is passed on as it is
+                else:
                     headers = [(b"content-type", b"application/json"), *(h for h in headers if h[0] != b"content-type")]
             await reply_raw(send, response.status_code, headers, content)
             return
@@ -423,6 +422,27 @@ async def _read_body(receive: Receive, limit: int) -> bytes:
         if not message.get("more_body"):
             break
     return b"".join(chunks)
+
+
+def _call_refusal(upstream: Upstream, message: dict[str, Any]) -> dict[str, Any] | None:
+    """The error a `tools/call` gets here instead of going to Port (its shape is wrong, or the policy refuses it),
+    or None when it may go. Checked for calls without an id too: a policy must not be passed by leaving the id out."""
+    params = message.get("params", {})
+    msg_id = message.get("id")
+    if not isinstance(params, dict):
+        return jsonrpc.error(msg_id, jsonrpc.INVALID_PARAMS, 'The "params" of tools/call must be a JSON object.')
+    name = params.get("name")
+    if not isinstance(name, str):
+        return jsonrpc.error(msg_id, jsonrpc.INVALID_PARAMS, 'tools/call needs the tool\'s "name", a string.')
+    arguments = params.get("arguments")
+    if arguments is not None and not isinstance(arguments, dict):
+        return jsonrpc.error(msg_id, jsonrpc.INVALID_PARAMS, 'The "arguments" of tools/call must be a JSON object.')
+    decision = decide_call(
+        upstream.policy, name, arguments, upstream.known_tools.get(name), profile=upstream.profile.name
+    )
+    if decision.allowed:
+        return None
+    return jsonrpc.error(msg_id, jsonrpc.POLICY_REFUSED, decision.reason)
 
 
 def _error(error: UpstreamUnavailable, msg_id: Any = None) -> dict[str, Any]:

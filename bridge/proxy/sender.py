@@ -99,7 +99,7 @@ class Sender:
         timeouts = extensions["timeout"]
         refreshed = False
         redirects = 0
-        failures = UpstreamFailures(upstream, method)  # the exchange's one boundary, kept by its response
+        failures = UpstreamFailures(upstream, method, repeatable=repeatable)  # the exchange's one boundary
         with failures:
             token = await upstream.tokens.token()
             while True:

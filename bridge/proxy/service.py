@@ -42,6 +42,10 @@ T = TypeVar("T")
 
 TokenFactory = Callable[[Profile], TokenProvider]
 LIST_CHANGED = sse.message_event({"jsonrpc": "2.0", "method": "notifications/tools/list_changed"})
+KEY_OFF = (
+    "The local key is turned off (require_local_key is false in the settings): any program on this computer can use "
+    "your Port sign-in through the bridge. Set require_local_key back to true in settings.json to require it again."
+)
 
 
 def default_tokens(profile: Profile) -> TokenProvider:
@@ -84,6 +88,8 @@ class BridgeService:
         self._tasks: set[asyncio.Task[None]] = set()  # fire-and-forget work on the loop (`_background`)
         # `key` overrides the keychain's local key (the demo, which must run where no keychain exists).
         self._key: str | None = key or (local_key() if self.settings.require_local_key else None)
+        if not self.settings.require_local_key:
+            log.warning("%s", KEY_OFF)
         self._sock = listen(self.settings.local_port if port is None else port, host)
         self.port: int = self._sock.getsockname()[1]
         self.url = base_url(self.port, host)
@@ -93,6 +99,8 @@ class BridgeService:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._watcher: Watcher | None = None
         self.paused = False  # the tray's Pause: keep the port, answer "paused" to every MCP request
+        # Why the settings in use are not the file's (it could not be read): /status shows it until a good one comes.
+        self.settings_problem: str | None = None
 
     # --- routing ---------------------------------------------------------------------------------------------
 
@@ -110,6 +118,12 @@ class BridgeService:
         """Take new settings into use (on the proxy's loop). Ends what must end, tells clients what changed."""
         old = self.settings
         self.settings = new
+        self.settings_problem = None
+        if old.require_local_key != new.require_local_key:
+            if new.require_local_key:
+                log.info("The local key is required again: clients must send it.")
+            else:
+                log.warning("%s", KEY_OFF)
         old_active, new_active = old.active_profile, new.active_profile
         if old_active and old_active != new_active:
             ended = self.sessions.end_profile(old_active)  # no request is ever answered from another organization
@@ -215,7 +229,10 @@ class BridgeService:
             def changed(settings: Settings) -> None:  # on the watcher's thread: apply them on the loop
                 loop.call_soon_threadsafe(self.apply_settings, settings)
 
-            watcher = self._watcher = self.store.watch(changed)
+            def unreadable(message: str) -> None:  # the watcher logged it; kept for /status
+                loop.call_soon_threadsafe(setattr, self, "settings_problem", message)
+
+            watcher = self._watcher = self.store.watch(changed, on_error=unreadable)
             try:
                 yield
             finally:
@@ -229,6 +246,8 @@ class BridgeService:
                     "paused": self.paused,
                     "pid": os.getpid(),
                     "url": self.url,
+                    "local_key_required": self.settings.require_local_key,
+                    "settings_problem": self.settings_problem,
                     "version": __version__,
                     "profiles": [vars(p) for p in self.status()],
                 }

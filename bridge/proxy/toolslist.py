@@ -23,7 +23,10 @@ def rewrite_json(upstream: Upstream, data: Any, list_ids: set[Any], refused: lis
     """A whole JSON reply (one message or a batch) with its answers to `list_ids` rewritten and the errors for calls
     refused locally (`refused`) added."""
     messages = data if isinstance(data, list) else [data]
-    out = [_rewrite_message(upstream, m, list_ids) for m in messages]
+    try:
+        out = [_rewrite_message(upstream, m, list_ids) for m in messages]
+    except RecursionError:  # decoded, but too deep to rewrite (schemas are walked): passed on as it came
+        out = messages
     if refused:
         return [*out, *refused]
     return out if isinstance(data, list) else out[0]
@@ -42,9 +45,21 @@ def _rewrite_message(upstream: Upstream, message: Any, list_ids: set[Any]) -> An
 
 def rewrite_event(upstream: Upstream, event: bytes, list_ids: set[Any]) -> bytes:
     """One SSE event as it goes to the client: rewritten if it answers one of `list_ids` (which it then leaves), from
-    the cache when it can be, else as it came (bytes untouched)."""
+    the cache when it can be, else as it came (bytes untouched).
+
+    An event too deeply nested to decode or rewrite (a `RecursionError`, anywhere on the way) passes as it came, like
+    one that is not JSON: the bridge cannot tell whose answer it is, so it has no request to give an error instead.
+    The policy still holds, as `tools/call` is checked on its own (a tool the bridge never saw listed is judged by its
+    name alone, which is stricter); only the list's filtering is lost, for a list no client is likely to decode."""
     if not list_ids:
         return event
+    try:
+        return _rewrite_event(upstream, event, list_ids)
+    except RecursionError:
+        return event
+
+
+def _rewrite_event(upstream: Upstream, event: bytes, list_ids: set[Any]) -> bytes:
     span = sse.data_span(event)
     if span is None:  # no data, or data over several lines: the general (slower) path
         return _rewrite_event_lines(upstream, event, list_ids)
@@ -95,11 +110,11 @@ def _rewrite_event_lines(upstream: Upstream, event: bytes, list_ids: set[Any]) -
         return event
     try:
         message = json.loads(data)
-    except ValueError:
+    except (ValueError, RecursionError):
         return event
     rewritten = _rewrite_message(upstream, message, list_ids)
-    if isinstance(message, dict) and "result" in message:
-        list_ids.discard(message.get("id"))
+    if isinstance(message, dict) and "result" in message and _pending(message.get("id"), list_ids):
+        list_ids.discard(message["id"])  # only an id it could be: one that is a list or an object is no key
     return event if rewritten is message else sse.replace_data(event, rewritten)
 
 

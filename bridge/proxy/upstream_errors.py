@@ -39,6 +39,12 @@ _KINDS: dict[type[BaseException], str] = {
     httpcore2.ConnectError: "the connection failed",
     httpx2.ConnectError: "the connection failed",
 }
+# Failures that leave Port without the whole request: no connection (or none through the proxy), no free one, a
+# request head refused before it went out, a write that failed. Port cannot have acted on it.
+_NOT_SENT = (
+    httpcore2.ConnectError, httpcore2.ConnectTimeout, httpcore2.PoolTimeout, httpcore2.ProxyError,
+    httpcore2.UnsupportedProtocol, httpcore2.LocalProtocolError, httpcore2.WriteError, httpcore2.WriteTimeout,
+)  # fmt: skip
 
 
 class UpstreamFailures:
@@ -49,16 +55,20 @@ class UpstreamFailures:
       (-32012). The provider shows its state itself (`tokens.state`), so `last_error` is left alone.
     - The hop's own failures (`_HOP_FAILURES`): before the answer's head, "Cannot reach Port", logged and shown in the
       tray (`upstream.last_error`); once `answered` (the body is being read, none of it relayed), "broke off".
+      Except for a request that is not `repeatable` (a `tools/call`) that reached Port (the failure came after it was
+      sent: not `_NOT_SENT`): "may have run", which says how to check before trying again, never "check your
+      network", which invites a retry that could run an action twice.
     - Anything else (a cancellation, an `UpstreamUnavailable` raised inside, a bug) passes unchanged.
 
     A class rather than a `contextlib.contextmanager`: no generator per request, and the sender makes one per
     exchange, which its `Response` keeps for reading the body (`Response.aread`)."""
 
-    __slots__ = ("answered", "method", "upstream")
+    __slots__ = ("answered", "method", "repeatable", "upstream")
 
-    def __init__(self, upstream: Upstream, method: bytes) -> None:
+    def __init__(self, upstream: Upstream, method: bytes, *, repeatable: bool = True) -> None:
         self.upstream = upstream
         self.method = method
+        self.repeatable = repeatable
         self.answered = False
 
     def __enter__(self) -> None:
@@ -71,13 +81,18 @@ class UpstreamFailures:
             return False
         upstream = self.upstream
         if isinstance(exc, _HOP_FAILURES):
+            sent = self.answered or not isinstance(exc, _NOT_SENT)
+            if not self.answered:
+                upstream.last_error = f"cannot reach {upstream.host}"
+                log.warning(
+                    "%s %s for profile %s failed: %s%s",
+                    self.method.decode(), upstream.host, upstream.profile.id, type(exc).__name__,
+                    " (after it was sent: it may have run)" if sent and not self.repeatable else "",
+                )  # fmt: skip
+            if sent and not self.repeatable:
+                raise may_have_run(upstream, exc, answered=self.answered) from None
             if self.answered:
                 raise broke_off(upstream, exc) from None
-            upstream.last_error = f"cannot reach {upstream.host}"
-            log.warning(
-                "%s %s for profile %s failed: %s",
-                self.method.decode(), upstream.host, upstream.profile.id, type(exc).__name__,
-            )  # fmt: skip
             raise unreachable(upstream, exc) from None
         if isinstance(exc, SignInRequired):
             raise sign_in_error(upstream, exc.message) from None
@@ -163,6 +178,20 @@ def broke_off(upstream: Upstream, exc: BaseException) -> UpstreamUnavailable:
         upstream,
         f"Port's answer from {upstream.describe()} broke off ({type(exc).__name__}). Try again; if it keeps happening, "
         "run `port-mcp-bridge doctor`.",
+    )
+
+
+def may_have_run(upstream: Upstream, exc: BaseException, *, answered: bool) -> UpstreamUnavailable:
+    """The error for a request that may change something (a `tools/call`) whose answer never came, or broke off,
+    after Port had it: it may have run. Distinct from "Cannot reach Port" (it never left), so a person checks before
+    trying again rather than running a self-service action twice."""
+    what = "its answer broke off" if answered else "the connection ended before Port answered"
+    return upstream_error(
+        upstream,
+        f"Port at {upstream.describe()} received the request, but {what} ({type(exc).__name__}): the tool call may "
+        "have run. Before trying again, check in Port whether it did: for a self-service action, the status of its "
+        "run (the action's runs, or Audit log > Runs). If Port keeps failing, run `port-mcp-bridge doctor`.",
+        may_have_run=True,
     )
 
 

@@ -12,6 +12,7 @@ Unknown fields (written by a newer version) are kept, at every level, so load ->
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import MISSING, dataclass, field, fields
 from enum import Enum
@@ -68,19 +69,16 @@ def _optional_str(value: Any) -> str | None:
     return None if value is None else _str(value)
 
 
-# Read leniently, as they always were: a hand-edited "false" or 0 is meant, and refusing it sets the whole file aside.
-_BOOLS = {"true": True, "t": True, "yes": True, "y": True, "on": True, "1": True}
-_BOOLS |= {"false": False, "f": False, "no": False, "n": False, "off": False, "0": False}
-
-
 def _bool(value: Any) -> bool:
+    """A JSON boolean, nothing else. No "false" or 0 read as false: `require_local_key` and `read_only` are safeguards,
+    and a value that merely looks like one (a quoted "false" a tool wrote, a 0) must not turn one off unnoticed. The
+    file is refused naming the field instead (`SettingsStore` says so, and keeps what it had)."""
     if isinstance(value, bool):
         return value
-    if isinstance(value, int) and value in (0, 1):
-        return bool(value)
-    if isinstance(value, str) and value.strip().lower() in _BOOLS:
-        return _BOOLS[value.strip().lower()]
-    raise InvalidSettingsError("must be true or false")
+    shown = json.dumps(value) if value is None or isinstance(value, str | int | float) else None
+    if shown is None or len(shown) > 40:
+        shown = "a list" if isinstance(value, list) else "an object" if isinstance(value, dict) else "another value"
+    raise InvalidSettingsError(f"must be true or false (a JSON boolean, without quotes), not {shown}")
 
 
 def _whole_number(value: Any) -> int:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import filelock
 
-from bridge.errors import InvalidSettingsError, SettingsError
+from bridge.errors import InvalidSettingsError, SettingsError, SettingsNotWritable
 from bridge.settings.models import SCHEMA_VERSION, Profile, Settings, ToolExposure, migrate
 from bridge.settings.values import (
     parse_auth_mode,
@@ -79,10 +79,16 @@ class SettingsStore:
         try:
             settings, self.version_warning = self._read()
             return settings
-        except _Unreadable:
-            pass
-        with self._locked():
-            return self._load_locked(for_write=False)
+        except _Unreadable as exc:
+            reason = exc.reason
+        try:
+            with self._locked():
+                return self._load_locked(for_write=False)
+        except SettingsNotWritable:  # no lock in a folder we cannot write in: the file stays where it is
+            self.notice = (f"Your settings file {self.path} could not be read ({reason}), and its folder cannot be "
+                           "written in. Port MCP Bridge started with default settings.")  # fmt: skip
+            log.warning(self.notice)
+            return Settings()
 
     def _load_locked(self, *, for_write: bool) -> Settings:
         try:
@@ -160,17 +166,28 @@ class SettingsStore:
 
     # writing
 
+    def _not_writable(self, exc: OSError) -> SettingsNotWritable:
+        """What a person is told when the settings folder refuses a write (never a traceback)."""
+        folder = self.path.parent
+        return SettingsNotWritable(
+            f"Port MCP Bridge cannot write its settings in {folder} ({exc.strerror or type(exc).__name__}), so "
+            f"nothing was changed. Make that folder writable for your user account (it may be read-only, belong to "
+            "another user, or its disk may be full), then try again."
+        )
+
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
-        _ensure_dir(self.path.parent)
         try:
+            _ensure_dir(self.path.parent)
             self._lock.acquire()
-        except filelock.Timeout:
+        except filelock.Timeout:  # an OSError too: caught first
             raise SettingsError(
                 f"Another Port MCP Bridge process has held the settings lock ({self.lock_path}) for more "
                 f"than {LOCK_TIMEOUT:g} seconds. Try again; if it persists, quit the other process.",
                 title="Settings are busy",
             ) from None
+        except OSError as exc:  # the folder or its lock file cannot be made: read-only, another user's
+            raise self._not_writable(exc) from None
         try:
             yield
         finally:
@@ -198,7 +215,10 @@ class SettingsStore:
         checked = Settings.model_validate(data)  # InvalidSettingsError (a SettingsError) names the field
         payload = json.dumps(checked.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
         self._remove_stale_temp_files()
-        atomic_write(self.path, payload.encode("utf-8"), mode=PRIVATE)
+        try:
+            atomic_write(self.path, payload.encode("utf-8"), mode=PRIVATE)
+        except OSError as exc:  # the lock could be had (it existed) but the folder refuses the new file
+            raise self._not_writable(exc) from None
         return checked
 
     def _temp_prefix(self) -> str:

@@ -26,7 +26,9 @@ class Watcher:
 
     A file that cannot be read is reported (log, and `on_error` if given) and skipped, but NOT moved aside:
     a person may be in the middle of editing it by hand, and the last good settings stay in use until it is
-    fixed. The next `SettingsStore.load()` or `update()` recovers it as usual (moves it aside).
+    fixed. The next `SettingsStore.load()` or `update()` recovers it as usual (moves it aside, under the lock):
+    the file that then disappears is no deletion to apply (defaults: no profile), so that too is reported and
+    skipped; the last good settings stay in use until a readable file is saved.
     """
 
     def __init__(
@@ -42,6 +44,7 @@ class Watcher:
         self._interval = interval
         self._stop = threading.Event()
         self._signature = store._signature()
+        self._unreadable = False  # the last version of the file seen could not be read
         self._thread = threading.Thread(target=self._run, name="settings-watcher", daemon=True)
 
     def start(self) -> Watcher:
@@ -72,10 +75,20 @@ class Watcher:
             try:
                 settings, _ = self._store._read()
             except _Unreadable as exc:
-                message = f"Settings file {self._store.path} changed but could not be read ({exc.reason})."
+                self._unreadable = True
+                message = (f"Settings file {self._store.path} changed but could not be read ({exc.reason}). The "
+                           "settings in use are kept until it is fixed.")  # fmt: skip
                 log.warning(message)
                 self._report(message)
                 continue
+            if signature is None and self._unreadable:  # set aside as unreadable (`SettingsStore._recover`)
+                message = (f"Settings file {self._store.path} could not be read and was set aside (next to it, as "
+                           f"{self._store.path.name}.corrupt-<time>). The settings in use are kept until settings "
+                           "are saved again.")  # fmt: skip
+                log.warning(message)
+                self._report(message)
+                continue
+            self._unreadable = False
             try:
                 self._callback(settings)
             except Exception:

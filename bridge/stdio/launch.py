@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 import time
 
 from bridge import endpoint
@@ -38,21 +39,54 @@ def ensure_bridge(port: int, *, wait: float = 15.0) -> None:
             "cannot run there. Choose another local port in the app's Settings → General, then restart this "
             "client's connection to the bridge."
         )
+    # serve's stderr comes here until it listens (`--detached` then points it elsewhere): should it fail first (no
+    # keychain, say), its own reason is what the client shows, at once, rather than a wait and "did not answer".
+    command = [*serve_command(), "--detached"]
     if sys.platform == "win32":  # no console window, and it outlives the client that started it
-        subprocess.Popen(serve_command(), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                         stderr=subprocess.DEVNULL, creationflags=subprocess.DETACHED_PROCESS)  # fmt: skip
+        proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                creationflags=subprocess.DETACHED_PROCESS)  # fmt: skip
     else:
-        subprocess.Popen(serve_command(), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                         stderr=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
+        proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                start_new_session=True)  # fmt: skip
+    said = _Said(proc)
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
         if endpoint.probe(port) == "bridge":  # "other" too may be the bridge starting: it listens before it answers
             return
+        if proc.poll() is not None:
+            raise BridgeUnavailable(f"The bridge could not start: {said.reason(proc.returncode)}")
         time.sleep(0.1)
     raise BridgeUnavailable(
         f"Started the bridge but it did not answer at {endpoint.base_url(port)} within {wait:g} s. Run "
         "`port-mcp-bridge serve` in a terminal to see why."
     )
+
+
+class _Said:
+    """What a starting `serve` writes on stderr, read by a thread until it ends (serve exits, or listens and
+    points its stderr elsewhere). Only its error line is ever shown: the CLI's `Error: <title>: <message>`, which
+    a `BridgeError` guarantees is free of secrets; a log line or a traceback is not repeated."""
+
+    def __init__(self, proc: subprocess.Popen[bytes]) -> None:
+        self.lines: list[bytes] = []
+        self._thread = threading.Thread(target=self._read, args=(proc,), daemon=True)
+        self._thread.start()
+
+    def _read(self, proc: subprocess.Popen[bytes]) -> None:
+        assert proc.stderr is not None
+        with proc.stderr:
+            for line in proc.stderr:
+                if len(self.lines) < 200:  # an early failure says little: a bound on memory all the same
+                    self.lines.append(line)
+
+    def reason(self, code: int) -> str:
+        self._thread.join(5)  # it exited: its stderr ends
+        for line in reversed(self.lines):
+            text = line.decode("utf-8", "replace").strip()
+            if text.startswith("Error: "):
+                return text.removeprefix("Error: ")
+        return (f"it stopped (exit code {code}) before it answered. Run `port-mcp-bridge serve` in a terminal to "
+                "see why.")  # fmt: skip
 
 
 def moved_to(port: int) -> int | None:

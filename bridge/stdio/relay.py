@@ -398,7 +398,8 @@ async def _discard(_: bytes) -> None:
 
 
 async def relay(url: str, key: str | None) -> None:
-    """Relay stdin to the bridge at `url` and the bridge's messages to stdout until stdin ends (or stdout closes)."""
+    """Relay stdin to the bridge at `url` and the bridge's messages to stdout until stdin ends and what it brought is
+    answered (or stdout closes)."""
     loop = asyncio.get_running_loop()
     out = Stdout()
     await out.open(loop)
@@ -412,6 +413,10 @@ async def relay(url: str, key: str | None) -> None:
     gone = asyncio.ensure_future(out.gone.wait())
     try:
         await asyncio.wait({reading, gone}, return_when=asyncio.FIRST_COMPLETED)
+        # stdin ended (a client that sends its last requests and closes its end, `echo ... | port-mcp-bridge stdio`):
+        # what was read before is answered first, while stdout is still there to take the answers.
+        while session.tasks and not gone.done():
+            await asyncio.wait({*session.tasks, gone}, return_when=asyncio.FIRST_COMPLETED)
     finally:
         for task in (reading, gone):
             task.cancel()

@@ -300,3 +300,15 @@ def test_sign_in_needed_is_announced(rig: Rig, qtbot: QtBot, memory_keyring: Any
     assert rig.tray.state == TrayState.SIGN_IN
     rig.tray.build_menu()
     assert rig.tray.action("Sign in to Acme…")
+
+
+def test_a_bridge_running_without_the_local_key_says_so_in_the_menu_and_the_tooltip(rig: Rig, qtbot: QtBot) -> None:
+    rig.tray.build_menu()
+    assert not [item for item in rig.items() if "Local key off" in item]
+    rig.api._store.update(lambda s: setattr(s, "require_local_key", False))  # a hand edit of settings.json
+    qtbot.waitUntil(lambda: not rig.api.snapshot().local_key_required, timeout=5000)
+    rig.tray.build_menu()
+    warning = "⚠ Local key off: any program here can use Port"
+    assert rig.items()[1] == warning and not rig.tray.action(warning).isEnabled()
+    rig.tray.update_icon(rig.api.snapshot())
+    assert warning in rig.tray.icon.toolTip()

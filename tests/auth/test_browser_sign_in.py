@@ -4,6 +4,7 @@ can end badly."""
 from __future__ import annotations
 
 import asyncio
+import html
 import json
 import socket
 
@@ -44,6 +45,8 @@ async def test_sign_in_keeps_tokens_in_the_keychain_and_names_the_organization(
     assert "offline_access" in url.params["scope"].split()
     assert browser.landed[0].status_code == 200
     assert "signed in" in browser.last_page and "close this tab" in browser.last_page
+    # The page names whom and which organization the sign-in was for: an unexpected organization shows at once.
+    assert "as dana@acme.example in the organization Acme Corp (demo)" in html.unescape(browser.last_page)
     assert any("browser" in s for s in steps)
     # The access token works against the MCP server.
     answer = httpx2.post(sandbox.mcp_url, json={"jsonrpc": "2.0", "id": 1, "method": "ping"},
@@ -145,6 +148,44 @@ async def test_cancelling_the_task_stops_the_sign_in(sandbox: Sandbox, store: Se
         await task
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", callback.stable_port("acme")))
+
+
+async def test_the_tab_names_the_organization_picked_and_failures_after_the_redirect(
+    sandbox: Sandbox, store: SettingsStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    browser = Browser(choice=GLOBEX_DANA)
+    await account.browser_login(store, "acme", open_browser=browser)
+    page = html.unescape(browser.last_page)
+    assert "as dana@acme.example in the organization Globex (demo)" in page and "not the organization you meant" in page
+
+    from authlib.integrations.httpx_client import AsyncOAuth2Client, OAuthError
+
+    async def refused(*args: object, **kwargs: object) -> None:
+        raise OAuthError(error="invalid_grant", description="the code has expired")
+
+    monkeypatch.setattr(AsyncOAuth2Client, "fetch_token", refused)  # the code exchange fails after the redirect
+    browser = Browser()
+    with pytest.raises(SignInFailed):
+        await account.browser_login(store, "acme", open_browser=browser)
+    assert browser.landed[-1].status_code == 200 and "Sign-in did not complete" in browser.last_page
+    assert "Port did not issue tokens" in html.unescape(browser.last_page)
+
+
+async def test_the_listener_answers_only_requests_addressed_to_it(sandbox: Sandbox, store: SettingsStore) -> None:
+    """A request for another host name (a DNS-rebinding page, say) is refused without touching the sign-in."""
+    browser = Browser(act=False)
+    task = asyncio.create_task(account.browser_login(store, "acme", open_browser=browser))
+    await asyncio.wait_for(browser.was_opened.wait(), 10)
+    redirect = httpx2.URL(httpx2.URL(browser.opened[0]).params["redirect_uri"])
+    state = httpx2.URL(browser.opened[0]).params["state"]
+    async with httpx2.AsyncClient() as other:
+        for host in ("evil.example", f"evil.example:{redirect.port}", f"127.0.0.1:{redirect.port + 1}", ""):
+            refused = await other.get(str(redirect), params={"code": "x", "state": state}, headers={"host": host})
+            assert refused.status_code == 421 and "Wrong address" in refused.text, host
+    assert not task.done()
+    await browser._approve(browser.opened[0])  # the real tab, at 127.0.0.1:<port>, still completes the sign-in
+    done = await task
+    assert done.identity.organization_id == "org_AcmeDemo00000EU1"
 
 
 async def test_a_stale_tab_is_answered_and_ignored(sandbox: Sandbox, store: SettingsStore) -> None:

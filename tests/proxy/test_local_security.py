@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 
 import httpx2
 import pytest
 
 from bridge.proxy.guard import host_allowed, key_matches, mcp_path, origin_allowed
-from bridge.proxy.jsonrpc import INVALID_REQUEST, PARSE_ERROR
+from bridge.proxy.jsonrpc import INVALID_PARAMS, INVALID_REQUEST, PARSE_ERROR
 from tests.support.net import wait_until
 from tests.support.stack import ACCEPT, Stack
 
@@ -131,17 +132,47 @@ def test_key_rule() -> None:
     assert not key_matches("Bearer abd", "abc") and not key_matches("abc", "abc") and not key_matches(None, "abc")
 
 
-def test_the_key_requirement_can_be_turned_off_and_on_while_running(rig: Stack) -> None:
+def test_the_key_requirement_can_be_turned_off_and_on_while_running(
+    rig: Stack, caplog: pytest.LogCaptureFixture
+) -> None:
     ping = {"jsonrpc": "2.0", "id": 1, "method": "ping"}
 
     def status_without_key() -> int:
         return httpx2.post(rig.url, json=ping, headers=ACCEPT).status_code
 
-    assert status_without_key() == 401
-    rig.store.update(lambda s: setattr(s, "require_local_key", False))
-    wait_until(lambda: not rig.bridge.settings.require_local_key, "the bridge read require_local_key = false")
+    def status() -> dict[str, object]:
+        return httpx2.get(f"{rig.bridge.url}/status", headers=rig.headers()).json()
+
+    assert status_without_key() == 401 and status()["local_key_required"] is True
+    with caplog.at_level(logging.WARNING, logger="bridge.proxy.service"):
+        rig.store.update(lambda s: setattr(s, "require_local_key", False))
+        wait_until(lambda: not rig.bridge.settings.require_local_key, "the bridge read require_local_key = false")
     assert status_without_key() != 401
+    assert status()["local_key_required"] is False  # what `port-mcp-bridge status` shows (test_cli_bridge.py)
+    assert "The local key is turned off" in caplog.text and "any program on this computer" in caplog.text
     rig.store.update(lambda s: setattr(s, "require_local_key", True))
     wait_until(lambda: rig.bridge.settings.require_local_key, "the bridge read require_local_key = true")
     assert status_without_key() == 401
     assert post(rig, '{"jsonrpc":"2.0","id":1,"method":"ping"}').status_code != 401  # the same key as before
+
+
+@pytest.mark.parametrize(
+    "params",
+    ["[1, 2]", '"run_action"', "42", "null", '{"name": 7}', '{"name": ["x"]}', '{"arguments": {}}',
+     '{"name": "list_blueprints", "arguments": [1]}', '{"name": "list_blueprints", "arguments": "x"}'],
+)  # fmt: skip
+def test_a_tool_call_of_the_wrong_shape_is_an_invalid_params_error_never_a_500(rig: Stack, params: str) -> None:
+    """Was an AttributeError in the proxy (`params.get` on a list or a string): a 500 with a traceback."""
+
+    def call(msg_id: str) -> str:
+        return f'{{"jsonrpc":"2.0",{msg_id}"method":"tools/call","params":{params}}}'
+
+    r = post(rig, call('"id":7,'))
+    assert r.status_code == 200 and r.json()["id"] == 7 and r.json()["error"]["code"] == INVALID_PARAMS
+    r = post(rig, "[" + call('"id":"a",') + "," + call('"id":8,') + "]")
+    assert r.status_code == 200
+    assert [(m["id"], m["error"]["code"]) for m in r.json()] == [("a", INVALID_PARAMS), (8, INVALID_PARAMS)]
+    # Without an id it is a notification: nothing to answer, and nothing goes to Port.
+    r = post(rig, call(""))
+    assert r.status_code == 202 and r.content == b""
+    assert httpx2.get(f"{rig.bridge.url}/healthz").json()["ok"] is True

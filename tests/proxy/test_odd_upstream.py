@@ -68,7 +68,8 @@ async def test_a_tool_call_the_upstream_dropped_is_not_sent_twice_a_list_is(tmp_
             async with httpx2.AsyncClient(headers=headers, timeout=10) as http:
 
                 async def post(msg_id: int, method: str) -> dict[str, Any]:
-                    message = {"jsonrpc": "2.0", "id": msg_id, "method": method, "params": {}}
+                    params = {"name": "list_entities"} if method == "tools/call" else {}
+                    message = {"jsonrpc": "2.0", "id": msg_id, "method": method, "params": params}
                     return (await http.post(f"{bridge.url}/mcp", json=message)).json()
 
                 assert "result" in await post(1, "tools/list")  # a new connection: answered
@@ -232,3 +233,77 @@ async def test_an_error_page_instead_of_an_mcp_answer_becomes_an_error_that_says
         assert "<html>" not in answer.text
     assert mcp_error.status_code == 400 and mcp_error.json()["error"]["message"] == "Bad args"
     assert ended.status_code == 404 and ended.text == "Not Found"  # the client starts a new session
+
+
+DEEP_LIST = b"[" * 100_000 + b"]" * 100_000
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        b'event: message\ndata: {"jsonrpc":"2.0","id":1,\ndata: "result":{"tools":' + DEEP_LIST + b"}}\n\n",
+        b'data: {"jsonrpc":"2.0","id":[1],\ndata: "result":{"tools":[]}}\n\n',  # found by the upstream fuzzer
+    ],
+    ids=["nested-100000-deep", "id-is-a-list"],
+)
+async def test_a_tools_list_event_nested_too_deeply_passes_as_it_came(tmp_path: object, event: bytes) -> None:
+    """A `tools/list` answer as an SSE event whose data spans several lines and nests 100,000 deep (or whose id is a
+    list): was a RecursionError (a TypeError) out of `toolslist.rewrite_event`, a cut answer and a traceback. It
+    passes as it came (the bridge cannot tell whose answer it is to give an error instead), and the bridge carries
+    on."""
+
+    async def deep_list(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while True:
+            await read_request(reader)
+            writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncontent-length: %d\r\n\r\n%s"
+                         % (len(event), event))  # fmt: skip
+            await writer.drain()
+
+    uvicorn_log = _Records()
+    async with serving(deep_list) as upstream:
+        bridge = bridge_before(upstream.port)
+        logging.getLogger("uvicorn.error").addHandler(uvicorn_log)
+        try:
+            async with httpx2.AsyncClient(headers={"Authorization": "Bearer k", **ACCEPT}, timeout=10) as http:
+                listing = await http.post(f"{bridge.url}/mcp", json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"})
+                assert listing.status_code == 200 and listing.content == event
+                assert (await http.get(f"{bridge.url}/healthz")).json()["ok"]
+        finally:
+            bridge.stop()
+            logging.getLogger("uvicorn.error").removeHandler(uvicorn_log)
+    assert not [r for r in uvicorn_log.records if r.exc_info], [r.getMessage() for r in uvicorn_log.records]
+
+
+async def test_a_tool_call_port_received_but_never_answered_may_have_run_one_never_sent_did_not() -> None:
+    """Port drops the connection after it has read a `tools/call` (or its answer breaks off): the IDE is told the call
+    may have run and how to check, not "Cannot reach Port … check your network", which invites a retry that could
+    run an action twice. A call whose connection never opened was never sent: that one is "Cannot reach Port"."""
+
+    async def reads_then_hangs_up(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        body = json.loads((await read_request(reader)).split(b"\r\n\r\n", 1)[1])
+        if body["id"] == 2:  # an error answer (read whole before anything is relayed) that breaks off
+            writer.write(b"HTTP/1.1 502 Bad Gateway\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n"
+                         b'{"jsonrpc"')  # fmt: skip
+            await writer.drain()
+
+    call = {"jsonrpc": "2.0", "method": "tools/call", "params": {"name": "run_action", "arguments": {}}}
+    headers = {"Authorization": "Bearer k", **ACCEPT}
+    bridge = None
+    try:
+        async with httpx2.AsyncClient(headers=headers, timeout=10) as http:
+            async with serving(reads_then_hangs_up) as upstream:
+                bridge = bridge_before(upstream.port)
+                dropped = (await http.post(f"{bridge.url}/mcp", json={**call, "id": 1})).json()["error"]
+                cut = (await http.post(f"{bridge.url}/mcp", json={**call, "id": 2})).json()["error"]
+            # Nothing listens there any more: the call never leaves.
+            never_sent = (await http.post(f"{bridge.url}/mcp", json={**call, "id": 3})).json()["error"]
+    finally:
+        if bridge is not None:
+            bridge.stop()
+    for error in (dropped, cut):
+        assert error["code"] == UPSTREAM_UNAVAILABLE and error["data"]["may_have_run"] is True
+        assert "received the request" in error["message"] and "may have run" in error["message"]
+        assert "status of its run" in error["message"] and "network" not in error["message"]
+    assert "connection ended before Port answered" in dropped["message"] and "broke off" in cut["message"]
+    assert never_sent["message"].startswith("Cannot reach Port") and "network" in never_sent["message"]
+    assert "may_have_run" not in never_sent["data"]

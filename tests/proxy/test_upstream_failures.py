@@ -64,7 +64,7 @@ async def test_each_failure_is_the_error_the_ide_gets(
                 port = free.getsockname()[1]
             upstream = upstream_at(f"http://127.0.0.1:{port}/v1")
             with pytest.raises(UpstreamUnavailable) as caught:
-                await sender.send(upstream, b"POST", [], BODY, TIMEOUTS)
+                await sender.send(upstream, b"POST", [], BODY, TIMEOUTS, repeatable=True)
             kind, marked = "the connection failed", True
         else:
             handler = {"tls": stall, "read timeout": stall, "breaks off": breaks_off}[failure]
@@ -73,7 +73,7 @@ async def test_each_failure_is_the_error_the_ide_gets(
                 port = server.port
                 upstream = upstream_at(f"{'https' if tls else 'http'}://127.0.0.1:{port}/v1")
                 with pytest.raises(UpstreamUnavailable) as caught:
-                    response = await sender.send(upstream, b"POST", [], BODY, TIMEOUTS)
+                    response = await sender.send(upstream, b"POST", [], BODY, TIMEOUTS, repeatable=True)
                     assert failure == "breaks off" and response.status_code == 200  # the head came whole
                     try:
                         await response.aread()
@@ -126,5 +126,43 @@ async def test_the_token_providers_failures_and_what_is_not_a_failure_of_the_hop
         upstream.tokens = _Tokens(KeyError("a bug"))
         with pytest.raises(KeyError):
             await sender.send(upstream, b"POST", [], BODY, TIMEOUTS)
+    finally:
+        await sender.aclose()
+
+
+@pytest.mark.parametrize("route", ["direct", "httpcore2"])
+@pytest.mark.parametrize("failure", ["refused", "read timeout", "breaks off"])
+async def test_a_request_not_safe_to_repeat_that_reached_port_may_have_run(
+    route: str, failure: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A `tools/call` (not `repeatable`) that Port received and never answered, or whose answer broke off: "may have
+    run", with how to check, on both routes; one whose connection was refused never left: "Cannot reach Port"."""
+    if route == "httpcore2":
+        monkeypatch.setattr(sender_module, "_plain_pool", lambda pool: False)
+    sender = Sender(httpx2.AsyncClient(trust_env=False))
+    call = b'{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"run_action"}}'
+    try:
+        if failure == "refused":
+            with socket.socket() as free:
+                free.bind(("127.0.0.1", 0))
+                port = free.getsockname()[1]
+            with pytest.raises(UpstreamUnavailable) as caught:
+                await sender.send(upstream_at(f"http://127.0.0.1:{port}/v1"), b"POST", [], call, TIMEOUTS)
+        else:
+            async with serving(stall if failure == "read timeout" else breaks_off) as server:
+                upstream = upstream_at(f"http://127.0.0.1:{server.port}/v1")
+                with pytest.raises(UpstreamUnavailable) as caught:
+                    response = await sender.send(upstream, b"POST", [], call, TIMEOUTS)
+                    try:
+                        await response.aread()
+                    finally:
+                        await response.aclose()
+        error = caught.value
+        assert_safe(error)
+        if failure == "refused":
+            assert error.message.startswith("Cannot reach Port") and "may_have_run" not in error.data
+        else:
+            assert error.data["may_have_run"] is True and "the tool call may have run" in error.message
+            assert "status of its run" in error.message and "Check your network" not in error.message
     finally:
         await sender.aclose()
