@@ -42,7 +42,8 @@ def _list(api: BridgeApi) -> None:
 @click.option("--write", "write_", is_flag=True, help="Write it into the client's file (backed up first).")
 @click.option("--link", "link_", is_flag=True, help="Print an install link (Cursor, VS Code, LM Studio, Goose).")
 @click.option("--undo", "undo_", is_flag=True, help="Put the client's file back exactly as it was before --write.")
-@click.option("--force", is_flag=True, help="With --undo: restore even if the file changed since we wrote it.")
+@click.option("--force", is_flag=True, help="With --undo: restore even if the file changed since we wrote it. "
+              "With --write: write a file you made read-only (it stays read-only).")  # fmt: skip
 @click.option("--key-env", metavar="VAR", help="Codex: read the key from this environment variable instead.")
 def export(
     list_: bool,
@@ -70,13 +71,14 @@ def export(
       port-mcp-bridge export --client cursor --undo
     """
     from bridge.api import BridgeApi
+    from bridge.errors import ExportRefused
 
     actions = [name for name, on in (("--print", print_), ("--diff", diff_), ("--write", write_), ("--link", link_),
                                       ("--undo", undo_)) if on]  # fmt: skip
     if len(actions) > 1:
         raise click.UsageError(f"{' and '.join(actions)} cannot be used together: pick one.")
-    if force and not undo_:
-        raise click.UsageError("--force only goes with --undo.")
+    if force and not (undo_ or write_):
+        raise click.UsageError("--force only goes with --undo or --write.")
     api = BridgeApi()
     exports = api.clients
     if list_:
@@ -109,13 +111,23 @@ def export(
             click.echo("The link contains your local key: open it, do not share it.", err=True)
         return
     if write_:
-        result = exports.connect(client.id, chosen, key_env)
+        try:
+            result = exports.connect(client.id, chosen, key_env, force=force)
+        except ExportRefused as exc:
+            if not exc.forcible:
+                raise
+            raise ExportRefused(f"{exc.message} Or run again with --force to write it anyway.",
+                                snippet=exc.snippet, forcible=True) from None  # fmt: skip
         if not result.changed:
             click.echo(f"{client.name} is already set up: {result.path} has the current entry. Nothing written.")
+            if result.note:
+                click.echo(f"  {result.note}")
             return
         click.echo(f"Wrote {', '.join(e.name for e in entries)} to {result.path}.")
         if result.backup:
             click.echo(f"  Backup of the previous file: {result.backup}")
+        if result.note:
+            click.echo(f"  {result.note}")
         click.echo(f"  {client.after_write}")
         click.echo(f"  Undo with: port-mcp-bridge export --client {client.id} --undo")
         return
