@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -28,3 +32,28 @@ def active() -> Entry:
 @pytest.fixture
 def pinned() -> Entry:
     return Entry("port-acme", "http://127.0.0.1:47773/p/acme/mcp", KEY, profile_id="acme", program=PROGRAM)
+
+
+@pytest.fixture
+def read_only_folder() -> Iterator[Callable[[Path], None]]:
+    """Make a folder one that this process cannot create files in, for real: mode 0555, or, as root (whom modes do
+    not stop), the immutable attribute (`chattr +i`); skipped where neither works. Undone when the test ends."""
+    made: list[Path] = []
+
+    def make(folder: Path) -> None:
+        if os.geteuid() == 0:
+            if shutil.which("chattr") is None or subprocess.run(["chattr", "+i", str(folder)]).returncode != 0:
+                pytest.skip("running as root, and the immutable attribute is not available here")
+        else:
+            folder.chmod(0o555)
+        made.append(folder)
+        probe = folder / ".probe"
+        with pytest.raises(PermissionError):
+            probe.write_bytes(b"")
+
+    yield make
+    for folder in made:
+        if os.geteuid() == 0:
+            subprocess.run(["chattr", "-i", str(folder)], check=True)
+        else:
+            folder.chmod(0o755)
