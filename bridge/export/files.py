@@ -158,7 +158,16 @@ def make_private(target: Target) -> str:
     if target.mode is None or not target.mode & OTHERS:
         return ""
     mode = target.mode & ~OTHERS & 0o7777
-    os.chmod(target.real, mode)
+    try:
+        try:
+            os.chmod(target.real, mode)
+        except PermissionError:  # another user's file in our folder: replaced by our own copy, as a write would
+            write_atomically(target.real, target.data or b"", mode=mode)
+    except OSError as exc:
+        return (
+            f"{target.real} holds your local key and other users can read it (mode {target.mode:04o}), but it could "
+            f"not be made private ({exc.strerror or exc}): make it readable by you only."
+        )
     return (
         f"{target.real} holds your local key and was readable by other users (mode {target.mode:04o}); it was made "
         f"private to you ({mode:04o})."

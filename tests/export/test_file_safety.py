@@ -65,6 +65,23 @@ def test_a_current_entry_left_readable_by_an_earlier_version_is_made_private_on_
     assert mode(path) == 0o600
 
 
+def test_a_readable_file_we_may_not_chmod_is_replaced_by_a_private_copy(
+    env: Env, active: Entry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = seed(CURSOR.path(env))
+    write(CURSOR, env, [active])
+    path.chmod(0o644)
+    written = path.read_bytes()
+
+    def not_yours(*args: object) -> None:
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "chmod", not_yours)  # as for another user's file in our folder
+    result = write(CURSOR, env, [active])
+    assert not result.changed and "made private" in result.note
+    assert mode(path) == 0o600 and path.read_bytes() == written
+
+
 def test_a_file_without_the_key_keeps_its_mode(env: Env, active: Entry) -> None:
     desktop = BY_ID["claude-desktop"]  # its entry runs the stdio command: no key in the file
     path = seed(desktop.path(env))
