@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import functools
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import click
+
+from bridge.errors import ExportRefused
 
 if TYPE_CHECKING:
     from bridge.api import BridgeApi
@@ -31,6 +35,23 @@ def _list(api: BridgeApi) -> None:
     click.echo("\nWrite one with: port-mcp-bridge export --client <CLIENT> --write   (undo with --undo)")
 
 
+def _what_to_run(command: Callable[..., None]) -> Callable[..., None]:
+    """A refusal's message is the GUI's too, so it names no command: here it gets the ones that help."""
+
+    @functools.wraps(command)
+    def run(*args: Any, **options: Any) -> None:
+        try:
+            command(*args, **options)
+        except ExportRefused as exc:
+            client = options.get("client_id") or "<CLIENT>"
+            hint = f" Print the snippet with: port-mcp-bridge export --client {client} --print"
+            if exc.forcible:
+                hint += f"; or write it anyway with: port-mcp-bridge export --client {client} --write --force"
+            raise ExportRefused(exc.message + hint, snippet=exc.snippet, forcible=exc.forcible) from None
+
+    return run
+
+
 @click.command()
 @click.option("--list", "list_", is_flag=True, help="Every known client: installed?, our entry's state, its file.")
 @click.option("--client", "client_id", metavar="CLIENT", help="cursor, vscode, claude-desktop, claude-code, codex, …")
@@ -45,6 +66,7 @@ def _list(api: BridgeApi) -> None:
 @click.option("--force", is_flag=True, help="With --undo: restore even if the file changed since we wrote it. "
               "With --write: write a file you made read-only (it stays read-only).")  # fmt: skip
 @click.option("--key-env", metavar="VAR", help="Codex: read the key from this environment variable instead.")
+@_what_to_run
 def export(
     list_: bool,
     client_id: str | None,
@@ -71,7 +93,6 @@ def export(
       port-mcp-bridge export --client cursor --undo
     """
     from bridge.api import BridgeApi
-    from bridge.errors import ExportRefused
 
     actions = [name for name, on in (("--print", print_), ("--diff", diff_), ("--write", write_), ("--link", link_),
                                       ("--undo", undo_)) if on]  # fmt: skip
@@ -111,13 +132,7 @@ def export(
             click.echo("The link contains your local key: open it, do not share it.", err=True)
         return
     if write_:
-        try:
-            result = exports.connect(client.id, chosen, key_env, force=force)
-        except ExportRefused as exc:
-            if not exc.forcible:
-                raise
-            raise ExportRefused(f"{exc.message} Or run again with --force to write it anyway.",
-                                snippet=exc.snippet, forcible=True) from None  # fmt: skip
+        result = exports.connect(client.id, chosen, key_env, force=force)
         if not result.changed:
             click.echo(f"{client.name} is already set up: {result.path} has the current entry. Nothing written.")
             if result.note:

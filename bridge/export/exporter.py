@@ -63,9 +63,9 @@ def snippet(client: Client, entries: list[Entry]) -> str:
 def _refuse(
     client: Client, path: Path, why: str, entries: list[Entry], *, fix: str = "Fix the file", forcible: bool = False
 ) -> ExportRefused:
+    # No command in the message: the GUI shows it beside Copy snippet; the CLI adds how to print the snippet.
     return ExportRefused(
-        f"{path} was left untouched because {why}. {fix}, or add this to its "
-        f'"{client.section}" yourself (printed by `port-mcp-bridge export --client {client.id} --print`).',
+        f'{path} was left untouched because {why}. {fix}, or paste the snippet into its "{client.section}" yourself.',
         snippet=snippet(client, entries),
         forcible=forcible,
     )

@@ -99,7 +99,7 @@ def test_invalid_file_is_refused_and_untouched(client: Client, env: Env, active:
     with pytest.raises(ExportRefused) as refused:
         plan(client, env, [active])
     assert f"{path} was left untouched" in refused.value.message
-    assert "--print" in refused.value.message
+    assert "port-mcp-bridge" not in refused.value.message  # the GUI shows it too: no command to run
     assert refused.value.snippet == snippet(client, [active])
     with pytest.raises(ExportRefused):
         write(client, env, [active])
