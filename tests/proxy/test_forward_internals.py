@@ -180,6 +180,7 @@ async def test_through_a_real_http_proxy(rig: Stack) -> None:
 
     async def forward_proxy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         """Just enough of an HTTP forward proxy: one absolute-form request per connection, piped both ways."""
+        up_writer: asyncio.StreamWriter | None = None
         try:
             head = await reader.readuntil(b"\r\n\r\n")
             line, _, rest = head.partition(b"\r\n")
@@ -195,8 +196,9 @@ async def test_through_a_real_http_proxy(rig: Stack) -> None:
             while chunk := await up_reader.read(65536):
                 writer.write(chunk)
                 await writer.drain()
-            up_writer.close()
-        finally:
+        finally:  # also when cancelled at the loop's end (a GET stream never ends): no socket left to the collector
+            if up_writer is not None:
+                up_writer.close()
             writer.close()
 
     server = await asyncio.start_server(forward_proxy, "127.0.0.1", 0)
