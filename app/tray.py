@@ -328,11 +328,12 @@ class Tray(QObject):
         def done(result: WriteResult) -> None:
             if result.changed:
                 written = self.api.shown_path(result.path)
-                self.message(f"{client.name} connected", f"Wrote {written}. {client.after_write}".strip())
+                said = " ".join(x for x in (f"Wrote {written}.", result.note, client.after_write) if x)
+                self.message(f"{client.name} connected", said)
             else:
                 self.message(
                     f"{client.name} is connected",
-                    f"{self.api.shown_path(result.path)} already has the current entry.",
+                    f"{self.api.shown_path(result.path)} already has the current entry. {result.note}".strip(),
                 )
             self.load_clients()
 

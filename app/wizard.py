@@ -391,11 +391,12 @@ class FirstRunWizard(QDialog):
         row.button.setText("Connecting…")
 
         def done(result: WriteResult) -> None:
-            row.result.setText(
-                f"Wrote {self.api.shown_path(result.path)}. {row.status.client.after_write}".strip()
+            said = (
+                f"Wrote {self.api.shown_path(result.path)}. {result.note} {row.status.client.after_write}"
                 if result.changed
-                else f"{self.api.shown_path(result.path)} already has the current entry."
+                else f"{self.api.shown_path(result.path)} already has the current entry. {result.note}"
             )
+            row.result.setText(" ".join(said.split()))
             row.result.show()
             self.controller.run(self.api.client_statuses, self._refresh_rows, lambda exc: None)
 

@@ -13,7 +13,8 @@
      │    └── RegistrationRefused      Port refused dynamic client registration (SSO organizations)
      ├── PortInUse                     the bridge's local port cannot be listened on (`port`, `reserved`)
      ├── BridgeUnavailable             the stdio shim found no bridge and could not start one
-     ├── ExportRefused                 a client's file cannot be edited safely (`snippet` is what to paste)
+     ├── ExportRefused                 a client's file cannot be edited safely (`snippet` is what to paste;
+     │                                 `forcible`: the user made it read-only, and may ask to write it anyway)
      ├── ExportError                   an export, undo or link cannot be done (no such client, nothing to undo)
      └── UpstreamUnavailable           no answer from Port to relay; `code`, `data`: the JSON-RPC error the IDE gets
 
@@ -152,14 +153,16 @@ class BridgeUnavailable(BridgeError):
 
 
 class ExportRefused(BridgeError):
-    """We will not edit this file (comments a parser would drop, invalid syntax, an unexpected shape).
-    Nothing was changed; `snippet` is what the user can paste by hand."""
+    """We will not edit this file (comments a parser would drop, invalid syntax, an unexpected shape, a link out of
+    the home folder, a folder in its place, a read-only file). Nothing was changed; `snippet` is what the user can
+    paste by hand. `forcible`: only the user's own choice (a read-only file) stands in the way; `--force` writes."""
 
     title = "Configuration not changed"
 
-    def __init__(self, message: str, *, snippet: str = "") -> None:
+    def __init__(self, message: str, *, snippet: str = "", forcible: bool = False) -> None:
         super().__init__(message)
         self.snippet = snippet
+        self.forcible = forcible
 
 
 class ExportError(BridgeError):

@@ -225,7 +225,8 @@ class ClientsPage(Page):
         def done(result: object) -> None:
             path = getattr(result, "path", "")
             after = self._statuses[client_id].client.after_write
-            self.outcome.show_text(f"Wrote {path}. {after}".strip(), "ok")
+            note = getattr(result, "note", "")  # e.g. the file was made private: it now holds the local key
+            self.outcome.show_text(" ".join(x for x in (f"Wrote {path}.", note, after) if x), "ok")
             self.reload()
 
         self.controller.run(lambda: self.api.connect_client(client_id), done, self._write_failed)
@@ -247,7 +248,10 @@ class ClientsPage(Page):
     def _write_failed(self, exc: BaseException) -> None:
         title, message = describe_error(exc)
         self.outcome.show_text(f"{title}: {message}", "error")
-        self.reload()
+        if isinstance(exc, ExportRefused):  # refused only when writing (a folder we may not write in): the snippet
+            self._refused(exc)  # (a reload would re-run the preview, which succeeds, over it)
+        else:
+            self.reload()
 
     def copy_snippet(self) -> None:
         if self._snippet:

@@ -88,8 +88,12 @@ class ClientExports:
 
     # --- changing them (each file backed up first; undo puts it back) ------------------------------------------
 
-    def connect(self, client_id: str, profiles: Profiles = ACTIVE, key_env: str | None = None) -> WriteResult:
-        return export.write(self.client(client_id), self._env(), self.entries(profiles, key_env))
+    def connect(
+        self, client_id: str, profiles: Profiles = ACTIVE, key_env: str | None = None, *, force: bool = False
+    ) -> WriteResult:
+        """Write the entries (`force`: even into a file the user made read-only). `WriteResult.note` says what the
+        user should know, e.g. that the file was made private because it now holds the local key."""
+        return export.write(self.client(client_id), self._env(), self.entries(profiles, key_env), force=force)
 
     def undo(self, client_id: str, *, force: bool = False) -> UndoResult:
         return export.undo(self.client(client_id), force=force)

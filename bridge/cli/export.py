@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import functools
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import click
+
+from bridge.errors import ExportRefused
 
 if TYPE_CHECKING:
     from bridge.api import BridgeApi
@@ -31,6 +35,23 @@ def _list(api: BridgeApi) -> None:
     click.echo("\nWrite one with: port-mcp-bridge export --client <CLIENT> --write   (undo with --undo)")
 
 
+def _what_to_run(command: Callable[..., None]) -> Callable[..., None]:
+    """A refusal's message is the GUI's too, so it names no command: here it gets the ones that help."""
+
+    @functools.wraps(command)
+    def run(*args: Any, **options: Any) -> None:
+        try:
+            command(*args, **options)
+        except ExportRefused as exc:
+            client = options.get("client_id") or "<CLIENT>"
+            hint = f" Print the snippet with: port-mcp-bridge export --client {client} --print"
+            if exc.forcible:
+                hint += f"; or write it anyway with: port-mcp-bridge export --client {client} --write --force"
+            raise ExportRefused(exc.message + hint, snippet=exc.snippet, forcible=exc.forcible) from None
+
+    return run
+
+
 @click.command()
 @click.option("--list", "list_", is_flag=True, help="Every known client: installed?, our entry's state, its file.")
 @click.option("--client", "client_id", metavar="CLIENT", help="cursor, vscode, claude-desktop, claude-code, codex, …")
@@ -42,8 +63,10 @@ def _list(api: BridgeApi) -> None:
 @click.option("--write", "write_", is_flag=True, help="Write it into the client's file (backed up first).")
 @click.option("--link", "link_", is_flag=True, help="Print an install link (Cursor, VS Code, LM Studio, Goose).")
 @click.option("--undo", "undo_", is_flag=True, help="Put the client's file back exactly as it was before --write.")
-@click.option("--force", is_flag=True, help="With --undo: restore even if the file changed since we wrote it.")
+@click.option("--force", is_flag=True, help="With --undo: restore even if the file changed since we wrote it. "
+              "With --write: write a file you made read-only (it stays read-only).")  # fmt: skip
 @click.option("--key-env", metavar="VAR", help="Codex: read the key from this environment variable instead.")
+@_what_to_run
 def export(
     list_: bool,
     client_id: str | None,
@@ -75,8 +98,8 @@ def export(
                                       ("--undo", undo_)) if on]  # fmt: skip
     if len(actions) > 1:
         raise click.UsageError(f"{' and '.join(actions)} cannot be used together: pick one.")
-    if force and not undo_:
-        raise click.UsageError("--force only goes with --undo.")
+    if force and not (undo_ or write_):
+        raise click.UsageError("--force only goes with --undo or --write.")
     api = BridgeApi()
     exports = api.clients
     if list_:
@@ -109,13 +132,17 @@ def export(
             click.echo("The link contains your local key: open it, do not share it.", err=True)
         return
     if write_:
-        result = exports.connect(client.id, chosen, key_env)
+        result = exports.connect(client.id, chosen, key_env, force=force)
         if not result.changed:
             click.echo(f"{client.name} is already set up: {result.path} has the current entry. Nothing written.")
+            if result.note:
+                click.echo(f"  {result.note}")
             return
         click.echo(f"Wrote {', '.join(e.name for e in entries)} to {result.path}.")
         if result.backup:
             click.echo(f"  Backup of the previous file: {result.backup}")
+        if result.note:
+            click.echo(f"  {result.note}")
         click.echo(f"  {client.after_write}")
         click.echo(f"  Undo with: port-mcp-bridge export --client {client.id} --undo")
         return

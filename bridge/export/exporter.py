@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,6 +48,7 @@ class Plan:
     path: Path
     before: bytes | None  # None: the file does not exist yet
     after: bytes
+    target: files.Target  # where the bytes are (a link's file), its mode
 
     @property
     def changes(self) -> bool:
@@ -58,12 +60,28 @@ def snippet(client: Client, entries: list[Entry]) -> str:
     return client.format().snippet(client.section, {e.name: client.render(e) for e in entries})
 
 
-def _refuse(client: Client, path: Path, why: str, entries: list[Entry]) -> ExportRefused:
+def _refuse(
+    client: Client, path: Path, why: str, entries: list[Entry], *, fix: str = "Fix the file", forcible: bool = False
+) -> ExportRefused:
+    # No command in the message: the GUI shows it beside Copy snippet; the CLI adds how to print the snippet.
     return ExportRefused(
-        f"{path} was left untouched because {why}. Fix the file, or add this to its "
-        f'"{client.section}" yourself (printed by `port-mcp-bridge export --client {client.id} --print`).',
+        f'{path} was left untouched because {why}. {fix}, or paste the snippet into its "{client.section}" yourself.',
         snippet=snippet(client, entries),
+        forcible=forcible,
     )
+
+
+def _posix(env: Env) -> bool:
+    """File modes mean something (not on Windows, where the profile's ACL keeps the user's files private)."""
+    return env.system != "win32"
+
+
+def _inspect(client: Client, env: Env, entries: list[Entry]) -> files.Target:
+    path = client.path(env)
+    try:
+        return files.inspect(path, env.home, posix=_posix(env))
+    except files.FileProblem as exc:
+        raise _refuse(client, path, exc.why, entries) from None
 
 
 def plan_text(client: Client, text: str, entries: list[Entry]) -> str:
@@ -77,9 +95,10 @@ def plan_text(client: Client, text: str, entries: list[Entry]) -> str:
     return text
 
 
-def plan(client: Client, env: Env, entries: list[Entry]) -> Plan:
-    path = client.path(env)
-    before = files.read_bytes(path)
+def plan(client: Client, env: Env, entries: list[Entry], *, force: bool = False) -> Plan:
+    """What a write would do; raises `ExportRefused` for a file we will not edit (`force`: write a read-only one)."""
+    target = _inspect(client, env, entries)
+    path, before = target.path, target.data
     try:
         text, bom = files.decode(before) if before is not None else ("", b"")
         after = bom + plan_text(client, text, entries).encode("utf-8")
@@ -87,13 +106,19 @@ def plan(client: Client, env: Env, entries: list[Entry]) -> Plan:
         raise _refuse(client, path, "it is not UTF-8 text", entries) from None
     except FormatProblem as exc:
         raise _refuse(client, path, str(exc), entries) from exc
-    return Plan(path, before, after)
+    if target.read_only and before != after and not force:
+        mode = f" (mode {target.mode:04o})" if _posix(env) else ""
+        raise _refuse(client, path, f"it is read-only{mode}", entries, fix="Make it writable", forcible=True)
+    return Plan(path, before, after, target)
 
 
 def status(client: Client, env: Env, entries: list[Entry]) -> ClientStatus:
     path = client.path(env)
-    data = files.read_bytes(path)
     problem = None
+    try:
+        data = files.inspect(path, env.home, posix=_posix(env)).data
+    except files.FileProblem as exc:
+        data, problem = None, exc.why
     servers: dict[str, object] = {}
     if data is not None:
         try:
@@ -109,7 +134,8 @@ def status(client: Client, env: Env, entries: list[Entry]) -> ClientStatus:
         except ExportError as exc:
             problem = problem or exc.message
             states.append(EntryStatus(entry.name, State.ABSENT))
-    return ClientStatus(client, path, client.detected(env), data is not None, tuple(states), problem)
+    exists = data is not None or path.exists() or path.is_symlink()
+    return ClientStatus(client, path, client.detected(env), exists, tuple(states), problem)
 
 
 def diff(result: Plan, mask: str | None = None) -> str:
@@ -130,18 +156,40 @@ class WriteResult:
     path: Path
     changed: bool
     backup: Path | None
+    note: str = ""  # what the user should know beyond "written": a mode made private, a read-only file written
 
 
-def write(client: Client, env: Env, entries: list[Entry]) -> WriteResult:
-    """Write our entries, after a timestamped backup, and remember how to undo it."""
-    result = plan(client, env, entries)
-    if not result.changes:
-        return WriteResult(result.path, False, None)
-    backup = files.save_backup(client.id, result.path, result.before) if result.before is not None else None
-    files.atomic_write(result.path, result.after)
-    backup_name = str(backup) if backup else None
-    files.add_record(files.Record(client.id, str(result.path), backup_name, files.digest(result.after), files.now()))
-    return WriteResult(result.path, True, backup)
+def write(client: Client, env: Env, entries: list[Entry], *, force: bool = False) -> WriteResult:
+    """Write our entries, after a timestamped backup, and remember how to undo it. One writer at a time (across
+    processes), each planning from the file as it is once it holds the lock. `force`: write a read-only file."""
+    with files.locked():
+        result = plan(client, env, entries, force=force)
+        target, posix = result.target, _posix(env)
+        keys = [e.key.encode() for e in entries if e.key]
+        if not result.changes:
+            holds_key = result.before is not None and any(k in result.before for k in keys)
+            note = files.make_private(target) if posix and holds_key else ""
+            return WriteResult(result.path, False, None, note)
+        mode, note = files.mode_for(target, any(k in result.after for k in keys), posix=posix)
+        try:
+            backup = files.save_backup(client.id, result.path, result.before) if result.before is not None else None
+        except OSError as exc:
+            raise ExportError(
+                f"{result.path} was left untouched: its backup could not be written in {files.exports_dir()} "
+                f"({exc.strerror or exc}).",
+                title="Configuration not changed",
+            ) from None
+        try:
+            files.write(target.real, result.after, mode, posix=posix)
+        except OSError as exc:
+            why = f"its folder {target.real.parent} cannot be written to ({exc.strerror or exc})"
+            raise _refuse(client, result.path, why, entries, fix="Let yourself write there") from None
+        backup_name = str(backup) if backup else None
+        linked_to = str(target.real) if target.linked else None
+        digest = files.digest(result.after)
+        record = files.Record(client.id, str(result.path), backup_name, digest, files.now(), linked_to, target.mode)
+        files.add_record(record)
+        return WriteResult(result.path, True, backup, note)
 
 
 @dataclass(frozen=True)
@@ -151,7 +199,17 @@ class UndoResult:
 
 
 def undo(client: Client, *, force: bool = False) -> UndoResult:
-    """Put the client's file back exactly as it was before our last write to it."""
+    """Put the client's file back exactly as it was before our last write to it: the same bytes, in the same place
+    (a link we followed stays a link, its file restored), with the same mode. A link is never removed."""
+    with files.locked():
+        return _undo(client, force)
+
+
+def _not_undone(message: str) -> ExportError:
+    return ExportError(message, title="Not undone")
+
+
+def _undo(client: Client, force: bool) -> UndoResult:
     record = files.last_record(client.id)
     if record is None:
         raise ExportError(
@@ -160,7 +218,18 @@ def undo(client: Client, *, force: bool = False) -> UndoResult:
             title="Nothing to undo",
         )
     path = Path(record.path)
-    current = files.read_bytes(path)
+    linked_now = path.is_symlink()
+    real = Path(os.path.realpath(path)) if linked_now else path
+    expected = Path(record.target or record.path)
+    if real != expected:
+        # The user put a link where our file was, or moved theirs: either way, theirs now; never removed or followed.
+        now = f"now leads to {real}" if linked_now else "is no longer a link"
+        raise _not_undone(f"{path} {now}, not to {expected} where Port MCP Bridge wrote ({record.time}), so it was "
+                          "left as it is.")  # fmt: skip
+    try:
+        current = files.read_bytes(real)
+    except OSError as exc:
+        raise _not_undone(f"{path} cannot be read ({exc.strerror or exc}), so it was left as it is.") from None
     if not force and (current is None or files.digest(current) != record.written_sha256):
         kept = f" The file as it was before is kept at {record.backup}." if record.backup else ""
         raise ExportError(
@@ -170,15 +239,26 @@ def undo(client: Client, *, force: bool = False) -> UndoResult:
         )
     if record.backup is None:
         if current is not None:
-            os.remove(path)
+            os.remove(path)  # a regular file we created: `linked_now` would have failed the check above
         files.drop_record(record)
         return UndoResult(path, True)
     original = files.read_bytes(Path(record.backup))
     if original is None:
-        raise ExportError(f"The backup {record.backup} is gone, so {path} cannot be put back.", title="Not undone")
-    files.atomic_write(path, original)
+        raise _not_undone(f"The backup {record.backup} is gone, so {path} cannot be put back.")
+    mode = record.mode if record.mode is not None else _mode(real)
+    try:
+        files.write(real, original, mode, posix=os.name == "posix")
+    except OSError as exc:
+        raise _not_undone(f"{path} cannot be written ({exc.strerror or exc}); it was left as it is.") from None
     files.drop_record(record)
     return UndoResult(path, False)
+
+
+def _mode(path: Path) -> int:
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        return files.NEW_FILE_MODE
 
 
 def link(client: Client, entry: Entry) -> tuple[str, str]:

@@ -91,6 +91,30 @@ def test_clients_page_shows_a_refusal_and_the_snippet_to_copy(qtbot: QtBot, wind
     assert (home / ".cursor" / "mcp.json").read_bytes() == broken
 
 
+def test_clients_page_says_a_file_was_made_private_and_offers_the_snippet_for_a_read_only_one(
+    qtbot: QtBot, window: SettingsWindow
+) -> None:
+    home = window.controller.api.export_env.home
+    (home / ".cursor").mkdir(parents=True)
+    path = home / ".cursor" / "mcp.json"
+    path.write_text('{"mcpServers": {}}\n')
+    path.chmod(0o644)
+    page = window.page("clients")
+    assert isinstance(page, ClientsPage)
+    qtbot.waitUntil(lambda: page.connect_button.isEnabled(), timeout=10000)
+    page.connect_button.click()
+    qtbot.waitUntil(lambda: "made private to you (0600)" in page.outcome.text(), timeout=10000)
+    assert path.stat().st_mode & 0o777 == 0o600 and local_key() not in page.outcome.text()
+    path.write_text('{"mcpServers": {}}\n')
+    path.chmod(0o444)  # the user's choice: not overwritten from the GUI, the snippet offered instead
+    page.reload()
+    qtbot.waitUntil(lambda: page.copy_button.isEnabled(), timeout=10000)
+    assert "read-only" in page.explain.text() and not page.connect_button.isEnabled()
+    page.copy_button.click()
+    assert local_key() in QGuiApplication.clipboard().text()
+    assert path.read_text() == '{"mcpServers": {}}\n'
+
+
 def test_profiles_page_adds_edits_signs_in_and_removes(
     qtbot: QtBot, window: SettingsWindow, sandbox: Sandbox, memory_keyring
 ) -> None:

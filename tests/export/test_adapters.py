@@ -84,10 +84,13 @@ def test_existing_file_is_kept_and_undo_is_byte_for_byte(
     result = write(client, env, [active])
     assert result.backup is not None and result.backup.read_bytes() == before
     golden(client, scenario, path.read_bytes())
-    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+    holds_key = active.key is not None and active.key.encode() in path.read_bytes()  # not Claude Desktop's command
+    assert stat.S_IMODE(path.stat().st_mode) == (0o600 if holds_key else 0o640)  # the key is the user's alone
+    assert ("made private to you (0600)" in result.note) == holds_key
     assert status(client, env, [active]).entries[0].state is State.CURRENT
     assert not undo(client).removed
     assert path.read_bytes() == before
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640  # undo puts the mode back too
 
 
 @pytest.mark.parametrize("client", CLIENTS, ids=IDS)
@@ -96,7 +99,7 @@ def test_invalid_file_is_refused_and_untouched(client: Client, env: Env, active:
     with pytest.raises(ExportRefused) as refused:
         plan(client, env, [active])
     assert f"{path} was left untouched" in refused.value.message
-    assert "--print" in refused.value.message
+    assert "port-mcp-bridge" not in refused.value.message  # the GUI shows it too: no command to run
     assert refused.value.snippet == snippet(client, [active])
     with pytest.raises(ExportRefused):
         write(client, env, [active])
