@@ -143,6 +143,12 @@ class OAuthTokenProvider:
         except SignInRequired:
             return None
 
+    async def load(self) -> None:
+        """Read the saved sign-in now, not at the first request: the bridge at start, so the state it shows (the tray's
+        icon) is what the keychain holds, "sign-in needed" included."""
+        with contextlib.suppress(SignInRequired):
+            await self._load()
+
     def close(self) -> None:
         """The profile's settings changed (new sign-in, sign-out): stop, and never write to the keychain again."""
         self._closed = True

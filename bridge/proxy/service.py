@@ -144,6 +144,17 @@ class BridgeService:
                 upstream.policy = policy
                 self.sessions.notify(profile_id, LIST_CHANGED)
 
+    def _read_active_sign_in(self) -> None:
+        """The active OAuth profile's sign-in read at start, so its state is the keychain's (a sign-in Port ended shows
+        as "sign-in needed" before any client asks) rather than "idle"."""
+        active = self.settings.active()
+        if active is None or active.auth_mode != AuthMode.OAUTH:
+            return
+        upstream = self.resolve(None)
+        load = getattr(upstream.tokens, "load", None) if upstream else None
+        if load is not None:
+            self._background(load())
+
     def _background(self, coro: Coroutine[Any, Any, None]) -> None:
         """Run `coro` on the loop without waiting for it; the task is kept referenced until it ends."""
         task = asyncio.ensure_future(coro)
@@ -232,6 +243,7 @@ class BridgeService:
                 loop.call_soon_threadsafe(self.apply_settings, settings)
 
             watcher = self._watcher = self.store.watch(changed)
+            self._read_active_sign_in()
             try:
                 yield
             finally:
