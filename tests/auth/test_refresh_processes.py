@@ -5,6 +5,11 @@ refreshed again, and a sign-in Port ended reads as "sign-in needed" everywhere, 
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,6 +22,8 @@ from bridge.sandbox import Sandbox
 from bridge.settings import Profile, SettingsStore
 from tests.auth.test_refresh import HOUR, saved
 from tests.support.browser import Browser
+from tests.support.memory_keyring import MemoryKeyring
+from tests.support.processes import Children, child_env
 
 
 @pytest.fixture
@@ -100,3 +107,53 @@ async def test_a_sign_in_port_ended_says_sign_in_needed_everywhere(
         other.close()
     finally:
         bridge.close()
+
+
+# A process holding the sign-in: it reads the keychain, says "ready", and on "go" moves its clock past 80 % of the
+# token's hour, so both processes find it due at the same moment with the same refresh token in memory.
+CHILD = """
+import asyncio, json, sys, time
+from bridge.auth.oauth_tokens import OAuthTokenProvider
+from bridge.settings import SettingsStore
+
+shift = [0.0]
+
+async def main():
+    provider = OAuthTokenProvider(SettingsStore().load().get_profile("acme"), clock=lambda: time.time() + shift[0])
+    await provider.load()
+    print("ready", flush=True)
+    await asyncio.to_thread(sys.stdin.readline)
+    shift[0] = 3000.0
+    token = await provider.token()
+    print(json.dumps({"token": token, "refreshes": provider.refreshes, "state": provider.state.value}), flush=True)
+    provider.close()
+
+asyncio.run(main())
+"""
+
+
+async def test_two_processes_due_at_once_send_one_refresh_and_both_get_the_valid_token(
+    sandbox: Sandbox,
+    signed_in: Profile,
+    memory_keyring: MemoryKeyring,
+    tmp_path: Path,
+    children: Children,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    keychain = {f"{service}/{user}": value for (service, user), value in memory_keyring.entries.items()}
+    (tmp_path / "keychain.json").write_text(json.dumps(keychain))
+    env = child_env(tmp_path, Path(os.environ["PORT_MCP_BRIDGE_HOME"]))  # the test's settings, a file keychain
+    reached = grants(sandbox, monkeypatch)
+    procs = [children.start([sys.executable, "-c", CHILD], env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True) for _ in range(2)]  # fmt: skip
+    for proc in procs:
+        assert proc.stdout is not None and await asyncio.to_thread(proc.stdout.readline) == "ready\n"
+    for proc in procs:
+        assert proc.stdin is not None
+        proc.stdin.write("go\n")
+        proc.stdin.flush()
+    said = [json.loads(await asyncio.to_thread(proc.stdout.readline)) for proc in procs if proc.stdout]
+    assert [s["state"] for s in said] == ["signed_in", "signed_in"]
+    assert said[0]["token"] == said[1]["token"] and len(reached) == 1  # before: two grants, and Port ended both
+    assert sorted(s["refreshes"] for s in said) == [0, 1]
+    sandbox.tokens.verify(said[0]["token"])
