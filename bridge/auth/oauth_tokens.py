@@ -204,7 +204,10 @@ class OAuthTokenProvider:
                 async with _held(sign_in_lock(self._entry), self.LOCK_WAIT):
                     # Another process (a CLI, another bridge) may have rotated the tokens meanwhile: sending the
                     # spent refresh token again would make Port revoke the whole sign-in.
-                    saved = await asyncio.to_thread(store.load_tokens, self._entry)
+                    try:
+                        saved = await asyncio.to_thread(store.load_tokens, self._entry)
+                    except KeychainError:
+                        saved = record  # the keychain is gone for now: refresh what we hold, as before
                     if saved is None or saved.refused:
                         raise self._needs_sign_in(REFUSED if saved else f"{self._name} was signed out.")
                     if (saved.access_token, saved.refresh_token) != (record.access_token, record.refresh_token):
