@@ -105,6 +105,10 @@ async def test_a_sign_in_port_ended_says_sign_in_needed_everywhere(
             await other.token()
         assert other.state == AuthState.NEEDS_SIGN_IN and reached == []
         other.close()
+        from bridge.doctor import check_token, read_only_tokens
+
+        check, token = await check_token(signed_in, read_only_tokens(signed_in))  # what doctor says
+        assert not check.ok and token is None and "sign in again" in check.detail and reached == []
     finally:
         bridge.close()
 
