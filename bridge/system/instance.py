@@ -18,7 +18,6 @@ from pathlib import Path
 import filelock
 
 from bridge.errors import BridgeAlreadyRunning
-from bridge.system.files import atomic_write
 
 LOCK_NAME = "bridge.lock"
 INFO_NAME = "bridge.json"
@@ -88,7 +87,14 @@ class BridgeLock:
         self._write(port)
 
     def _write(self, port: int | None) -> None:
-        atomic_write(self.folder / INFO_NAME, json.dumps({"pid": os.getpid(), "port": port}).encode())
+        """Through a temp file and a rename, so a reader sees the old file or the new one. No fsync: the file only
+        matters while this process lives, and a bridge (re)starting must not wait on a busy disk."""
+        target = self.folder / INFO_NAME
+        tmp = self.folder / f".{INFO_NAME}.tmp-{os.getpid()}"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(json.dumps({"pid": os.getpid(), "port": port}).encode())
+        os.replace(tmp, target)
 
     def release(self) -> None:
         if not self._lock.is_locked:
