@@ -215,13 +215,20 @@ def check_keychain() -> Check:
     return Check("Keychain", False, "No usable system keychain was found.", NO_KEYCHAIN)
 
 
-def check_local_port(port: int, *, serving_here: bool) -> Check:
-    """Who answers on 127.0.0.1:<port>: our bridge, another program (a failure: clients would talk to it), or
+def check_local_port(port: int, *, serving_here: bool, key: str | None = None) -> Check:
+    """Who answers on 127.0.0.1:<port>: our bridge (proved with the local `key`'s challenge when there is one),
+    another program or one posing as the bridge (failures: clients would talk to it, and give it their key), or
     nothing, which is a failure only where the bridge should be serving (`serving_here`: the tray app)."""
     where = base_url(port).removeprefix("http://")
-    alive = probe(port, timeout=3)
+    alive = probe(port, timeout=3, key=key)
     if alive == "bridge":
-        return Check("Local port", True, f"the bridge answers on {where}")
+        unchecked = "" if key else " (without a local key it cannot be asked to prove it is the bridge)"
+        return Check("Local port", True, f"the bridge answers on {where}{unchecked}")
+    if alive == "unproven":
+        return Check("Local port", False, f"A program answers like the bridge on {where} but cannot prove it holds "
+                     "the local key: a program posing as the bridge, or a bridge of an older version or with another "
+                     "key. Clients would give it their key and messages.",
+                     "Quit that program (or restart the computer), then start Port MCP Bridge again.")  # fmt: skip
     if alive == "other":
         return Check("Local port", False, f"Another program answers on {where}.",
                      "Quit it, or choose another port in Settings → General and update your clients.")  # fmt: skip

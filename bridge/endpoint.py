@@ -2,7 +2,8 @@
 
     HOST, DEFAULT_PORT, HEALTH_PATH       the facts
     base_url(port) / mcp_url(port, id)     http://127.0.0.1:<port> and its /mcp or /p/<id>/mcp
-    probe(port) -> "bridge" | "other" | "nothing"      who answers on the port (GET /healthz, stdlib only)
+    probe(port, key) -> "bridge" | "unproven" | "other" | "nothing"      who answers on the port (GET /healthz)
+    proof(key, port, nonce) / valid_nonce(nonce)   the challenge only a holder of the local key can answer
     listen / check_port(port) / bind_or_any(port) / free_port_near(port)      the port choice (PortInUse)
 
 Standard library only, and cheap to import: the stdio shim (a process per client) and `--help` load it.
@@ -11,8 +12,11 @@ Standard library only, and cheap to import: the stdio shim (a process per client
 from __future__ import annotations
 
 import errno
+import hashlib
+import hmac
 import json
 import logging
+import secrets
 import socket
 from typing import Literal
 
@@ -26,7 +30,24 @@ SANDBOX_PORT = 47780  # `port-mcp-bridge sandbox` by default (the demo inside th
 HEALTH_PATH = "/healthz"  # open without the key (reveals nothing): `status`, the shim and installers look here
 APP_NAME = "port-mcp-bridge"  # what /healthz says the app is, so another program on the port is told apart
 
-Alive = Literal["bridge", "other", "nothing"]
+Alive = Literal["bridge", "unproven", "other", "nothing"]
+
+# The challenge: /healthz?challenge=<nonce> is answered with "proof": HMAC-SHA256(local key, context, port, nonce). Only
+# the key's holder can answer; the port in it makes an answer useless on any other port (a program on the settings'
+# port relaying the challenge to a bridge elsewhere), the context useless for anything but this question.
+CHALLENGE_CONTEXT = b"port-mcp-bridge healthz challenge v1\0"
+NONCE_MIN, NONCE_MAX = 16, 64
+_NONCE_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+def valid_nonce(nonce: str) -> bool:
+    """16 to 64 URL-safe characters: the bridge computes nothing for anything else."""
+    return NONCE_MIN <= len(nonce) <= NONCE_MAX and _NONCE_CHARS.issuperset(nonce)
+
+
+def proof(key: str, port: int, nonce: str) -> str:
+    message = CHALLENGE_CONTEXT + f"{port}\0{nonce}".encode()
+    return hmac.new(key.encode(), message, hashlib.sha256).hexdigest()
 
 
 def mcp_path(profile_id: str | None = None) -> str:
@@ -42,18 +63,24 @@ def mcp_url(port: int, profile_id: str | None = None, host: str = HOST) -> str:
     return base_url(port, host) + mcp_path(profile_id)
 
 
-def probe(port: int, host: str = HOST, timeout: float = 1.0) -> Alive:
-    """Who answers on `host:port`: our bridge (its /healthz names the app), another program, or nothing.
+def probe(port: int, host: str = HOST, timeout: float = 1.0, *, key: str | None = None) -> Alive:
+    """Who answers on `host:port`: our bridge, another program, or nothing.
+
+    With the local `key`, "bridge" means it answered a fresh challenge with the key (`proof`), so the key may be sent
+    to it; "unproven" means it says it is the bridge but could not prove it (a program posing as it, or one with
+    another key). Without a key (the user turned it off) its /healthz naming the app is all there is to go by.
 
     A raw HTTP/1.0-style request on a socket rather than http.client, which would cost the stdio shim ~30 ms of
     imports at every start."""
+    nonce = secrets.token_urlsafe(24) if key is not None else ""
+    path = f"{HEALTH_PATH}?challenge={nonce}" if nonce else HEALTH_PATH
     try:
         sock = socket.create_connection((host, port), timeout=timeout)
     except OSError:
         return "nothing"
     try:
         with sock:
-            sock.sendall(f"GET {HEALTH_PATH} HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: close\r\n\r\n".encode())
+            sock.sendall(f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: close\r\n\r\n".encode())
             answer = b""
             while len(answer) < 16384 and (chunk := sock.recv(4096)):
                 answer += chunk
@@ -62,10 +89,18 @@ def probe(port: int, host: str = HOST, timeout: float = 1.0) -> Alive:
     head, _, body = answer.partition(b"\r\n\r\n")
     status = head.split(b"\r\n", 1)[0].split()
     try:
-        ours = status[1:2] == [b"200"] and json.loads(body).get("app") == APP_NAME
+        said = json.loads(body)
+        ours = status[1:2] == [b"200"] and said.get("app") == APP_NAME
+        shown = said.get("proof") if ours else None
     except (ValueError, AttributeError):
-        ours = False
-    return "bridge" if ours else "other"
+        return "other"
+    if not ours:
+        return "other"
+    if key is None:
+        return "bridge"
+    if isinstance(shown, str) and hmac.compare_digest(shown.encode(), proof(key, port, nonce).encode()):
+        return "bridge"
+    return "unproven"
 
 
 def bind(port: int, host: str = HOST) -> socket.socket:

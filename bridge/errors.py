@@ -12,7 +12,9 @@
      │    ├── SignInCancelled          the user cancelled, or the browser never answered
      │    └── RegistrationRefused      Port refused dynamic client registration (SSO organizations)
      ├── PortInUse                     the bridge's local port cannot be listened on (`port`, `reserved`)
+     ├── BridgeAlreadyRunning          another bridge holds this settings folder's lock (`pid`, `port`)
      ├── BridgeUnavailable             the stdio shim found no bridge and could not start one
+     │    └── NotTheBridge             a program answers on the bridge's port but cannot prove it holds the local key
      ├── ExportRefused                 a client's file cannot be edited safely (`snippet` is what to paste;
      │                                 `forcible`: the user made it read-only, and may ask to write it anyway)
      ├── ExportError                   an export, undo or link cannot be done (no such client, nothing to undo)
@@ -150,6 +152,24 @@ class BridgeUnavailable(BridgeError):
     """The stdio shim found no bridge answering and could not start one."""
 
     title = "Bridge not running"
+
+
+class NotTheBridge(BridgeUnavailable):
+    """Something answers on the bridge's port, perhaps even like the bridge, but cannot answer the local key's
+    challenge: the key and the client's traffic are never sent to it."""
+
+    title = "Not the bridge"
+
+
+class BridgeAlreadyRunning(BridgeError):
+    """Another bridge serves this settings folder (`pid`, `port`: which process, where; None when unknown)."""
+
+    title = "Already running"
+
+    def __init__(self, message: str, *, pid: int | None, port: int | None) -> None:
+        super().__init__(message)
+        self.pid = pid
+        self.port = port
 
 
 class ExportRefused(BridgeError):

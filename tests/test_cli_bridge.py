@@ -102,12 +102,42 @@ def test_serve_runs_in_the_foreground_and_logs_no_secrets(
     headers = {"Authorization": f"Bearer {key}", "Accept": "application/json, text/event-stream"}
     r = httpx2.post(f"http://127.0.0.1:{port}/mcp", json={"jsonrpc": "2.0", "id": 1, "method": "ping"}, headers=headers)
     assert r.status_code in (200, 400, 404)  # a ping before initialize: whatever Port answers, passed through
-    second = cli(env, "serve")  # one bridge per user: a second one explains and exits
-    assert second.returncode == 1 and "Another Port MCP Bridge may already be running" in second.stderr
+    second = cli(env, "serve")  # one bridge per settings folder: a second one explains and exits
+    assert second.returncode == 1 and f"Another Port MCP Bridge (process {proc.pid})" in second.stderr
     proc.send_signal(signal.SIGINT)
     assert proc.wait(timeout=20) == 0
     text = log_file.read_text() if log_file.exists() else ""
     assert key not in text and "sandbox-secret" not in text
+
+
+def test_a_second_bridge_on_the_same_settings_is_refused_and_the_shim_uses_the_first_on_its_port(
+    home: tuple[dict[str, str], int, Sandbox], children: Children
+) -> None:
+    """Two bridges on one settings folder would both refresh the same sign-in, and Port would end it. A `serve` on
+    another port than the settings' holds the folder: a second `serve` is refused naming it (process, port), and the
+    stdio shim relays to it there rather than starting a bridge on the settings' port."""
+    env, port, _ = home
+    elsewhere = free_port()
+    first = children.start([sys.executable, "-m", "bridge", "serve", "--port", str(elsewhere)], env=env,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    assert f"127.0.0.1:{elsewhere}/mcp" in read_until(first, "Press Ctrl+C")
+    second = cli(env, "serve")
+    assert second.returncode == 1, second.stderr
+    assert f"process {first.pid}" in second.stderr and f"on 127.0.0.1:{elsewhere}" in second.stderr, second.stderr
+    hello = {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "claude", "version": "1"}}
+    shim = children.start([sys.executable, "-m", "bridge", "stdio"], env=env, stdin=subprocess.PIPE,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    shim.stdin.write(json.dumps({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": hello}) + "\n")
+    shim.stdin.flush()
+    assert json.loads(shim.stdout.readline())["result"]["serverInfo"]["name"] == "Port MCP Server (sandbox)"
+    shim.stdin.close()
+    assert shim.wait(timeout=20) == 0
+    from bridge import endpoint
+
+    assert endpoint.probe(port) == "nothing"  # no second bridge on the settings' port
+    assert first.poll() is None
+    first.send_signal(signal.SIGINT)
+    assert first.wait(timeout=20) == 0
 
 
 @pytest.mark.parametrize("command", [["-m", "bridge", "demo"], ["-m", "app"]])  # the README's run command

@@ -337,23 +337,26 @@ def test_a_bridge_that_moved_to_another_port_is_named_with_what_to_do(stack: Sta
     assert shim.close() == 0
 
 
-@pytest.mark.parametrize(("args", "key", "says"), [
-    (("--profile", "nope"), None, "nope"),  # 404: no such profile
-    ((), "not-the-key-0123456789", "local key"),  # 401
-])  # fmt: skip
-def test_an_http_error_answer_becomes_the_request_s_error(
-    stack: Stack, args: tuple[str, ...], key: str | None, says: str
-) -> None:
+def test_an_http_error_answer_becomes_the_request_s_error(stack: Stack) -> None:
     """The bridge refuses the message as a whole (a JSON-RPC error with a null id): the client gets it as the answer
     to its request, rather than waiting for one forever."""
-    if key:
-        Path(stack.env["TEST_KEYRING_FILE"]).write_text(json.dumps({"port-mcp-bridge/local-key": key}))
-    shim = Shim(stack.env, *args)
+    shim = Shim(stack.env, "--profile", "nope")  # 404: no such profile
     try:
         answer = shim.ask(1, "initialize", HELLO)
-        assert answer["id"] == 1 and says in answer["error"]["message"]
+        assert answer["id"] == 1 and "nope" in answer["error"]["message"]
     finally:
         assert shim.close() == 0
+
+
+def test_with_another_local_key_the_bridge_cannot_prove_itself_and_nothing_is_sent(stack: Stack) -> None:
+    """A shim whose keychain holds another key cannot tell the bridge from a program posing as it: it stops before
+    sending anything (it used to send its key and get 401)."""
+    Path(stack.env["TEST_KEYRING_FILE"]).write_text(json.dumps({"port-mcp-bridge/local-key": "not-the-key-0123"}))
+    shim = subprocess.run([sys.executable, "-m", "bridge", "stdio"], env=stack.env, input=b"", capture_output=True,
+                          timeout=30)  # fmt: skip
+    assert shim.returncode == 1 and shim.stdout == b""
+    assert "cannot prove it holds this computer's local key" in shim.stderr.decode()
+    assert stack.bridge.sessions.requests_under_way() == 0 and not stack.sandbox.state.live_sessions
 
 
 def test_the_server_s_own_messages_come_through_its_stream(stack: Stack, shim: Shim) -> None:
@@ -436,14 +439,14 @@ def test_another_program_on_the_port_is_named_with_what_to_do_and_no_bridge_is_s
     assert shim.returncode == 1 and shim.stdout == b""
     said = shim.stderr.decode()
     assert f"Another program answers on 127.0.0.1:{port}" in said and "Settings → General" in said, said
-    assert "Traceback" not in said and asked and set(asked) == {"/healthz"}
+    assert "Traceback" not in said and asked and {path.partition("?")[0] for path in asked} == {"/healthz"}
 
     def start(*args: Any, **kwargs: Any) -> None:
         raise AssertionError(f"started {args} on a port another program holds")
 
     monkeypatch.setattr(launch.subprocess, "Popen", start)  # the same, in this process: nothing is started
     with pytest.raises(BridgeUnavailable, match="Another program answers"):
-        launch.ensure_bridge(port)
+        launch.ensure_bridge(port, folder=tmp_path / "shim")
 
 
 def test_a_bridge_that_cannot_start_is_named_with_its_own_reason_at_once(tmp_path: Path) -> None:
@@ -459,9 +462,25 @@ def test_a_bridge_that_cannot_start_is_named_with_its_own_reason_at_once(tmp_pat
                           timeout=30)  # fmt: skip
     said = shim.stderr.decode()
     assert shim.returncode == 1 and shim.stdout == b""
-    assert "The bridge could not start: Keychain unavailable: No system keychain was found" in said, said
+    # The shim needs the key itself first (to check whatever answers holds it), so it names the keychain at once.
+    assert "Keychain unavailable: No system keychain was found" in said, said
     assert "did not answer" not in said and "Traceback" not in said
     assert time.monotonic() - start < 12  # not the 15 s wait
+
+
+def test_a_serve_that_fails_at_start_is_named_with_its_own_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The `serve` the shim starts exits at once: its own `Error:` line is what the client is told, not a 15 s wait
+    ending in "did not answer"."""
+    with socket.socket() as free:  # nothing listens there: the shim starts a bridge
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    failing = [sys.executable, "-c", "import sys; print('Error: Settings not saved: the folder refuses writes', "
+               "file=sys.stderr); sys.exit(1)"]  # fmt: skip
+    monkeypatch.setattr(launch, "serve_command", lambda: failing)  # "--detached" then lands in its sys.argv
+    with pytest.raises(BridgeUnavailable, match="could not start: Settings not saved: the folder refuses writes"):
+        launch.ensure_bridge(port, None, folder=tmp_path)
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="stops the detached bridge with SIGTERM")

@@ -39,7 +39,8 @@ from bridge.api import (
 REGIONS = [*((f"{r.label} ({r.app_host})", r.code.value) for r in PORT_REGIONS.values()), ("Custom URL…", "custom")]
 MODES = [("Browser sign-in", "oauth"), ("API credentials (client id and secret)", "token")]
 SIGN_IN_TEXT = {"signed in": "Signed in", "API credentials": "API credentials saved in the keychain",
-                "expired": "The sign-in has expired", "not signed in": "Not signed in"}  # fmt: skip
+                "expired": "The sign-in has expired", "not signed in": "Not signed in",
+                "sign-in needed": "Port ended this sign-in: sign in again"}  # fmt: skip
 STATE_TEXT = {"signed_in": "signed in", "needs_sign_in": "sign-in needed", "error": "Port unreachable", "idle": ""}
 
 

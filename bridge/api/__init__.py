@@ -6,6 +6,7 @@
     catalog.py   the organization's tools and actions, asked of Port
     doctor.py    the one doctor report (checks and text) for the GUI and `doctor`
     demo.py      the demo organization served inside the app
+    running.py   the bridge in another process: its port (the folder's lock), its proof of the key, its /status
 
 Front ends import from `bridge.api` (and errors from `bridge.errors`) and nothing else of `bridge`; a test enforces
 it. Names are loaded on first use (PEP 562), so `port-mcp-bridge stdio` and `--help` import only what they use: the

@@ -31,6 +31,7 @@ def doctor_report(
     profile: Profile,
     *,
     port: int,
+    key: str | None = None,
     serving_here: bool,
     exposed_tools: Callable[[], int] | None,
     limits: Callable[[], Sequence[ToolLimit]],
@@ -39,7 +40,7 @@ def doctor_report(
 ) -> DoctorReport:
     """Settings, keychain and the local port, then DNS, TCP/TLS, sign-in and MCP for `profile`, then (when the MCP
     check passed and `exposed_tools` can count them) the tool count against connected clients' limits."""
-    checks = [check_settings(store), check_keychain(), check_local_port(port, serving_here=serving_here)]
+    checks = [check_settings(store), check_keychain(), check_local_port(port, serving_here=serving_here, key=key)]
     checks += run_checks(settings, profile)
     if exposed_tools is not None and checks[-1].ok:
         checks.append(_tool_count(exposed_tools, limits, connected))

@@ -19,7 +19,7 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
 
-from bridge.api import catalog
+from bridge.api import catalog, running
 from bridge.api.clients import ClientExports, Profiles
 from bridge.api.demo import DemoOrganization, is_demo, with_demo
 from bridge.api.doctor import doctor_report
@@ -418,6 +418,9 @@ class BridgeApi:
     def doctor(self, profile_id: str | None = None) -> DoctorReport:
         profile = self.profile(profile_id)
         snapshot = self.snapshot()
+        service = self._service
+        port = snapshot.port if service else running.bridge_port(self._store, self._port)
+        key = service.key if service else running.saved_key(self._store)
 
         def exposed_tools() -> int:
             return sum(tool.exposed for tool in self.fetch_tools(profile.id).result(30))
@@ -426,7 +429,8 @@ class BridgeApi:
             self._store,
             self.settings(),
             profile,
-            port=snapshot.port,
+            port=port,
+            key=key,
             serving_here=self.running,
             exposed_tools=exposed_tools,
             limits=self.clients.tool_limits,
@@ -435,19 +439,11 @@ class BridgeApi:
         )
 
     def bridge_status(self) -> BridgeStatus:
-        """Ask the bridge on the saved port about itself (a bridge in another process: the tray app, `serve`)."""
-        import httpx2
-
+        """Ask the bridge of these settings about itself (in another process: the tray app, `serve`), on the port its
+        lock names, once it has proved it holds the local key."""
         settings = self._store.load()
-        url = base_url(self._port or settings.local_port)
-        headers = {"Authorization": f"Bearer {self.reveal_local_key()}"} if settings.require_local_key else {}
-        try:
-            report = httpx2.get(f"{url}/status", headers=headers, timeout=3).json()
-        except (httpx2.HTTPError, ValueError):
-            return BridgeStatus(False, url)
-        if not isinstance(report, dict) or not report.get("running"):
-            return BridgeStatus(False, url)
-        return BridgeStatus(True, url, report)
+        key = self.reveal_local_key() if settings.require_local_key else None
+        return running.bridge_status(self._store, self._port, key)
 
 
 def _check_port_number(port: int) -> None:

@@ -104,6 +104,7 @@ class BridgeStatus:
     running: bool
     url: str
     report: dict[str, Any] = field(default_factory=dict)  # the JSON of /status
+    problem: str = ""  # why what answers on the port was not asked (it could not prove it is the bridge)
 
 
 def home_relative(path: Path, home: Path) -> str:

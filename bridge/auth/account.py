@@ -149,7 +149,8 @@ def forget(profile: Profile) -> None:
     keychain.delete_entries({**profile.secret_refs, CLIENT_REF: client_entry(profile.id)})
 
 
-SignInState = Literal["signed in", "not signed in", "expired", "API credentials"]  # what the keychain holds
+# what the keychain holds; "sign-in needed": Port refused to renew it (revoked, idle too long, a refresh token reused)
+SignInState = Literal["signed in", "not signed in", "expired", "sign-in needed", "API credentials"]
 
 
 @dataclass(frozen=True)
@@ -167,6 +168,8 @@ def sign_in_status(profile: Profile) -> SignInStatus:
     record = keychain.load_tokens(profile.secret_refs.get(TOKENS_REF))
     if record is None:
         return SignInStatus("not signed in", None, Identity())
+    if record.refused:  # marked by whichever process Port refused: the tokens' state, not a word cached here
+        return SignInStatus("sign-in needed", record.expires_at, record.identity)
     if record.expired(now()) and not record.refresh_token:
         return SignInStatus("expired", record.expires_at, record.identity)
     return SignInStatus("signed in", record.expires_at, record.identity)

@@ -6,16 +6,23 @@
   through the expiry, the first request (or the background timer, whichever comes first) refreshes.
 - Reactive refresh after an upstream 401, shared by all requests that saw it (single flight).
 - `invalid_grant` means the sign-in is over (revoked, idle too long, or a refresh token reused): the profile becomes
-  "sign-in needed" and stays so, without retry loops, until the user signs in again.
+  "sign-in needed" and stays so, without retry loops, until the user signs in again; the saved record is marked
+  `refused`, so every other reader of the keychain (`profiles list`, doctor, another process) says so too.
+- Each refresh holds the sign-in's inter-process lock (`sign_in_lock`) and re-reads the keychain under it: tokens
+  another process has just rotated are taken into use, never refreshed a second time.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
+import hashlib
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from typing import Any
 
+import filelock
 import httpx2
 
 from bridge.auth import store
@@ -23,10 +30,42 @@ from bridge.auth.records import TOKENS_REF, TokenRecord, now
 from bridge.auth.tokens import AuthState
 from bridge.errors import KeychainError, SignInRequired
 from bridge.settings import Profile
+from bridge.system import paths
 
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], float]
+REFUSED = "the saved sign-in has expired or was revoked, so Port asks you to sign in again."
+
+
+def sign_in_lock(entry: str) -> filelock.BaseFileLock:
+    """The inter-process lock of one sign-in (its keychain entry), taken around each refresh: a refresh token is
+    spent by use, so two processes refreshing it at once would end the sign-in (Port's reuse detection)."""
+    folder = paths.config_dir() / "locks"
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    name = hashlib.sha256(entry.encode()).hexdigest()[:32]
+    return filelock.FileLock(folder / f"sign-in-{name}.lock", mode=0o600, thread_local=False)
+
+
+@contextlib.asynccontextmanager
+async def _held(lock: filelock.BaseFileLock, timeout: float) -> AsyncIterator[None]:
+    """`lock` taken in a worker thread (it may wait on another process). Cancelled while waiting, the lock is given
+    back as soon as the thread gets it, so a cancelled request never leaves the sign-in locked."""
+    taking = asyncio.ensure_future(asyncio.to_thread(lock.acquire, timeout=timeout))
+    try:
+        await asyncio.shield(taking)
+    except asyncio.CancelledError:
+
+        def give_back(done: asyncio.Future[Any]) -> None:
+            if not done.cancelled() and done.exception() is None:
+                lock.release()
+
+        taking.add_done_callback(give_back)
+        raise
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 class RefreshRefused(Exception):
@@ -60,6 +99,7 @@ class OAuthTokenProvider:
     """`TokenProvider` for an OAuth profile. Create it anywhere; it does its I/O on first use, in the bridge's loop."""
 
     REFRESH_FRACTION = 0.8
+    LOCK_WAIT = 60.0  # seconds for another process's refresh (30 s at most) to finish
     TICK = 30.0  # the background timer re-reads the wall clock this often, so sleep and clock jumps are noticed
 
     def __init__(self, profile: Profile, *, clock: Clock | None = None, refresh: bool = True) -> None:
@@ -103,6 +143,12 @@ class OAuthTokenProvider:
         except SignInRequired:
             return None
 
+    async def load(self) -> None:
+        """Read the saved sign-in now, not at the first request: the bridge at start, so the state it shows (the tray's
+        icon) is what the keychain holds, "sign-in needed" included."""
+        with contextlib.suppress(SignInRequired):
+            await self._load()
+
     def close(self) -> None:
         """The profile's settings changed (new sign-in, sign-out): stop, and never write to the keychain again."""
         self._closed = True
@@ -130,6 +176,8 @@ class OAuthTokenProvider:
                 self._loaded = True
                 if self._record is None:
                     self._needs_sign_in(f"{self._name} is not signed in.")
+                elif self._record.refused:  # Port refused it before, perhaps to another process
+                    self._needs_sign_in(REFUSED)
                 elif self._may_refresh:
                     self._schedule()
         return self._record
@@ -142,10 +190,8 @@ class OAuthTokenProvider:
             if self.state == AuthState.NEEDS_SIGN_IN or record is None:
                 raise SignInRequired(self.message or f"{self._name} is not signed in.")
             current = self._clock()
-            if due_only and not record.refresh_due(current, self.REFRESH_FRACTION):
-                return record  # another caller refreshed while we waited
-            if rejected is not None and record.access_token != rejected:
-                return record  # the rejected token was already replaced
+            if self._served(record, current, due_only, rejected):
+                return record  # another caller refreshed while we waited, or the rejected token was replaced
             if not self._may_refresh:
                 if record.expired(current) or rejected is not None:
                     raise SignInRequired(
@@ -153,32 +199,65 @@ class OAuthTokenProvider:
                         "`port-mcp-bridge serve` (or the app), or sign in again."
                     )
                 return record
+            assert self._entry is not None  # the record was read from it (`_load`)
             try:
-                fresh = await refresh_tokens(record, clock=self._clock)
-            except RefreshRefused as exc:
-                log.warning("profile %s: Port refused to refresh the sign-in (%s)", self._profile_id, exc)
-                raise self._needs_sign_in(
-                    "the saved sign-in has expired or was revoked, so Port asks you to sign in again."
-                ) from None
-            except httpx2.HTTPError as exc:
+                async with _held(sign_in_lock(self._entry), self.LOCK_WAIT):
+                    # Another process (a CLI, another bridge) may have rotated the tokens meanwhile: sending the
+                    # spent refresh token again would make Port revoke the whole sign-in.
+                    try:
+                        saved = await asyncio.to_thread(store.load_tokens, self._entry)
+                    except KeychainError:
+                        saved = record  # the keychain is gone for now: refresh what we hold, as before
+                    if saved is None or saved.refused:
+                        raise self._needs_sign_in(REFUSED if saved else f"{self._name} was signed out.")
+                    if (saved.access_token, saved.refresh_token) != (record.access_token, record.refresh_token):
+                        self._record = record = saved
+                        self.state, self.message = AuthState.SIGNED_IN, None
+                        if self._served(record, current, due_only, rejected):
+                            return record
+                    return await self._grant(record, current, rejected)
+            except filelock.Timeout:  # another process has held the sign-in's lock for a minute: it is stuck
                 self.state = AuthState.ERROR
-                log.warning("profile %s: token refresh failed: %s", self._profile_id, type(exc).__name__)
+                log.warning("profile %s: the sign-in is locked by another process; not refreshing", self._profile_id)
                 if not record.expired(current) and rejected is None:
-                    return record  # still valid: use it, and try again on the next request
-                raise
-            self.refreshes += 1
-            if self._closed:
-                raise SignInRequired(f"{self._name} was signed in again or out; retry.")
-            assert self._entry is not None  # the record being refreshed was read from it (`_load`)
-            try:
-                await asyncio.to_thread(store.save_tokens, self._entry, fresh)  # before anyone uses it
-            except KeychainError as exc:
-                log.error("profile %s: could not save refreshed tokens: %s", self._profile_id, exc.title)
-            self._record = fresh
-            self.state = AuthState.SIGNED_IN
-            self.message = None
-            self._schedule()
-            return fresh
+                    return record
+                raise httpx2.HTTPError("the sign-in is locked by another process") from None
+
+    def _served(self, record: TokenRecord, current: float, due_only: bool, rejected: str | None) -> bool:
+        """`record` already answers the need: not due yet, or not the token Port rejected."""
+        if due_only and not record.refresh_due(current, self.REFRESH_FRACTION):
+            return True
+        return rejected is not None and record.access_token != rejected
+
+    async def _grant(self, record: TokenRecord, current: float, rejected: str | None) -> TokenRecord:
+        """One refresh grant, under the sign-in's inter-process lock; the result saved before anyone uses it."""
+        assert self._entry is not None
+        try:
+            fresh = await refresh_tokens(record, clock=self._clock)
+        except RefreshRefused as exc:
+            log.warning("profile %s: Port refused to refresh the sign-in (%s)", self._profile_id, exc)
+            if not self._closed:  # so `profiles list`, doctor and any other process say so too, without asking Port
+                with contextlib.suppress(KeychainError):
+                    await asyncio.to_thread(store.save_tokens, self._entry, dataclasses.replace(record, refused=True))
+            raise self._needs_sign_in(REFUSED) from None
+        except httpx2.HTTPError as exc:
+            self.state = AuthState.ERROR
+            log.warning("profile %s: token refresh failed: %s", self._profile_id, type(exc).__name__)
+            if not record.expired(current) and rejected is None:
+                return record  # still valid: use it, and try again on the next request
+            raise
+        self.refreshes += 1
+        if self._closed:
+            raise SignInRequired(f"{self._name} was signed in again or out; retry.")
+        try:
+            await asyncio.to_thread(store.save_tokens, self._entry, fresh)  # before anyone uses it
+        except KeychainError as exc:
+            log.error("profile %s: could not save refreshed tokens: %s", self._profile_id, exc.title)
+        self._record = fresh
+        self.state = AuthState.SIGNED_IN
+        self.message = None
+        self._schedule()
+        return fresh
 
     def _schedule(self) -> None:
         if self._timer is None or self._timer.done():

@@ -53,6 +53,7 @@ class TokenRecord:
     resource: str | None = None
     revocation_endpoint: str | None = None
     identity: Identity = field(default_factory=Identity)
+    refused: bool = False  # Port refused to refresh it (invalid_grant): the sign-in is over, sign in again
 
     @classmethod
     def from_response(
@@ -68,6 +69,7 @@ class TokenRecord:
             issued_at=now,
             refresh_token=body.get("refresh_token") or base.get("refresh_token"),
             scope=body.get("scope") or base.get("scope"),
+            refused=False,
         )
         base["identity"] = identity_from_token(base["access_token"]) or (
             previous.identity if previous is not None else Identity()

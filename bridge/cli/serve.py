@@ -65,6 +65,9 @@ def status(as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(answer.report if answer.running else {"running": False, "url": answer.url}, indent=2))
         return
+    if answer.problem:
+        click.echo(answer.problem)
+        raise SystemExit(3)
     if not answer.running:
         click.echo(f"The bridge is not running on {answer.url}. Start it from the tray app or with "
                    "`port-mcp-bridge serve`.")  # fmt: skip

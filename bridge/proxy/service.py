@@ -26,7 +26,7 @@ from bridge.auth import store as auth_store
 from bridge.auth.localkey import local_key
 from bridge.auth.records import CREDENTIALS_REF
 from bridge.auth.tokens import PROFILE_STATE, ClientCredentialsProvider, ProfileState, TokenProvider
-from bridge.endpoint import base_url, listen
+from bridge.endpoint import NONCE_MAX, NONCE_MIN, base_url, listen, proof, valid_nonce
 from bridge.errors import BridgeError
 from bridge.policy import Policy
 from bridge.proxy import jsonrpc, sse
@@ -35,6 +35,7 @@ from bridge.proxy.guard import LocalGuard
 from bridge.proxy.replies import reply
 from bridge.proxy.state import Sessions, Upstream
 from bridge.settings import AuthMode, Profile, Settings, SettingsStore, Watcher
+from bridge.system.instance import BridgeLock
 from bridge.system.loopback import LoopbackServer
 
 log = logging.getLogger(__name__)
@@ -90,8 +91,16 @@ class BridgeService:
         self._key: str | None = key or (local_key() if self.settings.require_local_key else None)
         if not self.settings.require_local_key:
             log.warning("%s", KEY_OFF)
-        self._sock = listen(self.settings.local_port if port is None else port, host)
+        # One bridge per settings folder, held until it stops: two would refresh the same sign-in and lose it.
+        self._instance = BridgeLock(self.store.path.parent)
+        self._instance.acquire()
+        try:
+            self._sock = listen(self.settings.local_port if port is None else port, host)
+        except BaseException:
+            self._instance.release()
+            raise
         self.port: int = self._sock.getsockname()[1]
+        self._instance.announce(self.port)
         self.url = base_url(self.port, host)
         self.proxy = McpProxy(self.resolve, self.sessions)
         self.app = self._build_app()
@@ -149,6 +158,17 @@ class BridgeService:
                 upstream.policy = policy
                 self.sessions.notify(profile_id, LIST_CHANGED)
 
+    def _read_active_sign_in(self) -> None:
+        """The active OAuth profile's sign-in read at start, so its state is the keychain's (a sign-in Port ended shows
+        as "sign-in needed" before any client asks) rather than "idle"."""
+        active = self.settings.active()
+        if active is None or active.auth_mode != AuthMode.OAUTH:
+            return
+        upstream = self.resolve(None)
+        load = getattr(upstream.tokens, "load", None) if upstream else None
+        if load is not None:
+            self._background(load())
+
     def _background(self, coro: Coroutine[Any, Any, None]) -> None:
         """Run `coro` on the loop without waiting for it; the task is kept referenced until it ends."""
         task = asyncio.ensure_future(coro)
@@ -203,14 +223,21 @@ class BridgeService:
     def _build_app(self) -> LocalGuard:
         async def health(request: Request) -> Response:
             active = self.settings.active()
-            return JSONResponse(
-                {
-                    "ok": True,
-                    "app": "port-mcp-bridge",
-                    "version": __version__,
-                    "activeProfile": active.id if active else None,
-                }
-            )
+            said: dict[str, Any] = {
+                "ok": True,
+                "app": "port-mcp-bridge",
+                "version": __version__,
+                "activeProfile": active.id if active else None,
+            }
+            challenge = request.query_params.get("challenge")
+            if challenge is not None:  # proves to the shim, doctor, status that this is the bridge, before the key
+                if not valid_nonce(challenge):
+                    why = f"challenge: {NONCE_MIN} to {NONCE_MAX} characters of A-Z, a-z, 0-9, - and _"
+                    return JSONResponse({"ok": False, "error": why}, status_code=400)
+                key = self.key
+                if key is not None:  # the answer is worth nothing without the key, and on another port
+                    said["proof"] = proof(key, self.port, challenge)
+            return JSONResponse(said)
 
         async def not_found(request: Request, exc: Exception) -> Response:
             return JSONResponse(
@@ -233,6 +260,7 @@ class BridgeService:
                 loop.call_soon_threadsafe(setattr, self, "settings_problem", message)
 
             watcher = self._watcher = self.store.watch(changed, on_error=unreadable)
+            self._read_active_sign_in()
             try:
                 yield
             finally:
@@ -262,14 +290,24 @@ class BridgeService:
 
     def start(self, timeout: float = 10.0) -> BridgeService:
         """Serve from a background thread (tray app, tests); returns once the server accepts connections."""
-        self._runner.start(timeout)
+        try:
+            self._runner.start(timeout)
+        except BaseException:
+            self._instance.release()
+            raise
         return self
 
     def stop(self) -> None:
-        self._runner.stop()
+        try:
+            self._runner.stop()
+        finally:
+            self._instance.release()
 
     def serve_forever(self) -> None:
-        self._runner.serve_forever()
+        try:
+            self._runner.serve_forever()
+        finally:
+            self._instance.release()
 
     def __enter__(self) -> BridgeService:
         return self.start()

@@ -3,7 +3,8 @@ Desktop and others), relayed to the local bridge over HTTP with the local key, s
 all tokens. It starts the headless bridge when none runs. A process per client must start fast: no Node.js, no `mcp`
 SDK (0.6 s and 30 MiB a process), no httpx2; the HTTP goes through the bridge's own client (`bridge.proxy.http11`).
 
-launch.py     finding the bridge (`endpoint.probe`), starting `serve` when nothing answers, where it moved to
+launch.py     finding this settings folder's bridge (its lock's port, `endpoint.probe` with the key's challenge),
+              starting `serve` when nothing answers, where it moved to
 pipes.py      stdin and stdout a whole line at a time, never blocking the loop; which event loop (uvloop if any)
 framing.py    lines ↔ messages: request ids and method read leniently, SSE events and JSON bodies as one line each
 relay.py      the session with the bridge: POST each line, the GET stream, a new session on 404, DELETE at the end
@@ -35,8 +36,11 @@ def run(profile: str | None = None) -> None:
     log.setLevel(logging.INFO)
     log.propagate = False
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C: the person meant it, no traceback
-        settings = SettingsStore().load()
-        ensure_bridge(settings.local_port)
+        store = SettingsStore()
+        settings = store.load()
         key = local_key() if settings.require_local_key else None
+        if key is None:
+            log.warning("the local key is off, so whatever answers on the bridge's port cannot be checked to be it")
+        port = ensure_bridge(settings.local_port, key, folder=store.path.parent)
         with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
-            runner.run(relay(endpoint.mcp_url(settings.local_port, profile), key))
+            runner.run(relay(endpoint.mcp_url(port, profile), key))

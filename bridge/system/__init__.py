@@ -5,4 +5,5 @@ files.py       the one atomic file writer (settings, client configurations)
 logs.py        logging set-up and redaction (no token, key or secret ever reaches a log)
 loopback.py    uvicorn on a loopback socket bound beforehand (the bridge, the sandbox, the sign-in redirect)
 autostart.py   start at login (LaunchAgent, XDG autostart, the Windows Run key)
+instance.py    one bridge per settings folder: its lock (bridge.lock) and where it serves (bridge.json)
 """

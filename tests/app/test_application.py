@@ -4,6 +4,7 @@ Quit stopping the bridge, the crash dialog."""
 from __future__ import annotations
 
 import logging
+import os
 import subprocess
 import sys
 import threading
@@ -206,3 +207,24 @@ def test_a_port_the_system_keeps_is_named_as_such(monkeypatch: Any) -> None:
         endpoint.listen(47773)
     assert refused.value.reserved and "the system does not allow it" in refused.value.message
     assert "Settings → General" in refused.value.message
+
+
+def test_a_bridge_already_serving_these_settings_is_named_in_a_dialog_and_no_second_one_starts(
+    monkeypatch: Any,
+) -> None:
+    """`serve` (or a stuck earlier app) holds the settings folder: the app says which process and port, in words for
+    a person (no command), and quits instead of starting a second bridge on the same sign-ins."""
+    from app import application
+    from bridge.proxy.service import BridgeService
+
+    shown: list[tuple[str, str]] = []
+    monkeypatch.setattr(QMessageBox, "critical", lambda parent, title, text: shown.append((title, text)) or 0)
+    monkeypatch.setattr(application.SingleInstance, "claim", lambda self: True)
+    monkeypatch.setattr(application.BridgeApi, "setup_logging", lambda self: None)
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # restored after the test
+    with BridgeService(SettingsStore(), port=0) as first:
+        assert application.run() == 1
+    ((title, text),) = shown
+    assert title == "Port MCP Bridge: Already running"
+    assert f"(process {os.getpid()}) already runs with these settings on 127.0.0.1:{first.port}" in text
+    assert "`" not in text and "port-mcp-bridge " not in text

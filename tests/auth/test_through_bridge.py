@@ -100,3 +100,22 @@ async def test_sign_out_ends_service_for_the_profile(
         async with client(bridge):
             pass
     assert caught.group_contains(MCPError, match="not signed in", depth=None)
+
+
+async def test_a_sign_in_port_ended_shows_as_sign_in_needed_from_the_start(
+    sandbox: Sandbox, store: SettingsStore
+) -> None:
+    """The tray's icon and `status` show what the keychain holds as soon as the bridge starts, not "idle" (which the
+    tray shows as serving) until a client happens to ask."""
+    import dataclasses
+
+    from bridge.auth.keychain import set_secret
+
+    entry = (await account.browser_login(store, "acme", open_browser=Browser())).profile.secret_refs[TOKENS_REF]
+    record = TokenRecord.from_json(get_secret(entry) or "")
+    set_secret(entry, dataclasses.replace(record, refused=True).to_json())  # what a refused refresh leaves
+    service = BridgeService(store, port=0).start()
+    try:
+        await wait_until_async(lambda: profile_state(service) == "needs_sign_in", "the state read from the keychain")
+    finally:
+        service.stop()
