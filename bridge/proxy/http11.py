@@ -348,12 +348,21 @@ class _Connection(asyncio.Protocol):
         self.transport = cast(asyncio.Transport, transport)
 
     def data_received(self, data: bytes) -> None:
+        if self.complete or not self.in_use:  # bytes nobody asked for (a wrong Content-Length): never reuse it
+            self.keep_alive = False
+            if not self.in_use:
+                self.close()
+            return
         self.received += len(data)
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserUpgrade:
             self._fail(_error("RemoteProtocolError", "the server switched protocols"))
         except httptools.HttpParserError as exc:
+            if self.complete:  # garbage after a whole answer: the answer stands, the connection does not
+                self.keep_alive = False
+                self.close()
+                return
             self._fail(_error("RemoteProtocolError", f"invalid HTTP answer: {exc}"))
 
     def eof_received(self) -> bool:

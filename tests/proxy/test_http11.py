@@ -441,3 +441,30 @@ async def test_tls_with_the_cas_httpx2_trusts_and_a_clear_error_without_them(
         with pytest.raises(httpcore2.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
             await route.direct.request(route.key, head(), b"", connect_timeout=5, read_timeout=5)
         await untrusting.aclose()
+
+
+async def test_a_connection_the_server_sent_stray_bytes_on_is_never_reused() -> None:
+    """A server out of step with its connection (a byte after a whole answer, as a wrong Content-Length leaves): the
+    answer stands, the connection is dropped, and the next request gets its own answer on a new one (found by the
+    upstream fuzzer: the next profile's answer read as garbage)."""
+    answered, stray_sent = asyncio.Event(), asyncio.Event()
+
+    async def one_stray_byte(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_request(reader)
+        writer.write(OK)
+        await writer.drain()
+        await answered.wait()
+        writer.write(b"HTTP/1.1 2")  # after the answer was read, while the connection waits in the pool
+        await writer.drain()
+        stray_sent.set()
+        await keep_answering(reader, writer)
+
+    pool = http11.Pool(None)
+    async with serving(one_stray_byte) as server:
+        assert await call(pool, server) == (200, b"{}")
+        answered.set()
+        await stray_sent.wait()
+        await wait_until_async(lambda: not pool._idle.get(server.key), "the spoiled connection to be dropped")
+        assert await call(pool, server) == (200, b"{}")
+        assert server.connections == 2
+    await pool.aclose()
