@@ -23,6 +23,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from bridge.endpoint import base_url, bind_or_any
+from bridge.system.loopback import server_config
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +84,7 @@ class RedirectListener:
     async def __aenter__(self) -> RedirectListener:
         self._result = asyncio.get_running_loop().create_future()
         app = Starlette(routes=[Route(PATH, self._landed)])
-        config = uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False)
+        config = server_config(app, log_level="warning", lifespan="off", access_log=False)  # the local servers' limits
         self._server = _QuietServer(config)
         self._task = asyncio.create_task(self._server.serve(sockets=[self._sock]))
         return self
