@@ -125,16 +125,16 @@ def test_a_slow_head_is_held_to_its_deadline_however_it_trickles(served: Served)
 
 @pytest.fixture
 def crowded(monkeypatch: pytest.MonkeyPatch) -> Iterator[Served]:
-    yield from _serve(monkeypatch, Limits(max_connections=4))
+    yield from _serve(monkeypatch, Limits(max_requests=4))  # so at most 8 connections
 
 
-def test_beyond_the_cap_the_longest_idle_connection_makes_room(crowded: Served) -> None:
-    idle = [socket.create_connection(("127.0.0.1", crowded.port)) for _ in range(4)]
+def test_at_the_most_connections_the_longest_idle_one_makes_room(crowded: Served) -> None:
+    idle = [socket.create_connection(("127.0.0.1", crowded.port)) for _ in range(8)]
     try:
-        wait_until(lambda: _open_connections(crowded) >= 4, "the server has the four idle connections")
-        assert get(crowded.port).text == "hello"  # a fifth: the oldest idle one was closed for it
+        wait_until(lambda: _open_connections(crowded) >= 8, "the server has the eight idle connections")
+        assert get(crowded.port).text == "hello"  # a ninth, accepted once the oldest had been idle for 1 s
         idle[0].settimeout(10)
-        assert idle[0].recv(10) == b""
+        assert idle[0].recv(10) == b""  # closed for it
     finally:
         for conn in idle:
             conn.close()

@@ -16,13 +16,13 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from bridge.endpoint import base_url, bind_or_any
+from bridge.system.acceptor import LimitedServer
 from bridge.system.loopback import server_config
 
 log = logging.getLogger(__name__)
@@ -62,7 +62,7 @@ class Redirect:
         return self.params.get("error_description", "")
 
 
-class _QuietServer(uvicorn.Server):
+class _QuietServer(LimitedServer):
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
         yield  # leave SIGINT/SIGTERM to the program that started the sign-in

@@ -11,9 +11,11 @@ ever finishing a request. So `LimitedHttpTools` counts a head's bytes before the
   (16 KiB): 414; with `connection: close`, having read no more than the limit (the rest is never read);
 - a head not complete within `head_timeout` (5 s) of the connection or of its first byte: 408 if part of a request
   came, else the connection is just closed (idle kept-alive connections keep uvicorn's 5 s timeout);
-- beyond `max_connections` (`descriptors.connection_cap`), the longest idle connection (none of its requests under
-  way) is closed to make room; when none is idle, the new request is answered by the `busy` app (the bridge's says
-  so in JSON-RPC, `bridge.proxy.replies.busy`) and its connection closed, so descriptors never run out.
+- beyond `max_requests` under way (`descriptors.connection_cap`), a request is answered by the `busy` app (the
+  bridge's says so in JSON-RPC, `bridge.proxy.busy`) and its connection closed;
+- at `max_connections` open (a quarter more) accepting pauses (`bridge.system.acceptor`), so descriptors never run
+  out, and the connection idle the longest (no request under way, idle for `evict_after`, 1 s, or more: one just
+  made is about to send its request) is closed to make room for the next (`make_room`).
 
 The parser is fed at most `_PIECE` bytes at a time, so a head that begins behind another request in the same read
 (pipelining) is counted to within a piece: a head up to 48 KiB is always accepted, one over 64 KiB never.
@@ -43,7 +45,13 @@ class Limits:
     url_bytes: int = 16 * 1024
     max_headers: int = 100
     head_timeout: float = 5.0  # seconds for a whole head, from the connection or from its first byte
-    max_connections: int = 1000
+    max_requests: int = 1000  # under way at once; one more is answered by the `busy` app
+    evict_after: float = 1.0  # seconds idle after which a connection may be closed to make room for another
+
+    @property
+    def max_connections(self) -> int:
+        """Open connections at which accepting pauses (`acceptor`): the requests, and room for refusing more."""
+        return self.max_requests + max(4, self.max_requests // 4)
 
 
 async def busy_plain(scope: Scope, receive: Receive, send: Send) -> None:
@@ -78,6 +86,13 @@ class _Quiet:
 
 
 _QUIET = _Quiet()
+
+
+def quiet_warning(kind: str, message: str) -> None:
+    """Log `message` unless one of its `kind` was logged within the last minute."""
+    _QUIET.warn(kind, message)
+
+
 _REASONS = {
     408: "The request was not complete in time.",
     414: "The request's URL is too long.",
@@ -110,27 +125,14 @@ class LimitedHttpTools(HttpToolsProtocol):
         super().connection_made(transport)
         self.idle_since = self.loop.time()
         self._arm_head_timer()
-        if len(self.connections) > self.limits.max_connections:
-            self._evict_idle()
 
-    def connection_lost(self, exc: Exception | None) -> None:
+    def connection_lost(self, exc: Exception | None) -> None:  # also for a connection closed to make room
         self._cancel_head_timer()
         super().connection_lost(exc)
 
     def idle(self) -> bool:
-        """No request under way: between requests, or a head still arriving."""
+        """No request under way: between requests, or a head still arriving (or not even begun)."""
         return (self.cycle is None or self.cycle.response_complete) and not self.transport.is_closing()
-
-    def _evict_idle(self) -> bool:
-        """Close the connection idle the longest, other than this one; False when every one has a request under way."""
-        idle = [c for c in self.connections if c is not self and isinstance(c, LimitedHttpTools) and c.idle()]
-        if not idle:
-            return False
-        oldest = min(idle, key=lambda conn: conn.idle_since)
-        _QUIET.warn("evicted", f"Over {self.limits.max_connections} connections: closed the one idle the longest.")
-        self.connections.discard(oldest)  # counted out now: its connection_lost comes on the next turn of the loop
-        oldest.transport.close()
-        return True
 
     # -- the bytes
 
@@ -229,10 +231,10 @@ class LimitedHttpTools(HttpToolsProtocol):
     def on_headers_complete(self) -> None:
         self.in_head = False
         self._cancel_head_timer()
-        crowded = len(self.connections) > self.limits.max_connections and not self._evict_idle()
+        crowded = len(self.tasks) >= self.limits.max_requests  # uvicorn's tasks: one per request under way
         self.app = type(self).busy if crowded else self._app  # via the class: a function, not a method
         if crowded:
-            _QUIET.warn("busy", f"Over {self.limits.max_connections} connections, none idle: answered 503.")
+            _QUIET.warn("busy", f"{self.limits.max_requests} requests under way: answered 503 to one more.")
         super().on_headers_complete()
 
     def on_message_complete(self) -> None:
@@ -244,6 +246,19 @@ class LimitedHttpTools(HttpToolsProtocol):
     def on_response_complete(self) -> None:
         super().on_response_complete()
         self.idle_since = self.loop.time()
+
+
+def make_room(connections: set[Any], limits: Limits, now: float) -> bool:
+    """Close the connection idle the longest, if it has been idle `limits.evict_after` seconds or more: a client that
+    has just connected is about to send its request. False when there is none to close."""
+    idle = [c for c in connections if isinstance(c, LimitedHttpTools) and c.idle()]
+    oldest = min(idle, key=lambda conn: conn.idle_since, default=None)
+    if oldest is None or now - oldest.idle_since < limits.evict_after:
+        return False
+    _QUIET.warn("evicted", f"Over {limits.max_connections} connections: closed the one idle the longest.")
+    connections.discard(oldest)  # counted out now: its connection_lost comes on the next turn of the loop
+    oldest.transport.close()
+    return True
 
 
 def protocol_class(limits: Limits, busy: ASGIApp = busy_plain) -> type[LimitedHttpTools]:

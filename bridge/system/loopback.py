@@ -18,6 +18,7 @@ import uvicorn
 from starlette.types import ASGIApp
 
 from bridge.system import descriptors
+from bridge.system.acceptor import LimitedServer
 from bridge.system.http_limits import Limits, busy_plain, protocol_class
 
 
@@ -40,7 +41,7 @@ def server_config(
     """uvicorn's configuration for a local server: `LimitedHttpTools` with `limits` (default: `Limits` with as many
     connections as `descriptors.connection_cap` allows, the open-files limit raised first), `busy` answering a request
     that finds all of them taken; `options` go to `uvicorn.Config` as they are."""
-    limits = limits or Limits(max_connections=descriptors.connection_cap())
+    limits = limits or Limits(max_requests=descriptors.connection_cap())
     return uvicorn.Config(app, http=protocol_class(limits, busy), ws="none", **options)
 
 
@@ -63,10 +64,10 @@ class LoopbackServer:
         self.sock = sock
         self.name = name
         self._graceful = graceful
-        self._server: uvicorn.Server | None = None
+        self._server: LimitedServer | None = None
         self._thread: threading.Thread | None = None
 
-    def _new_server(self) -> uvicorn.Server:
+    def _new_server(self) -> LimitedServer:
         config = server_config(
             self.app,
             busy=self.busy,
@@ -81,7 +82,7 @@ class LoopbackServer:
             server_header=False,
         )
         logging.getLogger("uvicorn.error").addFilter(_ALREADY_LOGGED)  # after the config set uvicorn's logging up
-        self._server = uvicorn.Server(config)
+        self._server = LimitedServer(config)
         return self._server
 
     def connections(self) -> list[asyncio.Protocol]:
