@@ -132,7 +132,7 @@ def test_at_the_most_connections_the_longest_idle_one_makes_room(crowded: Served
     idle = [socket.create_connection(("127.0.0.1", crowded.port)) for _ in range(8)]
     try:
         wait_until(lambda: _open_connections(crowded) >= 8, "the server has the eight idle connections")
-        assert get(crowded.port).text == "hello"  # a ninth, accepted once the oldest had been idle for 1 s
+        assert get(crowded.port).text == "hello"  # a ninth, accepted once the oldest had been idle for 0.5 s
         idle[0].settimeout(10)
         assert idle[0].recv(10) == b""  # closed for it
     finally:

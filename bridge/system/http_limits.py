@@ -14,7 +14,7 @@ ever finishing a request. So `LimitedHttpTools` counts a head's bytes before the
 - beyond `max_requests` under way (`descriptors.connection_cap`), a request is answered by the `busy` app (the
   bridge's says so in JSON-RPC, `bridge.proxy.busy`) and its connection closed;
 - at `max_connections` open (a quarter more) accepting pauses (`bridge.system.acceptor`), so descriptors never run
-  out, and the connection idle the longest (no request under way, idle for `evict_after`, 1 s, or more: one just
+  out, and the connection idle the longest (no request under way, idle for `evict_after`, 0.5 s, or more: one just
   made is about to send its request) is closed to make room for the next (`make_room`).
 
 The parser is fed at most `_PIECE` bytes at a time, so a head that begins behind another request in the same read
@@ -46,7 +46,7 @@ class Limits:
     max_headers: int = 100
     head_timeout: float = 5.0  # seconds for a whole head, from the connection or from its first byte
     max_requests: int = 1000  # under way at once; one more is answered by the `busy` app
-    evict_after: float = 1.0  # seconds idle after which a connection may be closed to make room for another
+    evict_after: float = 0.5  # seconds idle after which a connection may be closed to make room for another
 
     @property
     def max_connections(self) -> int:
