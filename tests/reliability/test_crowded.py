@@ -1,7 +1,8 @@
 """The bridge under hostile input and on a crowded machine, over real sockets: request heads without end while IDEs
 keep working, connections that never finish, and more connections than the process has file descriptors.
 
-The default run is the fast core; `python3 dev.py soak` runs bigger ones (`HEAD_FLOOD_MB`, `CROWD_REQUESTS`).
+The default run is the fast core; `python3 dev.py soak` runs the issue's sizes (`HEAD_FLOOD_MB`, `CROWD_LIMIT`,
+`CROWD_REQUESTS`, `CROWD_IDLE`).
 """
 
 from __future__ import annotations
@@ -27,8 +28,9 @@ from tests.support.processes import Children, child_env, read_until
 from tests.support.stack import ACCEPT, Stack
 
 FLOOD_MB = int(os.environ.get("HEAD_FLOOD_MB", "16"))  # per attacker; the issue's run: 192
-CROWD = int(os.environ.get("CROWD_REQUESTS", "400"))  # concurrent requests against 128 descriptors
-IDLE = int(os.environ.get("CROWD_IDLE", "100"))  # connections that say nothing, against 128 descriptors
+LIMIT = int(os.environ.get("CROWD_LIMIT", "128"))  # the descriptors of the crowded bridge's process; the issue's: 1,024
+CROWD = int(os.environ.get("CROWD_REQUESTS", "400"))  # concurrent requests
+IDLE = int(os.environ.get("CROWD_IDLE", "100"))  # connections that say nothing
 HEAD = Limits().head_bytes
 HELLO = {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "crowd", "version": "1"}}
 INITIALIZE = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": HELLO}
@@ -59,12 +61,14 @@ def test_a_flood_of_endless_heads_does_not_hold_up_an_ide(stack: Stack) -> None:
     answered at their usual pace. Timing is the contract here, so a generous bound: 10 s for 20 requests."""
     stop = threading.Event()
     refused: Counter[str] = Counter()
+    # Made once: the attackers share this process's GIL with the bridge, and copying 192 MiB holds it.
+    payload = b"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Long: " + b"a" * (FLOOD_MB << 20)
 
     def flood() -> None:
         while not stop.is_set():
             with socket.create_connection(("127.0.0.1", stack.bridge.port)) as conn:
                 try:
-                    conn.sendall(b"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Long: " + b"a" * (FLOOD_MB << 20))
+                    conn.sendall(payload)  # the GIL is released while the kernel takes it
                     refused["not refused"] += 1
                 except OSError:
                     refused["refused"] += 1
@@ -127,9 +131,9 @@ async def _one(port: int, key: str) -> str:
 
 
 def _crowded_child(tmp_path: Path, children: Children) -> tuple[subprocess.Popen[str], int, str]:
-    """A bridge and its sandbox in a process limited to 128 descriptors: the process, the bridge's port, its key."""
+    """A bridge and its sandbox in a process limited to `LIMIT` descriptors: the process, the bridge's port, its key."""
     proc = children.start(
-        [sys.executable, "-m", "tests.support.crowded_child", "128", str(tmp_path / "settings.json")],
+        [sys.executable, "-m", "tests.support.crowded_child", str(LIMIT), str(tmp_path / "settings.json")],
         env=child_env(tmp_path), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     _, port, key = read_until(proc, "ready").split()[-3:]
@@ -139,15 +143,15 @@ def _crowded_child(tmp_path: Path, children: Children) -> tuple[subprocess.Popen
 def test_more_requests_than_descriptors_are_answered_or_refused_in_json_rpc_and_it_recovers(
     tmp_path: Path, children: Children
 ) -> None:
-    """`CROWD` concurrent initialize requests, each on its own connection, at a bridge and its sandbox with 128
-    descriptors between them (the issue: 1,000 gave 964 HTTP 500s with tracebacks)."""
+    """`CROWD` concurrent initialize requests, each on its own connection, at a bridge and its sandbox with `LIMIT`
+    descriptors between them (the issue: 1,000 at 1,024 gave 964 HTTP 500s with tracebacks)."""
     proc, port, key = _crowded_child(tmp_path, children)
 
     async def crowd() -> Counter[str]:
         return Counter(await asyncio.gather(*(_one(port, key) for _ in range(CROWD))))
 
     tally = asyncio.run(crowd())
-    print(f"{CROWD} concurrent initialize requests against 128 descriptors: {dict(tally)}")
+    print(f"{CROWD} concurrent initialize requests against {LIMIT} descriptors: {dict(tally)}")
     assert set(tally) <= {"ok", "busy", "no descriptors", "port busy"}, tally
     assert tally["ok"] > 0, tally
     assert asyncio.run(_one(port, key)) == "ok"  # recovered at once
@@ -156,8 +160,9 @@ def test_more_requests_than_descriptors_are_answered_or_refused_in_json_rpc_and_
 
 
 def test_idle_connections_by_the_hundred_do_not_lock_an_ide_out(tmp_path: Path, children: Children) -> None:
-    """`IDLE` connections that say nothing, more than the bridge with 128 descriptors may hold (the issue: 1,100
-    locked IDEs out at 1,024): the ones idle longest are closed to make room, and the IDE's request is answered."""
+    """`IDLE` connections that say nothing, more than the bridge with `LIMIT` descriptors may hold (the issue: 1,100
+    locked IDEs out at 1,024): the ones idle longest are closed to make room, and the IDE's request is answered
+    (waiting behind them in the backlog: half a second per connection cap's worth, 20 at 128 descriptors)."""
     proc, port, key = _crowded_child(tmp_path, children)
     idle = [socket.create_connection(("127.0.0.1", port)) for _ in range(IDLE)]
     try:
