@@ -20,7 +20,8 @@ MACOS_OPEN_MAX = 10240  # what macOS accepts as a soft limit when the hard one i
 RESERVE = 64  # the interpreter, its libraries, logs, settings, the keychain, pipes to child processes
 MAX_CAP = 1000  # more simultaneous connections than any set of IDEs opens; a flood beyond it is turned away
 MIN_CAP = 8
-OUT_OF_DESCRIPTORS = frozenset({errno.EMFILE, errno.ENFILE})  # this process's limit, the whole system's
+# this process's limit, the whole system's, and Windows' own code for sockets (where `errno` carries the WSA code)
+OUT_OF_DESCRIPTORS = frozenset({errno.EMFILE, errno.ENFILE, getattr(errno, "WSAEMFILE", errno.EMFILE)})
 
 
 @functools.cache
