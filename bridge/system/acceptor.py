@@ -23,7 +23,11 @@ from typing import Any
 import uvicorn
 
 from bridge.system.descriptors import OUT_OF_DESCRIPTORS
-from bridge.system.http_limits import LimitedHttpTools, Limits, make_room, quiet_warning
+
+try:  # as in loopback.py: without httptools (the benchmark's stand-in for Port), uvicorn's own server
+    from bridge.system import http_limits
+except ImportError:
+    http_limits = None  # type: ignore[assignment]  # uvicorn's own accepting, h11's protocol
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +90,9 @@ class Acceptor:
             except OSError as exc:
                 if exc.errno not in OUT_OF_DESCRIPTORS:
                     raise
-                quiet_warning("accept", "No file descriptor left to accept a connection: accepting again shortly.")
+                http_limits.quiet_warning(
+                    "accept", "No file descriptor left to accept a connection: accepting again shortly."
+                )
                 self._pause_until(_OUT_OF_DESCRIPTORS_PAUSE)
                 return
             self.pending += 1
@@ -134,13 +140,13 @@ class LimitedServer(uvicorn.Server):
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         self.acceptors = []
-        if sockets is None:  # host and port: uvicorn binds and serves itself
-            await super().startup(sockets=None)
+        if sockets is None or http_limits is None:  # host and port (uvicorn binds), or no httptools: uvicorn's own
+            await super().startup(sockets=sockets)
             return
         await super().startup(sockets=[])  # the lifespan and the state, no listener of its own
         config = self.config
         protocol = config.http_protocol_class
-        limits = protocol.limits if issubclass(protocol, LimitedHttpTools) else Limits(max_requests=1 << 30)
+        limits = getattr(protocol, "limits", None) or http_limits.Limits(max_requests=1 << 30)
         connections = self.server_state.connections
 
         def factory() -> asyncio.Protocol:
@@ -150,7 +156,7 @@ class LimitedServer(uvicorn.Server):
         for sock in sockets:
             sock.listen(config.backlog)  # the backlog uvicorn's own server would give it (2048): a flood waits there
             acceptor = Acceptor(loop, sock, factory, connections, limits.max_connections,
-                                lambda: make_room(connections, limits, loop.time()))  # fmt: skip
+                                lambda: http_limits.make_room(connections, limits, loop.time()))  # fmt: skip
             try:
                 acceptor.start()
             except NotImplementedError:  # Windows' proactor loop: uvicorn's own server, the OS's own limits

@@ -12,14 +12,21 @@ import asyncio
 import logging
 import socket
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import uvicorn
 from starlette.types import ASGIApp
 
 from bridge.system import descriptors
 from bridge.system.acceptor import LimitedServer
-from bridge.system.http_limits import Limits, busy_plain, protocol_class
+
+if TYPE_CHECKING:
+    from bridge.system.http_limits import Limits
+
+try:  # httptools comes with the bridge; only the benchmark's stand-in for Port blocks it, to stay on pure Python
+    from bridge.system import http_limits
+except ImportError:
+    http_limits = None  # type: ignore[assignment]  # then uvicorn's h11 protocol, with its own limit on a head
 
 
 class _AlreadyLogged(logging.Filter):
@@ -36,13 +43,18 @@ _ALREADY_LOGGED = _AlreadyLogged()
 
 
 def server_config(
-    app: ASGIApp, *, busy: ASGIApp = busy_plain, limits: Limits | None = None, **options: Any
+    app: ASGIApp, *, busy: ASGIApp | None = None, limits: Limits | None = None, **options: Any
 ) -> uvicorn.Config:
     """uvicorn's configuration for a local server: `LimitedHttpTools` with `limits` (default: `Limits` with as many
-    connections as `descriptors.connection_cap` allows, the open-files limit raised first), `busy` answering a request
-    that finds all of them taken; `options` go to `uvicorn.Config` as they are."""
-    limits = limits or Limits(max_requests=descriptors.connection_cap())
-    return uvicorn.Config(app, http=protocol_class(limits, busy), ws="none", **options)
+    requests under way as `descriptors.connection_cap` allows, the open-files limit raised first), `busy` answering a
+    request beyond them; `options` go to `uvicorn.Config` as they are. Without httptools (only the benchmark's
+    stand-in for Port goes without), uvicorn's h11 protocol with its own limit on an incomplete head."""
+    if http_limits is None:
+        return uvicorn.Config(app, ws="none", h11_max_incomplete_event_size=64 * 1024, **options)
+    limits = limits or http_limits.Limits(max_requests=descriptors.connection_cap())
+    return uvicorn.Config(
+        app, http=http_limits.protocol_class(limits, busy or http_limits.busy_plain), ws="none", **options
+    )
 
 
 class LoopbackServer:
@@ -55,7 +67,7 @@ class LoopbackServer:
         *,
         name: str,
         graceful: int = 2,
-        busy: ASGIApp = busy_plain,
+        busy: ASGIApp | None = None,
         limits: Limits | None = None,
     ) -> None:
         self.app = app
