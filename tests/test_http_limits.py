@@ -133,8 +133,11 @@ def test_at_the_most_connections_the_longest_idle_one_makes_room(crowded: Served
     try:
         wait_until(lambda: _open_connections(crowded) >= 8, "the server has the eight idle connections")
         assert get(crowded.port).text == "hello"  # a ninth, accepted once the oldest had been idle for 0.5 s
+        idle[-1].setblocking(False)
+        with pytest.raises(BlockingIOError):  # the newest is still open: not the 5 s head deadline closing them all
+            idle[-1].recv(10)
         idle[0].settimeout(10)
-        assert idle[0].recv(10) == b""  # closed for it
+        assert idle[0].recv(10) == b""  # the oldest was closed for it
     finally:
         for conn in idle:
             conn.close()
