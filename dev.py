@@ -112,7 +112,8 @@ def run_tests(python: Path, args: list[str]) -> int:
     return tests.returncode
 
 
-SOAK = {"FUZZ_EXAMPLES": "10000", "LOAD_SESSIONS": "32", "LOAD_CALLS": "1000"}
+SOAK = {"FUZZ_EXAMPLES": "10000", "LOAD_SESSIONS": "32", "LOAD_CALLS": "1000",
+        "HEAD_FLOOD_MB": "192", "CROWD_LIMIT": "1024", "CROWD_REQUESTS": "1000", "CROWD_IDLE": "1100"}  # fmt: skip
 
 
 def run_soak(python: Path, args: list[str]) -> int:

@@ -19,7 +19,6 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -28,6 +27,8 @@ from starlette.routing import Route
 from bridge.auth.records import Identity
 from bridge.endpoint import base_url, bind_or_any
 from bridge.errors import BridgeError
+from bridge.system.acceptor import LimitedServer
+from bridge.system.loopback import server_config
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +68,7 @@ class Redirect:
         return self.params.get("error_description", "")
 
 
-class _QuietServer(uvicorn.Server):
+class _QuietServer(LimitedServer):
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
         yield  # leave SIGINT/SIGTERM to the program that started the sign-in
@@ -91,7 +92,7 @@ class RedirectListener:
         self._result = asyncio.get_running_loop().create_future()
         self._outcome = asyncio.get_running_loop().create_future()
         app = Starlette(routes=[Route(PATH, self._landed)])
-        config = uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False)
+        config = server_config(app, log_level="warning", lifespan="off", access_log=False)  # the local servers' limits
         self._server = _QuietServer(config)
         self._task = asyncio.create_task(self._server.serve(sockets=[self._sock]))
         return self

@@ -9,6 +9,7 @@ message passes through untouched, so it stays fast and correct for methods and p
     sender.py           how a request reaches Port (token, policy headers, 401 refresh, redirects)
     upstream_errors.py  the one boundary for upstream failures, and every error an IDE gets in Port's place
     replies.py          the one way the endpoint answers by itself
+    busy.py             the answer when every connection the bridge may hold is taken (JSON-RPC on MCP paths)
     toolslist.py, listcache.py    tools/list rewritten as it passes, and remembered
     http11.py           the upstream hop's HTTP/1.1 client
     state.py            Upstream (a profile as the proxy uses it) and Sessions

@@ -176,24 +176,19 @@ async def _open_socket(loop: asyncio.AbstractEventLoop, host: str, port: int) ->
         infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
     if not infos:
         raise OSError(f"no address for {host}")
-    errors: list[OSError] = []
     opened: list[socket.socket] = []
 
     def attempt(info: tuple[Any, ...]) -> Any:
         async def connect() -> socket.socket:
             family, kind, proto, _, address = info
-            sock = socket.socket(family, kind, proto)
+            sock = socket.socket(family, kind, proto)  # EMFILE when out of descriptors: the race collects it
             opened.append(sock)
             try:
                 sock.setblocking(False)
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
                 _keep_alive(sock)
                 await loop.sock_connect(sock, address)
-            except OSError as exc:
-                sock.close()
-                errors.append(exc)
-                raise
-            except BaseException:  # lost the race: cancelled
+            except BaseException:  # failed, or lost the race: cancelled
                 sock.close()
                 raise
             return sock
@@ -202,13 +197,15 @@ async def _open_socket(loop: asyncio.AbstractEventLoop, host: str, port: int) ->
 
     winner: socket.socket | None = None
     try:
-        winner, _, _ = await staggered_race([attempt(info) for info in _interleave(infos)], _HAPPY_EYEBALLS_DELAY)
+        winner, _, raised = await staggered_race([attempt(i) for i in _interleave(infos)], _HAPPY_EYEBALLS_DELAY)
     finally:
         for sock in opened:  # two attempts may both connect before the race is called: keep only the winner's
             if sock is not winner:
                 sock.close()
-    if winner is None:
-        raise errors[0] if len(errors) == 1 else OSError(f"cannot connect to {host}:{port}: {errors[0]}")
+    if winner is None:  # every attempt failed, each with its exception (whether `socket()` or the connect failed)
+        errors = [exc for exc in raised if isinstance(exc, OSError)] or [OSError(f"no connection to {host}:{port}")]
+        first = errors[0]  # the errno is kept, so "out of descriptors" (EMFILE) is still recognised as such
+        raise first if len(errors) == 1 else OSError(first.errno, f"cannot connect to {host}:{port}: {first}")
     return winner
 
 

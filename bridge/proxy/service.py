@@ -30,6 +30,7 @@ from bridge.endpoint import NONCE_MAX, NONCE_MIN, base_url, listen, proof, valid
 from bridge.errors import BridgeError
 from bridge.policy import Policy
 from bridge.proxy import jsonrpc, sse
+from bridge.proxy.busy import busy
 from bridge.proxy.forward import McpProxy
 from bridge.proxy.guard import LocalGuard
 from bridge.proxy.replies import reply
@@ -104,7 +105,7 @@ class BridgeService:
         self.url = base_url(self.port, host)
         self.proxy = McpProxy(self.resolve, self.sessions)
         self.app = self._build_app()
-        self._runner = LoopbackServer(self.app, self._sock, name="port-mcp-bridge")
+        self._runner = LoopbackServer(self.app, self._sock, name="port-mcp-bridge", busy=busy)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._watcher: Watcher | None = None
         self.paused = False  # the tray's Pause: keep the port, answer "paused" to every MCP request

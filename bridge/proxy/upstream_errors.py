@@ -1,7 +1,7 @@
 """What an IDE gets in place of Port's answer when there is none to relay: `UpstreamUnavailable` (bridge/errors.py),
 carrying the JSON-RPC error (code, message, data) that says what happened and what to do: sign in, Port unreachable, a
-redirect not followed, an error page that is not an MCP answer, an answer that broke off. `McpProxy` turns it into
-each request's error in one place.
+redirect not followed, an error page that is not an MCP answer, an answer that broke off, a computer out of connections
+(file descriptors). `McpProxy` turns it into each request's error in one place.
 
 `UpstreamFailures` is the one boundary where the upstream hop's third-party exceptions (httpcore2's, which
 `http11.Pool` raises too; httpx2's from a token provider; OSError, so ssl's and timeouts) become these. Also what an
@@ -20,6 +20,7 @@ import httpx2
 from bridge.errors import SignInRequired, UpstreamUnavailable
 from bridge.proxy import jsonrpc
 from bridge.proxy.state import Upstream
+from bridge.system.descriptors import out_of_descriptors
 from bridge.system.logs import redact
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,8 @@ class UpstreamFailures:
     - `SignInRequired` (the token provider): "Sign in to <profile>" (-32011).
     - httpx2's errors, which only a token provider's own client raises (Port's token endpoint): "Cannot reach Port"
       (-32012). The provider shows its state itself (`tokens.state`), so `last_error` is left alone.
+    - Any of those because the OS had no file descriptor left (EMFILE, ENFILE: `descriptors.out_of_descriptors`):
+      "this computer is out of connections", logged in one line.
     - The hop's own failures (`_HOP_FAILURES`): before the answer's head, "Cannot reach Port", logged and shown in the
       tray (`upstream.last_error`); once `answered` (the body is being read, none of it relayed), "broke off".
       Except for a request that is not `repeatable` (a `tools/call`) that reached Port (the failure came after it was
@@ -80,6 +83,13 @@ class UpstreamFailures:
         if exc is None:
             return False
         upstream = self.upstream
+        if isinstance(exc, (*_HOP_FAILURES, httpx2.HTTPError)) and out_of_descriptors(exc):
+            upstream.last_error = "this computer is out of connections (file handles)"
+            log.warning(
+                "%s %s for profile %s failed: out of file descriptors", self.method.decode(), upstream.host,
+                upstream.profile.id,
+            )  # fmt: skip
+            raise no_descriptors(upstream) from None
         if isinstance(exc, _HOP_FAILURES):
             sent = self.answered or not isinstance(exc, _NOT_SENT)
             if not self.answered:
@@ -133,6 +143,17 @@ def unreachable(upstream: Upstream, exc: BaseException) -> UpstreamUnavailable:
         upstream,
         f"Cannot reach Port at {upstream.describe()}: {kind}. Check your network or VPN (your organization may allow "
         "only some IP addresses), then run `port-mcp-bridge doctor` for details.",
+    )
+
+
+def no_descriptors(upstream: Upstream) -> UpstreamUnavailable:
+    """The OS had no file descriptor left for a connection to Port (EMFILE for the bridge, ENFILE for the system)."""
+    return upstream_error(
+        upstream,
+        f"Port MCP Bridge could not open a connection to Port at {upstream.describe()}: this computer is out of "
+        "connections (open file handles), for the bridge or for all programs. Try again in a moment; if it goes on, "
+        "close programs you do not need, or restart Port MCP Bridge.",
+        state="out_of_descriptors",
     )
 
 
