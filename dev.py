@@ -123,7 +123,8 @@ def run_soak(python: Path, args: list[str]) -> int:
                            cwd=ROOT, env=env)  # fmt: skip
     bench = subprocess.run([str(python), "bench/bridge_bench.py"], cwd=ROOT, env=env)
     clients = subprocess.run([str(python), "bench/clients_bench.py"], cwd=ROOT, env=env)  # vs the shim and mcp-remote
-    return tests.returncode or bench.returncode or clients.returncode
+    flood = subprocess.run([str(python), "bench/flood_bench.py"], cwd=ROOT, env=env)  # an IDE under a header flood
+    return tests.returncode or bench.returncode or clients.returncode or flood.returncode
 
 
 def run_package(python: Path, args: list[str]) -> int:
