@@ -11,7 +11,7 @@ from starlette.types import Receive, Scope, Send
 
 from bridge.proxy import jsonrpc
 from bridge.proxy.guard import mcp_path
-from bridge.proxy.replies import reply
+from bridge.proxy.replies import BodyTooLarge, read_body, reply
 from bridge.system.http_limits import busy_plain
 
 _BODY_LIMIT = 64 * 1024  # read to answer each request by its id; a larger body is answered with id null
@@ -29,7 +29,10 @@ async def busy(scope: Scope, receive: Receive, send: Send) -> None:
         await busy_plain(scope, receive, send)
         return
     payload: Any = jsonrpc.error(None, jsonrpc.UPSTREAM_UNAVAILABLE, MESSAGE, {"state": "busy"})
-    body = await _small_body(receive) if scope["method"] == "POST" else None
+    try:
+        body = await read_body(receive, _BODY_LIMIT) if scope["method"] == "POST" else None
+    except BodyTooLarge:
+        body = None
     if body is not None:
         try:
             parsed = jsonrpc.parse_body(body)
@@ -39,19 +42,3 @@ async def busy(scope: Scope, receive: Receive, send: Send) -> None:
             errors = [{**payload, "id": m["id"]} for m in parsed.requests()]
             payload = errors if parsed.batch else (errors[0] if errors else payload)
     await reply(send, 503, payload, [CLOSE, (b"retry-after", b"1")])
-
-
-async def _small_body(receive: Receive) -> bytes | None:
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            return None
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > _BODY_LIMIT:
-            return None
-        chunks.append(chunk)
-        if not message.get("more_body"):
-            return b"".join(chunks)

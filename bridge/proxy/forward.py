@@ -18,13 +18,13 @@ import sys
 from typing import Any
 
 import httpx2
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from bridge.errors import UpstreamUnavailable
 from bridge.policy import decide_call
 from bridge.proxy import http11, jsonrpc, sse
 from bridge.proxy.headers import downstream_response_headers
-from bridge.proxy.replies import reply, reply_raw
+from bridge.proxy.replies import BodyTooLarge, read_body, reply, reply_raw
 from bridge.proxy.sender import DELETE_TIMEOUTS, POST_TIMEOUTS, STREAM_TIMEOUTS, Response, Sender
 from bridge.proxy.state import Resolver, Sessions, Upstream
 from bridge.proxy.toolslist import gc_paused, rewrite_event, rewrite_json
@@ -37,10 +37,6 @@ MAX_BODY = 4 * 1024 * 1024
 # before this many seconds never starts one (an MCP answer usually takes milliseconds).
 _WATCH_AFTER = 0.05
 _LARGE = 1 << 20  # after a response this big has gone through, give the freed heap back (`_release_memory`)
-
-
-class _BodyTooLarge(Exception):
-    """Control flow inside `_post` (answered 413 there), never a user's error: not in bridge/errors.py's tree."""
 
 
 class AnswerCut(Exception):
@@ -141,8 +137,8 @@ class McpProxy:
             )
             return
         try:
-            raw = await _read_body(receive, MAX_BODY)
-        except _BodyTooLarge:
+            raw = await read_body(receive, MAX_BODY)
+        except BodyTooLarge:
             await reply(send, 413, jsonrpc.error(None, jsonrpc.INVALID_REQUEST, "Request body larger than 4 MiB."))
             return
         try:
@@ -405,23 +401,6 @@ async def _until_disconnect(receive: Receive, work: Any, watch_after: float = _W
             timer.cancel()
         if watcher is not None:
             watcher.cancel()
-
-
-async def _read_body(receive: Receive, limit: int) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message: Message = await receive()
-        if message["type"] == "http.disconnect":
-            break
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            raise _BodyTooLarge
-        chunks.append(chunk)
-        if not message.get("more_body"):
-            break
-    return b"".join(chunks)
 
 
 def _call_refusal(upstream: Upstream, message: dict[str, Any]) -> dict[str, Any] | None:
