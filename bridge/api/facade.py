@@ -150,7 +150,7 @@ class BridgeApi:
                     demo=is_demo(profile),
                 )
             )
-        port = service.port if service else self._port or settings.local_port
+        port = self._serving_port(settings)
         return Snapshot(
             running=service is not None,
             paused=bool(service and service.paused),
@@ -179,8 +179,11 @@ class BridgeApi:
         written by a newer version)."""
         return [m for m in (self._store.notice, self._store.version_warning) if m]
 
-    def _serving_port(self) -> int:
-        return self.snapshot().port
+    def _serving_port(self, settings: Settings | None = None) -> int:
+        """The port the bridge serves on (or will: a `--port` given, else the saved one)."""
+        if self._service is not None:
+            return self._service.port
+        return self._port or (settings or self._store.load()).local_port
 
     # --- settings (blocking: a file write under a lock, milliseconds) ------------------------------------------
 
