@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
 
         options = _parser().parse_args([a for a in args if a != "--headless"])
         try:
-            run_demo(options.port or DEFAULT_PORT, print)
+            run_demo(DEFAULT_PORT if options.port is None else options.port, print)  # 0: any free port
         except BridgeError as exc:
             print(f"Error: {exc}", file=sys.stderr)
             return 1

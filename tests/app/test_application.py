@@ -228,3 +228,14 @@ def test_a_bridge_already_serving_these_settings_is_named_in_a_dialog_and_no_sec
     assert title == "Port MCP Bridge: Already running"
     assert f"(process {os.getpid()}) already runs with these settings on 127.0.0.1:{first.port}" in text
     assert "`" not in text and "port-mcp-bridge " not in text
+
+
+def test_without_a_display_the_app_runs_the_demo_on_the_port_given(monkeypatch: Any) -> None:
+    import bridge.api
+    from app.__main__ import main
+
+    ports: list[int] = []
+    monkeypatch.setattr(bridge.api, "run_demo", lambda port, say: ports.append(port), raising=False)
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")  # no display: the headless demo
+    assert main(["--port", "0"]) == 0 and main([]) == 0
+    assert ports == [0, bridge.api.DEFAULT_PORT]  # --port 0 means any free port, as `port-mcp-bridge demo --port 0`
