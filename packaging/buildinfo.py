@@ -36,14 +36,14 @@ def version(root: Path = ROOT) -> str:
     raise SystemExit(f"pyproject.toml names {attr} as the version, and {source} does not assign {name}.")
 
 
-def app_name(platform: str = sys.platform) -> str:
+def app_name(platform: str | None = None) -> str:
     """The tray app's executable: `Port MCP Bridge` where users see file names in the UI, else the command name."""
-    return DISPLAY_NAME if platform in ("darwin", "win32") else "port-mcp-bridge-app"
+    return DISPLAY_NAME if (platform or sys.platform) in ("darwin", "win32") else "port-mcp-bridge-app"
 
 
-def bundle_name(platform: str = sys.platform) -> str:
+def bundle_name(platform: str | None = None) -> str:
     """The onedir folder in dist/ (on macOS the .app's name without `.app`)."""
-    return DISPLAY_NAME if platform in ("darwin", "win32") else CLI_NAME
+    return DISPLAY_NAME if (platform or sys.platform) in ("darwin", "win32") else CLI_NAME
 
 
 def machine() -> str:

@@ -33,6 +33,7 @@ def load(name: str) -> ModuleType:
         spec = importlib.util.spec_from_file_location(f"_packaging_{name}", PACKAGING / f"{name}.py")
         assert spec and spec.loader
         module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module  # dataclasses look their module up there
         spec.loader.exec_module(module)
         return module
     finally:
@@ -120,3 +121,28 @@ def test_the_linux_bundle_builds_and_passes_the_smoke_test() -> None:  # fmt: sk
     subprocess.run([sys.executable, str(PACKAGING / "build.py")], cwd=ROOT, env=env, check=True, timeout=800)
     smoke = subprocess.run([sys.executable, str(PACKAGING / "smoke.py")], cwd=ROOT, env=env, timeout=300)
     assert smoke.returncode == 0
+
+
+def test_the_macos_app_is_a_menu_bar_app_that_can_show_windows() -> None:
+    """Rendered as PyInstaller would on a Mac: LSUIElement (no Dock icon) but never LSBackgroundOnly (no windows)."""
+    rendered = load("render").render("darwin")
+    assert rendered.bundle is not None
+    plist = rendered.bundle.info_plist
+    assert plist["LSBackgroundOnly"] is False
+    assert plist["LSUIElement"] is True
+    assert plist["CFBundleExecutable"] == "Port MCP Bridge"  # the tray app, not the console command
+    assert plist["CFBundleIdentifier"] == "io.port.mcp-bridge"
+
+
+def test_the_renderer_applies_pyinstallers_rule_that_a_console_program_makes_the_app_background_only() -> None:
+    """What the spec's explicit key guards against: a bundle whose last program is a console one, rendered bare."""
+    render = load("render")
+    made = render.stand_ins(render.Rendered("darwin"))
+    gui = made["EXE"](name="Port MCP Bridge", console=False)
+    cli = made["EXE"](name="port-mcp-bridge", console=True)
+    bare = made["BUNDLE"](made["COLLECT"](gui, cli, name="b"), name="b.app", info_plist={"LSUIElement": True})
+    assert bare.info_plist["LSBackgroundOnly"] is True
+    assert bare.info_plist["CFBundleExecutable"] == "Port MCP Bridge"
+    windowed_last = made["BUNDLE"](made["COLLECT"](cli, gui, name="b"), name="b.app")
+    assert "LSBackgroundOnly" not in windowed_last.info_plist
+    assert render.render("darwin").collect.console  # the spec's COLLECT does end with the console program
