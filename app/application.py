@@ -219,12 +219,16 @@ def install_excepthook() -> None:
 # --- python -m app ----------------------------------------------------------------------------------------------
 
 
+# The installed menu entry is io.port.mcp-bridge.desktop (packaging/linux): the id the desktop matches windows by.
+DESKTOP_ID = "io.port.mcp-bridge"
+
+
 def run(port: int | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv)
     assert isinstance(app, QApplication)
     app.setApplicationName("Port MCP Bridge")
     app.setOrganizationName("Port MCP Bridge")
-    app.setDesktopFileName("port-mcp-bridge")
+    app.setDesktopFileName(DESKTOP_ID)  # on Wayland, matches windows to the menu entry
     app.setWindowIcon(app_icon())
     app.setQuitOnLastWindowClosed(False)  # the tray keeps running with no window open
 

@@ -146,3 +146,10 @@ def test_the_renderer_applies_pyinstallers_rule_that_a_console_program_makes_the
     windowed_last = made["BUNDLE"](made["COLLECT"](cli, gui, name="b"), name="b.app")
     assert "LSBackgroundOnly" not in windowed_last.info_plist
     assert render.render("darwin").collect.console  # the spec's COLLECT does end with the console program
+
+
+def test_the_app_names_the_desktop_entry_the_tarball_installs() -> None:
+    from app.application import DESKTOP_ID
+
+    assert (PACKAGING / "linux" / f"{DESKTOP_ID}.desktop").is_file()
+    assert f"{DESKTOP_ID}.desktop" in (PACKAGING / "linux" / "install.sh").read_text()
