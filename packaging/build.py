@@ -148,7 +148,7 @@ def windows_msi(bundle: Path, version: str) -> Path:
         sys.exit("WiX v5 is needed for the .msi: `dotnet tool install --global wix --version 5.0.2` (see "
                  "packaging/README.md).")  # fmt: skip
     out = DIST / f"port-mcp-bridge-{version}-windows-x64.msi"
-    run(wix, "build", HERE / "windows" / "port-mcp-bridge.wxs", "-arch", "x64",
+    run(wix, "build", HERE / "windows" / "port-mcp-bridge.wxs", "-ext", "WixToolset.Util.wixext", "-arch", "x64",
         "-d", f"Version={msi_version(version)}", "-d", f"IconFile={WORK / 'icons' / 'port-mcp-bridge.ico'}",
         "-d", f"AppExe={buildinfo.app_name('win32')}.exe",
         "-bindpath", f"bundle={bundle}", "-o", out)  # fmt: skip

@@ -25,7 +25,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -35,15 +34,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import buildinfo
+from probe import Failed, free_port, stop, wait_ready
 
 ROOT = buildinfo.ROOT
 DOC = ROOT / "docs" / "packaging.md"
 BEGIN, END = "<!-- smoke:begin -->", "<!-- smoke:end -->"
 TARGET_MB, TARGET_READY_S = 150, 2.0
-
-
-class Failed(Exception):
-    pass
 
 
 def check(condition: object, message: str) -> None:
@@ -69,43 +65,6 @@ def evict(folder: Path) -> None:
                 os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
             finally:
                 os.close(fd)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def healthz(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.5) as sock:
-            sock.sendall(f"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n".encode())
-            return b"port-mcp-bridge" in sock.recv(4096)
-    except OSError:
-        return False
-
-
-def wait_ready(process: subprocess.Popen[str], port: int, started: float, timeout: float = 30) -> float:
-    while time.monotonic() - started < timeout:
-        if process.poll() is not None:
-            raise Failed(f"the program exited with {process.returncode} before its bridge answered")
-        if healthz(port):
-            return time.monotonic() - started
-        time.sleep(0.01)
-    raise Failed(f"no answer on 127.0.0.1:{port}/healthz within {timeout:g} s")
-
-
-def stop(process: subprocess.Popen[str], sig: int = signal.SIGINT) -> int:
-    if process.poll() is None:
-        process.send_signal(sig)
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-            raise Failed("the program did not stop within 10 s of a signal") from None
-    return process.returncode
 
 
 def maps(pid: int) -> str:

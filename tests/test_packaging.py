@@ -107,6 +107,11 @@ def test_the_wix_source_is_well_formed_and_harvests_the_bundle() -> None:
     assert package is not None and package.get("Scope") == "perUserOrMachine"
     assert root.find(".//w:Files", ns).get("Include") == "!(bindpath.bundle)\\**"  # type: ignore[union-attr]
     assert "Run" not in ET.tostring(root, encoding="unicode")  # no autostart from the installer
+    util = "{http://wixtoolset.org/schemas/v4/wxs/util}CloseApplication"
+    closes = {c.get("Target"): c for c in package.iter(util)}
+    assert set(closes) == {"$(var.AppExe)", "port-mcp-bridge.exe"}  # no "files in use" prompt on upgrade/uninstall
+    assert all(c.get("RebootPrompt") == "no" and c.get("TerminateProcess") for c in closes.values())
+    assert "WixToolset.Util.wixext" in (PACKAGING / "build.py").read_text()
 
 
 @pytest.mark.slow
@@ -153,3 +158,27 @@ def test_the_app_names_the_desktop_entry_the_tarball_installs() -> None:
 
     assert (PACKAGING / "linux" / f"{DESKTOP_ID}.desktop").is_file()
     assert f"{DESKTOP_ID}.desktop" in (PACKAGING / "linux" / "install.sh").read_text()
+
+
+@pytest.mark.skipif(os.name == "nt", reason="a shell script stands in for the app")
+def test_the_launch_check_passes_an_app_that_stays_up_with_its_bridge(tmp_path: Path) -> None:
+    """The release workflow's launch check, against the tray app from source (offscreen: its headless demo)."""
+    program = tmp_path / "app.sh"
+    program.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m app "$@"\n')
+    program.chmod(0o755)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, str(PACKAGING / "launch_check.py"), str(program), "--offscreen",
+                           "--seconds", "1"], capture_output=True, text=True, timeout=120, env=env)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "answered /healthz" in done.stdout and "still running" in done.stdout
+
+
+@pytest.mark.skipif(os.name == "nt", reason="a shell script stands in for the app")
+def test_the_launch_check_fails_an_app_that_exits_or_never_answers(tmp_path: Path) -> None:
+    exits = tmp_path / "exits.sh"
+    exits.write_text("#!/bin/sh\necho 'Traceback (most recent call last):' >&2\nexit 3\n")
+    exits.chmod(0o755)
+    done = subprocess.run([sys.executable, str(PACKAGING / "launch_check.py"), str(exits), "--offscreen"],
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert done.returncode == 1
+    assert "exited with 3 before its bridge answered" in done.stderr
