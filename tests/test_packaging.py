@@ -182,3 +182,39 @@ def test_the_launch_check_fails_an_app_that_exits_or_never_answers(tmp_path: Pat
                           capture_output=True, text=True, timeout=120)  # fmt: skip
     assert done.returncode == 1
     assert "exited with 3 before its bridge answered" in done.stderr
+
+
+def launcher(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"_launcher_{name}", PACKAGING / "launchers" / f"{name}.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_launcher_names_the_missing_desktop_libraries_by_package() -> None:
+    libs = launcher("system_libs")
+    x11 = libs.needed({"DISPLAY": ":0"})
+    assert "libxcb-cursor.so.0" in x11 and "libxcb-icccm.so.4" in x11 and "libwayland-client.so.0" not in x11
+    assert "libwayland-client.so.0" in libs.needed({"WAYLAND_DISPLAY": "wayland-0"})
+    assert libs.needed({"QT_QPA_PLATFORM": "offscreen"}) == {}
+    absent = {"libxcb-cursor.so.0", "libxcb-keysyms.so.1"}
+    packages = libs.missing(x11, load=lambda soname: soname not in absent)
+    assert packages == ["libxcb-cursor0", "libxcb-keysyms1"]
+    text = libs.message(packages)
+    assert "libxcb-cursor0, libxcb-keysyms1" in text and "software manager" in text
+    assert libs.missing(x11, load=lambda soname: True) == []
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the Linux desktop's libraries")
+def test_this_machine_has_the_libraries_the_offscreen_tests_need_and_the_check_loads_real_ones() -> None:
+    libs = launcher("system_libs")
+    assert libs.loads("libc.so.6")
+    assert not libs.loads("libdoes-not-exist.so.9")
+
+
+def test_install_txt_lists_every_package_the_launcher_checks() -> None:
+    libs = launcher("system_libs")
+    text = (PACKAGING / "linux" / "INSTALL.txt").read_text()
+    for package in {**libs.COMMON, **libs.X11}.values():
+        assert package in text, package
