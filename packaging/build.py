@@ -116,6 +116,22 @@ def linux_tarball(bundle: Path, version: str) -> Path:
     return out
 
 
+def linux_deb(bundle: Path, version: str) -> Path | None:
+    """The .deb from the same bundle (packaging/deb.py), checked with dpkg-deb (and lintian where installed)."""
+    if shutil.which("dpkg-deb") is None:
+        say("dpkg-deb not found: no .deb (the tarball is made either way).")
+        return None
+    import deb
+
+    out = deb.build(bundle, version, DIST, HERE / "linux" / "io.port.mcp-bridge.desktop", WORK / "icons",
+                    ROOT / "resources" / "port-mcp-bridge.svg", buildinfo.machine())  # fmt: skip
+    problems = deb.check(out)
+    if problems:
+        sys.exit("The .deb has problems:\n  " + "\n  ".join(problems))
+    say(f"Debian package: {out} ({size_mb(out):.0f} MB), dpkg-deb --info/--contents checked")
+    return out
+
+
 # --- macOS: a .dmg with the app and a link to /Applications ---------------------------------------------------------
 
 
@@ -164,6 +180,7 @@ def make_installer(bundle: Path, version: str) -> Path:
         out = windows_msi(bundle, version)
     else:
         out = linux_tarball(bundle, version)
+        linux_deb(bundle, version)
     say(f"Installer: {out} ({size_mb(out):.0f} MB)")
     return out
 

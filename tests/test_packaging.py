@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import shutil
 import struct
 import subprocess
 import sys
@@ -218,3 +219,42 @@ def test_install_txt_lists_every_package_the_launcher_checks() -> None:
     text = (PACKAGING / "linux" / "INSTALL.txt").read_text()
     for package in {**libs.COMMON, **libs.X11}.values():
         assert package in text, package
+
+
+@pytest.mark.skipif(shutil.which("dpkg-deb") is None, reason="dpkg-deb builds the .deb")
+def test_the_deb_installs_into_opt_with_links_a_menu_entry_and_icons(tmp_path: Path) -> None:
+    deb = load("deb")
+    bundle = tmp_path / "bundle"
+    (bundle / "_internal").mkdir(parents=True)
+    for name in ("port-mcp-bridge", "port-mcp-bridge-app"):
+        (bundle / name).write_text("#!/bin/sh\n")
+        (bundle / name).chmod(0o775)  # group-writable, as a umask may leave it: the package must not be
+    icons = tmp_path / "icons"
+    icons.mkdir()
+    for size in deb.ICON_SIZES:
+        (icons / f"port-mcp-bridge-{size}.png").write_bytes(b"png")
+    out = deb.build(bundle, "1.2.3rc1", tmp_path, PACKAGING / "linux" / "io.port.mcp-bridge.desktop", icons,
+                    ROOT / "resources" / "port-mcp-bridge.svg", "x86_64")  # fmt: skip
+    assert out.name == "port-mcp-bridge_1.2.3~rc1_amd64.deb"
+    assert deb.check(out) == []
+    unpacked = tmp_path / "unpacked"
+    subprocess.run(["dpkg-deb", "-x", str(out), str(unpacked)], check=True)
+    entry = (unpacked / "usr/share/applications/io.port.mcp-bridge.desktop").read_text()
+    assert "Exec=/opt/port-mcp-bridge/port-mcp-bridge-app" in entry
+    assert os.readlink(unpacked / "usr/bin/port-mcp-bridge") == "/opt/port-mcp-bridge/port-mcp-bridge"
+    info = subprocess.run(["dpkg-deb", "--field", str(out), "Version", "Depends"], capture_output=True, text=True)
+    assert "1.2.3~rc1" in info.stdout and "libxcb-cursor0" in info.stdout
+
+
+def test_deb_versions_sort_pre_releases_first() -> None:
+    deb = load("deb")
+    assert deb.deb_version("0.1.0") == "0.1.0"
+    assert deb.deb_version("1.2.3rc1") == "1.2.3~rc1"
+    assert deb.deb_version("2.0b2") == "2.0~b2"
+    assert deb.deb_version("2.0.dev4") == "2.0~dev4"
+
+
+def test_the_deb_depends_on_every_library_the_launcher_checks() -> None:
+    deb, libs = load("deb"), launcher("system_libs")
+    for package in {**libs.COMMON, **libs.X11}.values():
+        assert package in deb.DEPENDS, package
