@@ -75,8 +75,23 @@ def build_bundle(python: Path, *, clean: bool) -> Path:
     run(python, "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN", *(["--clean"] if clean else []),
         "--distpath", DIST, "--workpath", WORK / "pyinstaller", SPEC, cwd=ROOT, env=env)  # fmt: skip
     target = bundle_path()
+    link_second_name(target)
     say(f"Bundle: {target} ({size_mb(target):.0f} MB) in {time.monotonic() - started:.0f} s")
     return target
+
+
+def link_second_name(bundle: Path, platform: str | None = None) -> Path | None:
+    """Beside the one program, a relative link under its other name (before signing, so the signature seals it)."""
+    names = buildinfo.second_name(platform)
+    if names is None:
+        return None
+    link, target = names
+    folder = bundle / "Contents" / "MacOS" if bundle.suffix == ".app" else bundle
+    path = folder / link
+    if path.is_symlink() or path.exists():
+        path.unlink()
+    path.symlink_to(target)
+    return path
 
 
 def size_mb(path: Path) -> float:

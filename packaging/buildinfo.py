@@ -41,6 +41,17 @@ def app_name(platform: str | None = None) -> str:
     return DISPLAY_NAME if (platform or sys.platform) in ("darwin", "win32") else "port-mcp-bridge-app"
 
 
+def second_name(platform: str | None = None) -> tuple[str, str] | None:
+    """(link, target): the one program's other name, a relative link beside it; None where there are two programs
+    (Windows). macOS: `port-mcp-bridge` -> `Port MCP Bridge`; Linux: `port-mcp-bridge-app` -> `port-mcp-bridge`."""
+    platform = platform or sys.platform
+    if platform == "win32":
+        return None
+    if platform == "darwin":
+        return CLI_NAME, app_name(platform)
+    return app_name(platform), CLI_NAME
+
+
 def bundle_name(platform: str | None = None) -> str:
     """The onedir folder in dist/ (on macOS the .app's name without `.app`)."""
     return DISPLAY_NAME if (platform or sys.platform) in ("darwin", "win32") else CLI_NAME

@@ -38,6 +38,7 @@ class Collect:
     name: str
     exes: list[Exe]
     console: bool
+    links: dict[str, str]  # SYMLINK entries: link name -> target, beside the programs
 
 
 @dataclass
@@ -71,7 +72,9 @@ def stand_ins(rendered: Rendered) -> dict[str, Any]:
 
     def collect(*args: Any, name: str, **_kwargs: Any) -> Collect:
         exes = [a for a in args if isinstance(a, Exe)]
-        made = Collect(name, exes, console=exes[-1].console if exes else True)
+        links = {entry[0]: entry[1] for arg in args if isinstance(arg, list) for entry in arg
+                 if isinstance(entry, tuple) and len(entry) == 3 and entry[2] == "SYMLINK"}  # fmt: skip
+        made = Collect(name, exes, console=exes[-1].console if exes else True, links=links)
         rendered.collect = made
         return made
 
@@ -101,6 +104,8 @@ def stand_ins(rendered: Rendered) -> dict[str, Any]:
 def render(platform: str = sys.platform) -> Rendered:
     """Execute the spec as PyInstaller would on `platform`, with the stand-ins; return what it asked for."""
     rendered = Rendered(platform)
+    import PySide6  # noqa: F401 - imported under the real platform: its set-up differs per system
+
     hooks = types.ModuleType("PyInstaller.utils.hooks")
     hooks.copy_metadata = lambda _name: []  # type: ignore[attr-defined]
     saved_platform = sys.platform
@@ -125,6 +130,8 @@ def main() -> int:
     platform = sys.argv[1] if len(sys.argv) > 1 else sys.platform
     rendered = render(platform)
     print(f"programs: {[(e.name, 'console' if e.console else 'windowed') for e in rendered.exes]}")
+    if rendered.collect and rendered.collect.links:
+        print(f"links: {rendered.collect.links}")
     if rendered.bundle:
         print(f"{rendered.bundle.name} Info.plist:")
         print(json.dumps(rendered.bundle.info_plist, indent=2, sort_keys=True))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import configparser
 import plistlib
+import sys
 from pathlib import Path
 
 import pytest
@@ -106,3 +107,18 @@ def test_app_command_starts_this_app() -> None:
     command = autostart.app_command()
     assert Path(command[0]).is_absolute()
     assert command[-1] == "app" or Path(command[0]).name.startswith("port-mcp-bridge-app")
+
+
+def test_in_an_installed_bundle_start_at_login_starts_the_app_not_the_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On Linux the one program is the command under its own name: login must start it under the app's name."""
+    program = tmp_path / "port-mcp-bridge"
+    program.write_bytes(b"")
+    (tmp_path / "port-mcp-bridge-app").symlink_to("port-mcp-bridge")
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "executable", str(program))
+    monkeypatch.setattr(sys, "platform", "linux")
+    assert autostart.app_command() == [str(tmp_path.resolve() / "port-mcp-bridge-app")]
+    assert autostart.frozen_app_name("darwin") == "Port MCP Bridge"
+    assert autostart.frozen_app_name("win32") == "Port MCP Bridge.exe"

@@ -13,6 +13,7 @@ import shutil
 import struct
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from types import ModuleType
 
@@ -151,7 +152,50 @@ def test_the_renderer_applies_pyinstallers_rule_that_a_console_program_makes_the
     assert bare.info_plist["CFBundleExecutable"] == "Port MCP Bridge"
     windowed_last = made["BUNDLE"](made["COLLECT"](cli, gui, name="b"), name="b.app")
     assert "LSBackgroundOnly" not in windowed_last.info_plist
-    assert render.render("darwin").collect.console  # the spec's COLLECT does end with the console program
+
+
+@pytest.mark.parametrize(
+    ("platform", "programs", "second"),
+    [
+        ("darwin", ["Port MCP Bridge"], ("port-mcp-bridge", "Port MCP Bridge")),
+        ("linux", ["port-mcp-bridge"], ("port-mcp-bridge-app", "port-mcp-bridge")),
+        ("win32", ["Port MCP Bridge", "port-mcp-bridge"], None),  # a windowed program has no console for a terminal
+    ],
+)
+def test_one_program_is_both_the_app_and_the_command_where_the_system_allows(
+    platform: str, programs: list[str], second: tuple[str, str] | None, tmp_path: Path
+) -> None:
+    assert [e.name for e in load("render").render(platform).exes] == programs
+    assert load("buildinfo").second_name(platform) == second
+    bundle = tmp_path / ("b.app" if platform == "darwin" else "b")
+    folder = bundle / "Contents" / "MacOS" if platform == "darwin" else bundle
+    folder.mkdir(parents=True)
+    (folder / programs[0]).write_bytes(b"")
+    link = load("build").link_second_name(bundle, platform)
+    if second is None:
+        assert link is None
+    else:
+        assert link == folder / second[0] and os.readlink(link) == second[1] and link.is_file()
+
+
+@pytest.mark.parametrize(
+    ("argv", "mode"),
+    [
+        (["/opt/port-mcp-bridge/port-mcp-bridge"], "cli"),
+        (["/opt/port-mcp-bridge/port-mcp-bridge", "stdio"], "cli"),
+        (["port-mcp-bridge", "--version"], "cli"),
+        (["/home/u/.local/bin/port-mcp-bridge-app"], "app"),
+        (["port-mcp-bridge-app", "--port", "47774"], "app"),
+        (["/Applications/Port MCP Bridge.app/Contents/MacOS/Port MCP Bridge"], "app"),
+        (["/Applications/Port MCP Bridge.app/Contents/MacOS/Port MCP Bridge", "-psn_0_1234"], "app"),
+        (["/Applications/Port MCP Bridge.app/Contents/MacOS/Port MCP Bridge", "stdio"], "cli"),
+        (["C:\\Users\\u\\AppData\\Local\\Programs\\Port MCP Bridge\\Port MCP Bridge.exe"], "app"),
+        (["C:\\Programs\\Port MCP Bridge\\port-mcp-bridge.exe", "status"], "cli"),
+        ([], "cli"),
+    ],
+)
+def test_the_one_program_is_the_app_or_the_command_by_the_name_it_was_started_under(argv: list[str], mode: str) -> None:
+    assert launcher("choose").mode(argv) == mode
 
 
 def test_the_app_names_the_desktop_entry_the_tarball_installs() -> None:
@@ -258,3 +302,40 @@ def test_the_deb_depends_on_every_library_the_launcher_checks() -> None:
     deb, libs = load("deb"), launcher("system_libs")
     for package in {**libs.COMMON, **libs.X11}.values():
         assert package in deb.DEPENDS, package
+
+
+def test_what_the_bundle_leaves_out_is_never_imported_by_the_app_or_the_command() -> None:
+    """The spec's UNUSED modules stay out of a process that loads the tray app's and the command's modules."""
+    spec_globals: dict[str, object] = {}
+    source = (PACKAGING / "port-mcp-bridge.spec").read_text()
+    start = source.index("UNUSED = [")
+    exec(source[start : source.index("]", start) + 1], spec_globals)  # noqa: S102 (our own spec)
+    names = set(spec_globals["UNUSED"])  # type: ignore[arg-type]
+    assert "mypy" in names and "_codecs_jp" in names
+    probe = (
+        "import sys\n"
+        "import app.application, app.wizard, app.tray, app.settings.window\n"
+        "import bridge.cli, bridge.api, bridge.proxy.service, bridge.auth.browser, bridge.auth.records\n"
+        "import bridge.sandbox.app, bridge.sandbox.mcp_server, bridge.stdio.relay\n"
+        "print('\\n'.join(sorted(sys.modules)))\n"
+    )
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT)}
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, check=True)
+    imported = {line.split(".")[0] for line in loaded.stdout.split()} | set(loaded.stdout.split())
+    assert names.isdisjoint(imported), names & imported
+
+
+def test_the_one_programs_command_path_never_imports_qt() -> None:
+    """The frozen launcher, run from source as `port-mcp-bridge status`: no PySide6 in sys.modules at exit."""
+    probe = (
+        "import atexit, runpy, sys\n"
+        "atexit.register(lambda: print('QT' if any(m.split('.')[0] in ('PySide6', 'shiboken6', 'app') "
+        "for m in sys.modules) else 'NO-QT'))\n"
+        f"sys.path.insert(0, {str(PACKAGING / 'launchers')!r})\n"
+        "sys.argv = ['/opt/port-mcp-bridge/port-mcp-bridge', 'status']\n"
+        f"runpy.run_path({str(PACKAGING / 'launchers' / 'run.py')!r}, run_name='__main__')\n"
+    )
+    with tempfile.TemporaryDirectory() as home:
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "PORT_MCP_BRIDGE_HOME": home}
+        done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=120)
+    assert done.stdout.strip().splitlines()[-1] == "NO-QT", done.stdout + done.stderr

@@ -22,10 +22,20 @@ RUN_KEY = r"Software\Microsoft\Windows\CurrentVersion\Run"
 APP = "port-mcp-bridge-app"
 
 
+def frozen_app_name(platform: str = "") -> str:
+    """The tray app's name in an installed bundle: on Linux a link to the one program, which is the app only when
+    started under that name (packaging/launchers/choose.py); elsewhere the app's own executable."""
+    platform = platform or sys.platform
+    return {"darwin": NAME, "win32": f"{NAME}.exe"}.get(platform, APP)
+
+
 def app_command() -> list[str]:
-    """How to start this app: the frozen executable, the installed `port-mcp-bridge-app`, else `python -m app`."""
+    """How to start this app: the bundle's app program, the installed `port-mcp-bridge-app`, else `python -m app`."""
     if getattr(sys, "frozen", False):
-        return [str(Path(sys.executable).resolve())]
+        program = Path(sys.executable).resolve()
+        app = program.with_name(frozen_app_name())
+        # Not resolved: on Linux the app is a link whose name makes the one program the tray app.
+        return [str(app if app.exists() else program)]
     suffix = ".exe" if os.name == "nt" else ""
     for folder in (sysconfig.get_path("scripts"), str(Path(sys.executable).parent)):
         candidate = Path(folder) / f"{APP}{suffix}"
