@@ -69,7 +69,8 @@ def test_actions_list_every_action_and_marks_the_allowed_ones(api: BridgeApi) ->
         "the bridge read the allowed actions",
     )
     actions = {a.identifier: a for a in api.fetch_actions("acme").result(30)}
-    assert len(actions) == 7 and actions["scaffold_microservice"].allowed
+    assert [a.kind for a in actions.values()] == ["action"] * 7 + ["workflow"] * 2  # the workflows after the actions
+    assert len(actions) == 9 and actions["scaffold_microservice"].allowed
     assert sum(a.allowed for a in actions.values()) == 1 and all(a.title for a in actions.values())
 
 

@@ -18,6 +18,8 @@ from typing import Any
 import pytest
 
 import bridge.policy
+import bridge.policy.classification
+import bridge.policy.names
 import bridge.policy.schema
 from bridge.policy import (
     Decision,
@@ -192,7 +194,8 @@ def test_legacy_name_agrees_with_sandbox(identifier: str) -> None:
 def test_legacy_name_examples() -> None:
     assert legacy_name("scaffold_microservice") == "run_scaffold_microservice"
     assert legacy_name("deployService") == "run_deploy_service"
-    assert legacy_name("create-incident") == "run_create_incident"
+    assert legacy_name("create-incident") == "run_create-incident"  # Port kept hyphens
+    assert legacy_name("HTTPRequest") == "run_http_request"  # an acronym stays one word
 
 
 @pytest.mark.parametrize(
@@ -209,7 +212,18 @@ def test_legacy_name_examples() -> None:
         ("run_deploy_service", None, "run_deploy_service"),
         ("RUN_X", None, "RUN_X"),
         ("list_entities", {"actionIdentifier": "deploy_service"}, None),
-        ("trigger_workflow_run", {"identifier": "wf"}, None),
+        ("trigger_workflow_run", {"workflowIdentifier": "onboard"}, "onboard"),
+        ("trigger_workflow_run", {"identifier": "onboard"}, "onboard"),
+        ("trigger_workflow_run", {"workflowIdentifier": "onboard", "identifier": "onboard"}, "onboard"),
+        ("trigger_workflow_run", {"workflowIdentifier": "onboard", "identifier": "wipe"}, ""),  # they must agree
+        ("trigger_workflow_run", {"workflowIdentifier": "onboard", "actionIdentifier": "wipe"}, ""),
+        ("trigger_workflow_run", {"actionIdentifier": "onboard"}, ""),  # not its argument
+        ("trigger_workflow_run", {}, ""),
+        ("TRIGGER_WORKFLOW_RUN", {"workflowIdentifier": "onboard"}, "onboard"),
+        ("trigger_run", {"type": "WORKFLOW", "identifier": "onboard"}, "onboard"),
+        ("trigger_self_service_run", {"identifier": "onboard"}, "onboard"),  # a later execution tool
+        ("run_action", {"actionIdentifier": "deploy", "identifier": "wipe"}, ""),
+        ("trigger_auto_discovery", {"identifier": "x"}, None),
         ("track_action_run", {"runId": "r_1"}, None),
         ("", None, None),
     ],
@@ -277,14 +291,25 @@ def test_policy_is_frozen_hashable_and_tolerates_lists() -> None:
         policy.read_only = True  # type: ignore[misc]
 
 
-@pytest.mark.parametrize("path", [bridge.policy.__file__, bridge.policy.schema.__file__])
+POLICY_MODULES = ("bridge.policy.schema", "bridge.policy.classification", "bridge.policy.names")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        bridge.policy.__file__,
+        bridge.policy.schema.__file__,
+        bridge.policy.classification.__file__,
+        bridge.policy.names.__file__,
+    ],
+)
 def test_policy_modules_use_only_the_standard_library(path: str) -> None:
     tree = ast.parse(Path(path).read_text(encoding="utf-8"))
     modules = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
     modules |= {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
     assert modules, "no imports found"
     for module in modules:
-        allowed = module.split(".")[0] in sys.stdlib_module_names or module in ("__future__", "bridge.policy.schema")
+        allowed = module.split(".")[0] in sys.stdlib_module_names or module in ("__future__", *POLICY_MODULES)
         assert allowed, module
 
 
@@ -314,12 +339,15 @@ COMBINATIONS = [
 ]
 
 
+EXECUTION_TOOLS = {"run_action", "trigger_workflow_run"}  # the fixtures' `executes` in the sandbox's eras
+
+
 def _oracle(policy: Policy, spec: ToolSpec) -> str:
     """The setting that should hide `spec`, from the sandbox's own facts; "" if it is offered."""
     if policy.read_only and not spec.read_only:
         return "read_only"
     if policy.allowed_actions is not None:
-        if spec.name == "run_action" and not policy.allowed_actions:
+        if spec.name in EXECUTION_TOOLS and not policy.allowed_actions:
             return "allowed_actions"
         legacy = {legacy_tool_name(a) for a in policy.allowed_actions}
         if spec.name.startswith("run_") and spec.name != "run_action" and spec.name not in legacy:
@@ -332,9 +360,11 @@ def _oracle(policy: Policy, spec: ToolSpec) -> str:
 
 
 def _call_arguments(policy: Policy, name: str) -> dict[str, Any]:
+    allowed = sorted(policy.allowed_actions or ())
+    if name == "trigger_workflow_run":
+        return {"workflowIdentifier": allowed[0] if allowed else "onboard_engineer"}
     if name != "run_action":
         return {}
-    allowed = sorted(policy.allowed_actions or ())
     return {"actionIdentifier": allowed[0] if allowed else "deploy_service", "properties": {}}
 
 
@@ -373,10 +403,12 @@ def test_listing_and_calling_agree(era: Era, policy: Policy) -> None:
 @pytest.mark.parametrize("read_only", READ_ONLY)
 @pytest.mark.parametrize("actions", ACTIONS, ids=repr)
 def test_bridge_hides_what_port_hides(era: Era, read_only: bool, actions: frozenset[str] | None) -> None:
-    # The sandbox mimics Port's handling of the two headers; the bridge's local filter must match it exactly.
+    # The sandbox mimics Port's handling of the two headers; the bridge's local filter hides the same, and with no
+    # action allowed also the workflow trigger, which Port documents the header for `run_action` only.
     port = [s.name for s in visible_specs(_caller(read_only=read_only, allowed_actions=actions), era)]
     bridge_side = filter_tools(Policy(read_only=read_only, allowed_actions=actions), era_tools(era))
-    assert sorted(t["name"] for t in bridge_side) == sorted(port)
+    added = {"trigger_workflow_run"} if actions == frozenset() else set()
+    assert sorted(t["name"] for t in bridge_side) == sorted(set(port) - added)
 
 
 # --- calls ----------------------------------------------------------------------------------------------------
@@ -414,7 +446,8 @@ def test_no_actions_allowed() -> None:
 def test_legacy_action_tools_follow_the_allowed_actions() -> None:
     policy = Policy(allowed_actions=frozenset({"deployService", "create-incident"}))
     assert decide_call(policy, "run_deploy_service", {}, None).allowed
-    assert decide_call(policy, "run_create_incident", {}, None).allowed
+    assert decide_call(policy, "run_create-incident", {}, None).allowed  # Port's name kept the hyphen
+    assert not decide_call(policy, "run_create_incident", {}, None).allowed
     refused = decide_call(policy, "run_rollback_deployment", {}, None, profile="Acme")
     assert not refused.allowed and refused.setting == "allowed_actions"
     assert "create-incident, deployService" in refused.reason and "--allowed-actions" in refused.reason

@@ -629,7 +629,8 @@ def test_constructors_check_and_convert() -> None:
         # the rules' own sentences already name the value: shown as they are
         (
             {"profiles": [PROFILE | {"allowed_actions": ["no spaces"]}]},
-            "'no spaces' is not a valid action identifier: use only letters, digits, '_' and '-'.",
+            "'no spaces' is not a valid action identifier: Port's identifiers use only letters, digits and "
+            "@ _ . + : = -.",
             ("profiles", 0, "allowed_actions"),
         ),
         (

@@ -1,4 +1,7 @@
-"""Actions: which of the organization's self-service actions an assistant may run (`x-allowed-actions-to-run`)."""
+"""Actions: which of the organization's self-service actions and workflows an assistant may run.
+
+Port applies `x-allowed-actions-to-run` to `run_action`; the bridge applies the same selection to every tool that runs
+something (`run_<action>`, `trigger_workflow_run`), so the workflows are listed here beside the actions."""
 
 from __future__ import annotations
 
@@ -13,23 +16,23 @@ from bridge.api import ActionInfo, Profile
 
 class ActionsPage(ChecklistPage):
     noun = "actions"
-    headers = ("Action", "Identifier", "Blueprint")
+    headers = ("Action or workflow", "Kind", "Identifier", "Blueprint")
 
     def __init__(self, controller: Controller) -> None:
         super().__init__(
             controller,
             "Actions",
-            "Self-service actions your assistants may run through Port's run_action tool. Port refuses any action "
-            "not allowed here.",
+            "Self-service actions and workflows your assistants may run. Port refuses an action not allowed here "
+            "(run_action); the bridge also refuses any other tool that would run one, workflows included.",
         )
         header = self.tree.header()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        for column in (1, 2, 3):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
 
     def add_above_row(self) -> None:
-        self.every = QRadioButton("All actions, including ones added to Port later")
-        self.only = QRadioButton("Only the actions ticked below")
+        self.every = QRadioButton("All actions and workflows, including ones added to Port later")
+        self.only = QRadioButton("Only the ones ticked below")
         self.mode = QButtonGroup(self)
         self.mode.addButton(self.every)
         self.mode.addButton(self.only)
@@ -46,7 +49,8 @@ class ActionsPage(ChecklistPage):
         self.every.blockSignals(False)
 
     def make_item(self, action: ActionInfo) -> QTreeWidgetItem:
-        item = QTreeWidgetItem([action.title, action.identifier, action.blueprint])
+        kind = "Workflow" if action.kind == "workflow" else "Action"
+        item = QTreeWidgetItem([action.title, kind, action.identifier, action.blueprint])
         item.setData(0, NAME, action.identifier)
         item.setCheckState(0, check_state(action.allowed))
         return item
@@ -57,7 +61,7 @@ class ActionsPage(ChecklistPage):
         elif self.entries:
             self.status.show_text("", "muted")
         else:
-            self.status.show_text("This organization has no self-service actions yet.", "muted")
+            self.status.show_text("This organization has no self-service actions or workflows yet.", "muted")
 
     def checked(self) -> list[str]:
         return [name for name, on in self.states().items() if on]
@@ -84,7 +88,9 @@ class ActionsPage(ChecklistPage):
         self.none_button.setEnabled(explicit and bool(self.entries))
         if not self.entries:
             self.count.setText("")
-        elif not explicit:
-            self.count.setText(f"All {len(self.entries)} actions allowed")
+            return
+        noun = "actions and workflows" if any(e.kind == "workflow" for e in self.entries) else "actions"
+        if not explicit:
+            self.count.setText(f"All {len(self.entries)} {noun} allowed")
         else:
-            self.count.setText(f"{len(self.checked())} of {len(self.entries)} actions allowed")
+            self.count.setText(f"{len(self.checked())} of {len(self.entries)} {noun} allowed")

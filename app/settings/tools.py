@@ -15,7 +15,21 @@ from app.settings.common import Notice
 from bridge.api import Profile, ToolInfo
 
 # Badge colours (text, background) that read on light and dark palettes alike.
-BADGES = {"read": ("#1a7f37", "#d9f2e0"), "write": ("#9a6700", "#fbefc9"), "destructive": ("#cf222e", "#fcdcdc")}
+BADGES = {
+    "read": ("#1a7f37", "#d9f2e0"),
+    "write": ("#9a6700", "#fbefc9"),
+    "destructive": ("#cf222e", "#fcdcdc"),
+    "unclassified": ("#57606a", "#eaeef2"),
+}
+# The Kind column: a tool the bridge could not classify is not called a write, but said to be treated as one.
+KIND_TEXT = {"unclassified": "could not classify — treated as a write tool"}
+KIND_TIP = {
+    "read": "Only reads: offered in read-only mode.",
+    "write": "Changes data: hidden in read-only mode.",
+    "destructive": "Deletes or overwrites data: hidden in read-only mode.",
+    "unclassified": "Neither the tool's name nor Port's annotations say whether it only reads, so read-only mode "
+    "hides it, as it hides write tools.",
+}
 NEW_SHOWN, NEW_HIDDEN = 0, 1
 
 
@@ -69,10 +83,12 @@ class ToolsPage(ChecklistPage):
         self.new_tools.blockSignals(False)
 
     def make_item(self, tool: ToolInfo) -> QTreeWidgetItem:
-        item = QTreeWidgetItem([tool.title, tool.kind, tool.description.splitlines()[0] if tool.description else ""])
+        kind = KIND_TEXT.get(tool.kind, tool.kind)
+        item = QTreeWidgetItem([tool.title, kind, tool.description.splitlines()[0] if tool.description else ""])
         item.setData(0, NAME, tool.name)
         item.setCheckState(0, check_state(tool.exposed))
         item.setToolTip(0, tool.name)
+        item.setToolTip(1, KIND_TIP.get(tool.kind, ""))
         item.setToolTip(2, tool.description)
         fg, bg = BADGES.get(tool.kind, BADGES["write"])
         item.setForeground(1, QBrush(QColor(fg)))
@@ -83,6 +99,12 @@ class ToolsPage(ChecklistPage):
     def after_load(self, profile: Profile | None) -> None:
         self._filter(self.search.text())
         note = " Read-only is on, so Port does not offer its write tools." if profile and profile.read_only else ""
+        unclassified = [t.name for t in self.entries if t.kind == "unclassified"]
+        if unclassified:
+            note += (
+                f" The bridge could not classify {', '.join(unclassified)} as reading or writing, so read-only mode "
+                "treats " + ("it" if len(unclassified) == 1 else "them") + " as a write tool."
+            )
         self.status.show_text(f"{len(self.entries)} tools from Port.{note}", "muted")
 
     # --- changes -------------------------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ _EXPORTS = {
     "Snapshot": "bridge.api.views",
     "ToolInfo": "bridge.api.views",
     "ToolKind": "bridge.api.views",
+    "RunnableKind": "bridge.api.views",
     "ToolLimit": "bridge.api.views",
     "home_relative": "bridge.api.views",
     "DEMO_ORGANIZATION": "bridge.api.demo",
@@ -110,6 +111,7 @@ if TYPE_CHECKING:  # what the type checker (and an IDE) sees: the same names, im
     from bridge.api.views import DoctorReport as DoctorReport
     from bridge.api.views import ProfileView as ProfileView
     from bridge.api.views import RemovedProfile as RemovedProfile
+    from bridge.api.views import RunnableKind as RunnableKind
     from bridge.api.views import Snapshot as Snapshot
     from bridge.api.views import ToolInfo as ToolInfo
     from bridge.api.views import ToolKind as ToolKind

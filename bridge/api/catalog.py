@@ -1,8 +1,8 @@
 """What the organization offers, asked of Port directly: its tools (for the Tools page and the tool-count check) and
-its self-service actions (for the Actions page).
+its self-service actions and workflows (for the Actions page: the allowed actions govern both).
 
 Straight to Port, not through the bridge: the Tools page must also show what the profile does *not* expose. Read-only
-mode applies as Port applies it; allowed actions do not, so every action can be listed, allowed or not.
+mode applies as Port applies it; allowed actions do not, so every action and workflow can be listed, allowed or not.
 """
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bridge.api.views import ActionInfo, ToolInfo, ToolKind
+from bridge.api.views import ActionInfo, RunnableKind, ToolInfo, ToolKind
 from bridge.auth.tokens import TokenProvider
 from bridge.errors import BridgeError
 from bridge.mcp_client import mcp_session
-from bridge.policy import Policy, is_read_only_tool
+from bridge.policy import Policy, classify
 from bridge.settings import Profile
 
 
@@ -42,35 +42,49 @@ async def fetch_tools(profile: Profile, tokens: TokenProvider) -> list[ToolInfo]
 
 
 async def fetch_actions(profile: Profile, tokens: TokenProvider) -> list[ActionInfo]:
-    """The organization's self-service actions (Port's `list_actions` tool), marked allowed or not."""
+    """The organization's self-service actions (Port's `list_actions` tool) and, where Port offers `list_workflows`,
+    its workflows after them, each marked allowed or not (a workflow is allowed by its identifier, like an action)."""
     async with mcp_session(profile.mcp_url, await _headers(profile, tokens)) as session:
-        result = await session.call_tool("list_actions", {})
-    if result.is_error:
-        text = " ".join(getattr(c, "text", "") for c in result.content)
-        raise BridgeError(f"Port could not list the actions: {text}", title="Actions unavailable")
+        offered = {tool.name for tool in (await session.list_tools()).tools}
+        listed: list[tuple[RunnableKind, dict[str, Any]]] = [
+            ("action", item) for item in _items(await _call(session, "list_actions", "actions"), "actions")
+        ]
+        if "list_workflows" in offered:  # Port's 2026 tools; earlier eras had none
+            flows = await _call(session, "list_workflows", "workflows")
+            listed += [("workflow", item) for item in _items(flows, "workflows")]
     allowed = profile.allowed_actions
     return [
         ActionInfo(
-            identifier=a["identifier"],
-            title=a.get("title") or a["identifier"],
-            blueprint=a.get("blueprint", ""),
-            allowed=allowed is None or a["identifier"] in allowed,
+            identifier=item["identifier"],
+            title=item.get("title") or item["identifier"],
+            blueprint=item.get("blueprint", ""),
+            allowed=allowed is None or item["identifier"] in allowed,
+            kind=kind,
         )
-        for a in _actions_from(result)
+        for kind, item in listed
     ]
 
 
+async def _call(session: Any, tool: str, noun: str) -> Any:
+    result = await session.call_tool(tool, {})
+    if result.is_error:
+        text = " ".join(getattr(c, "text", "") for c in result.content)
+        raise BridgeError(f"Port could not list the {noun}: {text}", title="Actions unavailable")
+    return result
+
+
 def _kind(tool: Any) -> ToolKind:
-    """The badge: the same rule read-only mode uses (policy.is_read_only_tool), then the destructive hint."""
+    """The badge: the same rule read-only mode uses (`policy.classify`), then the destructive hint for writes."""
     described = tool.model_dump(mode="json", by_alias=True, exclude_none=True)
-    if is_read_only_tool(described):
-        return "read"
+    found = classify(described)
+    if found != "write":
+        return found  # "read", or "unclassified": read-only mode hides it as it hides writes
     hints = tool.annotations
     return "destructive" if hints is not None and hints.destructive_hint else "write"
 
 
-def _actions_from(result: Any) -> list[dict[str, Any]]:
-    """Port's `list_actions` answers JSON text (and structured content in newer servers)."""
+def _items(result: Any, key: str) -> list[dict[str, Any]]:
+    """Port's `list_actions` / `list_workflows` answer JSON text (and structured content in newer servers)."""
     data = result.structured_content
     if not data:
         for content in result.content:
@@ -81,7 +95,7 @@ def _actions_from(result: Any) -> list[dict[str, Any]]:
                     break
                 except ValueError:
                     continue
-    items = data.get("actions", []) if isinstance(data, dict) else data or []
+    items = data.get(key, []) if isinstance(data, dict) else data or []
     out = []
     for item in items:
         if isinstance(item, dict) and item.get("identifier"):

@@ -401,7 +401,8 @@ class BridgeApi:
         return self.submit(catalog.fetch_tools(profile, tokens))
 
     def fetch_actions(self, profile_id: str) -> concurrent.futures.Future[list[ActionInfo]]:
-        """The organization's self-service actions (Port's `list_actions` tool), marked allowed or not."""
+        """The organization's self-service actions (Port's `list_actions`), then its workflows (`list_workflows`,
+        where Port offers it), each marked allowed or not and with its `kind`."""
         profile, tokens = self._profile_and_tokens(profile_id)
         return self.submit(catalog.fetch_actions(profile, tokens))
 

@@ -11,7 +11,9 @@ from bridge.auth.tokens import ProfileState
 from bridge.doctor import Check
 from bridge.endpoint import mcp_url
 
-ToolKind = Literal["read", "write", "destructive"]
+# "unclassified": neither its name nor a hint says whether it writes; read-only mode treats it as a write.
+ToolKind = Literal["read", "write", "destructive", "unclassified"]
+RunnableKind = Literal["action", "workflow"]
 
 
 @dataclass(frozen=True)
@@ -63,10 +65,13 @@ class ToolInfo:
 
 @dataclass(frozen=True)
 class ActionInfo:
+    """A self-service action or workflow, for the Actions page: the allowed actions govern both."""
+
     identifier: str
     title: str
     blueprint: str
     allowed: bool
+    kind: RunnableKind = "action"
 
 
 @dataclass(frozen=True)

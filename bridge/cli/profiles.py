@@ -162,7 +162,9 @@ def list_profiles(as_json: bool) -> None:
     help="Sign in through the browser (oauth) or with an API token kept in the system keychain.",
 )
 @click.option("--read-only", is_flag=True, help="Hide every tool that changes data in Port.")
-@click.option("--allowed-actions", metavar="A,B", help="Only these self-service actions may run (identifiers).")
+@click.option(
+    "--allowed-actions", metavar="A,B", help="Only these self-service actions and workflows may run (identifiers)."
+)
 @click.option("--no-actions", is_flag=True, help="No self-service action may run.")
 @click.option("--use", "make_active", is_flag=True, help="Make it the active profile.")
 def add_profile(

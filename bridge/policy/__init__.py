@@ -1,8 +1,15 @@
 """The bridge's policy as pure functions: which of Port's tools a profile offers, and which calls it lets through.
 
 Port enforces read-only mode and the allowed actions itself (the bridge sends `upstream_headers()`), but the bridge
-enforces them again locally: as defence in depth, and because a client may call a tool it never listed. The same
-rules decide listing and calling, so a tool is callable if and only if it would be listed.
+enforces them again locally: as defence in depth, because a client may call a tool it never listed, and because
+Port documents `x-allowed-actions-to-run` for `run_action` only: the bridge applies the selection to every tool that
+runs something (`run_action`, `run_<action>`, `trigger_workflow_run`, ...). The same rules decide listing and
+calling, so a tool is callable if and only if it would be listed (a call is also checked for what it runs).
+
+    __init__.py   Policy, decisions, execution tools, reasons
+    classification.py   read / write / unclassified (`classify`, `is_read_only_tool`, `call_facts`)
+    names.py      Port's naming rules: action identifiers, the per-action tools' `run_<x>` names
+    schema.py     repairs tool schemas (arrays get `items`)
 
 Standard library only (no Qt, no network stack); fast enough to run on every `tools/list` the proxy forwards.
 """
@@ -14,40 +21,68 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
+from bridge.policy.classification import (
+    READ_ONLY_PREFIXES,
+    WRITE_VERBS,
+    ToolClass,
+    call_facts,
+    classify,
+    is_read_only_tool,
+)
+from bridge.policy.names import LEGACY_MAX_LENGTH, LEGACY_PREFIX, camel_to_snake, is_action_identifier, legacy_name
 from bridge.policy.schema import repair_schema
+
+__all__ = [
+    "DEFAULT_PROFILE",
+    "LEGACY_MAX_LENGTH",
+    "LEGACY_PREFIX",
+    "READ_ONLY_PREFIXES",
+    "RUN_ACTION",
+    "TRIGGER_WORKFLOW_RUN",
+    "WRITE_VERBS",
+    "Decision",
+    "Policy",
+    "ProfileLike",
+    "Setting",
+    "ToolClass",
+    "ToolMode",
+    "action_of_call",
+    "call_facts",
+    "camel_to_snake",
+    "classify",
+    "decide_call",
+    "decide_tool",
+    "execution_keys",
+    "filter_tools",
+    "is_action_identifier",
+    "is_execution_tool",
+    "is_read_only_tool",
+    "legacy_name",
+    "rewrite_tools_list",
+]
 
 ToolMode = Literal["all", "allow", "deny"]
 Setting = Literal["read_only", "allowed_actions", "tool_exposure", ""]
 
 DEFAULT_PROFILE = "this profile"
 RUN_ACTION = "run_action"
-LEGACY_PREFIX = "run_"
-LEGACY_MAX_LENGTH = 40  # Port truncated its per-action tool names to 40 characters
+TRIGGER_WORKFLOW_RUN = "trigger_workflow_run"
 
-# A name starting with one of these verbs changes data, whatever its annotations say: annotations come from the
-# server and a wrong `readOnlyHint` must not open a write tool in read-only mode.
-WRITE_VERBS = frozenset(
-    {
-        "create",
-        "update",
-        "upsert",
-        "delete",
-        "remove",
-        "run",
-        "trigger",
-        "invoke",
-        "move",
-        "install",
-        "duplicate",
-        "set",
-        "add",
-    }
-)
-# Port's own read-only pattern, `^(list|get|search|count|track|describe|load|simulate)_`, as a prefix tuple
-# (str.startswith with a tuple is faster than a regex on the hot path).
-READ_ONLY_PREFIXES = ("list_", "get_", "search_", "count_", "track_", "describe_", "load_", "simulate_")
+# The tools that run a self-service action or workflow, and the argument(s) naming what they run. `run_action`
+# takes `actionIdentifier` (port-docs `docs/ai-interfaces/port-ai/api-interaction.md`); `trigger_workflow_run` runs
+# a workflow from one of its self-service trigger nodes (port-docs' live "available tools" page, 2026; its argument
+# is not documented: the sandbox's `workflowIdentifier`, or `identifier`). `trigger_run` and any `trigger_<x>_run`
+# are a later, undocumented spelling of the same ([I]). The per-action `run_<x>` tools are matched by name.
+_EXECUTION_KEYS: dict[str, tuple[str, ...]] = {
+    RUN_ACTION: ("actionIdentifier",),
+    TRIGGER_WORKFLOW_RUN: ("workflowIdentifier", "identifier"),
+    "trigger_run": ("identifier",),
+}
+_ANY_TRIGGER_KEYS = ("identifier", "workflowIdentifier", "actionIdentifier")
+# Every argument that may name what runs: when several are given they must agree, so an allowed identifier in one
+# argument cannot carry a disallowed one in another that the server reads instead.
+_IDENTIFIER_KEYS = ("actionIdentifier", "workflowIdentifier", "identifier", "action_identifier", "workflow_identifier")
 
-_CAMEL_BOUNDARY = re.compile(r"(?<!^)(?=[A-Z])")
 _PLAIN_ARG = re.compile(r"[A-Za-z0-9._@:/+-]+")
 _LONG_HINT = 160  # a suggested command longer than this is replaced by a placeholder
 
@@ -80,7 +115,8 @@ class ProfileLike(Protocol):
 class Policy:
     """A profile's choices, as the proxy enforces them.
 
-    `allowed_actions`: None allows every self-service action, an empty set none, otherwise only these identifiers.
+    `allowed_actions`: None allows every self-service action and workflow, an empty set none, otherwise only these
+    identifiers (of actions or workflows: a workflow is allowed by its identifier, like an action).
     `tool_mode`/`tool_names`: offer every tool, only the named ones ("allow"), or all but the named ones ("deny").
     """
 
@@ -133,67 +169,46 @@ class Decision:
 _ALLOWED = Decision(True)
 
 
-# --- classification -----------------------------------------------------------------------------------------
+# --- execution tools -----------------------------------------------------------------------------------------
 
 
-def is_read_only_tool(tool: Mapping[str, Any]) -> bool:
-    """Whether a tool (as in a `tools/list` result) only reads. The rule, first match wins:
-
-    1. A name whose first word is a write verb (`create update upsert delete remove run trigger invoke move install
-       duplicate set add`, then `_`) is a write, whatever its annotations say: a mis-annotated `delete_x` stays hidden.
-    2. Otherwise the `readOnlyHint` annotation decides when present: only `true` is read-only, and `true` together
-       with `destructiveHint: true` is contradictory and treated as a write. This is how `test_integration_mapping`
-       (validates only) and `ask_port_docs` count as read-only.
-    3. Without a hint, Port's own pattern decides: `^(list|get|search|count|track|describe|load|simulate)_`.
-    """
-    name = tool.get("name")
-    if not isinstance(name, str):
-        return False
-    verb, underscore, _ = name.partition("_")
-    if underscore and verb.lower() in WRITE_VERBS:
-        return False
-    annotations = tool.get("annotations")
-    if isinstance(annotations, Mapping) and "readOnlyHint" in annotations:
-        return annotations["readOnlyHint"] is True and annotations.get("destructiveHint") is not True
-    return name.startswith(READ_ONLY_PREFIXES)
+def execution_keys(name: str) -> tuple[str, ...] | None:
+    """The arguments naming what a tool runs if it runs a self-service action or workflow by identifier (`run_action`,
+    `trigger_workflow_run`, `trigger_run`, `trigger_<x>_run`), else None. Case-insensitive, like the verb check."""
+    keys = _EXECUTION_KEYS.get(name)
+    if keys is not None:
+        return keys
+    lower = name.lower()
+    keys = _EXECUTION_KEYS.get(lower)
+    if keys is not None:
+        return keys
+    if lower.startswith("trigger_") and lower.endswith("_run"):
+        return _ANY_TRIGGER_KEYS
+    return None
 
 
-# The annotations `is_read_only_tool` can tell apart, as shared constants: all a listed tool's annotations come to.
-_NO_HINT = None
-_READ_ONLY_HINT = {"readOnlyHint": True}
-_WRITE_HINT = {"readOnlyHint": False}
-
-
-def call_facts(tool: Mapping[str, Any]) -> dict[str, Any]:
-    """What `decide_call` needs of a listed tool, in a few bytes: its name and its annotations reduced to what
-    `is_read_only_tool` reads (the proxy keeps one per listed tool, for every profile, for as long as it runs).
-    `decide_call(policy, name, args, call_facts(tool))` decides exactly as with the whole tool."""
-    annotations = tool.get("annotations")
-    hint: dict[str, bool] | None = _NO_HINT
-    if isinstance(annotations, Mapping) and "readOnlyHint" in annotations:
-        read_only = annotations["readOnlyHint"] is True and annotations.get("destructiveHint") is not True
-        hint = _READ_ONLY_HINT if read_only else _WRITE_HINT
-    return {"name": tool.get("name"), "annotations": hint}
-
-
-def legacy_name(action_identifier: str) -> str:
-    """The tool Port generated for an action before Dec 2025: `run_<camel_to_snake(identifier)>`, at most 40 chars."""
-    snake = _CAMEL_BOUNDARY.sub("_", action_identifier).lower().replace("-", "_")
-    return f"{LEGACY_PREFIX}{snake}"[:LEGACY_MAX_LENGTH]
+def is_execution_tool(name: str) -> bool:
+    """Whether calling this tool runs a self-service action or workflow (so the allowed actions govern it)."""
+    return execution_keys(name) is not None or _runs_action(name)
 
 
 def action_of_call(name: str, arguments: Mapping[str, Any] | None) -> str | None:
-    """The self-service action a call would run, or None if it runs none.
+    """The self-service action or workflow a call would run, or None if it runs none.
 
-    `run_action` -> its `actionIdentifier` ("" when missing or not a string, so a restricted profile refuses it);
-    a legacy `run_<x>` tool -> the tool name itself (compare it with `legacy_name(action)`).
+    An execution tool (`run_action`, `trigger_workflow_run`, ...) -> the identifier its arguments name ("" when
+    none is named, it is not a string, or two arguments name different ones, so a restricted profile refuses it);
+    a per-action `run_<x>` tool -> the tool name itself (compare it with `legacy_name(action)`).
     """
-    if name == RUN_ACTION:
-        value = arguments.get("actionIdentifier") if isinstance(arguments, Mapping) else None
-        return value if isinstance(value, str) else ""
-    if _runs_action(name):
-        return name
-    return None
+    keys = execution_keys(name)
+    if keys is None:
+        return name if _runs_action(name) else None
+    if not isinstance(arguments, Mapping) or not any(k in arguments for k in keys):
+        return ""
+    named = [arguments[k] for k in _IDENTIFIER_KEYS if k in arguments]
+    first = named[0]
+    if not isinstance(first, str) or any(value != first for value in named):
+        return ""
+    return first
 
 
 def _runs_action(name: str) -> bool:
@@ -208,11 +223,11 @@ def _refused_by(policy: Policy, name: str, tool: Mapping[str, Any]) -> Setting:
     """The setting that hides this tool, or "" if it is offered. The hot path: no strings built."""
     if policy.read_only and not is_read_only_tool(tool):
         return "read_only"
-    if policy.allowed_actions is not None and _runs_action(name):
-        if name == RUN_ACTION:
+    if policy.allowed_actions is not None:
+        if execution_keys(name) is not None:
             if not policy.allowed_actions:
                 return "allowed_actions"
-        elif policy._legacy_allowed is None or name not in policy._legacy_allowed:
+        elif _runs_action(name) and (policy._legacy_allowed is None or name not in policy._legacy_allowed):
             return "allowed_actions"
     if policy.tool_mode == "allow":
         if name not in policy.tool_names:
@@ -247,12 +262,15 @@ def decide_call(
     """
     tool = known_tool if known_tool is not None and known_tool.get("name") == name else {"name": name}
     decision = decide_tool(policy, tool, profile=profile)
-    if not decision.allowed or name != RUN_ACTION or policy.allowed_actions is None:
+    if not decision.allowed or policy.allowed_actions is None:
+        return decision
+    keys = execution_keys(name)
+    if keys is None:
         return decision
     action = action_of_call(name, arguments) or ""
     if action in policy.allowed_actions:
         return decision
-    return Decision(False, _action_reason(policy, action, profile), "allowed_actions")
+    return Decision(False, _action_reason(policy, name, keys[0], action, profile), "allowed_actions")
 
 
 def filter_tools(policy: Policy, tools: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -311,9 +329,10 @@ def _reason(policy: Policy, setting: Setting, name: str, profile: str) -> str:
             f"the tray menu or with {_command(profile, '--read-write')}."
         )
     if setting == "allowed_actions":
-        if name == RUN_ACTION or not policy.allowed_actions:
+        if execution_keys(name) is not None or not policy.allowed_actions:
             return (
-                f"Port MCP Bridge allows no self-service actions for {where}, so {tool} is not available. Allow "
+                f"Port MCP Bridge allows no self-service actions or workflows for {where}, so {tool} is not "
+                "available. Allow "
                 f"some in the tray menu or with {_command(profile, '--allowed-actions <ids>')} (or `--all-actions`)."
             )
         allowed = sorted(policy.allowed_actions)
@@ -342,17 +361,19 @@ def _reason(policy: Policy, setting: Setting, name: str, profile: str) -> str:
     )
 
 
-def _action_reason(policy: Policy, action: str, profile: str) -> str:
+def _action_reason(policy: Policy, name: str, key: str, action: str, profile: str) -> str:
     allowed = sorted(policy.allowed_actions or ())
     where = f"profile '{profile}'"
     if not action:
         return (
-            "'run_action' was called without an actionIdentifier, and Port MCP Bridge only runs the self-service "
-            f"actions {where} allows ({_listing(allowed)}). Name one of them in actionIdentifier."
+            f"'{name}' was called without a {key} (or with arguments naming different ones), and Port MCP Bridge "
+            f"only runs the self-service actions and workflows {where} allows ({_listing(allowed)}). Name one of "
+            f"them in {key}."
         )
+    noun = "workflow" if name == TRIGGER_WORKFLOW_RUN else "action" if name == RUN_ACTION else "action or workflow"
     hint = _csv_hint([*allowed, action], "<ids>")
     return (
-        f"Port MCP Bridge does not run the self-service action '{action}' for {where}: it allows only "
+        f"Port MCP Bridge does not run the self-service {noun} '{action}' for {where}: it allows only "
         f"{_listing(allowed)}. Allow it in the tray menu or with {_command(profile, '--allowed-actions ' + hint)} "
         "(or `--all-actions`)."
     )

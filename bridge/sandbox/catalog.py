@@ -274,6 +274,10 @@ class Organization:
 
     def upsert_action(self, data: dict[str, Any]) -> dict[str, Any]:
         identifier = _require_identifier(data, "action")
+        if not _port_action_identifier(identifier):
+            raise CatalogError(
+                f"'{identifier}' is not a valid action identifier: use letters, digits and @ _ . + : = - only."
+            )
         trigger = data.get("trigger") or {}
         if trigger.get("type", "self-service") not in {"self-service", "automation"}:
             raise CatalogError("trigger.type must be 'self-service' or 'automation'.")
@@ -298,6 +302,11 @@ class Organization:
             del self.actions[identifier]
             self.action_permissions.pop(identifier, None)
             return {"ok": True, "deleted": identifier}
+
+
+def _port_action_identifier(identifier: str) -> bool:
+    # Port's API: `^(?!\.{1,2}$)[\p{L}0-9@_.+:=-]+$` (port-docs static/apispec.yaml, POST /v1/actions).
+    return identifier not in {".", ".."} and all(c.isalpha() or c in "0123456789@_.+:=-" for c in identifier)
 
 
 def _require_identifier(data: dict[str, Any], kind: str) -> str:

@@ -53,6 +53,8 @@ def build_server(state: SandboxState) -> Server[Any]:
     ) -> types.ListToolsResult:
         caller = _caller(ctx)
         tools = visible_tools(caller, state.config.era)
+        if state.faults.no_annotations:
+            tools = [{k: v for k, v in t.items() if k != "annotations"} for t in tools]
         return types.ListToolsResult(tools=[types.Tool.model_validate(t) for t in tools])
 
     async def call(ctx: ServerRequestContext[Any], params: types.CallToolRequestParams) -> types.CallToolResult:

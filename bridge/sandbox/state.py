@@ -38,6 +38,7 @@ class Faults:
     slow_tool_seconds: float = 0.0  # every tool call takes this long and reports progress meanwhile
     dcr_enabled: bool = True  # False imitates an SSO org whose connection is not domain-level
     auto_approve: str | None = None  # "<email> <org_id>": the authorize page approves at once (tests)
+    no_annotations: bool = False  # tools are listed without annotations (Port documents none for its tools)
 
     def update(self, changes: dict[str, Any]) -> None:
         known = {f.name: f for f in fields(self)}

@@ -278,8 +278,10 @@ def delete_scorecard(caller: Caller, args: dict[str, Any]) -> Any:
 
 
 def legacy_tool_name(action_identifier: str) -> str:
-    """`run_<camel_to_snake(identifier)>`, at most 40 characters, as Port's per-action tools were named."""
-    snake = re.sub(r"(?<!^)(?=[A-Z])", "_", action_identifier).lower().replace("-", "_")
+    """`run_<camel_to_snake(identifier)>`, at most 40 characters, as Port's per-action tools were named: its archived
+    server's `_camel_to_snake` (port-mcp-server `src/tools/action/dynamic_actions.py`), hyphens and all kept."""
+    s1 = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", action_identifier)
+    snake = re.sub("([a-z0-9])([A-Z])", r"\1_\2", s1).lower()
     return f"run_{snake}"[:40]
 
 

@@ -16,8 +16,8 @@ from urllib.parse import urlsplit
 
 from bridge.endpoint import SANDBOX_PORT, base_url
 from bridge.errors import SettingsError
+from bridge.policy.names import ACTION_IDENTIFIER_SYMBOLS, is_action_identifier
 
-_ACTION_RE = re.compile(r"^[A-Za-z0-9_\-]+$")
 _TOOL_RE = re.compile(r"^[A-Za-z0-9_.\-/]+$")  # MCP tool names may also use '.' and '/'
 _ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _MAX_NAME = 100
@@ -137,11 +137,15 @@ def _unique(items: Iterable[str]) -> list[str]:
 
 
 def validate_action_ids(ids: Iterable[str]) -> list[str]:
-    """Check action identifiers (letters, digits, '_' and '-'); return them stripped and de-duplicated."""
+    """Check action (and workflow) identifiers by Port's rule (`policy.names.is_action_identifier`: letters, digits
+    and `@ _ . + : = -`); return them stripped and de-duplicated."""
     result = [str(i).strip() for i in ids]
     for ident in result:
-        if not _ACTION_RE.match(ident):
-            raise SettingsError(f"'{ident}' is not a valid action identifier: use only letters, digits, '_' and '-'.")
+        if not is_action_identifier(ident):
+            raise SettingsError(
+                f"'{ident}' is not a valid action identifier: Port's identifiers use only letters, digits and "
+                f"{' '.join(ACTION_IDENTIFIER_SYMBOLS)}."
+            )
     return _unique(result)
 
 

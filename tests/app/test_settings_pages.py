@@ -35,12 +35,19 @@ def test_actions_page_sets_the_allowed_actions(qtbot: QtBot, window: SettingsWin
     api: BridgeApi = window.controller.api
     page = window.page("actions")
     assert isinstance(page, ActionsPage)
-    qtbot.waitUntil(lambda: page.tree.topLevelItemCount() == 7, timeout=15000)
-    assert page.every.isChecked() and not page.tree.isEnabled() and page.count.text() == "All 7 actions allowed"
+    qtbot.waitUntil(lambda: page.tree.topLevelItemCount() == 9, timeout=15000)  # 7 actions, then 2 workflows
+    assert page.count.text() == "All 9 actions and workflows allowed"
+    assert page.every.isChecked() and not page.tree.isEnabled()
+    kinds = {i.data(0, Qt.ItemDataRole.UserRole): i.text(1) for i in page.items()}
+    assert kinds["onboard_engineer"] == kinds["rotate_service_secrets"] == "Workflow"
+    assert kinds["scaffold_microservice"] == "Action" and list(kinds.values()).count("Workflow") == 2
     page.only.setChecked(True)  # everything stays ticked, but as an explicit list: later actions are not included
     assert sorted(api.settings().get_profile("acme").allowed_actions or []) == sorted(page.checked())
     page.none_button.click()
-    assert api.settings().get_profile("acme").allowed_actions == [] and page.count.text() == "0 of 7 actions allowed"
+    assert (
+        api.settings().get_profile("acme").allowed_actions == []
+        and page.count.text() == "0 of 9 actions and workflows allowed"
+    )
     item = next(i for i in page.items() if i.data(0, Qt.ItemDataRole.UserRole) == "scaffold_microservice")
     item.setCheckState(0, Qt.CheckState.Checked)
     assert api.settings().get_profile("acme").allowed_actions == ["scaffold_microservice"]

@@ -15,6 +15,7 @@ from app.settings import SettingsWindow
 from app.settings.tools import ToolsPage
 from bridge.api import BridgeApi
 from bridge.auth.localkey import local_key
+from bridge.sandbox import Sandbox
 from bridge.settings import ToolExposure
 from tests.support.mcp import mcp_client, stream_opened
 
@@ -131,3 +132,17 @@ def test_exposure_keeps_choices_for_tools_not_listed() -> None:
     )
     # Switching mode starts from what is listed: the old list meant the opposite.
     assert ToolExposure(mode="allow", names=["w"]).with_ticks(listed, True) == ToolExposure(mode="deny", names=["b"])
+
+
+def test_tools_the_bridge_cannot_classify_are_said_to_be(
+    qtbot: QtBot, window: SettingsWindow, sandbox: Sandbox
+) -> None:
+    # Port's docs publish no annotations: listed without them, test_integration_mapping is neither a known read
+    # (its name) nor a known write, so the page says so rather than calling it a write.
+    sandbox.faults.no_annotations = True
+    page = loaded(qtbot, window)
+    kinds = {i.data(0, 256): i for i in page.items()}
+    assert kinds["test_integration_mapping"].text(1) == "could not classify — treated as a write tool"
+    assert "read-only mode hides it" in kinds["test_integration_mapping"].toolTip(1)
+    assert kinds["list_entities"].text(1) == "read" and kinds["upsert_entity"].text(1) == "write"
+    assert "could not classify test_integration_mapping" in page.status.text()

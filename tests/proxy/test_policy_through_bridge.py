@@ -60,3 +60,53 @@ async def test_cancellation_passes_and_the_session_survives(rig: Stack) -> None:
         await cancel_once_under_way(s, "describe_user_details")
         rig.sandbox.faults.slow_tool_seconds = 0
         assert not (await s.call_tool("describe_user_details", {})).is_error
+
+
+async def _allow(rig: Stack, actions: list[str] | None) -> None:
+    rig.store.set_profile("acme", allowed_actions=actions)
+
+    def applied() -> bool:
+        policy = rig.bridge.resolve(None).policy  # type: ignore[union-attr]
+        return policy.allowed_actions == (None if actions is None else frozenset(actions))
+
+    await wait_until_async(applied, f"the bridge allows {actions}")
+
+
+async def test_workflows_follow_the_allowed_actions(rig: Stack) -> None:
+    # Port documents x-allowed-actions-to-run for run_action only (the sandbox, like Port, lets workflows run under
+    # it); the bridge applies the selection to trigger_workflow_run too, refusing locally with its reason.
+    await _allow(rig, [])
+    async with session(rig) as s:
+        listed = {t.name for t in (await s.list_tools()).tools}
+        assert "trigger_workflow_run" not in listed and "run_action" not in listed and "list_workflows" in listed
+        with pytest.raises(MCPError) as refused:
+            await s.call_tool("trigger_workflow_run", {"workflowIdentifier": "onboard_engineer"})
+        assert refused.value.code == POLICY_REFUSED
+        assert "allows no self-service actions or workflows for profile 'Acme'" in refused.value.message
+    await _allow(rig, ["create_incident"])
+    async with session(rig) as s:
+        with pytest.raises(MCPError) as refused:
+            await s.call_tool("trigger_workflow_run", {"workflowIdentifier": "onboard_engineer", "inputs": {}})
+        assert refused.value.code == POLICY_REFUSED and "workflow 'onboard_engineer'" in refused.value.message
+    await _allow(rig, ["onboard_engineer"])
+    async with session(rig) as s:
+        flows = await s.call_tool("list_workflows", {})
+        assert "onboard_engineer" in flows.content[0].text  # type: ignore[union-attr]
+        inputs = {"email": "ada@acme.example", "team": "platform"}
+        ran = await s.call_tool("trigger_workflow_run", {"workflowIdentifier": "onboard_engineer", "inputs": inputs})
+        assert not ran.is_error, ran.content
+
+
+async def test_an_action_identifier_with_port_symbols_can_be_allowed_and_run(rig: Stack) -> None:
+    identifier = "deploy@eu.prod:v2"  # Port's API allows letters, digits and @ _ . + : = -
+    async with mcp_session(rig.sandbox, machine_token(rig.sandbox)) as direct:
+        made = await direct.call_tool("upsert_action", {"action": {"identifier": identifier, "title": "Deploy EU"}})
+        assert not made.is_error, made.content
+    await _allow(rig, [identifier])
+    async with session(rig) as s:
+        ran = await s.call_tool("run_action", {"actionIdentifier": identifier, "properties": {}})
+        assert not ran.is_error, ran.content
+        assert identifier in ran.content[0].text  # type: ignore[union-attr]
+        with pytest.raises(MCPError) as refused:
+            await s.call_tool("run_action", {"actionIdentifier": "create_incident", "properties": {}})
+        assert refused.value.code == POLICY_REFUSED and identifier in refused.value.message

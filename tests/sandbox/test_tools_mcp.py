@@ -60,6 +60,14 @@ async def test_tools_carry_schemas_and_annotations(sandbox: Sandbox) -> None:
     assert tools["list_entities"].input_schema["required"] == ["blueprintIdentifier"]
 
 
+async def test_tools_without_annotations_as_ports_docs_show_them(sandbox: Sandbox) -> None:
+    sandbox.faults.no_annotations = True
+    async with mcp_session(sandbox, machine_token(sandbox)) as s:
+        tools = (await s.list_tools()).tools
+        assert len(tools) == 42 and all(t.annotations is None for t in tools)
+        assert not (await s.call_tool("list_blueprints", {})).is_error  # only the listing changes
+
+
 async def test_read_only_header_hides_and_refuses_write_tools(sandbox: Sandbox) -> None:
     token = machine_token(sandbox)
     async with mcp_session(sandbox, token, x_read_only_mode="1") as s:
