@@ -55,6 +55,8 @@ _EXPORTS = {
     "validate_profile_name": "bridge.settings",
     "PORT_REGIONS": "bridge.settings.values",
     "PortRegion": "bridge.settings.values",
+    "region_note": "bridge.settings.values",
+    "default_api_url": "bridge.settings.values",
     "SignedIn": "bridge.auth.account",
     "SignInStatus": "bridge.auth.account",
     "OpenBrowser": "bridge.auth.browser",
@@ -153,6 +155,8 @@ if TYPE_CHECKING:  # what the type checker (and an IDE) sees: the same names, im
     from bridge.settings import validate_profile_name as validate_profile_name
     from bridge.settings.values import PORT_REGIONS as PORT_REGIONS
     from bridge.settings.values import PortRegion as PortRegion
+    from bridge.settings.values import default_api_url as default_api_url
+    from bridge.settings.values import region_note as region_note
     from bridge.stdio import run as run_stdio  # noqa: F401 - re-exported under another name (see _RENAMED)
     from bridge.system.logs import log_dir as log_dir
     from bridge.system.logs import redact as redact

@@ -57,7 +57,10 @@ def default_tokens(profile: Profile) -> TokenProvider:
     if profile.auth_mode == AuthMode.TOKEN:
         entry = profile.secret_refs.get(CREDENTIALS_REF)
         return ClientCredentialsProvider(
-            profile.api_url, profile_name=profile.name, load=lambda: auth_store.client_credentials(entry)
+            profile.api_url,
+            profile_name=profile.name,
+            load=lambda: auth_store.client_credentials(entry),
+            no_url=profile.api_url_problem(),
         )
     return OAuthTokenProvider(profile)
 
