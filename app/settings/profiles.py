@@ -323,8 +323,8 @@ class ProfilesPage(Page):
         mode = self.mode.currentData()
         if self._creating:
             created: list[Profile] = []
-            extra = self._api_url_change()
-            if not self.change(lambda: created.append(self.api.add_profile(name, region, mode, **extra)),
+            api_url = self._api_url_change().get("api_url")
+            if not self.change(lambda: created.append(self.api.add_profile(name, region, mode, api_url=api_url)),
                                self.form_notice):  # fmt: skip
                 return
             self._creating = False

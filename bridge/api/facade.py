@@ -218,7 +218,7 @@ class BridgeApi:
         self, name: str, region: str, auth_mode: str = "oauth", *, make_active: bool = False, **options: Any
     ) -> Profile:
         """`region` is what a person types: "eu", "us" or an MCP URL (messages from `bridge.settings.values`);
-        `options`: organization, read_only, allowed_actions."""
+        `options`: organization, read_only, allowed_actions, api_url (a custom region's Port API URL)."""
         added = self._store.add_profile(name, region, auth_mode=auth_mode, make_active=make_active, **options)
         return self._applied(added)
 
