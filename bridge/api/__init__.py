@@ -32,6 +32,8 @@ _EXPORTS = {
     "ToolInfo": "bridge.api.views",
     "ToolKind": "bridge.api.views",
     "ToolLimit": "bridge.api.views",
+    "ToolDrift": "bridge.policy.renames",
+    "exposure_drift": "bridge.policy.renames",
     "home_relative": "bridge.api.views",
     "DEMO_ORGANIZATION": "bridge.api.demo",
     "is_demo": "bridge.api.demo",
@@ -138,6 +140,8 @@ if TYPE_CHECKING:  # what the type checker (and an IDE) sees: the same names, im
     from bridge.export import State as State
     from bridge.export import UndoResult as UndoResult
     from bridge.export import WriteResult as WriteResult
+    from bridge.policy.renames import ToolDrift as ToolDrift
+    from bridge.policy.renames import exposure_drift as exposure_drift
     from bridge.sandbox import Faults as Faults
     from bridge.sandbox import Lifetimes as Lifetimes
     from bridge.sandbox import Sandbox as Sandbox

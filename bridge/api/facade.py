@@ -148,6 +148,7 @@ class BridgeApi:
                     last_error=status.last_error if status else None,
                     has_credentials=is_demo(profile) or bool(profile.secret_refs),
                     demo=is_demo(profile),
+                    tool_drift=status.tool_drift if status else None,
                 )
             )
         port = self._serving_port(settings)

@@ -10,6 +10,7 @@ from bridge import __version__
 from bridge.auth.tokens import ProfileState
 from bridge.doctor import Check
 from bridge.endpoint import mcp_url
+from bridge.policy.renames import ToolDrift
 
 ToolKind = Literal["read", "write", "destructive"]
 
@@ -30,6 +31,7 @@ class ProfileView:
     last_error: str | None
     has_credentials: bool = False  # a sign-in or API credentials are saved (settings only: no keychain read)
     demo: bool = False  # the built-in demo organization (the sandbox in this process)
+    tool_drift: ToolDrift | None = None  # tools the exposure list names that Port no longer lists (renamed?)
 
 
 @dataclass(frozen=True)

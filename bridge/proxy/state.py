@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from bridge.auth.tokens import TokenProvider
 from bridge.policy import Policy
+from bridge.policy.renames import ToolDrift, exposure_drift
 from bridge.settings import Profile
 
 
@@ -31,6 +32,11 @@ class Upstream:
     last_error: str | None = None
     refused: bool = False  # Port refused the token even after a refresh: the profile needs a sign-in
     listed: Any = field(default=None, repr=False, compare=False)  # a `forward.ListedTools`
+    # The names Port listed last (None: no list seen yet) and those that appeared since the first list this run: what
+    # `tool_drift` compares the profile's exposure list with (`toolslist.note_listed` keeps them).
+    listed_names: frozenset[str] | None = field(default=None, repr=False, compare=False)
+    appeared_names: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
+    noted_known: Any = field(default=None, repr=False, compare=False)  # the `known` dict last noted (a cache hit: same)
     # Per-request constants, built once: (policy they were built for, header pairs) and (token, header pair).
     _policy_headers: tuple[Policy | None, list[tuple[bytes, bytes]]] = field(
         default=(None, []), repr=False, compare=False
@@ -54,6 +60,14 @@ class Upstream:
             header = (b"authorization", f"Bearer {token}".encode())
             self._authorization = (token, header)
         return header
+
+    def tool_drift(self) -> ToolDrift | None:
+        """The profile's exposure list against Port's last list (None before any list): names gone, new, renamed."""
+        if self.listed_names is None:
+            return None
+        tools = self.profile.tools
+        return exposure_drift(tools.mode, tools.names, self.listed_names, read_only=self.profile.read_only,
+                              known=self.known_tools, appeared=self.appeared_names)  # fmt: skip
 
     @property
     def url(self) -> str:
