@@ -312,9 +312,7 @@ class Profile(_Model):
     organization_id: str = ""  # set by sign-in (the token's orgId): how two profiles for one organization are noticed
     region: Region
     base_url: str | None = None
-    # A custom region's Port API URL for token mode (absent from files before it existed: None). Never guessed from
-    # the MCP URL except on this computer (`default_api_url`), so credentials go only where the user said.
-    api_base_url: str | None = None
+    api_base_url: str | None = None  # a custom region's Port API URL (token mode); older files lack it: None
     auth_mode: AuthMode = AuthMode.OAUTH
     read_only: bool = False
     allowed_actions: list[str] | None = None  # None: every action; []: none; else only these identifiers
@@ -357,16 +355,15 @@ class Profile(_Model):
     @property
     def api_url(self) -> str | None:
         """Port's REST API for this profile (token mode exchanges credentials there): the region's; for a custom
-        region the one the user gave, else on this computer the MCP URL's origin + /v1 (the sandbox), else None."""
+        region the one the user gave, else on this computer the MCP URL's origin + /v1 (the sandbox), else None:
+        never guessed from another host, so credentials go only where the user said."""
         if self.region is Region.CUSTOM:
             return self.api_base_url or default_api_url(self.mcp_url)
         return PORT_REGIONS[self.region].api_url
 
     def api_url_problem(self) -> str | None:
         """Why token mode cannot be used as set up (no API URL known for a custom MCP URL), else None."""
-        if self.api_url is None:
-            return api_url_needed(self.name, self.mcp_url)
-        return None
+        return api_url_needed(self.name, self.mcp_url) if self.api_url is None else None
 
     @property
     def region_label(self) -> str:
