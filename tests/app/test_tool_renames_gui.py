@@ -68,8 +68,8 @@ def test_the_tray_tells_once_and_the_tools_page_updates_the_list(
     assert "get_blueprints (now list_blueprints?)" in text
     assert page.drift_button.text() == "Replace with the new names"
     page.drift_button.click()
-    assert api.settings().get_profile("acme").tools == ToolExposure(mode="allow",
-                                                                    names=["list_blueprints", "list_entities"])  # fmt: skip
+    updated = ToolExposure(mode="allow", names=["list_blueprints", "list_entities"])
+    assert api.settings().get_profile("acme").tools == updated
     qtbot.waitUntil(lambda: page.tree.topLevelItemCount() > 0, timeout=15000)
     assert not page.drift_banner.isVisibleTo(page)
     assert list_through_the_bridge(api) == ["list_blueprints", "list_entities"]
