@@ -37,6 +37,7 @@ class Upstream:
     listed_names: frozenset[str] | None = field(default=None, repr=False, compare=False)
     appeared_names: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
     noted_known: Any = field(default=None, repr=False, compare=False)  # the `known` dict last noted (a cache hit: same)
+    _drift: tuple[tuple[Any, ...], ToolDrift] | None = field(default=None, repr=False, compare=False)
     # Per-request constants, built once: (policy they were built for, header pairs) and (token, header pair).
     _policy_headers: tuple[Policy | None, list[tuple[bytes, bytes]]] = field(
         default=(None, []), repr=False, compare=False
@@ -63,11 +64,19 @@ class Upstream:
 
     def tool_drift(self) -> ToolDrift | None:
         """The profile's exposure list against Port's last list (None before any list): names gone, new, renamed."""
-        if self.listed_names is None:
+        listed, appeared = self.listed_names, self.appeared_names
+        if listed is None:
             return None
-        tools = self.profile.tools
-        return exposure_drift(tools.mode, tools.names, self.listed_names, read_only=self.profile.read_only,
-                              known=self.known_tools, appeared=self.appeared_names)  # fmt: skip
+        tools, read_only = self.profile.tools, self.profile.read_only
+        # Asked on every snapshot (the tray polls each second): computed again only when an input changed.
+        key = (listed, appeared, tools.mode, tuple(tools.names), read_only)  # the sets by identity, below
+        cached = self._drift
+        if cached is not None and cached[0][0] is listed and cached[0][1] is appeared and cached[0][2:] == key[2:]:
+            return cached[1]
+        drift = exposure_drift(tools.mode, tools.names, listed, read_only=read_only, known=self.known_tools,
+                               appeared=appeared)  # fmt: skip
+        self._drift = (key, drift)
+        return drift
 
     @property
     def url(self) -> str:
