@@ -65,6 +65,7 @@ def test_summary_and_the_updated_list() -> None:
 
 def test_exposure_drift_modes_and_read_only() -> None:
     assert not exposure_drift("all", ["get_blueprints"], ["list_blueprints"])
+    assert not exposure_drift("allow", ["get_blueprints"], [])  # an empty list says nothing
     deny = exposure_drift("deny", ["delete_blueprint"], ["remove_blueprint", "list_blueprints"])
     assert deny.renames == (("delete_blueprint", "remove_blueprint"),)  # else the new name would be exposed
     # Read-only on: Port does not list write tools, so a write tool the list names is not gone

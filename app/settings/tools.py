@@ -87,6 +87,7 @@ class ToolsPage(ChecklistPage):
         return self.api.fetch_tools(profile_id)
 
     def show_profile(self, profile: Profile) -> None:
+        self.drift_banner.hide()  # until this profile's list is in
         self.new_tools.blockSignals(True)
         self.new_tools.setCurrentIndex(NEW_HIDDEN if profile.tools.mode == "allow" else NEW_SHOWN)
         self.new_tools.blockSignals(False)
@@ -140,8 +141,9 @@ class ToolsPage(ChecklistPage):
         self.drift = drift = exposure_drift(
             tools.mode, tools.names, listed, read_only=bool(profile and profile.read_only)
         )
-        self.drift_banner.setVisible(bool(drift) and profile is not None)
-        if not drift:
+        shown = bool(drift) and profile is not None and bool(listed)  # an empty list from Port says nothing
+        self.drift_banner.setVisible(shown)
+        if not shown:
             return
         which = "shows only" if tools.mode == "allow" else "hides"
         renamed = dict(drift.renames)

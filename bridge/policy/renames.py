@@ -100,17 +100,18 @@ def exposure_drift(
     known: Mapping[str, Mapping[str, Any]] | None = None,
     appeared: Iterable[str] = (),
 ) -> ToolDrift:
-    """`tool_drift` for a profile's exposure (`mode` all/allow/deny and its names): nothing for "all"; with
-    Read-only on, Port does not list write tools, so a write tool the list names is not gone (judged by what
-    `known` holds of it, else by its name, the rule read-only mode uses)."""
-    if mode == "all":
+    """`tool_drift` for a profile's exposure (`mode` all/allow/deny and its names): nothing for "all" or an empty
+    list; with Read-only on, Port does not list write tools, so a write tool the list names is not gone (judged by
+    what `known` holds of it, else by its name, the rule read-only mode uses)."""
+    now = set(listed)
+    if mode == "all" or not now:  # an empty list (a hiccup, a role without tools) says nothing about renames
         return ToolDrift()
     facts = known or {}
 
     def hidden(name: str) -> bool:
         return read_only and not is_read_only_tool(facts.get(name) or {"name": name})
 
-    return tool_drift(names, listed, appeared, hidden)
+    return tool_drift(names, now, appeared, hidden)
 
 
 def _normal(name: str) -> str:
