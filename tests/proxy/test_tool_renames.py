@@ -7,6 +7,7 @@ from __future__ import annotations
 import anyio
 import httpx2
 import pytest
+from mcp.shared.exceptions import MCPError
 
 from bridge.api import BridgeApi, ToolExposure
 from bridge.sandbox import Sandbox
@@ -20,6 +21,19 @@ async def _listed(url: str, key: str) -> list[str]:
 
 def listed(api: BridgeApi) -> list[str]:
     return anyio.run(_listed, api.snapshot().mcp_url, api.local_key() or "")
+
+
+async def _call(url: str, key: str, name: str) -> tuple[bool, str]:
+    async with mcp_client(url, {"Authorization": f"Bearer {key}"}) as session:
+        try:
+            result = await session.call_tool(name, {})
+        except MCPError as exc:  # Port answers an unknown tool with a JSON-RPC error
+            return True, exc.message
+        return bool(result.is_error), " ".join(getattr(c, "text", "") for c in result.content)
+
+
+def call(api: BridgeApi, name: str) -> tuple[bool, str]:
+    return anyio.run(_call, api.snapshot().mcp_url, api.local_key() or "", name)
 
 
 def test_a_rename_by_port_is_reported_by_the_facade(api: BridgeApi, sandbox: Sandbox) -> None:
@@ -52,6 +66,17 @@ def test_read_only_hiding_write_tools_is_not_a_rename(api: BridgeApi) -> None:
     assert "delete_entity" not in listed(api) and "list_entities" in listed(api)
     active = api.snapshot().active
     assert active is not None and active.tool_drift is not None and not active.tool_drift
+
+
+def test_the_sandbox_knob_lists_and_calls_by_the_new_name_only(api: BridgeApi, sandbox: Sandbox) -> None:
+    api.start()
+    sandbox.faults.renamed_tools = {"list_blueprints": "get_blueprints"}
+    names = listed(api)
+    assert "get_blueprints" in names and "list_blueprints" not in names
+    error, text = call(api, "get_blueprints")
+    assert not error and "service" in text  # the tool itself, under its new name
+    error, text = call(api, "list_blueprints")
+    assert error and "Unknown tool: list_blueprints" in text
 
 
 def test_the_sandbox_knob_is_checked_and_set_over_http_too(sandbox: Sandbox) -> None:
