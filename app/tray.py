@@ -25,6 +25,14 @@ ShowSettings = Callable[[str], None]
 KEY_OFF_LINE = "⚠ Local key off: any program here can use Port"
 
 
+TOOL_DRIFT_TITLE = "Port renamed or removed tools"
+
+
+def tool_drift_text(profile: str, summary: str) -> str:
+    end = "" if summary.endswith("?") else "."
+    return f"Port renamed or removed tools your list names ({profile}): {summary}{end} Review in Settings → Tools."
+
+
 def _call(fn: Callable[..., Any], *args: Any) -> Callable[[], None]:
     """A slot without parameters: PySide would otherwise pass `checked` to whatever accepts it."""
     return lambda: fn(*args)
@@ -87,6 +95,10 @@ class Tray(QObject):
         self.icon.setContextMenu(self.menu)
         self.icon.activated.connect(self._activated)
         controller.snapshotChanged.connect(self.update_icon)
+        controller.snapshotChanged.connect(self.tell_tool_drift)
+        self._drift_told: dict[str, object] = {}  # profile id -> the tool change last told (once per change)
+        self._on_click: Callable[[], None] | None = None  # what clicking the last notification does
+        self.icon.messageClicked.connect(lambda: self._on_click() if self._on_click else None)
         controller.notify.connect(self.message)
         controller.failed.connect(self.warn)
         self._progress.connect(self._sign_in_progress)
@@ -127,10 +139,25 @@ class Tray(QObject):
         return "\n".join(lines)
 
     @Slot(str, str)
-    def message(self, title: str, text: str) -> None:
+    def message(self, title: str, text: str, on_click: Callable[[], None] | None = None) -> None:
+        self._on_click = on_click
         self.shown.emit(title, text)
         if self.icon.isVisible() and QSystemTrayIcon.supportsMessages():
             self.icon.showMessage(title, text, QSystemTrayIcon.MessageIcon.Information, 6000)
+
+    @Slot(object)
+    def tell_tool_drift(self, snapshot: Snapshot) -> None:
+        """Tools a profile's exposure list names that Port no longer lists (renamed, most likely): said once per
+        change, with a click to the Tools page, where a banner offers to update the list."""
+        for profile in snapshot.profiles:
+            drift = profile.tool_drift
+            key = drift.key if drift else None
+            if key == self._drift_told.get(profile.id):
+                continue
+            self._drift_told[profile.id] = key
+            if drift:
+                self.message(TOOL_DRIFT_TITLE, tool_drift_text(profile.name, drift.summary()),
+                             lambda: self._show_settings("tools"))  # fmt: skip
 
     @Slot(str, str)
     def warn(self, title: str, text: str) -> None:
@@ -178,6 +205,10 @@ class Tray(QObject):
             read_only.setToolTip("Only tools that read: nothing in Port can be changed from your assistants")
             read_only.triggered.connect(lambda: self._set_read_only(active.id, read_only.isChecked()))
             self._add_sign_in(active)
+            if active.tool_drift:
+                menu.addAction("⚠ Port renamed tools in your list: review…").triggered.connect(
+                    lambda: self._show_settings("tools")
+                )
         menu.addSeparator()
 
         copy = menu.addAction("Copy MCP URL")

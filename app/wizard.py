@@ -33,7 +33,17 @@ from PySide6.QtWidgets import (
 
 from app.controller import Controller, describe_error
 from app.icons import app_icon
-from bridge.api import PORT_REGIONS, ClientStatus, OpenBrowser, Profile, State, WriteResult, system_browser
+from bridge.api import (
+    PORT_REGIONS,
+    ClientStatus,
+    OpenBrowser,
+    Profile,
+    State,
+    WriteResult,
+    parse_region,
+    region_note,
+    system_browser,
+)
 
 REGIONS = [(r.code.value, r.label, r.app_host) for r in PORT_REGIONS.values()]  # Port's regions: one table
 
@@ -237,6 +247,10 @@ class FirstRunWizard(QDialog):
         self.url_edit.setEnabled(False)
         other.toggled.connect(self.url_edit.setEnabled)
         radios.addWidget(self.url_edit)
+        self.url_note = _text("")  # what a pasted Port address is read as: its region
+        self.url_note.hide()
+        self.url_edit.textChanged.connect(self._url_typed)
+        radios.addWidget(self.url_note)
         form.addRow("Region:", radios)
         self.name_edit = QLineEdit("Port")
         self.name_edit.setPlaceholderText("A name for this organization, e.g. Acme EU")
@@ -269,11 +283,30 @@ class FirstRunWizard(QDialog):
         code = str(checked.property("region")) if checked else "eu"
         return code or self.url_edit.text().strip()
 
+    @Slot(str)
+    def _url_typed(self, text: str) -> None:
+        note = region_note(text)
+        self.url_note.setText(note or "")
+        self.url_note.setVisible(bool(note))
+
+    def understood(self) -> None:
+        """Port's own address typed as "another address" (its web app's, say) is its region: tick that region."""
+        checked = self.regions.checkedButton()
+        text = self.url_edit.text()
+        if checked is None or checked.property("region") or region_note(text) is None:
+            return
+        code = parse_region(text)[0].value
+        for button in self.regions.buttons():
+            if button.property("region") == code:
+                button.setChecked(True)
+        self.url_note.show()  # keeps saying why the region changed
+
     @Slot()
     def sign_in(self) -> None:
         if self.signing_in is not None:
             self.signing_in.cancel()
             return
+        self.understood()
         try:
             if self.profile is None:
                 name = self.name_edit.text().strip() or "Port"

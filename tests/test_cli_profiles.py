@@ -144,13 +144,16 @@ def test_set(settings_home: Path) -> None:
     assert result.output == (
         "Updated profile 'Acme Europe' (acme-eu): name 'Acme Europe', organization 'acme', read-only, actions none.\n"
     )
-    ok("profiles", "set", "Acme Europe", "--region", "https://port.acme.internal/mcp/v1", "--auth", "token")
+    refused = run("profiles", "set", "Acme Europe", "--region", "https://port.acme.internal/mcp/v1", "--auth", "token")
+    assert refused.exit_code == 1 and "Give the profile its API URL" in refused.output
+    ok("profiles", "set", "Acme Europe", "--region", "https://port.acme.internal/mcp/v1", "--auth", "token",
+       "--api-url", "https://port.acme.internal/api/v1")  # fmt: skip
     ok("profiles", "set", "acme-eu", "--tools-deny", "delete_entity,delete_blueprint")
     profile = SettingsStore().load().get_profile("acme-eu")
     assert profile.name == "Acme Europe" and profile.organization == "acme"
     assert profile.read_only is True and profile.allowed_actions == []
     assert (profile.region, profile.base_url) == (Region.CUSTOM, "https://port.acme.internal/mcp/v1")
-    assert profile.auth_mode is AuthMode.TOKEN
+    assert profile.auth_mode is AuthMode.TOKEN and profile.api_url == "https://port.acme.internal/api/v1"
     assert profile.tools == ToolExposure(mode="deny", names=["delete_entity", "delete_blueprint"])
 
     ok(
@@ -170,6 +173,39 @@ def test_set(settings_home: Path) -> None:
     assert result.output == "Updated profile 'Acme Europe' (acme-eu): region eu, actions all, tools all.\n"
     profile = SettingsStore().load().get_profile("acme-eu")
     assert (profile.allowed_actions, profile.tools.mode, profile.base_url) == (None, "all", None)
+    assert (profile.api_base_url, profile.api_url) == (None, "https://api.port.io/v1")  # the region's own
+
+
+def test_add_with_a_pasted_port_address(settings_home: Path) -> None:
+    """The web app's address (what people see in the browser) is understood as its region, and said so."""
+    result = ok("profiles", "add", "Acme", "--region", "https://app.us.port.io/organization/catalog")
+    assert "This is Port's US web app address (app.us.port.io); the bridge will use https://mcp.us.port.io/v1." in (
+        result.output
+    )
+    ok("profiles", "add", "Globex", "--region", "api.getport.io", "--auth", "token")
+    acme, globex = SettingsStore().load().profiles
+    assert (acme.region, acme.base_url, acme.mcp_url) == (Region.US, None, "https://mcp.us.port.io/v1")
+    assert (globex.region, globex.api_url) == (Region.EU, "https://api.port.io/v1")
+    result = run("profiles", "add", "X", "--region", "eu", "--api-url", "https://api.example.com/v1")
+    assert result.exit_code == 1 and "only for a custom MCP URL" in result.output
+
+
+def test_token_mode_on_a_custom_url_asks_for_the_api_url(settings_home: Path) -> None:
+    result = run("profiles", "add", "Lab", "--region", "https://mcp.lab.dev/v1", "--auth", "token")
+    assert result.exit_code == 1 and "will not guess where to send the credentials" in result.output
+    assert "Give the profile its API URL" in result.output
+    ok("profiles", "add", "Lab", "--region", "https://mcp.lab.dev/v1")  # browser sign-in needs none
+    ok("profiles", "add", "Lab CI", "--region", "https://mcp.lab.dev/v1", "--auth", "token",
+       "--api-url", "https://api.lab.dev")  # fmt: skip
+    ok("profiles", "add", "Sandbox", "--region", "http://127.0.0.1:47780/v1", "--auth", "token")
+    by_id = {p["id"]: p for p in json.loads(ok("profiles", "list", "--json").stdout)["profiles"]}
+    assert by_id["lab"]["api_url"] is None
+    assert (by_id["lab-ci"]["api_base_url"], by_id["lab-ci"]["api_url"]) == ("https://api.lab.dev/v1",) * 2
+    assert by_id["sandbox"]["api_url"] == "http://127.0.0.1:47780/v1"  # the sandbox serves both
+    result = run("profiles", "set", "lab-ci", "--api-url", "")
+    assert result.exit_code == 1 and "Give the profile its API URL" in result.output  # token mode still needs it
+    result = ok("profiles", "set", "lab-ci", "--api-url", "", "--auth", "oauth")
+    assert "API URL (none)" in result.output
 
 
 def test_set_errors(settings_home: Path) -> None:

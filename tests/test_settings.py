@@ -429,10 +429,8 @@ def test_urls_per_region() -> None:
     assert (eu.mcp_url, eu.api_url) == ("https://mcp.port.io/v1", "https://api.port.io/v1")
     assert (us.mcp_url, us.api_url) == ("https://mcp.us.port.io/v1", "https://api.us.port.io/v1")
     assert (sandbox.mcp_url, sandbox.api_url) == ("http://127.0.0.1:47780/v1", "http://127.0.0.1:47780/v1")
-    assert (private.mcp_url, private.api_url) == (
-        "https://port.acme.internal/mcp/v1",
-        "https://port.acme.internal/v1",
-    )
+    # A custom URL's API is never guessed from its host (tests/test_addresses.py has the rule).
+    assert (private.mcp_url, private.api_url) == ("https://port.acme.internal/mcp/v1", None)
     assert sandbox.region_label == "http://127.0.0.1:47780/v1" and eu.region_label == "eu"
 
 
@@ -528,6 +526,7 @@ def test_dump_order_and_json_mode() -> None:
         "organization_id",
         "region",
         "base_url",
+        "api_base_url",
         "auth_mode",
         "read_only",
         "allowed_actions",

@@ -31,7 +31,9 @@ from bridge.api import (
     Profile,
     RemovedProfile,
     Snapshot,
+    default_api_url,
     parse_region,
+    region_note,
     system_browser,
     validate_profile_name,
 )
@@ -96,7 +98,10 @@ class ProfilesPage(Page):
         form.addRow("Region:", self.region)
         self.url = QLineEdit()
         self.url.setPlaceholderText("https://mcp.example.com/v1")
+        self.url.textChanged.connect(lambda _: self._url_typed())
         form.addRow("MCP URL:", self.url)
+        self.url_note = Notice()  # what a pasted Port address is read as
+        form.addRow("", self.url_note)
         self.mode = QComboBox()
         for label, value in MODES:
             self.mode.addItem(label, value)
@@ -109,6 +114,13 @@ class ProfilesPage(Page):
         self.secret.setEchoMode(QLineEdit.EchoMode.Password)
         self.secret.setPlaceholderText("kept in the system keychain")
         form.addRow("Client secret:", self.secret)
+        # Custom URL + API credentials only: where the credentials are exchanged for a token. Never guessed from the
+        # MCP URL (only this computer's sandbox has a default, shown as the placeholder).
+        self.api_url = QLineEdit()
+        self.api_url.setToolTip(
+            "The Port API behind this MCP endpoint: API credentials are sent there, and only there."
+        )
+        form.addRow("API URL:", self.api_url)
         self.save_button = QPushButton("Save")
         self.save_button.setDefault(True)
         self.save_button.clicked.connect(self.save)
@@ -204,6 +216,8 @@ class ProfilesPage(Page):
         region = profile.region.value if profile else "eu"
         self.region.setCurrentIndex([v for _, v in REGIONS].index(region))
         self.url.setText((profile.base_url or "") if profile else "")
+        self.api_url.setText((profile.api_base_url or "") if profile else "")
+        self.url_note.show_text("")
         self.mode.setCurrentIndex([v for _, v in MODES].index(profile.auth_mode.value if profile else "oauth"))
         self.client_id.clear()
         self.secret.clear()
@@ -237,8 +251,10 @@ class ProfilesPage(Page):
         form = parent.layout() if parent is not None else None
         if isinstance(form, QFormLayout):
             form.setRowVisible(self.url, custom)
+            form.setRowVisible(self.url_note, bool(self.url_note.text()))
             form.setRowVisible(self.client_id, token)
             form.setRowVisible(self.secret, token)
+            form.setRowVisible(self.api_url, custom and token)
         signing = self._sign_in is not None
         exists = self.profile_id is not None
         self.sign_in_button.setEnabled(exists and not signing)
@@ -259,12 +275,43 @@ class ProfilesPage(Page):
         self._sync_form()
         self.name.setFocus()
 
+    def _url_typed(self) -> None:
+        """Say at once what a pasted Port address is (its region), and what the API URL defaults to, if anything."""
+        text = self.url.text()
+        self.url_note.show_text(region_note(text) or "", "ok")
+        default = default_api_url(text.strip()) if "://" in text else None
+        self.api_url.setPlaceholderText(f"{default} (this computer's sandbox)" if default else
+                                        "Required, e.g. https://api.example.com/v1")  # fmt: skip
+        self._sync_form()
+
+    def _understood(self) -> str | None:
+        """A Port address in the MCP URL field is its region: switch to it, and say why (returned, to say again once
+        the saved profile is shown)."""
+        if self.region.currentData() != "custom":
+            return None
+        note = region_note(self.url.text())
+        if note is None:
+            return None
+        region = parse_region(self.url.text())[0].value
+        self.region.setCurrentIndex([v for _, v in REGIONS].index(region))
+        self.url.clear()
+        self.url_note.show_text(note, "ok")
+        self._sync_form()
+        return note
+
     def _region_text(self) -> str:
         value = self.region.currentData()
         return self.url.text().strip() if value == "custom" else value
 
+    def _api_url_change(self) -> dict[str, str]:
+        """The API URL to save: only where the field is shown (custom + token); "" clears it."""
+        if self.region.currentData() == "custom" and self.mode.currentData() == "token":
+            return {"api_url": self.api_url.text().strip()}
+        return {}
+
     def save(self) -> None:
         """Validate with the same functions (and messages) as the command line, then write."""
+        note = self._understood()
         try:
             name = validate_profile_name(self.name.text())
             region = self._region_text()
@@ -276,21 +323,30 @@ class ProfilesPage(Page):
         mode = self.mode.currentData()
         if self._creating:
             created: list[Profile] = []
-            if not self.change(lambda: created.append(self.api.add_profile(name, region, mode)), self.form_notice):
+            api_url = self._api_url_change().get("api_url")
+            if not self.change(lambda: created.append(self.api.add_profile(name, region, mode, api_url=api_url)),
+                               self.form_notice):  # fmt: skip
                 return
             self._creating = False
             self.controller.refresh()
             self.select(created[0].id)
             self.form_notice.show_text(f"Added {name}. Now sign in.", "ok")
+            self._say(note)
         else:
             profile_id = self.profile_id
             if profile_id is None:
                 return
-            changes = {"name": name, "region": region, "auth_mode": mode}
+            changes = {"name": name, "region": region, "auth_mode": mode, **self._api_url_change()}
             if self.change(lambda: self.api.edit_profile(profile_id, **changes), self.form_notice):
                 self.form_notice.show_text("Saved.", "ok")
+                self._say(note)
         if mode == "token" and self.client_id.text().strip() and self.secret.text():
             self.sign_in()
+
+    def _say(self, note: str | None) -> None:
+        if note:
+            self.url_note.show_text(note, "ok")
+            self._sync_form()
 
     def remove(self) -> None:
         profile_id = self.profile_id

@@ -7,12 +7,21 @@ import concurrent.futures
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QTreeWidgetItem
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTreeWidgetItem,
+    QWidget,
+)
 
 from app.controller import Controller
 from app.settings.checklist import NAME, ChecklistPage, check_state
 from app.settings.common import Notice
-from bridge.api import Profile, ToolInfo
+from bridge.api import Profile, ToolDrift, ToolExposure, ToolInfo, exposure_drift
 
 # Badge colours (text, background) that read on light and dark palettes alike.
 BADGES = {
@@ -71,6 +80,20 @@ class ToolsPage(ChecklistPage):
     def add_above_tree(self) -> None:
         self.limit_warning = Notice()
         self.body.addWidget(self.limit_warning)
+        # Names the list holds that Port no longer lists (Port renames tools): said, with the one-click fix.
+        self.drift: ToolDrift = ToolDrift()
+        self.drift_banner = QWidget()
+        row = QHBoxLayout(self.drift_banner)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.drift_text = Notice()
+        row.addWidget(self.drift_text, 1)
+        self.drift_button = QPushButton("Update the list")
+        self.drift_button.setToolTip("Put each new name in place of the old one it likely is, and drop names that are "
+                                     "gone.")  # fmt: skip
+        self.drift_button.clicked.connect(self.update_renamed)
+        row.addWidget(self.drift_button)
+        self.drift_banner.hide()
+        self.body.addWidget(self.drift_banner)
 
     # --- loading -------------------------------------------------------------------------------------------------
 
@@ -78,6 +101,7 @@ class ToolsPage(ChecklistPage):
         return self.api.fetch_tools(profile_id)
 
     def show_profile(self, profile: Profile) -> None:
+        self.drift_banner.hide()  # until this profile's list is in
         self.new_tools.blockSignals(True)
         self.new_tools.setCurrentIndex(NEW_HIDDEN if profile.tools.mode == "allow" else NEW_SHOWN)
         self.new_tools.blockSignals(False)
@@ -98,6 +122,7 @@ class ToolsPage(ChecklistPage):
 
     def after_load(self, profile: Profile | None) -> None:
         self._filter(self.search.text())
+        self._show_drift(profile)
         note = " Read-only is on, so Port does not offer its write tools." if profile and profile.read_only else ""
         unclassified = [t.name for t in self.entries if t.kind == "unclassified"]
         if unclassified:
@@ -131,6 +156,38 @@ class ToolsPage(ChecklistPage):
         if exposure != old:
             self.change(lambda: self.api.set_tools(profile_id, exposure), self.status)
         self.after_change()
+
+    def _show_drift(self, profile: Profile | None) -> None:
+        listed = [tool.name for tool in self.entries]
+        tools = profile.tools if profile else ToolExposure()
+        self.drift = drift = exposure_drift(
+            tools.mode, tools.names, listed, read_only=bool(profile and profile.read_only)
+        )
+        shown = bool(drift) and profile is not None and bool(listed)  # an empty list from Port says nothing
+        self.drift_banner.setVisible(shown)
+        if not shown:
+            return
+        which = "shows only" if tools.mode == "allow" else "hides"
+        renamed = dict(drift.renames)
+        gone = ", ".join(f"{old} (now {renamed[old]}?)" if old in renamed else old for old in drift.missing)
+        lines = [f"⚠ Your list {which} tools by name, and Port no longer lists {len(drift.missing)} of them: {gone}."]
+        others = [n for n in drift.new if n not in renamed.values()]
+        if others:
+            lines.append("New from Port: " + ", ".join(others) + ".")
+        lines.append("Update the list to use the new names" + (" and drop the ones that are gone." if
+                     len(renamed) < len(drift.missing) else "."))  # fmt: skip
+        self.drift_text.show_text(" ".join(lines), "warn")
+        self.drift_button.setText("Replace with the new names" if renamed else "Remove the missing names")
+
+    def update_renamed(self) -> None:
+        """The banner's button: the list with the new names in place of the old and the names gone dropped."""
+        profile_id = self.profiles.profile_id
+        if not profile_id or not self.drift:
+            return
+        old = self.api.settings().get_profile(profile_id).tools
+        exposure = ToolExposure(mode=old.mode, names=self.drift.updated_names(old.names))
+        if self.change(lambda: self.api.set_tools(profile_id, exposure), self.status):
+            self.reload()
 
     # --- view ----------------------------------------------------------------------------------------------------
 

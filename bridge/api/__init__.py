@@ -33,6 +33,8 @@ _EXPORTS = {
     "ToolKind": "bridge.api.views",
     "RunnableKind": "bridge.api.views",
     "ToolLimit": "bridge.api.views",
+    "ToolDrift": "bridge.policy.renames",
+    "exposure_drift": "bridge.policy.renames",
     "home_relative": "bridge.api.views",
     "DEMO_ORGANIZATION": "bridge.api.demo",
     "is_demo": "bridge.api.demo",
@@ -56,6 +58,8 @@ _EXPORTS = {
     "validate_profile_name": "bridge.settings",
     "PORT_REGIONS": "bridge.settings.values",
     "PortRegion": "bridge.settings.values",
+    "region_note": "bridge.settings.values",
+    "default_api_url": "bridge.settings.values",
     "SignedIn": "bridge.auth.account",
     "SignInStatus": "bridge.auth.account",
     "OpenBrowser": "bridge.auth.browser",
@@ -138,6 +142,8 @@ if TYPE_CHECKING:  # what the type checker (and an IDE) sees: the same names, im
     from bridge.export import State as State
     from bridge.export import UndoResult as UndoResult
     from bridge.export import WriteResult as WriteResult
+    from bridge.policy.renames import ToolDrift as ToolDrift
+    from bridge.policy.renames import exposure_drift as exposure_drift
     from bridge.sandbox import Faults as Faults
     from bridge.sandbox import Lifetimes as Lifetimes
     from bridge.sandbox import Sandbox as Sandbox
@@ -155,6 +161,8 @@ if TYPE_CHECKING:  # what the type checker (and an IDE) sees: the same names, im
     from bridge.settings import validate_profile_name as validate_profile_name
     from bridge.settings.values import PORT_REGIONS as PORT_REGIONS
     from bridge.settings.values import PortRegion as PortRegion
+    from bridge.settings.values import default_api_url as default_api_url
+    from bridge.settings.values import region_note as region_note
     from bridge.stdio import run as run_stdio  # noqa: F401 - re-exported under another name (see _RENAMED)
     from bridge.system.logs import log_dir as log_dir
     from bridge.system.logs import redact as redact

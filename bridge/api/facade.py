@@ -148,6 +148,7 @@ class BridgeApi:
                     last_error=status.last_error if status else None,
                     has_credentials=is_demo(profile) or bool(profile.secret_refs),
                     demo=is_demo(profile),
+                    tool_drift=status.tool_drift if status else None,
                 )
             )
         port = self._serving_port(settings)
@@ -218,7 +219,7 @@ class BridgeApi:
         self, name: str, region: str, auth_mode: str = "oauth", *, make_active: bool = False, **options: Any
     ) -> Profile:
         """`region` is what a person types: "eu", "us" or an MCP URL (messages from `bridge.settings.values`);
-        `options`: organization, read_only, allowed_actions."""
+        `options`: organization, read_only, allowed_actions, api_url (a custom region's Port API URL)."""
         added = self._store.add_profile(name, region, auth_mode=auth_mode, make_active=make_active, **options)
         return self._applied(added)
 

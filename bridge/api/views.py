@@ -10,6 +10,7 @@ from bridge import __version__
 from bridge.auth.tokens import ProfileState
 from bridge.doctor import Check
 from bridge.endpoint import mcp_url
+from bridge.policy.renames import ToolDrift
 
 # "unclassified": neither its name nor a hint says whether it writes; read-only mode treats it as a write.
 ToolKind = Literal["read", "write", "destructive", "unclassified"]
@@ -32,6 +33,7 @@ class ProfileView:
     last_error: str | None
     has_credentials: bool = False  # a sign-in or API credentials are saved (settings only: no keychain read)
     demo: bool = False  # the built-in demo organization (the sandbox in this process)
+    tool_drift: ToolDrift | None = None  # tools the exposure list names that Port no longer lists (renamed?)
 
 
 @dataclass(frozen=True)

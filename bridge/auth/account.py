@@ -87,12 +87,15 @@ async def token_login(settings: SettingsStore, profile_id: str, client_id: str, 
     client_id, client_secret = client_id.strip(), client_secret.strip()
     if not client_id or not client_secret:
         raise SignInFailed("Both the client id and the client secret are needed (Port: avatar menu → Credentials).")
-    provider = ClientCredentialsProvider(profile.api_url, client_id, client_secret, profile_name=profile.name)
+    api_url = profile.api_url
+    if api_url is None:  # a custom MCP URL without its API URL: refused before any credentials leave
+        raise SignInFailed(profile.api_url_problem() or "")
+    provider = ClientCredentialsProvider(api_url, client_id, client_secret, profile_name=profile.name)
     try:
         token = await provider.token()
     except httpx2.HTTPError as exc:
         raise SignInFailed(
-            f"Could not reach Port at {httpx2.URL(profile.api_url).host} ({type(exc).__name__}). Check the network "
+            f"Could not reach Port at {httpx2.URL(api_url).host} ({type(exc).__name__}). Check the network "
             "and the profile's region, then try again; `port-mcp-bridge doctor` helps."
         ) from None
     ref = f"profile/{profile.id}/client-credentials"

@@ -74,15 +74,18 @@ class ClientCredentialsProvider:
 
     def __init__(
         self,
-        api_url: str,
+        api_url: str | None,
         client_id: str | None = None,
         client_secret: str | None = None,
         *,
         profile_name: str = "this profile",
         load: Callable[[], tuple[str, str] | None] | None = None,
         clock: Callable[[], float] = time.time,
+        no_url: str | None = None,
     ) -> None:
-        self._url = api_url.rstrip("/") + "/auth/access_token"
+        # None: no API URL is known for this profile (a custom MCP URL without one), so no credentials go anywhere.
+        self._url = None if api_url is None else api_url.rstrip("/") + "/auth/access_token"
+        self._no_url = no_url or f"{profile_name} has no API URL to send its credentials to."
         self._credentials = (client_id, client_secret) if client_id and client_secret else None
         self._load_credentials = load
         self._profile = profile_name
@@ -123,6 +126,9 @@ class ClientCredentialsProvider:
                 return None
 
     async def _exchange(self) -> str:
+        if self._url is None:  # checked before the keychain is even read
+            self.state = AuthState.NEEDS_SIGN_IN
+            raise SignInRequired(self._no_url)
         if self._credentials is None and self._load_credentials is not None:
             try:
                 self._credentials = await asyncio.to_thread(self._load_credentials)

@@ -15,7 +15,23 @@ import click
 if TYPE_CHECKING:
     from bridge.api import BridgeApi, Profile
 
-_REGION_HELP = "eu, us, or the URL of a Port MCP endpoint (e.g. http://127.0.0.1:47780/v1 for the sandbox)."
+_REGION_HELP = (
+    "eu, us, or the URL of a Port MCP endpoint (e.g. http://127.0.0.1:47780/v1 for the sandbox). Port's own addresses "
+    "(app.port.io, app.us.port.io, api.getport.io, mcp.us.port.io…) are read as their region."
+)
+_API_URL_HELP = (
+    "For a custom MCP URL with --auth token: the Port API URL where the API credentials are exchanged for a token "
+    "(e.g. https://api.example.com/v1). Needed unless the MCP URL is on this computer (the sandbox: its origin + /v1)."
+)
+
+
+def _region_note(region: str | None) -> None:
+    """Say what a pasted Port address was read as ("This is Port's EU web app address; ...")."""
+    from bridge.api import region_note
+
+    note = region_note(region or "")
+    if note:
+        click.echo(note)
 
 
 def _api() -> BridgeApi:
@@ -167,6 +183,7 @@ def list_profiles(as_json: bool) -> None:
 )
 @click.option("--no-actions", is_flag=True, help="No self-service action may run.")
 @click.option("--use", "make_active", is_flag=True, help="Make it the active profile.")
+@click.option("--api-url", metavar="URL", help=_API_URL_HELP)
 def add_profile(
     name: str,
     region: str,
@@ -176,6 +193,7 @@ def add_profile(
     allowed_actions: str | None,
     no_actions: bool,
     make_active: bool,
+    api_url: str | None,
 ) -> None:
     """Add a profile called NAME. The first profile you add becomes the active one.
 
@@ -185,6 +203,8 @@ def add_profile(
       port-mcp-bridge profiles add "Acme US" --region us --read-only --use
       port-mcp-bridge profiles add Sandbox --region http://127.0.0.1:47780/v1 --allowed-actions deploy
       port-mcp-bridge profiles add CI --region eu --auth token --no-actions
+      port-mcp-bridge profiles add Acme --region https://app.us.port.io
+      port-mcp-bridge profiles add Lab --region https://mcp.lab.dev/v1 --auth token --api-url https://api.lab.dev
     """
     _exclusive(**{"--allowed-actions": allowed_actions, "--no-actions": no_actions})
     actions: list[str] | None = None
@@ -201,8 +221,10 @@ def add_profile(
         read_only=read_only,
         allowed_actions=actions,
         make_active=make_active,
+        api_url=api_url,
     )
     _report_notices(api)
+    _region_note(region)
     if api.settings().active_profile == profile.id:
         click.echo(f"Added profile '{profile.name}' ({profile.id}), now active.")
     else:
@@ -255,6 +277,7 @@ def use_profile(name_or_id: str) -> None:
 @click.argument("name_or_id")
 @click.option("--name", "new_name", metavar="NEW", help="New display name (the id stays the same).")
 @click.option("--region", metavar="eu|us|URL", help=_REGION_HELP)
+@click.option("--api-url", metavar="URL", help=_API_URL_HELP + " '' clears it.")
 @click.option("--org", "organization", metavar="LABEL", help="Organization label; '' clears it.")
 @click.option(
     "--auth",
@@ -273,6 +296,7 @@ def set_profile(
     name_or_id: str,
     new_name: str | None,
     region: str | None,
+    api_url: str | None,
     organization: str | None,
     auth_mode: str | None,
     read_only: bool | None,
@@ -300,6 +324,8 @@ def set_profile(
         changes["name"] = new_name
     if region is not None:
         changes["region"] = region
+    if api_url is not None:
+        changes["api_url"] = api_url
     if organization is not None:
         changes["organization"] = organization
     if auth_mode is not None:
@@ -323,9 +349,11 @@ def set_profile(
     api = _api()
     profile = api.edit_profile(name_or_id, **changes)
     _report_notices(api)
+    _region_note(region)
     summary = {
         "name": f"name '{profile.name}'",
         "region": f"region {profile.region_label}",
+        "api_url": f"API URL {profile.api_url or '(none)'}",
         "organization": f"organization '{profile.organization}'",
         "auth_mode": f"sign-in {profile.auth_mode.value}",
         "read_only": "read-only" if profile.read_only else "read-write",

@@ -29,6 +29,7 @@ from bridge.auth.tokens import PROFILE_STATE, ClientCredentialsProvider, Profile
 from bridge.endpoint import NONCE_MAX, NONCE_MIN, base_url, listen, proof, valid_nonce
 from bridge.errors import BridgeError
 from bridge.policy import Policy
+from bridge.policy.renames import ToolDrift
 from bridge.proxy import jsonrpc, sse
 from bridge.proxy.busy import busy
 from bridge.proxy.forward import McpProxy
@@ -57,7 +58,10 @@ def default_tokens(profile: Profile) -> TokenProvider:
     if profile.auth_mode == AuthMode.TOKEN:
         entry = profile.secret_refs.get(CREDENTIALS_REF)
         return ClientCredentialsProvider(
-            profile.api_url, profile_name=profile.name, load=lambda: auth_store.client_credentials(entry)
+            profile.api_url,
+            profile_name=profile.name,
+            load=lambda: auth_store.client_credentials(entry),
+            no_url=profile.api_url_problem(),
         )
     return OAuthTokenProvider(profile)
 
@@ -70,6 +74,7 @@ class ProfileStatus:
     state: ProfileState
     last_error: str | None
     expires_at: float | None = None  # the current access token's, wall clock (the tray shows it)
+    tool_drift: ToolDrift | None = None  # the exposure list against Port's last tools/list (renamed tools)
 
 
 class BridgeService:
@@ -216,7 +221,8 @@ class BridgeService:
             )
             expires = getattr(upstream.tokens, "expires_at", None) if upstream else None
             out.append(ProfileStatus(profile.id, profile.name, profile.id == self.settings.active_profile, state,
-                                     upstream.last_error if upstream else None, expires))  # fmt: skip
+                                     upstream.last_error if upstream else None, expires,
+                                     upstream.tool_drift() if upstream else None))  # fmt: skip
         return out
 
     # --- the HTTP app ----------------------------------------------------------------------------------------

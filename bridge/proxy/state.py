@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from bridge.auth.tokens import TokenProvider
 from bridge.policy import Policy
+from bridge.policy.renames import ToolDrift, exposure_drift
 from bridge.settings import Profile
 
 
@@ -31,6 +32,12 @@ class Upstream:
     last_error: str | None = None
     refused: bool = False  # Port refused the token even after a refresh: the profile needs a sign-in
     listed: Any = field(default=None, repr=False, compare=False)  # a `forward.ListedTools`
+    # The names Port listed last (None: no list seen yet) and those that appeared since the first list this run: what
+    # `tool_drift` compares the profile's exposure list with (`toolslist.note_listed` keeps them).
+    listed_names: frozenset[str] | None = field(default=None, repr=False, compare=False)
+    appeared_names: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
+    noted_known: Any = field(default=None, repr=False, compare=False)  # the `known` dict last noted (a cache hit: same)
+    _drift: tuple[tuple[Any, ...], ToolDrift] | None = field(default=None, repr=False, compare=False)
     # Per-request constants, built once: (policy they were built for, header pairs) and (token, header pair).
     _policy_headers: tuple[Policy | None, list[tuple[bytes, bytes]]] = field(
         default=(None, []), repr=False, compare=False
@@ -54,6 +61,22 @@ class Upstream:
             header = (b"authorization", f"Bearer {token}".encode())
             self._authorization = (token, header)
         return header
+
+    def tool_drift(self) -> ToolDrift | None:
+        """The profile's exposure list against Port's last list (None before any list): names gone, new, renamed."""
+        listed, appeared = self.listed_names, self.appeared_names
+        if listed is None:
+            return None
+        tools, read_only = self.profile.tools, self.profile.read_only
+        # Asked on every snapshot (the tray polls each second): computed again only when an input changed.
+        key = (listed, appeared, tools.mode, tuple(tools.names), read_only)  # the sets by identity, below
+        cached = self._drift
+        if cached is not None and cached[0][0] is listed and cached[0][1] is appeared and cached[0][2:] == key[2:]:
+            return cached[1]
+        drift = exposure_drift(tools.mode, tools.names, listed, read_only=read_only, known=self.known_tools,
+                               appeared=appeared)  # fmt: skip
+        self._drift = (key, drift)
+        return drift
 
     @property
     def url(self) -> str:

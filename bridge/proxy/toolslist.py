@@ -37,7 +37,9 @@ def _rewrite_message(upstream: Upstream, message: Any, list_ids: set[Any]) -> An
     if isinstance(result, dict) and _pending(message.get("id"), list_ids):
         tools = result.get("tools")
         if isinstance(tools, list):
-            upstream.known_tools.update(known_tools(tools))
+            known = known_tools(tools)
+            upstream.known_tools.update(known)
+            note_listed(upstream, known)
             rewritten = rewrite_tools_list(upstream.policy, result)
             return message if rewritten is result else {**message, "result": rewritten}
     return message
@@ -74,6 +76,7 @@ def _rewrite_event(upstream: Upstream, event: bytes, list_ids: set[Any]) -> byte
             msg_id, token = hit
             list_ids.discard(msg_id)
             upstream.known_tools.update(listed.known)
+            note_listed(upstream, listed.known)
             return event if listed.out_head is None else listed.rewrite(event, start, end, token)
     with gc_paused(len(data)):
         return _rewrite_fresh(upstream, event, start, end, data, list_ids)
@@ -93,6 +96,7 @@ def _rewrite_fresh(upstream: Upstream, event: bytes, start: int, end: int, data:
         return event
     known = known_tools(result["tools"])
     upstream.known_tools.update(known)
+    note_listed(upstream, known)
     rewritten_result = rewrite_tools_list(upstream.policy, result)
     rewritten = message if rewritten_result is result else {**message, "result": rewritten_result}
     upstream.listed = listed = ListedTools.build(upstream.policy, data, message, rewritten, known)
@@ -116,6 +120,21 @@ def _rewrite_event_lines(upstream: Upstream, event: bytes, list_ids: set[Any]) -
     if isinstance(message, dict) and "result" in message and _pending(message.get("id"), list_ids):
         list_ids.discard(message["id"])  # only an id it could be: one that is a list or an object is no key
     return event if rewritten is message else sse.replace_data(event, rewritten)
+
+
+def note_listed(upstream: Upstream, known: dict[str, Any]) -> None:
+    """Remember the names Port just listed, for `Upstream.tool_drift` (renamed tools). Off the hot path: the same list
+    again (a cache hit hands over the same dict) costs one identity check, another list a set comparison."""
+    if known is upstream.noted_known:
+        return
+    upstream.noted_known = known
+    before = upstream.listed_names
+    if before is not None and before == known.keys():
+        return
+    now = frozenset(known)
+    if before is not None:  # names new since an earlier list (and still listed) are the candidates for a rename
+        upstream.appeared_names = (upstream.appeared_names | (now - before)) & now
+    upstream.listed_names = now
 
 
 @contextlib.contextmanager

@@ -55,6 +55,9 @@ def build_server(state: SandboxState) -> Server[Any]:
         tools = visible_tools(caller, state.config.era)
         if state.faults.no_annotations:
             tools = [{k: v for k, v in t.items() if k != "annotations"} for t in tools]
+        renamed = state.faults.renamed_tools
+        if renamed:
+            tools = [{**t, "name": renamed.get(t["name"], t["name"])} for t in tools]
         return types.ListToolsResult(tools=[types.Tool.model_validate(t) for t in tools])
 
     async def call(ctx: ServerRequestContext[Any], params: types.CallToolRequestParams) -> types.CallToolResult:
@@ -65,10 +68,14 @@ def build_server(state: SandboxState) -> Server[Any]:
             for step in range(steps):
                 await ctx.session.report_progress(step, steps, f"Working on {params.name} ({step + 1}/{steps})")
                 await asyncio.sleep(slow / steps)
+        renamed = state.faults.renamed_tools
+        if params.name in renamed:  # known by its new name only
+            raise MCPError(-32602, f"Unknown tool: {params.name}")
+        name = next((old for old, new in renamed.items() if new == params.name), params.name)
         try:
-            result, is_error = await call_tool(caller, params.name, params.arguments or {}, state.config.era)
+            result, is_error = await call_tool(caller, name, params.arguments or {}, state.config.era)
         except ToolNotFound:
-            raise MCPError(-32602, _why_hidden(caller, params.name, state)) from None
+            raise MCPError(-32602, _why_hidden(caller, name, state)) from None
         return types.CallToolResult(content=[types.TextContent(text=result_text(result))], is_error=is_error)
 
     async def list_prompts(

@@ -39,6 +39,9 @@ class Faults:
     dcr_enabled: bool = True  # False imitates an SSO org whose connection is not domain-level
     auto_approve: str | None = None  # "<email> <org_id>": the authorize page approves at once (tests)
     no_annotations: bool = False  # tools are listed without annotations (Port documents none for its tools)
+    # Port renames tools now and then (port-docs src/data/mcpTools.js history): {"old": "new"} lists and calls the
+    # tool by its new name only, as Port does after a rename.
+    renamed_tools: dict[str, str] = field(default_factory=dict)
 
     def update(self, changes: dict[str, Any]) -> None:
         known = {f.name: f for f in fields(self)}
@@ -50,6 +53,10 @@ class Faults:
                 raise ValueError(f"'{key}' must be true or false.")
             if key == "error_rate" and not 0 <= float(value) <= 1:
                 raise ValueError("'error_rate' must be between 0 and 1.")
+            if key == "renamed_tools":
+                if not isinstance(value, dict) or not all(isinstance(x, str) for x in (*value, *value.values())):
+                    raise ValueError("'renamed_tools' must map old tool names to new ones.")
+                value = dict(value)
             setattr(self, key, value)
 
     def as_dict(self) -> dict[str, Any]:

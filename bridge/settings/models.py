@@ -17,7 +17,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import MISSING, dataclass, field, fields
 from enum import Enum
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self, TypeVar, get_args
-from urllib.parse import urlsplit
 
 from bridge.endpoint import DEFAULT_PORT
 from bridge.errors import InvalidSettingsError, ProfileNotFoundError, SettingsError
@@ -28,8 +27,11 @@ from bridge.settings.values import (
     PORT_REGIONS,
     AuthMode,
     Region,
+    api_url_needed,
+    default_api_url,
     unique_id,
     validate_action_ids,
+    validate_api_url,
     validate_mcp_url,
     validate_profile_name,
     validate_tool_names,
@@ -310,6 +312,7 @@ class Profile(_Model):
     organization_id: str = ""  # set by sign-in (the token's orgId): how two profiles for one organization are noticed
     region: Region
     base_url: str | None = None
+    api_base_url: str | None = None  # a custom region's Port API URL (token mode); older files lack it: None
     auth_mode: AuthMode = AuthMode.OAUTH
     read_only: bool = False
     allowed_actions: list[str] | None = None  # None: every action; []: none; else only these identifiers
@@ -323,6 +326,7 @@ class Profile(_Model):
         "organization_id": _str,
         "region": lambda value: _enum(value, Region),
         "base_url": _optional_str,
+        "api_base_url": _optional_str,
         "auth_mode": lambda value: _enum(value, AuthMode),
         "read_only": _bool,
         "allowed_actions": lambda value: None if value is None else validate_action_ids(_str_list(value)),
@@ -335,7 +339,9 @@ class Profile(_Model):
             if not self.base_url:
                 raise SettingsError(f"Profile '{self.name}' has a custom region but no URL.")
             self.base_url = validate_mcp_url(self.base_url)
-        elif self.base_url is not None:
+            if self.api_base_url is not None:
+                self.api_base_url = validate_api_url(self.api_base_url)
+        elif self.base_url is not None or self.api_base_url is not None:
             raise SettingsError(f"Profile '{self.name}' is in region {self.region.value}, which takes no URL.")
 
     @property
@@ -347,12 +353,17 @@ class Profile(_Model):
         return PORT_REGIONS[self.region].mcp_url
 
     @property
-    def api_url(self) -> str:
-        """Port's REST API for this profile; for a custom region, the MCP URL's origin + /v1."""
+    def api_url(self) -> str | None:
+        """Port's REST API for this profile (token mode exchanges credentials there): the region's; for a custom
+        region the one the user gave, else on this computer the MCP URL's origin + /v1 (the sandbox), else None:
+        never guessed from another host, so credentials go only where the user said."""
         if self.region is Region.CUSTOM:
-            parts = urlsplit(self.mcp_url)
-            return f"{parts.scheme}://{parts.netloc}/v1"
+            return self.api_base_url or default_api_url(self.mcp_url)
         return PORT_REGIONS[self.region].api_url
+
+    def api_url_problem(self) -> str | None:
+        """Why token mode cannot be used as set up (no API URL known for a custom MCP URL), else None."""
+        return api_url_needed(self.name, self.mcp_url) if self.api_url is None else None
 
     @property
     def region_label(self) -> str:

@@ -23,11 +23,15 @@ import filelock
 from bridge.errors import InvalidSettingsError, SettingsError, SettingsNotWritable
 from bridge.settings.models import SCHEMA_VERSION, Profile, Settings, ToolExposure, migrate
 from bridge.settings.values import (
+    PORT_REGIONS,
+    AuthMode,
+    Region,
     parse_auth_mode,
     parse_region,
     split_csv,
     unique_id,
     validate_action_ids,
+    validate_api_url,
     validate_profile_name,
 )
 from bridge.system import paths
@@ -257,8 +261,10 @@ class SettingsStore:
         read_only: bool = False,
         allowed_actions: Sequence[str] | None = None,
         make_active: bool = False,
+        api_url: str | None = None,
     ) -> Profile:
-        """Add a profile. The first profile ever added becomes active; so does this one with `make_active`."""
+        """Add a profile. The first profile ever added becomes active; so does this one with `make_active`.
+        `api_url`: a custom region's Port API URL, which token mode needs unless the MCP URL is on this computer."""
         name = validate_profile_name(name)
         region, base_url = parse_region(region_text)
         mode = parse_auth_mode(auth_mode)
@@ -274,10 +280,12 @@ class SettingsStore:
                 organization=organization.strip(),
                 region=region,
                 base_url=base_url,
+                api_base_url=_api_url_for(region, api_url),
                 auth_mode=mode,
                 read_only=bool(read_only),
                 allowed_actions=actions,
             )
+            _check_token_mode(profile)
             settings.profiles.append(profile)
             if make_active or settings.active() is None:
                 settings.active_profile = profile.id
@@ -317,6 +325,7 @@ class SettingsStore:
         (
             "name",
             "region",
+            "api_url",
             "organization",
             "organization_id",
             "auth_mode",
@@ -371,12 +380,37 @@ class SettingsStore:
             merged = profile.model_dump(mode="json") | {
                 k: (v.model_dump(mode="json") if isinstance(v, ToolExposure) else v) for k, v in values.items()
             }
+            region = values.get("region", profile.region)
+            if "api_url" in changes:
+                merged["api_base_url"] = _api_url_for(region, changes["api_url"])
+            elif region is not Region.CUSTOM:
+                merged["api_base_url"] = None  # a Port region's API URL is the table's
             updated = Profile.model_validate(merged)
+            if {"region", "auth_mode", "api_url"} & set(changes):
+                _check_token_mode(updated)
             settings.profiles = [updated if p.id == profile.id else p for p in settings.profiles]
             target.append(profile.id)
 
         saved = self.update(change)
         return saved.get_profile(target[0])
+
+
+def _api_url_for(region: Region, text: str | None) -> str | None:
+    """A custom region's API URL as typed ("" or None: none); a Port region takes none (it has its own)."""
+    if text is None or not str(text).strip():
+        return None
+    if region is not Region.CUSTOM:
+        raise SettingsError(
+            f"An API URL is only for a custom MCP URL; region {region.value} uses {PORT_REGIONS[region].api_url}."
+        )
+    return validate_api_url(str(text))
+
+
+def _check_token_mode(profile: Profile) -> None:
+    """Token mode needs to know where to send the credentials: refused when saved, not guessed when used."""
+    problem = profile.api_url_problem() if profile.auth_mode is AuthMode.TOKEN else None
+    if problem is not None:
+        raise SettingsError(problem)
 
 
 def _name_taken(settings: Settings, name: str) -> bool:

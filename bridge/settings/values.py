@@ -12,7 +12,8 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
-from urllib.parse import urlsplit
+from typing import Literal
+from urllib.parse import urlsplit, urlunsplit
 
 from bridge.endpoint import SANDBOX_PORT, base_url
 from bridge.errors import SettingsError
@@ -59,7 +60,63 @@ PORT_REGIONS: dict[Region, PortRegion] = {
 }  # fmt: skip
 
 
+# Port's own host names, both domains: `port.io` (the docs' current MCP, API and app addresses) and the older
+# `getport.io` (still throughout the docs: `app.getport.io`, `api.getport.io`, `api.us.getport.io`), with `app.`,
+# `api.` or `mcp.`, `.us` for the US region, nothing (or `.eu`, port-docs docs/troubleshooting.md) for Europe. Sources
+# (port-labs/port-docs 4893974ae): docs/generalTemplates/_port_api_available_regions.md (app.port.io -> api.port.io,
+# app.us.port.io -> api.us.port.io), docs/generalTemplates/_mcp-installation.md (mcp.port.io, mcp.us.port.io), the
+# swagger.md CORS tip (app.getport.io is EU), the Ocean `port.baseUrl` tables (api.getport.io EU, api.us.getport.io
+# US); port-labs/port-mcp-server fbd4398 src/config/server_config.py (same). docs/port-compatibility.md lists them.
+_PORT_HOST_RE = re.compile(r"^(?P<kind>app|api|mcp)(?:\.(?P<region>us|eu))?\.(?:get)?port\.io$")
+HostKind = Literal["app", "api", "mcp"]
+_KIND_WORDS: dict[str, str] = {"app": "web app", "api": "API", "mcp": "MCP server"}
+
+
+@dataclass(frozen=True)
+class PortAddress:
+    """One of Port's own addresses, recognised in what a person pasted: which region, and what it was."""
+
+    region: Region  # EU or US
+    kind: HostKind
+    host: str
+
+    @property
+    def port_region(self) -> PortRegion:
+        return PORT_REGIONS[self.region]
+
+    @property
+    def note(self) -> str:
+        """What to tell the person who pasted it: "This is Port's EU web app address; the bridge will use ..."."""
+        return (
+            f"This is Port's {self.region.name} {_KIND_WORDS[self.kind]} address ({self.host}); "
+            f"the bridge will use {self.port_region.mcp_url}."
+        )
+
+
 # --- pure parsing and validation, shared by the models, the command line and the GUI -----------------------
+
+
+def port_address(text: str) -> PortAddress | None:
+    """Port's own address in a pasted URL or bare host name (any scheme, path or port), else None."""
+    value = text.strip()
+    if not value or any(ch.isspace() for ch in value):
+        return None
+    try:
+        host = urlsplit(value if "://" in value else f"//{value}").hostname
+    except ValueError:
+        return None
+    match = _PORT_HOST_RE.match((host or "").rstrip("."))
+    if match is None:
+        return None
+    region = Region.US if match["region"] == "us" else Region.EU
+    kind: HostKind = "app" if match["kind"] == "app" else "api" if match["kind"] == "api" else "mcp"
+    return PortAddress(region, kind, match.group(0))
+
+
+def region_note(text: str) -> str | None:
+    """For a pasted Port address (not a plain "eu"/"us"), the sentence saying what the bridge makes of it."""
+    address = port_address(text)
+    return None if address is None or text.strip().lower() in (Region.EU, Region.US) else address.note
 
 
 def is_loopback_host(host: str) -> bool:
@@ -105,17 +162,57 @@ def validate_mcp_url(url: str) -> str:
 
 
 def parse_region(text: str) -> tuple[Region, str | None]:
-    """What a person typed ("eu", "US", or an MCP URL) -> the region and, for a custom region, its URL."""
+    """What a person typed ("eu", "US", or an MCP URL) -> the region and, for a custom region, its URL.
+
+    Any of Port's own addresses (`port_address`: the web app's, the API's or the MCP server's, on port.io or
+    getport.io) is its region, with the region's canonical URLs: pasting `https://app.port.io/...` into the MCP URL
+    field is understood, never kept as an MCP URL."""
     value = text.strip()
     lowered = value.lower()
     if lowered in (Region.EU, Region.US):
         return Region(lowered), None
+    address = port_address(value)
+    if address is not None:
+        return address.region, None
     if "://" in value:
         return Region.CUSTOM, validate_mcp_url(value)
     if lowered == Region.CUSTOM:
         raise SettingsError(f"For a custom region give its MCP endpoint's URL, for example {_EXAMPLE_URL}.")
     raise SettingsError(
         f"Unknown region '{value}'. Use eu, us, or the URL of a Port MCP endpoint such as {_EXAMPLE_URL}."
+    )
+
+
+def validate_api_url(url: str) -> str:
+    """A custom profile's Port API URL, where token mode exchanges API credentials (`<it>/auth/access_token`).
+
+    The same rules as an MCP URL. One of Port's own addresses becomes its region's API URL (a pasted app address
+    must not receive credentials). A URL without a path gets Port's `/v1`: the docs give API URLs both as
+    `https://api.port.io` and as `.../v1` (port-docs docs/generalTemplates/_port_api_available_regions.md)."""
+    address = port_address(url)
+    if address is not None:
+        return address.port_region.api_url
+    text = validate_mcp_url(url).rstrip("/")
+    parts = urlsplit(text)
+    return text if parts.path else urlunsplit(parts._replace(path="/v1"))
+
+
+def default_api_url(mcp_url: str) -> str | None:
+    """The API URL a custom MCP URL implies, only where it is known: on this computer (the sandbox serves Port's API
+    beside its MCP endpoint), the MCP URL's origin + /v1. Elsewhere None: the bridge never guesses where to send
+    credentials, the person gives the API URL."""
+    parts = urlsplit(mcp_url)
+    if parts.hostname and is_loopback_host(parts.hostname):
+        return f"{parts.scheme}://{parts.netloc}/v1"
+    return None
+
+
+def api_url_needed(profile_name: str, mcp_url: str) -> str:
+    """The message for token mode on a custom MCP URL with no API URL (said before any credentials are sent)."""
+    return (
+        f"{profile_name} uses API credentials with the MCP URL {mcp_url}, which is not one of Port's regions, so "
+        "the bridge does not know where Port's API for it is and will not guess where to send the credentials. "
+        "Give the profile its API URL (the Port API that serves this MCP endpoint, e.g. https://api.example.com/v1)."
     )
 
 
