@@ -290,8 +290,8 @@ def test_an_sso_org_registers_but_its_login_page_fails_without_redirecting_as_po
     assert "Oops!, something went wrong" in page.text and "Please try again." in page.text
     assert "<form" not in page.text and REDIRECT not in page.text  # a dead end: no way back to the app
     sandbox.faults.auto_approve = None
-    posted = httpx2.post(f"{sandbox.mcp_url}/authorize", data={**params, "decision": "approve",
-                                                                "choice": f"dana@acme.example {ACME_ORG_ID}"})  # fmt: skip
+    choice = {"decision": "approve", "choice": f"dana@acme.example {ACME_ORG_ID}"}
+    posted = httpx2.post(f"{sandbox.mcp_url}/authorize", data={**params, **choice})
     assert posted.status_code == 400 and "Oops!" in posted.text  # a consent page opened before: no way through
     sandbox.faults.sso_login_error = False
     assert "Approve" in httpx2.get(f"{sandbox.mcp_url}/authorize", params=params).text
