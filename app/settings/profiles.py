@@ -24,17 +24,20 @@ from PySide6.QtWidgets import (
 
 from app.controller import Controller, describe_error
 from app.settings.common import Notice, Page
+from app.sso_hint import SsoHint
 from bridge.api import (
     PORT_REGIONS,
     AuthMode,
     OpenBrowser,
     Profile,
     RemovedProfile,
+    SignInStep,
     Snapshot,
     parse_region,
     system_browser,
     validate_profile_name,
 )
+from bridge.errors import SignInFailed
 
 REGIONS = [*((f"{r.label} ({r.app_host})", r.code.value) for r in PORT_REGIONS.values()), ("Custom URL…", "custom")]
 MODES = [("Browser sign-in", "oauth"), ("API credentials (client id and secret)", "token")]
@@ -47,7 +50,7 @@ STATE_TEXT = {"signed_in": "signed in", "needs_sign_in": "sign-in needed", "erro
 class _Progress(QObject):
     """Sign-in progress is reported from the bridge's thread; a signal carries it to the GUI thread."""
 
-    message = Signal(str)
+    step = Signal(object)  # a SignInStep
 
 
 class ProfilesPage(Page):
@@ -60,7 +63,7 @@ class ProfilesPage(Page):
         self.open_browser: OpenBrowser = system_browser  # tests sign in without a real browser
         self._sign_in: concurrent.futures.Future | None = None  # of an account.SignedIn
         self._progress = _Progress()
-        self._progress.message.connect(lambda text: self.sign_status.show_text(text, "muted"))
+        self._progress.step.connect(self._sign_in_step)
 
         columns = QHBoxLayout()
         left = QVBoxLayout()
@@ -143,6 +146,9 @@ class ProfilesPage(Page):
         box.addWidget(self.busy)
         self.sign_status: Notice = Notice()
         box.addWidget(self.sign_status)
+        self.sso_hint = SsoHint()
+        self.sso_hint.useCredentials.connect(self.use_credentials)
+        box.addWidget(self.sso_hint)
         right.addWidget(account)
         right.addStretch(1)
         holder = QWidget()
@@ -209,6 +215,7 @@ class ProfilesPage(Page):
         self.secret.clear()
         self.form_notice.show_text("")
         self.sign_status.show_text("")
+        self.sso_hint.hide()
         self.sign_state.show_text("" if profile else "Save the profile, then sign in.", "muted")
 
     def _load_sign_in(self, profile: Profile) -> None:
@@ -340,7 +347,7 @@ class ProfilesPage(Page):
                 self.sign_status.show_text("Checking the credentials with Port…", "muted")
             else:
                 future = self.api.sign_in(profile_id, open_browser=self.open_browser,
-                                          progress=self._progress.message.emit)  # fmt: skip
+                                          progress=self._progress.step.emit)  # fmt: skip
                 self.sign_status.show_text("Opening your browser…", "muted")
         except Exception as exc:
             self.sign_status.show_text(describe_error(exc)[1], "error")
@@ -350,8 +357,28 @@ class ProfilesPage(Page):
         self._sync_form()
         self.controller.watch(future, lambda result: self._signed_in(profile_id, result), self._sign_in_failed)
 
+    def _sign_in_step(self, step: SignInStep) -> None:
+        self.sign_status.show_text(step.text, "muted")
+        if step.sso is not None:  # the browser is open: what Port's SSO error page there would mean
+            self.sso_hint.show_help(step.sso.hint, step.sso.support_request)
+        else:
+            self.sso_hint.hide()
+
+    def use_credentials(self) -> None:
+        """The way out for an SSO organization today: the form in API-credentials mode, the browser given up."""
+        self.mode.setCurrentIndex([v for _, v in MODES].index("token"))
+        self.cancel_sign_in()
+        self.sso_hint.hide()
+        self._ask_for_credentials()
+        self.client_id.setFocus()
+
+    def _ask_for_credentials(self) -> None:
+        self.sign_status.show_text("Enter the client ID and secret from Port (avatar menu → Credentials), then Save: "
+                                   "they are checked with Port and kept in the system keychain.", "info")  # fmt: skip
+
     def _signed_in(self, profile_id: str, result: object) -> None:
         self._sign_in = None
+        self.sso_hint.hide()
         updated = getattr(result, "profile", None)
         org = getattr(updated, "organization", "") or ""
         warnings = " ".join(getattr(result, "warnings", ()))
@@ -365,8 +392,15 @@ class ProfilesPage(Page):
         self._sign_in = None
         title, message = describe_error(exc)
         cancelled = isinstance(exc, concurrent.futures.CancelledError)
-        self.sign_status.show_text("Sign-in cancelled." if cancelled else f"{title}: {message}",
-                                   "muted" if cancelled else "error")  # fmt: skip
+        if cancelled and self.mode.currentData() == "token":
+            self._ask_for_credentials()  # the browser was given up for API credentials
+        else:
+            self.sign_status.show_text("Sign-in cancelled." if cancelled else f"{title}: {message}",
+                                       "muted" if cancelled else "error")  # fmt: skip
+        if isinstance(exc, SignInFailed) and exc.support_request:  # the message explains; keep the buttons
+            self.sso_hint.show_help("", exc.support_request)
+        else:
+            self.sso_hint.hide()
         self._sync_form()
 
     def cancel_sign_in(self) -> None:
