@@ -126,9 +126,10 @@ def logout(profile: str | None, profile_option: str | None) -> None:
 def doctor(profile: str | None) -> None:
     """Check the connection to Port for PROFILE (default: the active one), step by step.
 
-    Settings and keychain, the local port, then DNS, TCP/TLS, sign-in and an MCP handshake, and the
-    tool count against the limits of connected clients, with advice for what fails. The same report
-    as Doctor in the tray app; safe to paste into a support request: it never prints tokens or secrets.
+    Settings and keychain, the local port, then DNS, TCP/TLS, sign-in, an MCP handshake, the tool
+    list and a read-only tool call, and the tool count against the limits of connected clients, with
+    advice for what fails. The same report as Doctor in the tray app, with the MCP clients found here
+    and their versions; safe to paste into a support request: it never prints tokens or secrets.
     """
     api, target = _target(profile, None)
     try:
