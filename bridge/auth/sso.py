@@ -61,9 +61,9 @@ def support_request(profile: Profile) -> str:
 def sso_help(profile: Profile) -> SsoHelp:
     return SsoHelp(
         hint=(
-            f'If the browser shows "{ERROR_PAGE}" instead of asking you to approve access, your organization uses '
-            "SSO and Port support must enable it for MCP clients. Send them the request, or use API credentials "
-            "instead."
+            f'If the browser shows "{ERROR_PAGE}" instead of asking you to approve access, your organization\'s SSO '
+            "is not yet set up for MCP clients, a change only Port support can make. Send them the request, or use "
+            "API credentials instead."
         ),
         explanation=(
             f'If the browser shows "{ERROR_PAGE}" instead of asking you to approve access, your organization signs '
