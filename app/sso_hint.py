@@ -1,4 +1,5 @@
-"""`SsoHint`: what the wizard and the Profiles page show under "Waiting for the browser…".
+"""`SsoHint`: what the wizard and the Profiles page show under "Waiting for the browser…"; `credential_fields`:
+the API-credentials rows both offer as the way out.
 
 Port's SSO organizations whose connection is not "domain level" get an error page in the browser that never comes
 back to the app, so the help must be on screen while the browser is open: the words (from `bridge.api.SsoHelp`), a
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
+from PySide6.QtWidgets import QFormLayout, QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout
 
 COPY = "Copy request for Port support"
 
@@ -53,3 +54,15 @@ class SsoHint(QFrame):
     def copy_request(self) -> None:
         QGuiApplication.clipboard().setText(self.request)
         self.copy_button.setText("Copied: paste it into a message to Port support")
+
+
+def credential_fields(form: QFormLayout) -> tuple[QLineEdit, QLineEdit]:
+    """The client ID and secret rows, added to `form` (the secret is never echoed; it goes to the keychain)."""
+    client_id = QLineEdit()
+    client_id.setPlaceholderText("Port: avatar menu → Credentials")
+    form.addRow("Client ID:", client_id)
+    secret = QLineEdit()
+    secret.setEchoMode(QLineEdit.EchoMode.Password)
+    secret.setPlaceholderText("kept in the system keychain")
+    form.addRow("Client secret:", secret)
+    return client_id, secret

@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 
 from app.controller import Controller, describe_error
 from app.icons import app_icon
-from app.sso_hint import SsoHint
+from app.sso_hint import SsoHint, credential_fields
 from bridge.api import (
     PORT_REGIONS,
     ClientStatus,
@@ -254,13 +254,7 @@ class FirstRunWizard(QDialog):
         self.name_edit = QLineEdit("Port")
         self.name_edit.setPlaceholderText("A name for this organization, e.g. Acme EU")
         form.addRow("Profile name:", self.name_edit)
-        self.client_id = QLineEdit()
-        self.client_id.setPlaceholderText("Port: avatar menu → Credentials")
-        form.addRow("Client ID:", self.client_id)
-        self.secret = QLineEdit()
-        self.secret.setEchoMode(QLineEdit.EchoMode.Password)
-        self.secret.setPlaceholderText("kept in the system keychain")
-        form.addRow("Client secret:", self.secret)
+        self.client_id, self.secret = credential_fields(form)  # shown when API credentials are chosen instead
         for field in (self.client_id, self.secret):
             form.setRowVisible(field, False)
         self.credentials_form = form

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from app.controller import Controller, describe_error
 from app.settings.common import Notice, Page
-from app.sso_hint import SsoHint
+from app.sso_hint import SsoHint, credential_fields
 from bridge.api import (
     PORT_REGIONS,
     AuthMode,
@@ -105,13 +105,7 @@ class ProfilesPage(Page):
             self.mode.addItem(label, value)
         self.mode.currentIndexChanged.connect(lambda _: self._sync_form())
         form.addRow("Sign in with:", self.mode)
-        self.client_id = QLineEdit()
-        self.client_id.setPlaceholderText("Port: avatar menu → Credentials")
-        form.addRow("Client ID:", self.client_id)
-        self.secret = QLineEdit()
-        self.secret.setEchoMode(QLineEdit.EchoMode.Password)
-        self.secret.setPlaceholderText("kept in the system keychain")
-        form.addRow("Client secret:", self.secret)
+        self.client_id, self.secret = credential_fields(form)
         self.save_button = QPushButton("Save")
         self.save_button.setDefault(True)
         self.save_button.clicked.connect(self.save)
