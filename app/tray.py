@@ -18,7 +18,19 @@ from PySide6.QtWidgets import QMenu, QMessageBox, QSystemTrayIcon
 
 from app.controller import Controller
 from app.icons import LABELS, TrayState, tray_icon, tray_state
-from bridge.api import ClientStatus, OpenBrowser, ProfileView, SignedIn, Snapshot, State, WriteResult, system_browser
+from bridge.api import (
+    SSO_ERROR_PAGE,
+    ClientStatus,
+    OpenBrowser,
+    ProfileView,
+    SignedIn,
+    SignInStep,
+    Snapshot,
+    State,
+    WriteResult,
+    system_browser,
+)
+from bridge.errors import SignInFailed
 
 ShowSettings = Callable[[str], None]
 # The settings file has require_local_key false: any program on this computer can use the bridge.
@@ -62,7 +74,7 @@ class Tray(QObject):
     shows, so a desktop without notifications (or a test) still sees them."""
 
     shown = Signal(str, str)  # title, text
-    _progress = Signal(str)  # sign-in progress, from the bridge's thread
+    _progress = Signal(object)  # sign-in progress (a SignInStep), from the bridge's thread
 
     def __init__(
         self,
@@ -87,6 +99,7 @@ class Tray(QObject):
         self.clients: list[ClientStatus] | None = None  # None until the first look at the client files
         self.signing_in: tuple[str, concurrent.futures.Future[SignedIn]] | None = None
         self._sign_in_step = ""
+        self.support_request = ""  # while the browser is open, or after a sign-in Port support must unblock
 
         self.menu = QMenu()
         self.menu.aboutToShow.connect(self.build_menu)
@@ -238,6 +251,13 @@ class Tray(QObject):
             self.menu.addAction(f"Sign in to {active.name}…").triggered.connect(_call(self.sign_in, active))
         else:
             self.menu.addAction(f"Sign out of {active.name}").triggered.connect(_call(self.sign_out, active))
+        if self.support_request:  # Port's SSO error page in the browser: what to do is one click away
+            self.menu.addAction(f"Browser shows “{SSO_ERROR_PAGE}”? Copy request for Port support").triggered.connect(
+                self.copy_support_request
+            )
+            self.menu.addAction("Use API credentials instead…").triggered.connect(
+                _call(self.use_credentials, active.id)
+            )
 
     def action(self, text: str, menu: QMenu | None = None) -> QAction:
         """The menu item whose text starts with `text` (tests and accessibility checks)."""
@@ -284,18 +304,21 @@ class Tray(QObject):
             self._show_settings("profiles")  # API credentials are typed in the Profiles page
             return
         future = self.api.sign_in(profile.id, open_browser=self._open_browser, progress=self._progress.emit)
-        self.signing_in, self._sign_in_step = (profile.name, future), ""
+        self.signing_in, self._sign_in_step, self.support_request = (profile.name, future), "", ""
         self.message("Signing in", f"Approve access for {profile.name} in your browser.")
         self.controller.watch(
             future, partial(self._signed_in, profile.name), partial(self._sign_in_failed, profile.name)
         )
 
-    @Slot(str)
-    def _sign_in_progress(self, text: str) -> None:
-        self._sign_in_step = text.split(":")[0].split("\n")[0].rstrip(" .…")
+    @Slot(object)
+    def _sign_in_progress(self, step: SignInStep) -> None:
+        self._sign_in_step = step.text.split(":")[0].split("\n")[0].rstrip(" .…")
+        if step.sso is not None:  # the browser is open: if it shows Port's SSO error page, the menu has what to do
+            self.support_request = step.sso.support_request
+            self.message("Waiting for the browser", f"{step.sso.hint} Both are in this app's menu.")
 
     def _signed_in(self, name: str, result: SignedIn) -> None:
-        self.signing_in = None
+        self.signing_in, self.support_request = None, ""
         who = result.identity
         text = f"{name} is signed in" + (f" to {who.organization_name}" if who.organization_name else "")
         text += f" as {who.email}." if who.email else "."
@@ -308,12 +331,25 @@ class Tray(QObject):
             return
         from app.controller import describe_error
 
+        # a time-out or a refusal Port support must unblock keeps the request in the menu; anything else drops it
+        self.support_request = exc.support_request if isinstance(exc, SignInFailed) else ""
         self.warn(*describe_error(exc))
 
     @Slot()
     def cancel_sign_in(self) -> None:
         if self.signing_in is not None:
             self.signing_in[1].cancel()
+
+    def copy_support_request(self) -> None:
+        QGuiApplication.clipboard().setText(self.support_request)
+        self.message("Request copied", "Paste it into a message to Port support. Meanwhile, API credentials work.")
+
+    def use_credentials(self, profile_id: str) -> None:
+        """Give up the browser for API credentials: the profile switches to them, typed in the Profiles page."""
+        self.cancel_sign_in()
+        self.support_request = ""
+        self.controller.run(lambda: self.api.edit_profile(profile_id, auth_mode="token"),
+                            lambda _: self._show_settings("profiles"))  # fmt: skip
 
     def sign_out(self, profile: ProfileView) -> None:
         self.controller.watch(

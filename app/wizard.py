@@ -8,6 +8,7 @@ window stays responsive and shows what is happening.
 from __future__ import annotations
 
 import concurrent.futures
+import html
 from functools import partial
 
 from PySide6.QtCore import Qt, Signal, Slot
@@ -33,17 +34,20 @@ from PySide6.QtWidgets import (
 
 from app.controller import Controller, describe_error
 from app.icons import app_icon
+from app.sso_hint import SsoHint, credential_fields
 from bridge.api import (
     PORT_REGIONS,
     ClientStatus,
     OpenBrowser,
     Profile,
+    SignInStep,
     State,
     WriteResult,
     parse_region,
     region_note,
     system_browser,
 )
+from bridge.errors import SignInFailed
 
 REGIONS = [(r.code.value, r.label, r.app_host) for r in PORT_REGIONS.values()]  # Port's regions: one table
 
@@ -114,7 +118,7 @@ class FirstRunWizard(QDialog):
     """`finishedSetup` when the user presses Done (a profile exists then); closing early leaves the tray to it."""
 
     finishedSetup = Signal()
-    _progress = Signal(str)  # sign-in progress, from the bridge's thread
+    _progress = Signal(object)  # sign-in progress (a SignInStep), from the bridge's thread
 
     def __init__(
         self,
@@ -130,6 +134,7 @@ class FirstRunWizard(QDialog):
         self._open_browser = open_browser
         self.profile: Profile | None = None
         self.signing_in: concurrent.futures.Future | None = None  # of an account.SignedIn
+        self.with_credentials = False  # API credentials instead of the browser (SSO organizations, for now)
         self.rows: dict[str, ClientRow] = {}
         self.setWindowTitle("Set up Port MCP Bridge")
         self.setWindowIcon(app_icon())
@@ -255,6 +260,10 @@ class FirstRunWizard(QDialog):
         self.name_edit = QLineEdit("Port")
         self.name_edit.setPlaceholderText("A name for this organization, e.g. Acme EU")
         form.addRow("Profile name:", self.name_edit)
+        self.client_id, self.secret = credential_fields(form)  # shown when API credentials are chosen instead
+        for field in (self.client_id, self.secret):
+            form.setRowVisible(field, False)
+        self.credentials_form = form
         box.addLayout(form)
         self.browser_button = QPushButton("Sign in with the browser")
         self.browser_button.clicked.connect(self.sign_in)
@@ -271,8 +280,11 @@ class FirstRunWizard(QDialog):
         self.busy.hide()
         self.sign_in_status = _text("")
         self.sign_in_status.hide()
+        self.sso_hint = SsoHint()
+        self.sso_hint.useCredentials.connect(self.use_credentials)
         box.addWidget(self.busy)
         box.addWidget(self.sign_in_status)
+        box.addWidget(self.sso_hint)
         box.addStretch(1)
         box.addLayout(buttons)
         return page
@@ -316,20 +328,52 @@ class FirstRunWizard(QDialog):
         except Exception as exc:  # a name already taken, an invalid name: said on the page
             self._show_sign_in_result("{}: {}".format(*describe_error(exc)))
             return
-        future = self.signing_in = self.api.sign_in(
-            self.profile.id, open_browser=self._open_browser, progress=self._progress.emit
-        )
+        if self.with_credentials:
+            client_id, secret = self.client_id.text().strip(), self.secret.text().strip()
+            if not client_id or not secret:
+                self._show_sign_in_result("Enter the client ID and secret first (Port: avatar menu → Credentials).")
+                return
+            future = self.signing_in = self.api.sign_in_with_token(self.profile.id, client_id, secret)
+            self.secret.clear()  # the wizard does not hold on to it
+            step = SignInStep("Checking the credentials with Port…")
+        else:
+            future = self.signing_in = self.api.sign_in(
+                self.profile.id, open_browser=self._open_browser, progress=self._progress.emit
+            )
+            step = SignInStep("Opening your browser…")
         self.browser_button.setText("Cancel")
         self.back_button.setEnabled(False)
         self.name_edit.setEnabled(False)
         self.busy.show()
-        self._sign_in_step("Opening your browser…")
+        self._sign_in_step(step)
         self.controller.watch(future, self._signed_in, self._sign_in_failed)
 
-    @Slot(str)
-    def _sign_in_step(self, text: str) -> None:
-        self.sign_in_status.setText(text)
+    @Slot(object)
+    def _sign_in_step(self, step: SignInStep) -> None:
+        self.sign_in_status.setText(step.text)
         self.sign_in_status.show()
+        if step.sso is not None:  # the browser is open: what Port's SSO error page there would mean
+            self.sso_hint.show_help(step.sso.hint, step.sso.support_request)
+        else:
+            self.sso_hint.hide()
+
+    @Slot()
+    def use_credentials(self) -> None:
+        """The way out for an SSO organization today: API credentials, on this page."""
+        self.with_credentials = True
+        for field in (self.client_id, self.secret):
+            self.credentials_form.setRowVisible(field, True)
+        if self.signing_in is not None:
+            self.signing_in.cancel()  # `_sign_in_failed` then asks for the credentials
+        else:
+            self._ask_for_credentials()
+
+    def _ask_for_credentials(self) -> None:
+        self.sso_hint.hide()
+        self.browser_button.setText("Sign in with API credentials")
+        self._show_sign_in_result("Enter API credentials from Port (avatar menu → Credentials): they are checked with "
+                                  "Port and kept in the system keychain.")  # fmt: skip
+        self.client_id.setFocus()
 
     def _signed_in(self, result: object) -> None:
         self._sign_in_done()
@@ -337,13 +381,22 @@ class FirstRunWizard(QDialog):
 
     def _sign_in_failed(self, exc: BaseException) -> None:
         self._sign_in_done()
+        if self.with_credentials and isinstance(exc, concurrent.futures.CancelledError):
+            self._ask_for_credentials()  # the browser sign-in was given up for API credentials
+            return
         title, message = describe_error(exc)
-        self._show_sign_in_result(f"<b>{title}</b><br>{message}")
+        self._show_sign_in_result(f"<b>{html.escape(title)}</b><br>{html.escape(message)}".replace("\n", "<br>"))
+        if isinstance(exc, SignInFailed) and exc.support_request:  # the message explains; keep the buttons
+            self.sso_hint.show_help("", exc.support_request)
+        else:
+            self.sso_hint.hide()
 
     def _sign_in_done(self) -> None:
         self.signing_in = None
         self.busy.hide()
-        self.browser_button.setText("Sign in with the browser")
+        self.browser_button.setText(
+            "Sign in with API credentials" if self.with_credentials else "Sign in with the browser"
+        )
         self.back_button.setEnabled(True)
         self.name_edit.setEnabled(True)
 

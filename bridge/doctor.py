@@ -7,12 +7,15 @@ support request as it is: it never contains a token, secret or key.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import os
 import socket
 import ssl
 import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx2
@@ -21,6 +24,8 @@ import keyring
 from bridge import __version__
 from bridge.auth.keychain import NO_KEYCHAIN, keychain_available
 from bridge.auth.oauth_tokens import OAuthTokenProvider
+from bridge.auth.records import TOKENS_REF
+from bridge.auth.sso import sso_help
 from bridge.auth.tokens import TokenProvider
 from bridge.endpoint import base_url, probe
 from bridge.errors import BridgeError, SignInRequired
@@ -60,18 +65,17 @@ TLS_ADVICE = (
 )
 
 
-SSO_ADVICE = (
-    " If sign-in says Port refused to register the app, your organization uses SSO: Port support must switch its SSO "
-    "connection to domain-level mode (DCR); token mode works meanwhile."
-)
-
-
 def _blocked_advice(region: str) -> str:
     advice = "A firewall, proxy or VPN may block it."
     known = next((r for r in PORT_REGIONS.values() if r.code.value == region), None)
     if known is not None:
         advice += f" If your network allows only listed addresses, ask for Port's {region.upper()} addresses: "
         advice += f"{known.egress_ips}."
+        # Port's guide tells administrators to block the MCP host to turn Port MCP off ("How can I disable the Port MCP
+        # installation option?", docs.port.io installation page FAQ): then nothing here can or should get around it.
+        host = urlsplit(known.mcp_url).hostname
+        advice += (f" Some companies block {host} on purpose, as Port suggests to administrators who want MCP off: "
+                   "then ask your administrator whether MCP is allowed.")  # fmt: skip
     return advice
 
 
@@ -132,13 +136,19 @@ def check_connect(host: str, port: int, use_tls: bool, *, region: str = "") -> C
     return Check("Connection", True, f"{detail} ({ms:.0f} ms)")
 
 
+def never_signed_in(profile: Profile) -> bool:
+    """A browser profile that has never completed a sign-in: no tokens saved, and no organization ever learnt."""
+    return profile.auth_mode == AuthMode.OAUTH and TOKENS_REF not in profile.secret_refs and not profile.organization_id
+
+
 async def check_token(profile: Profile, tokens: TokenProvider) -> tuple[Check, str | None]:
     try:
         token = await tokens.token()
     except SignInRequired as exc:
         advice = f"Sign in again: `port-mcp-bridge login --profile {profile.id}`, or Sign in in the tray menu."
-        if profile.auth_mode == AuthMode.OAUTH:
-            advice += SSO_ADVICE
+        if never_signed_in(profile):  # Port's SSO error page is the usual reason a first sign-in never completes
+            advice = (f"Sign in: `port-mcp-bridge login --profile {profile.id}`, or Sign in in the tray menu. This "
+                      f"profile has never completed a sign-in. {sso_help(profile).text}")  # fmt: skip
         return Check("Sign-in", False, exc.message, advice), None
     except httpx2.HTTPError as exc:
         return Check("Sign-in", False, f"The token service could not be reached ({type(exc).__name__}).",
@@ -146,7 +156,26 @@ async def check_token(profile: Profile, tokens: TokenProvider) -> tuple[Check, s
     return Check("Sign-in", True, f"{profile.auth_mode.value} mode: a token was obtained"), token
 
 
+PROBE_TOOL = "describe_user_details"  # read-only, in every era of Port's tools (port-docs src/data/mcpTools.js)
+
+# Port's installation guide, FAQ "MCP tools appear but fail when using a corporate VPN or firewall" (docs.port.io,
+# checked 2026-12-06): "If your MCP client shows the Port tools but all tool calls fail when connected to a corporate
+# VPN or behind a firewall, your network may be blocking outbound traffic to Port's servers. To resolve this, ask your
+# network administrator to whitelist the following IP addresses".
+CALLS_BLOCKED = (
+    "Port's tools are listed but calling one fails: Port's guide says this is a network (a corporate VPN or "
+    "firewall) blocking traffic to Port's servers."
+)
+
+
 async def check_mcp(profile: Profile, token: str) -> Check:
+    """Port's MCP server answers `initialize` with this token (the first of `mcp_checks`)."""
+    return (await mcp_checks(profile, token, tools=False))[0]
+
+
+async def mcp_checks(profile: Profile, token: str, *, tools: bool = True) -> list[Check]:
+    """`initialize`, then in the same session (`tools`) `tools/list` and a call of a read-only tool: a network can let
+    the list through and block the calls, the case Port's guide describes."""
     body = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
         "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "port-mcp-bridge-doctor",
                                                                             "version": __version__}}}  # fmt: skip
@@ -161,11 +190,23 @@ async def check_mcp(profile: Profile, token: str) -> Check:
                 if response.status_code not in (307, 308) or target is None:
                     break
                 url = target
-            ms = (time.perf_counter() - start) * 1000
+            checks = [_initialized(profile, response, url, (time.perf_counter() - start) * 1000)]
             if session := response.headers.get("mcp-session-id"):
-                await http.delete(url, headers={**headers, "Mcp-Session-Id": session})
+                headers["Mcp-Session-Id"] = session
+            version = ((_message(response, 1) or {}).get("result") or {}).get("protocolVersion")
+            if isinstance(version, str):
+                headers["MCP-Protocol-Version"] = version
+            if tools and checks[0].ok:
+                checks += await _tool_checks(http, url, headers, profile.region.value)
+            if session:
+                with contextlib.suppress(httpx2.HTTPError):
+                    await http.delete(url, headers=headers)
     except httpx2.HTTPError as exc:
-        return Check("MCP", False, f"No answer from {url} ({type(exc).__name__}).")
+        return [Check("MCP", False, f"No answer from {url} ({type(exc).__name__}).")]
+    return checks
+
+
+def _initialized(profile: Profile, response: httpx2.Response, url: str, ms: float) -> Check:
     set_url = f"`port-mcp-bridge profiles set {profile.id} --region <URL>`"
     if 300 <= response.status_code < 400:
         location = response.headers.get("location") or "nowhere"
@@ -191,6 +232,81 @@ async def check_mcp(profile: Profile, token: str) -> Check:
         return Check("MCP", True, f"initialize answered in {ms:.0f} ms, after a redirect to {url}",
                      f"Set the profile's URL to it to save a round trip per request: {command}.")  # fmt: skip
     return Check("MCP", True, f"initialize answered in {ms:.0f} ms")
+
+
+class _Unanswered(Exception):
+    """A request of the session got no MCP answer; `blocked`: by the network, as far as one can tell."""
+
+    def __init__(self, detail: str, *, blocked: bool) -> None:
+        super().__init__(detail)
+        self.detail, self.blocked = detail, blocked
+
+
+async def _tool_checks(http: httpx2.AsyncClient, url: str, headers: dict[str, str], region: str) -> list[Check]:
+    support = "Send this report to Port support."
+    try:
+        await http.post(url, json={"jsonrpc": "2.0", "method": "notifications/initialized"}, headers=headers)
+        listed, ms = await _request(http, url, headers, 2, "tools/list", {})
+    except _Unanswered as exc:
+        return [
+            Check("Tools", False, f"tools/list: {exc.detail}.", _blocked_advice(region) if exc.blocked else support)
+        ]
+    except httpx2.HTTPError as exc:
+        return [Check("Tools", False, f"tools/list: no answer ({type(exc).__name__}).", _blocked_advice(region))]
+    names = [str(tool.get("name")) for tool in listed.get("tools") or [] if isinstance(tool, dict)]
+    checks = [Check("Tools", True, f"tools/list answered in {ms:.0f} ms: {len(names)} tools")]
+    if PROBE_TOOL not in names:
+        return [*checks, Check("Tool call", True, f"not tried: {PROBE_TOOL} is not among the tools listed")]
+    try:
+        result, ms = await _request(http, url, headers, 3, "tools/call", {"name": PROBE_TOOL, "arguments": {}})
+    except _Unanswered as exc:
+        advice = f"{CALLS_BLOCKED} {_blocked_advice(region)}" if exc.blocked else support
+        return [*checks, Check("Tool call", False, f"{PROBE_TOOL}: {exc.detail}.", advice)]
+    except httpx2.HTTPError as exc:
+        detail = f"{PROBE_TOOL}: no answer ({type(exc).__name__})."
+        return [*checks, Check("Tool call", False, detail, f"{CALLS_BLOCKED} {_blocked_advice(region)}")]
+    if result.get("isError"):
+        text = " ".join(str(c.get("text", "")) for c in result.get("content") or [] if isinstance(c, dict)).strip()
+        return [*checks, Check("Tool call", False, f"{PROBE_TOOL} answered with an error: {text[:300]}", support)]
+    return [*checks, Check("Tool call", True, f"{PROBE_TOOL} (read-only) answered in {ms:.0f} ms")]
+
+
+async def _request(
+    http: httpx2.AsyncClient, url: str, headers: dict[str, str], id_: int, method: str, params: dict[str, object]
+) -> tuple[dict[str, Any], float]:
+    """The result of one JSON-RPC request in the session, and how long it took; `_Unanswered` otherwise."""
+    start = time.perf_counter()
+    response = await http.post(url, json={"jsonrpc": "2.0", "id": id_, "method": method, "params": params},
+                               headers=headers)  # fmt: skip
+    ms = (time.perf_counter() - start) * 1000
+    message = _message(response, id_)
+    status = response.status_code
+    if status == 401:
+        raise _Unanswered("Port refused the token (401)", blocked=False)
+    if status in (403, 407):  # a proxy's or firewall's page, as for initialize
+        raise _Unanswered(f"HTTP {status}: something refused the request on the way to Port", blocked=True)
+    if message is None:  # not an MCP answer at all: someone else's page, or an answer cut short
+        kind = response.headers.get("content-type", "no content type").split(";")[0]
+        raise _Unanswered(f"HTTP {status} with an answer that is not MCP ({kind})", blocked=True)
+    if isinstance(message.get("error"), dict):
+        error = message["error"]
+        raise _Unanswered(f"Port answered error {error.get('code')}: {error.get('message')}", blocked=False)
+    result = message.get("result")
+    return (result if isinstance(result, dict) else {}), ms
+
+
+def _message(response: httpx2.Response, id_: int) -> dict[str, Any] | None:
+    """The JSON-RPC answer with this id, from a JSON body or an event stream; None when there is none."""
+    candidates: list[object] = []
+    if "text/event-stream" in response.headers.get("content-type", ""):
+        for line in response.text.splitlines():
+            if line.startswith("data:"):
+                with contextlib.suppress(ValueError):
+                    candidates.append(json.loads(line[5:]))
+    else:
+        with contextlib.suppress(ValueError):
+            candidates.append(response.json())
+    return next((c for c in candidates if isinstance(c, dict) and c.get("id") == id_), None)
 
 
 # --- on this machine ---------------------------------------------------------------------------------------------
@@ -277,7 +393,7 @@ def run_checks(settings: Settings, profile: Profile, tokens: TokenProvider | Non
 
     async def remote() -> list[Check]:
         sign_in, token = await check_token(profile, tokens or read_only_tokens(profile))
-        return [sign_in] if token is None else [sign_in, await check_mcp(profile, token)]
+        return [sign_in] if token is None else [sign_in, *await mcp_checks(profile, token)]
 
     checks += asyncio.run(remote())
     return checks

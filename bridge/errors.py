@@ -9,7 +9,8 @@
      ├── KeychainError                 the system keychain refused or is unavailable
      ├── SignInRequired                no usable credentials for a profile (sign in, or enter API credentials)
      ├── SignInFailed                  a sign-in did not complete
-     │    ├── SignInCancelled          the user cancelled, or the browser never answered
+     │    ├── SignInCancelled          the user cancelled, or the browser never answered (`support_request`: maybe
+     │    │                            the SSO error page; every SignInFailed may carry one)
      │    └── RegistrationRefused      Port refused dynamic client registration (SSO organizations)
      ├── PortInUse                     the bridge's local port cannot be listened on (`port`, `reserved`)
      ├── BridgeAlreadyRunning          another bridge holds this settings folder's lock (`pid`, `port`)
@@ -108,9 +109,14 @@ class SignInRequired(BridgeError):
 
 
 class SignInFailed(BridgeError):
-    """The sign-in did not complete; the message says why and what to try."""
+    """The sign-in did not complete; the message says why and what to try. `support_request`, when set, is the text
+    to send to Port support (an SSO organization Port must change): front ends offer to copy it."""
 
     title = "Sign-in failed"
+
+    def __init__(self, message: str, *, title: str | None = None, support_request: str = "") -> None:
+        super().__init__(message, title=title)
+        self.support_request = support_request
 
 
 class SignInCancelled(SignInFailed):

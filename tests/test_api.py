@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx2
 import pytest
 
@@ -79,6 +81,26 @@ def test_doctor_report_has_what_support_asks_for_and_no_secret(api: BridgeApi) -
     assert all(c.ok for c in report.checks), report.text
     assert "Port MCP Bridge" in report.text and "Profile: Acme (acme)" in report.text and "Python" in report.text
     assert "sandbox-secret" not in report.text and "eyJ" not in report.text and local_key() not in report.text
+
+
+def test_doctor_report_lists_the_clients_found_with_their_versions_and_what_was_tried(
+    api: BridgeApi, tmp_path: Path
+) -> None:
+    """Port's guide asks support requests for the IDE/application version, the errors, the region and the steps
+    tried: the report has each (versions as the clients' own files say them; nothing is started to ask)."""
+    from bridge.export import Env
+
+    root = tmp_path / "root"
+    api.export_env = Env(tmp_path / "home", "linux", {}, None, root)
+    (tmp_path / "home" / ".cursor").mkdir(parents=True)
+    (tmp_path / "home" / ".config" / "Code" / "User").mkdir(parents=True)
+    cursor_app = root / "usr" / "share" / "cursor" / "resources" / "app"
+    cursor_app.mkdir(parents=True)
+    (cursor_app / "package.json").write_text('{"name": "cursor", "version": "1.7.52"}')
+    report = api.doctor()
+    assert "MCP clients found here: Cursor 1.7.52, VS Code (version unknown)" in report.text
+    assert "region " in report.text and "What was tried, in order, and what it gave:" in report.text
+    assert "[ok] Tools: tools/list answered" in report.text and "[ok] Tool call: describe_user_details" in report.text
 
 
 def test_regenerating_the_local_key_locks_out_the_old_one(api: BridgeApi) -> None:

@@ -74,3 +74,10 @@ def test_bad_fault_knob_is_a_usage_error() -> None:
         capture_output=True, text=True, timeout=30,
     )  # fmt: skip
     assert result.returncode == 2 and "Unknown fault knob 'warp'" in result.stderr
+
+
+def test_the_sso_login_error_flag_starts_the_sandbox_as_ports_sso_organizations_behave() -> None:
+    with running("-m", "bridge", "sandbox", "--sso-login-error") as (_, text):
+        base = re.search(r"MCP URL:\s+(\S+)/v1", text).group(1)  # type: ignore[union-attr]
+        knobs = httpx2.get(f"{base}/_sandbox/faults").json()
+        assert knobs["sso_login_error"] is True and knobs["dcr_enabled"] is True  # registration still works

@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from pathlib import Path
 
+import httpx2
 import pytest
 
-from bridge.doctor import check_connect, check_mcp, check_trust, proxy_for
+from bridge.doctor import (
+    _blocked_advice,
+    check_connect,
+    check_mcp,
+    check_token,
+    check_trust,
+    mcp_checks,
+    proxy_for,
+    read_only_tokens,
+)
 from bridge.sandbox import Sandbox
 from bridge.settings import SettingsStore
 from bridge.settings.values import PORT_REGIONS, Region
@@ -41,6 +52,7 @@ def test_a_blocked_port_host_gets_the_allow_list_for_its_region() -> None:
     check = check_connect("127.0.0.1", closed, False, region="us")
     assert not check.ok and check.name == "Connection"
     assert PORT_REGIONS[Region.US].egress_ips in check.advice and "VPN" in check.advice
+    assert "mcp.us.port.io on purpose" in check.advice
 
 
 def test_plain_http_on_loopback_connects() -> None:
@@ -108,3 +120,76 @@ async def test_the_mcp_check_reads_a_blocked_request_as_the_network_and_a_404_as
     assert "firewall, proxy or VPN" in blocked.advice
     assert not missing.ok and f"no MCP endpoint at {profile.mcp_url}" in missing.detail
     assert "profiles set odd --region eu|us|<URL>" in missing.advice
+
+
+def test_the_allow_list_advice_names_the_mcp_host_an_administrator_may_block_on_purpose() -> None:
+    advice = _blocked_advice("eu")
+    assert PORT_REGIONS[Region.EU].egress_ips in advice
+    assert "mcp.port.io on purpose" in advice and "administrator" in advice
+    assert "mcp.us.port.io on purpose" in _blocked_advice("us")
+
+
+async def test_the_mcp_checks_list_the_tools_and_call_a_read_only_one(tmp_path: Path) -> None:
+    with Sandbox() as box:
+        store = SettingsStore(tmp_path / "settings.json")
+        store.add_profile("Acme", box.mcp_url, auth_mode="token")
+        checks = await mcp_checks(store.load().get_profile("acme"), machine_token(box))
+    assert [c.name for c in checks] == ["MCP", "Tools", "Tool call"] and all(c.ok for c in checks), checks
+    assert "tools/list answered" in checks[1].detail and "describe_user_details (read-only)" in checks[2].detail
+
+
+async def test_tools_listed_but_calls_blocked_get_the_regions_allow_list_as_ports_guide_says(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Port's guide: "If your MCP client shows the Port tools but all tool calls fail when connected to a corporate
+    VPN or behind a firewall…": a firewall in front of the sandbox lets everything through but tools/call."""
+    with Sandbox() as box:
+        token = machine_token(box)
+
+        async def firewall(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            async with httpx2.AsyncClient(timeout=10) as http:
+                while True:
+                    raw = await read_request(reader)
+                    head, _, body = raw.partition(b"\r\n\r\n")
+                    method, path = head.split(b" ")[:2]
+                    if b'"tools/call"' in body:
+                        page = b"<html>Blocked by your organization's firewall</html>"
+                        writer.write(b"HTTP/1.1 403 Forbidden\r\ncontent-type: text/html\r\ncontent-length: %d\r\n\r\n"
+                                     % len(page) + page)  # fmt: skip
+                        await writer.drain()
+                        continue
+                    lines = [line.split(b":", 1) for line in head.split(b"\r\n")[1:]]
+                    headers = {k.decode(): v.strip().decode() for k, v in lines if k.lower() != b"host"}
+                    answer = await http.request(method.decode(), box.url + path.decode(), headers=headers,
+                                                content=body)  # fmt: skip
+                    keep = {k: v for k, v in answer.headers.items() if k in ("content-type", "mcp-session-id")}
+                    out = b"".join(f"{k}: {v}\r\n".encode() for k, v in keep.items())
+                    writer.write(b"HTTP/1.1 %d X\r\n%scontent-length: %d\r\n\r\n%s"
+                                 % (answer.status_code, out, len(answer.content), answer.content))  # fmt: skip
+                    await writer.drain()
+
+        async with serving(firewall) as gate:
+            eu = dataclasses.replace(PORT_REGIONS[Region.EU], mcp_url=f"http://127.0.0.1:{gate.port}/v1")
+            monkeypatch.setitem(PORT_REGIONS, Region.EU, eu)
+            store = SettingsStore(tmp_path / "settings.json")
+            store.add_profile("Work", "eu", auth_mode="token")
+            checks = await mcp_checks(store.load().get_profile("work"), token)
+    assert [c.name for c in checks] == ["MCP", "Tools", "Tool call"], checks
+    assert checks[0].ok and checks[1].ok and not checks[2].ok
+    assert "HTTP 403" in checks[2].detail
+    assert "tools are listed but calling one fails" in checks[2].advice
+    assert PORT_REGIONS[Region.EU].egress_ips in checks[2].advice and "on purpose" in checks[2].advice
+
+
+async def test_a_browser_profile_that_never_signed_in_gets_the_sso_explanation(tmp_path: Path) -> None:
+    store = SettingsStore(tmp_path / "settings.json")
+    store.add_profile("Work", "us")
+    never = store.load().get_profile("work")
+    check, token = await check_token(never, read_only_tokens(never))
+    assert token is None and not check.ok
+    assert "never completed a sign-in" in check.advice and '"Oops!, something went wrong"' in check.advice
+    assert "domain level" in check.advice and "Region: US." in check.advice and "API credentials" in check.advice
+    store.set_profile("work", organization_id="org_1", organization="Acme")  # signed in once, then signed out
+    before = store.load().get_profile("work")
+    check, _ = await check_token(before, read_only_tokens(before))
+    assert not check.ok and "Oops!" not in check.advice and "Sign in again" in check.advice

@@ -24,12 +24,14 @@ from PySide6.QtWidgets import (
 
 from app.controller import Controller, describe_error
 from app.settings.common import Notice, Page
+from app.sso_hint import SsoHint, credential_fields
 from bridge.api import (
     PORT_REGIONS,
     AuthMode,
     OpenBrowser,
     Profile,
     RemovedProfile,
+    SignInStep,
     Snapshot,
     default_api_url,
     parse_region,
@@ -37,6 +39,7 @@ from bridge.api import (
     system_browser,
     validate_profile_name,
 )
+from bridge.errors import SignInFailed
 
 REGIONS = [*((f"{r.label} ({r.app_host})", r.code.value) for r in PORT_REGIONS.values()), ("Custom URL…", "custom")]
 MODES = [("Browser sign-in", "oauth"), ("API credentials (client id and secret)", "token")]
@@ -49,7 +52,7 @@ STATE_TEXT = {"signed_in": "signed in", "needs_sign_in": "sign-in needed", "erro
 class _Progress(QObject):
     """Sign-in progress is reported from the bridge's thread; a signal carries it to the GUI thread."""
 
-    message = Signal(str)
+    step = Signal(object)  # a SignInStep
 
 
 class ProfilesPage(Page):
@@ -62,7 +65,7 @@ class ProfilesPage(Page):
         self.open_browser: OpenBrowser = system_browser  # tests sign in without a real browser
         self._sign_in: concurrent.futures.Future | None = None  # of an account.SignedIn
         self._progress = _Progress()
-        self._progress.message.connect(lambda text: self.sign_status.show_text(text, "muted"))
+        self._progress.step.connect(self._sign_in_step)
 
         columns = QHBoxLayout()
         left = QVBoxLayout()
@@ -107,13 +110,7 @@ class ProfilesPage(Page):
             self.mode.addItem(label, value)
         self.mode.currentIndexChanged.connect(lambda _: self._sync_form())
         form.addRow("Sign in with:", self.mode)
-        self.client_id = QLineEdit()
-        self.client_id.setPlaceholderText("Port: avatar menu → Credentials")
-        form.addRow("Client ID:", self.client_id)
-        self.secret = QLineEdit()
-        self.secret.setEchoMode(QLineEdit.EchoMode.Password)
-        self.secret.setPlaceholderText("kept in the system keychain")
-        form.addRow("Client secret:", self.secret)
+        self.client_id, self.secret = credential_fields(form)
         # Custom URL + API credentials only: where the credentials are exchanged for a token. Never guessed from the
         # MCP URL (only this computer's sandbox has a default, shown as the placeholder).
         self.api_url = QLineEdit()
@@ -155,6 +152,9 @@ class ProfilesPage(Page):
         box.addWidget(self.busy)
         self.sign_status: Notice = Notice()
         box.addWidget(self.sign_status)
+        self.sso_hint = SsoHint()
+        self.sso_hint.useCredentials.connect(self.use_credentials)
+        box.addWidget(self.sso_hint)
         right.addWidget(account)
         right.addStretch(1)
         holder = QWidget()
@@ -223,6 +223,7 @@ class ProfilesPage(Page):
         self.secret.clear()
         self.form_notice.show_text("")
         self.sign_status.show_text("")
+        self.sso_hint.hide()
         self.sign_state.show_text("" if profile else "Save the profile, then sign in.", "muted")
 
     def _load_sign_in(self, profile: Profile) -> None:
@@ -396,7 +397,7 @@ class ProfilesPage(Page):
                 self.sign_status.show_text("Checking the credentials with Port…", "muted")
             else:
                 future = self.api.sign_in(profile_id, open_browser=self.open_browser,
-                                          progress=self._progress.message.emit)  # fmt: skip
+                                          progress=self._progress.step.emit)  # fmt: skip
                 self.sign_status.show_text("Opening your browser…", "muted")
         except Exception as exc:
             self.sign_status.show_text(describe_error(exc)[1], "error")
@@ -406,8 +407,28 @@ class ProfilesPage(Page):
         self._sync_form()
         self.controller.watch(future, lambda result: self._signed_in(profile_id, result), self._sign_in_failed)
 
+    def _sign_in_step(self, step: SignInStep) -> None:
+        self.sign_status.show_text(step.text, "muted")
+        if step.sso is not None:  # the browser is open: what Port's SSO error page there would mean
+            self.sso_hint.show_help(step.sso.hint, step.sso.support_request)
+        else:
+            self.sso_hint.hide()
+
+    def use_credentials(self) -> None:
+        """The way out for an SSO organization today: the form in API-credentials mode, the browser given up."""
+        self.mode.setCurrentIndex([v for _, v in MODES].index("token"))
+        self.cancel_sign_in()
+        self.sso_hint.hide()
+        self._ask_for_credentials()
+        self.client_id.setFocus()
+
+    def _ask_for_credentials(self) -> None:
+        self.sign_status.show_text("Enter the client ID and secret from Port (avatar menu → Credentials), then Save: "
+                                   "they are checked with Port and kept in the system keychain.", "info")  # fmt: skip
+
     def _signed_in(self, profile_id: str, result: object) -> None:
         self._sign_in = None
+        self.sso_hint.hide()
         updated = getattr(result, "profile", None)
         org = getattr(updated, "organization", "") or ""
         warnings = " ".join(getattr(result, "warnings", ()))
@@ -421,8 +442,15 @@ class ProfilesPage(Page):
         self._sign_in = None
         title, message = describe_error(exc)
         cancelled = isinstance(exc, concurrent.futures.CancelledError)
-        self.sign_status.show_text("Sign-in cancelled." if cancelled else f"{title}: {message}",
-                                   "muted" if cancelled else "error")  # fmt: skip
+        if cancelled and self.mode.currentData() == "token":
+            self._ask_for_credentials()  # the browser was given up for API credentials
+        else:
+            self.sign_status.show_text("Sign-in cancelled." if cancelled else f"{title}: {message}",
+                                       "muted" if cancelled else "error")  # fmt: skip
+        if isinstance(exc, SignInFailed) and exc.support_request:  # the message explains; keep the buttons
+            self.sso_hint.show_help("", exc.support_request)
+        else:
+            self.sso_hint.hide()
         self._sync_form()
 
     def cancel_sign_in(self) -> None:

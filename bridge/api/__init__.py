@@ -64,6 +64,9 @@ _EXPORTS = {
     "SignInStatus": "bridge.auth.account",
     "OpenBrowser": "bridge.auth.browser",
     "Progress": "bridge.auth.browser",
+    "SignInStep": "bridge.auth.browser",
+    "SsoHelp": "bridge.auth.sso",
+    "SSO_ERROR_PAGE": "bridge.auth.sso",
     "system_browser": "bridge.auth.browser",
     "DEFAULT_PORT": "bridge.endpoint",
     "SANDBOX_PORT": "bridge.endpoint",
@@ -83,7 +86,7 @@ _EXPORTS = {
     "run_stdio": "bridge.stdio",  # `port-mcp-bridge stdio`
     "__version__": "bridge",
 }
-_RENAMED = {"run_demo": "run", "run_stdio": "run"}
+_RENAMED = {"run_demo": "run", "run_stdio": "run", "SSO_ERROR_PAGE": "ERROR_PAGE"}
 
 __all__ = sorted(_EXPORTS)
 
@@ -125,7 +128,10 @@ if TYPE_CHECKING:  # what the type checker (and an IDE) sees: the same names, im
     from bridge.auth.account import SignInStatus as SignInStatus
     from bridge.auth.browser import OpenBrowser as OpenBrowser
     from bridge.auth.browser import Progress as Progress
+    from bridge.auth.browser import SignInStep as SignInStep
     from bridge.auth.browser import system_browser as system_browser
+    from bridge.auth.sso import ERROR_PAGE as SSO_ERROR_PAGE  # noqa: F401 - re-exported under another name (see _RENAMED)
+    from bridge.auth.sso import SsoHelp as SsoHelp
     from bridge.auth.tokens import ProfileState as ProfileState
     from bridge.demo import run as run_demo  # noqa: F401 - re-exported under another name (see _RENAMED)
     from bridge.doctor import Check as Check

@@ -14,6 +14,7 @@ from bridge.api.views import ToolLimit, home_relative
 from bridge.auth.localkey import local_key
 from bridge.errors import BridgeError
 from bridge.export import Client, ClientStatus, Entry, Env, State, UndoResult, WriteResult
+from bridge.export.versions import client_version
 from bridge.settings import Settings
 
 Profiles = Sequence[str | None]  # None: the entry that follows the active profile; an id: one pinned to it
@@ -82,6 +83,12 @@ class ClientExports:
     def connected(self) -> set[str]:
         """Names of the clients whose file has our entry (current or stale)."""
         return {s.client.name for s in self.statuses() if s.entries[0].state != State.ABSENT}
+
+    def found(self) -> list[tuple[str, str]]:
+        """(name, version) of each client installed here, for a support request; the version as the client's own
+        files say it, else "unknown" (nothing is started to ask)."""
+        env = self._env()
+        return [(c.name, client_version(c.id, env)) for c in export.clients() if c.detected(env)]
 
     def shown_path(self, path: Path) -> str:
         return home_relative(path, self._env().home)

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 
 from bridge import __version__
 from bridge.api.views import DoctorReport, ToolLimit
+from bridge.auth.sso import region_name
 from bridge.doctor import (
     Check,
     check_keychain,
@@ -22,6 +23,7 @@ from bridge.doctor import (
     run_checks,
 )
 from bridge.errors import BridgeError
+from bridge.export.versions import UNKNOWN
 from bridge.settings import Profile, Settings, SettingsStore
 
 
@@ -36,10 +38,14 @@ def doctor_report(
     exposed_tools: Callable[[], int] | None,
     limits: Callable[[], Sequence[ToolLimit]],
     connected: Callable[[], set[str]],
+    found: Callable[[], Sequence[tuple[str, str]]] = tuple,
     last_errors: Sequence[str] = (),
 ) -> DoctorReport:
-    """Settings, keychain and the local port, then DNS, TCP/TLS, sign-in and MCP for `profile`, then (when the MCP
-    check passed and `exposed_tools` can count them) the tool count against connected clients' limits."""
+    """Settings, keychain and the local port, then DNS, TCP/TLS, sign-in, MCP, the tool list and a read-only tool
+    call for `profile`, then (when those passed and `exposed_tools` can count them) the tool count against connected
+    clients' limits. The text has what Port support asks for (Port's guide, "Getting help"): the IDE/application
+    versions (`found`: the clients installed here, each with its version), the error messages, the region, and the
+    steps already tried (each check with its result)."""
     checks = [check_settings(store), check_keychain(), check_local_port(port, serving_here=serving_here, key=key)]
     checks += run_checks(settings, profile)
     if exposed_tools is not None and checks[-1].ok:
@@ -47,9 +53,11 @@ def doctor_report(
     lines = [
         f"Port MCP Bridge {__version__} on {platform.system()} {platform.release()} ({platform.machine()}), "
         f"Python {platform.python_version()}",
-        f"Profile: {profile.name} ({profile.id}), region {profile.region_label}, auth {profile.auth_mode.value}",
+        f"Profile: {profile.name} ({profile.id}), region {region_name(profile)}, auth {profile.auth_mode.value}",
+        f"MCP clients found here: {_clients(found)}",
         f"Time: {time.strftime('%Y-%m-%d %H:%M:%S %z')}",
         "",
+        "What was tried, in order, and what it gave:",
     ]
     for check in checks:
         lines.append(f"[{'ok' if check.ok else 'FAIL'}] {check.name}: {check.detail}")
@@ -58,6 +66,15 @@ def doctor_report(
     if last_errors:
         lines += ["", "Last errors:", *last_errors]
     return DoctorReport(checks, "\n".join(lines))
+
+
+def _clients(found: Callable[[], Sequence[tuple[str, str]]]) -> str:
+    try:
+        clients = found()
+    except (BridgeError, OSError) as exc:
+        return f"could not be looked for ({type(exc).__name__})"
+    return ", ".join(f"{name} {version}" if version != UNKNOWN else f"{name} (version unknown)"
+                     for name, version in clients) or "none"  # fmt: skip
 
 
 def _tool_count(

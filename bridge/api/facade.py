@@ -440,6 +440,7 @@ class BridgeApi:
             exposed_tools=exposed_tools,
             limits=self.clients.tool_limits,
             connected=self.clients.connected,
+            found=self.clients.found,
             last_errors=[f"{p.name}: {p.last_error}" for p in snapshot.profiles if p.last_error],
         )
 

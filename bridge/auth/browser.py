@@ -12,6 +12,7 @@ import json
 import logging
 import webbrowser
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import httpx2
@@ -21,7 +22,7 @@ from authlib.integrations.httpx_client import AsyncOAuth2Client, OAuthError
 from bridge.auth import store
 from bridge.auth.callback import RedirectListener
 from bridge.auth.records import ClientRegistration, Identity, TokenRecord, now
-from bridge.auth.sso import registration_refused
+from bridge.auth.sso import SsoHelp, registration_refused, sso_help
 from bridge.errors import SignInCancelled, SignInFailed
 from bridge.settings import Profile
 
@@ -33,7 +34,23 @@ log = logging.getLogger(__name__)
 TIMEOUT = 300.0  # the user has five minutes in the browser
 CLIENT_NAME = "Port MCP Bridge"
 
-Progress = Callable[[str], None]
+WAITING = "Waiting for the browser…"
+
+
+@dataclass(frozen=True)
+class SignInStep:
+    """One step of a browser sign-in, as the user sees it. `sso` is set from the moment the browser is open and the
+    sign-in waits for it: what it means if the browser shows Port's error page instead (an SSO organization), to be
+    shown at once, not after the time-out. `str()` is the whole of it as plain text (the command line)."""
+
+    text: str
+    sso: SsoHelp | None = None
+
+    def __str__(self) -> str:
+        return self.text if self.sso is None else f"{self.text}\n\n{self.sso.text}"
+
+
+Progress = Callable[[SignInStep], None]
 OpenBrowser = Callable[[str], Awaitable[bool] | bool]
 
 
@@ -58,7 +75,7 @@ async def sign_in(
     owned = http is None
     http = http or httpx2.AsyncClient(timeout=30, follow_redirects=False)
     try:
-        progress(f"Asking {httpx2.URL(profile.mcp_url).host} how to sign in …")
+        progress(SignInStep(f"Asking {httpx2.URL(profile.mcp_url).host} how to sign in …"))
         server = await discover(http, profile.mcp_url)
         state = generate_token(32)
         async with RedirectListener(profile.id, state, profile_name=profile.name) as listener:
@@ -79,7 +96,7 @@ async def _registration(
         if await _client_known(http, server, saved):
             return saved
         log.info("authorization server no longer knows client of profile %s; registering again", profile.id)
-    progress("Registering Port MCP Bridge with Port …")
+    progress(SignInStep("Registering Port MCP Bridge with Port …"))
     registration = await register(http, profile, server, redirect_uri)
     await asyncio.to_thread(store.save_registration, profile.id, registration)
     return registration
@@ -122,9 +139,7 @@ async def register(
             raise SignInFailed("Port answered the app registration with something unexpected. Try again.") from None
     detail = _error_detail(response)
     if response.status_code in (401, 403) or "sso" in detail.lower() or "not enabled" in detail.lower():
-        raise registration_refused(
-            response.status_code, detail, organization=profile.organization, region=profile.region_label
-        )
+        raise registration_refused(response.status_code, detail, profile)
     raise SignInFailed(f"Port refused to register the app (HTTP {response.status_code}: {detail}). Try again later.")
 
 
@@ -161,18 +176,24 @@ async def _authorize(
         url, _ = client.create_authorization_url(
             server.authorization_endpoint, state=state, code_verifier=verifier, **extra
         )
-        progress("Opening your browser: approve access there, in the organization you want for this profile.")
+        progress(
+            SignInStep("Opening your browser: approve access there, in the organization you want for this profile.")
+        )
         opened = open_browser(url)
         if asyncio.iscoroutine(opened):
             opened = await opened
         if not opened:
-            progress(f"Could not open a browser. Open this address yourself:\n{url}")
+            progress(SignInStep(f"Could not open a browser. Open this address yourself:\n{url}"))
+        # Port's SSO error page never redirects here: say now what it means, not when the time is up.
+        sso = sso_help(profile)
+        progress(SignInStep(WAITING, sso))
         try:
             redirect = await asyncio.wait_for(listener.wait(), timeout)
         except TimeoutError:
             raise SignInCancelled(
-                f"No answer from the browser within {int(timeout // 60)} minutes, so the sign-in was stopped. "
-                "Start it again when you are ready."
+                f"No answer from the browser within {_duration(timeout)}, so the sign-in was stopped. Start it again "
+                f"when you are ready.\n\n{sso.text}",
+                support_request=sso.support_request,
             ) from None
         if redirect.error:
             if redirect.error == "access_denied":
@@ -182,7 +203,7 @@ async def _authorize(
             )
         if not redirect.code:
             raise SignInFailed("The browser came back without an authorization code. Start the sign-in again.")
-        progress("Approved. Fetching tokens …")
+        progress(SignInStep("Approved. Fetching tokens …"))
         issued = now()
         try:
             token = await client.fetch_token(
@@ -245,6 +266,13 @@ def _oauth_client(registration: ClientRegistration, server: AuthServer | None) -
         code_challenge_method="S256",
         timeout=30,
     )
+
+
+def _duration(seconds: float) -> str:
+    minutes = int(seconds // 60)
+    if minutes:
+        return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    return f"{seconds:g} seconds"
 
 
 def _error_code(response: httpx2.Response) -> str:

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 SIGN_IN_CANCELLED = "Sign-in cancelled; nothing was changed."
+WITH_CREDENTIALS = "With API credentials from the command line: port-mcp-bridge login {profile} --token"
 
 
 def _target(profile: str | None, option: str | None) -> tuple[BridgeApi, Profile]:
@@ -59,7 +60,8 @@ def login(
       port-mcp-bridge login --profile acme-eu
       port-mcp-bridge login ci --token --client-id $PORT_CLIENT_ID --client-secret-stdin < secret.txt
     """
-    from bridge.api import AuthMode, system_browser
+    from bridge.api import AuthMode, SignInStep, system_browser
+    from bridge.errors import SignInFailed
 
     api, target = _target(profile, profile_option)
     if token_mode or client_id or client_secret_stdin or target.auth_mode == AuthMode.TOKEN:
@@ -76,9 +78,19 @@ def login(
         def print_only(url: str) -> bool:
             return False  # the flow then prints the address
 
+        def progress(step: SignInStep) -> None:
+            click.echo(step)  # while waiting: what Port's SSO error page in the browser would mean, at once
+            if step.sso is not None:
+                click.echo(WITH_CREDENTIALS.format(profile=target.id))
+
         click.echo(f"Signing in {target.name} ({target.region_label}). Press Ctrl+C to cancel.")
         browser = print_only if no_browser else system_browser
-        done = _wait(api, api.sign_in(target.id, open_browser=browser, progress=click.echo, timeout=timeout))
+        try:
+            done = _wait(api, api.sign_in(target.id, open_browser=browser, progress=progress, timeout=timeout))
+        except SignInFailed as exc:
+            if exc.support_request:  # an SSO organization: the way out that works today, as a command
+                click.echo(WITH_CREDENTIALS.format(profile=target.id), err=True)
+            raise
         who = done.identity
         org = who.organization_name or who.organization_id or "your organization"
         as_whom = f" as {who.email}" if who.email else ""
@@ -114,9 +126,10 @@ def logout(profile: str | None, profile_option: str | None) -> None:
 def doctor(profile: str | None) -> None:
     """Check the connection to Port for PROFILE (default: the active one), step by step.
 
-    Settings and keychain, the local port, then DNS, TCP/TLS, sign-in and an MCP handshake, and the
-    tool count against the limits of connected clients, with advice for what fails. The same report
-    as Doctor in the tray app; safe to paste into a support request: it never prints tokens or secrets.
+    Settings and keychain, the local port, then DNS, TCP/TLS, sign-in, an MCP handshake, the tool
+    list and a read-only tool call, and the tool count against the limits of connected clients, with
+    advice for what fails. The same report as Doctor in the tray app, with the MCP clients found here
+    and their versions; safe to paste into a support request: it never prints tokens or secrets.
     """
     api, target = _target(profile, None)
     try:

@@ -25,7 +25,13 @@ from bridge.api import SANDBOX_PORT
     help="Make the OAuth issuer equal the MCP URL. Port's is on another origin, which strict clients "
     "(the mcp Python SDK, Codex) reject; use this to let them sign in directly.",
 )
-@click.option("--no-dcr", is_flag=True, help="Refuse dynamic client registration, as Port does for SSO orgs.")
+@click.option(
+    "--sso-login-error",
+    is_flag=True,
+    help="Imitate an SSO org whose connection is not domain-level, as Port behaves: registration succeeds, and the "
+    "login page shows Auth0's 'Oops!, something went wrong' and never comes back.",
+)
+@click.option("--no-dcr", is_flag=True, help="Refuse dynamic client registration (an older imitation of SSO orgs).")
 @click.option("--auto-approve", metavar="EMAIL ORG_ID", help="Approve sign-ins at once as this user and org.")
 @click.option("--run-seconds", default=2.0, show_default=True, help="How long an action run takes to finish.")
 @click.option("--access-token-ttl", default=3600.0, show_default=True, help="Lifetime of OAuth access tokens, seconds.")
@@ -40,6 +46,7 @@ def sandbox(
     port: int,
     era: str,
     strict_issuer: bool,
+    sso_login_error: bool,
     no_dcr: bool,
     auto_approve: str | None,
     run_seconds: float,
@@ -66,7 +73,7 @@ def sandbox(
         run_seconds=run_seconds,
         lifetimes=Lifetimes(access_token=access_token_ttl),
     )
-    faults = Faults(dcr_enabled=not no_dcr, auto_approve=auto_approve)
+    faults = Faults(dcr_enabled=not no_dcr, sso_login_error=sso_login_error, auto_approve=auto_approve)
     try:
         faults.update(dict(_parse_fault(text) for text in fault_settings))
     except ValueError as exc:

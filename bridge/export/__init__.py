@@ -6,6 +6,7 @@
     formats.py      JSON (spliced by jsonc.py), TOML (tomlkit), YAML (ruamel.yaml): parse and edit, pure
     files.py        all file I/O: atomic writes, backups, the undo history
     exporter.py     status, plan/diff, write, undo, snippet, link — what the CLI and the tray call
+    versions.py     the installed version of each client, as its own files say (for support requests)
 
 Never imports Qt. A file we cannot edit without losing something is never written: `ExportRefused` says why and
 carries the snippet to paste instead.

@@ -21,6 +21,7 @@ class Env:
     system: str  # "darwin", "win32" or "linux" (sys.platform values; anything else is treated as linux)
     environ: Mapping[str, str] = field(default_factory=dict)
     program: str | None = None  # the absolute path of `port-mcp-bridge`, for stdio-only clients
+    root: Path = Path("/")  # where system-wide folders are (/Applications, /usr/share): client versions are read there
 
     @classmethod
     def current(cls) -> Env:

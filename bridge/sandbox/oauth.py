@@ -75,7 +75,8 @@ class AuthServer:
 
     async def register(self, request: Request) -> Response:
         if not self.state.faults.dcr_enabled:
-            # Imitates an SSO organization whose connection is not "domain level": no dynamic registration.
+            # An older imitation of an SSO organization (kept as a knob): registration refused. Port itself lets the
+            # registration succeed and fails at the login page (`sso_login_error`).
             return JSONResponse(
                 {
                     "error": "access_denied",
@@ -120,6 +121,8 @@ class AuthServer:
         client, error = self._check_authorize(params)
         if error is not None:
             return error
+        if self.state.faults.sso_login_error:
+            return self._sso_error_page()
         if self.state.faults.auto_approve:
             email, org_id = self.state.faults.auto_approve.split()
             return self._approve(params, email, org_id)
@@ -131,6 +134,8 @@ class AuthServer:
         client, error = self._check_authorize(params)
         if error is not None:
             return error
+        if self.state.faults.sso_login_error:  # a consent page loaded before the knob was set
+            return self._sso_error_page()
         if params.get("decision") != "approve":
             return self._redirect_error(params, "access_denied", "The user denied access.")
         email, _, org_id = params.get("choice", "").partition(" ")
@@ -195,6 +200,13 @@ class AuthServer:
             error=f'<p class="error">{html.escape(error)}</p>' if error else "",
         )
         return HTMLResponse(body)
+
+    def _sso_error_page(self) -> Response:
+        """What Port's Auth0 shows an SSO user whose connection is not domain-level: a dead end, never a redirect to
+        the app (so the app hears nothing). Port's page says "Port Production US" (its Auth0 tenant's name); the
+        status code is not documented: 400, as for Auth0's other error pages [I]."""
+        page = Template(resources.files("bridge.sandbox").joinpath("sso_error.html").read_text(encoding="utf-8"))
+        return HTMLResponse(page.substitute(tenant="Port Sandbox"), status_code=400)
 
     def _error_page(self, message: str, status: int) -> Response:
         return HTMLResponse(f"<!doctype html><title>Authorization error</title><p>{html.escape(message)}</p>", status)

@@ -36,7 +36,11 @@ class Faults:
     latency: float = 0.0  # seconds added before every MCP request is handled
     cut_streams: int = 0  # the next N SSE responses are cut after their first event
     slow_tool_seconds: float = 0.0  # every tool call takes this long and reports progress meanwhile
-    dcr_enabled: bool = True  # False imitates an SSO org whose connection is not domain-level
+    dcr_enabled: bool = True  # False: registration refused, an older imitation of an SSO org (kept as a knob)
+    # True imitates what Port really does for an SSO org whose connection is not domain-level: registration succeeds,
+    # and the login page shows Auth0's "Oops!, something went wrong" and never redirects (port-docs
+    # overview-and-installation.md, "Connecting the server when SSO is enabled", PortAIMCPServerSSOEreror.png)
+    sso_login_error: bool = False
     auto_approve: str | None = None  # "<email> <org_id>": the authorize page approves at once (tests)
     no_annotations: bool = False  # tools are listed without annotations (Port documents none for its tools)
     # Port renames tools now and then (port-docs src/data/mcpTools.js history): {"old": "new"} lists and calls the

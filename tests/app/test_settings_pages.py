@@ -21,6 +21,7 @@ from bridge.auth.localkey import local_key
 from bridge.sandbox import Sandbox
 from bridge.sandbox.seed import DEMO_CREDENTIALS
 from bridge.settings import SettingsStore
+from tests.support.browser import Browser
 
 
 def test_show_page_selects_each_page_by_name(window: SettingsWindow) -> None:
@@ -179,6 +180,44 @@ def test_profiles_page_browser_sign_in_can_be_cancelled(qtbot: QtBot, window: Se
     page.cancel_button.click()
     qtbot.waitUntil(lambda: page.sign_status.text() == "Sign-in cancelled.", timeout=10000)
     assert page.sign_in_button.isEnabled() and not page.cancel_button.isVisibleTo(page)
+
+
+def test_profiles_page_explains_an_sso_error_page_while_waiting_and_switches_to_api_credentials(
+    qtbot: QtBot, window: SettingsWindow, sandbox: Sandbox
+) -> None:
+    """Against Port's SSO error page (the sandbox's `sso_login_error`, a browser that follows the authorize URL): the
+    hint appears with the step "Waiting for the browser…", its Copy button puts the request (organization and
+    region) on the clipboard, and "Use API credentials instead" turns the form to API credentials."""
+    api: BridgeApi = window.controller.api
+    sandbox.faults.sso_login_error = True
+    api.edit_profile("globex", auth_mode="oauth")
+    SettingsStore().set_profile("globex", organization="Globex Inc")
+    page = window.page("profiles")
+    assert isinstance(page, ProfilesPage)
+    browser = Browser()
+    page.open_browser = browser
+    page.select("globex")
+    page.sign_in_button.click()
+    qtbot.waitUntil(lambda: page.sso_hint.isVisibleTo(page), timeout=15000)
+    assert page.sign_status.text() == "Waiting for the browser…" and page.cancel_button.isVisibleTo(page)
+    assert '"Oops!, something went wrong"' in page.sso_hint.label.text()
+    qtbot.waitUntil(lambda: bool(browser.landed), timeout=10000)
+    assert "Oops!, something went wrong" in browser.last_page
+
+    page.sso_hint.copy_button.click()
+    request = QGuiApplication.clipboard().text()
+    assert "Organization: Globex Inc." in request and f"Region: {sandbox.mcp_url}." in request
+    assert "domain level" in request and "Dynamic Client Registration" in request
+
+    page.sso_hint.credentials_button.click()
+    qtbot.waitUntil(lambda: not page.cancel_button.isVisibleTo(page), timeout=10000)  # the browser is given up
+    assert page.mode.currentData() == "token" and page.client_id.isVisibleTo(page) and page.secret.isVisibleTo(page)
+    assert "avatar menu → Credentials" in page.sign_status.text() and not page.sso_hint.isVisibleTo(page)
+    page.client_id.setText("globex-builder-demo")
+    page.secret.setText(DEMO_CREDENTIALS["globex-builder-demo"][0])
+    page.save()
+    qtbot.waitUntil(lambda: page.sign_status.text().startswith("Signed in"), timeout=15000)
+    assert api.settings().get_profile("globex").auth_mode.value == "token"
 
 
 def test_doctor_page_shows_checks_and_copies_a_report_without_secrets(qtbot: QtBot, window: SettingsWindow) -> None:

@@ -236,6 +236,39 @@ def test_a_cancelled_sign_in_says_so(qtbot: QtBot, sandbox: Sandbox) -> None:
         controller.stop()
 
 
+def test_while_the_browser_is_open_the_menu_copies_the_request_for_port_support(qtbot: QtBot, sandbox: Sandbox) -> None:
+    """Port's SSO error page never comes back: the tray says at once what it means, and its menu copies the request
+    for Port support or switches the profile to API credentials (typed in the Profiles page)."""
+    sandbox.faults.sso_login_error = True
+    store = SettingsStore()
+    store.add_profile("Work", sandbox.mcp_url, make_active=True)
+    api = BridgeApi(store, port=0)
+    controller = Controller(api)
+    controller.start()
+    pages: list[str] = []
+    browser = Browser()
+    try:
+        tray = Tray(controller, show_settings=pages.append, quit_app=lambda: None, open_browser=browser)
+        shown: list[tuple[str, str]] = []
+        tray.shown.connect(lambda title, text: shown.append((title, text)))
+        tray.build_menu()
+        tray.action("Sign in to Work…").trigger()
+        qtbot.waitUntil(lambda: shown[-1][0] == "Waiting for the browser", timeout=15000)
+        assert '"Oops!, something went wrong"' in shown[-1][1]
+        qtbot.waitUntil(lambda: bool(browser.landed), timeout=10000)
+        assert "Oops!" in browser.last_page
+        tray.build_menu()
+        tray.action("Browser shows “Oops!, something went wrong”? Copy request for Port support").trigger()
+        request = QGuiApplication.clipboard().text()
+        assert "Hello Port support" in request and f"Region: {sandbox.mcp_url}." in request
+        tray.action("Use API credentials instead…").trigger()
+        qtbot.waitUntil(lambda: pages == ["profiles"], timeout=10000)
+        assert api.settings().get_profile("work").auth_mode.value == "token"
+        qtbot.waitUntil(lambda: shown[-1][0] == "Sign-in cancelled", timeout=10000)
+    finally:
+        controller.stop()
+
+
 def _view(**changes: Any) -> ProfileView:
     base = dict(id="a", name="A", organization="", region="EU", auth_mode="oauth", read_only=False, active=True,
                 state="signed_in", expires_at=None, last_error=None, has_credentials=True)  # fmt: skip

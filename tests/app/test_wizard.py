@@ -12,14 +12,16 @@ from typing import Any
 import anyio
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
 from app.controller import Controller
 from app.wizard import FirstRunWizard
-from bridge.api import BridgeApi, session_key
+from bridge.api import BridgeApi, SignInStep, session_key
 from bridge.export import Env
 from bridge.sandbox import Sandbox
+from bridge.sandbox.seed import DEMO_CREDENTIALS
 from bridge.settings import SettingsStore
 from tests.support.browser import Browser
 from tests.support.mcp import mcp_client
@@ -118,12 +120,13 @@ def test_sign_in_with_the_browser_shows_progress_then_the_clients(
     assert rig.api.settings().profiles == []  # nothing added for a wrong address
 
     rig.wizard.url_edit.setText(sandbox.mcp_url)
-    steps: list[str] = []
+    steps: list[SignInStep] = []
     rig.wizard._progress.connect(steps.append)
     rig.click(rig.wizard.browser_button)
     assert rig.wizard.browser_button.text() == "Cancel"  # while the browser is open
     qtbot.waitUntil(lambda: rig.wizard.page() == "connect", timeout=20000)
-    assert any("browser" in step for step in steps) and rig.browser.opened
+    assert any("browser" in step.text for step in steps) and rig.browser.opened
+    assert rig.wizard.sso_hint.isHidden()  # shown only while the browser is open
     assert "Work" in rig.wizard.connect_intro.text()
     snapshot = rig.api.snapshot()
     assert snapshot.active is not None and snapshot.active.id == "work" and snapshot.active.has_credentials
@@ -141,3 +144,40 @@ def test_a_refused_sign_in_stays_on_the_page_and_says_why(
     qtbot.waitUntil(lambda: rig.wizard.browser_button.text() != "Cancel", timeout=20000)
     assert rig.wizard.page() == "sign-in" and rig.wizard.back_button.isEnabled()
     assert rig.wizard.sign_in_status.text() and "Opening" not in rig.wizard.sign_in_status.text()
+
+
+def test_an_sso_error_page_is_explained_while_waiting_with_the_request_to_copy_and_api_credentials_as_the_way_out(
+    rig: Rig, qtbot: QtBot, sandbox: Sandbox
+) -> None:
+    """Port's SSO organizations get an error page in the browser that never comes back: the wizard says at once what
+    it means, copies the request for Port support, and signs in with API credentials instead."""
+    sandbox.faults.sso_login_error = True
+    rig.click(rig.wizard.sign_in_button)
+    next(b for b in rig.wizard.regions.buttons() if not b.property("region")).setChecked(True)
+    rig.wizard.url_edit.setText(sandbox.mcp_url)
+    rig.wizard.name_edit.setText("Work")
+    rig.click(rig.wizard.browser_button)
+    hint = rig.wizard.sso_hint
+    qtbot.waitUntil(lambda: hint.isVisible(), timeout=15000)
+    assert rig.wizard.sign_in_status.text() == "Waiting for the browser…"
+    assert '"Oops!, something went wrong"' in hint.label.text() and "Port support" in hint.label.text()
+    qtbot.waitUntil(lambda: bool(rig.browser.landed), timeout=10000)
+    assert "Oops!, something went wrong" in rig.browser.last_page  # what the user is looking at meanwhile
+    assert rig.wizard.browser_button.text() == "Cancel"  # still waiting: nothing came back
+
+    rig.click(hint.copy_button)
+    request = QGuiApplication.clipboard().text()
+    assert request.startswith("Hello Port support") and "SSO authentication error" in request
+    assert f"Region: {sandbox.mcp_url}." in request and "Organization: <your organization's name in Port>." in request
+    assert hint.copy_button.text().startswith("Copied")
+
+    rig.click(hint.credentials_button)
+    qtbot.waitUntil(lambda: rig.wizard.browser_button.text() == "Sign in with API credentials", timeout=10000)
+    assert rig.wizard.client_id.isVisible() and rig.wizard.secret.isVisible() and hint.isHidden()
+    assert "avatar menu → Credentials" in rig.wizard.sign_in_status.text()
+    rig.wizard.client_id.setText("acme-builder-demo")
+    rig.wizard.secret.setText(DEMO_CREDENTIALS["acme-builder-demo"][0])
+    rig.click(rig.wizard.browser_button)
+    qtbot.waitUntil(lambda: rig.wizard.page() == "connect", timeout=20000)
+    profile = rig.api.settings().get_profile("work")
+    assert profile.auth_mode.value == "token" and profile.organization == "Acme Corp (demo)"

@@ -12,6 +12,7 @@ import httpx2
 import pytest
 
 from bridge.auth import account, callback
+from bridge.auth.browser import SignInStep
 from bridge.auth.callback import PORT_RANGE
 from bridge.auth.callback import stable_port as real_stable_port
 from bridge.auth.keychain import get_secret
@@ -26,7 +27,7 @@ from tests.support.memory_keyring import MemoryKeyring
 async def test_sign_in_keeps_tokens_in_the_keychain_and_names_the_organization(
     sandbox: Sandbox, store: SettingsStore, browser: Browser, memory_keyring: MemoryKeyring
 ) -> None:
-    steps: list[str] = []
+    steps: list[SignInStep] = []
     done = await account.browser_login(store, "acme", open_browser=browser, progress=steps.append)
 
     assert done.identity.organization_name == "Acme Corp (demo)" and done.identity.email == "dana@acme.example"
@@ -47,7 +48,7 @@ async def test_sign_in_keeps_tokens_in_the_keychain_and_names_the_organization(
     assert "signed in" in browser.last_page and "close this tab" in browser.last_page
     # The page names whom and which organization the sign-in was for: an unexpected organization shows at once.
     assert "as dana@acme.example in the organization Acme Corp (demo)" in html.unescape(browser.last_page)
-    assert any("browser" in s for s in steps)
+    assert any("browser" in s.text for s in steps)
     # The access token works against the MCP server.
     answer = httpx2.post(sandbox.mcp_url, json={"jsonrpc": "2.0", "id": 1, "method": "ping"},
                          headers={"authorization": f"Bearer {record.access_token}",
@@ -117,9 +118,52 @@ async def test_registration_refused_for_sso_explains_and_gives_the_support_reque
         await account.browser_login(store, "acme", open_browser=browser)
     text = refused.value.message
     assert "SSO" in text and "domain level" in text and "Port support" in text
-    assert "Dynamic Client Registration (DCR)" in text and "login --token" in text
+    assert "Dynamic Client Registration (DCR)" in text and "API credentials" in text
+    assert refused.value.support_request and refused.value.support_request in text
     assert browser.opened == []  # no browser tab for a sign-in that cannot work
     assert store.load().get_profile("acme").secret_refs == {}
+
+
+async def test_an_sso_organization_sees_ports_error_page_and_the_waiting_step_explains_it_at_once(
+    sandbox: Sandbox, store: SettingsStore
+) -> None:
+    """As Port does (port-docs overview-and-installation.md): registration succeeds, the login page is Auth0's error
+    page and never redirects. The step that says the sign-in waits for the browser already carries what it means."""
+    sandbox.faults.sso_login_error = True
+    store.set_profile("acme", organization="Acme Corp")
+    browser, steps = Browser(), list[SignInStep]()
+    task = asyncio.create_task(account.browser_login(store, "acme", open_browser=browser, progress=steps.append))
+    await asyncio.wait_for(browser.was_opened.wait(), 10)
+    await asyncio.gather(*browser.tasks)  # the browser has shown its page
+    assert "Oops!, something went wrong" in browser.last_page and browser.landed[0].status_code == 400
+    assert len(sandbox.tokens.clients) == 1  # registered: the failure is at the login, not the registration
+    waiting = steps[-1]
+    assert waiting.text == "Waiting for the browser…" and waiting.sso is not None
+    assert not task.done()  # still waiting, and the user already has the explanation and the request
+    assert '"Oops!, something went wrong"' in waiting.sso.hint and "API credentials" in waiting.sso.hint
+    assert "domain level" in waiting.sso.explanation and "Dynamic Client Registration" in waiting.sso.explanation
+    request = waiting.sso.support_request
+    assert "Organization: Acme Corp." in request and f"Region: {sandbox.mcp_url}." in request
+    assert "SSO authentication error" in request and "domain level" in request
+    assert "avatar menu → Credentials" in waiting.sso.way_out
+    assert "Oops!" in str(waiting) and request in str(waiting)  # the command line prints all of it
+    assert all(step.sso is None for step in steps[:-1])  # before the browser opens there is nothing to explain
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert store.load().get_profile("acme").secret_refs == {}
+
+
+async def test_the_time_out_after_an_sso_error_page_says_what_it_meant(sandbox: Sandbox, store: SettingsStore) -> None:
+    sandbox.faults.sso_login_error = True
+    with pytest.raises(SignInCancelled) as stopped:
+        await account.browser_login(store, "acme", open_browser=Browser(act=False), timeout=0.5)
+    text = stopped.value.message
+    assert text.startswith("No answer from the browser within 0.5 seconds")
+    assert "Oops!, something went wrong" in text and "domain level" in text and "API credentials" in text
+    request = stopped.value.support_request
+    assert request in text and "Organization: <your organization's name in Port>." in request
+    assert "port-mcp-bridge" not in text  # the app shows it too: no command in it
 
 
 async def test_denied_in_the_browser(sandbox: Sandbox, store: SettingsStore) -> None:

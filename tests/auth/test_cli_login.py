@@ -66,6 +66,28 @@ def test_login_in_the_browser_then_list_then_logout(sandbox: Sandbox, env: dict[
     assert "not signed in" in cli(env, "profiles", "list").stdout
 
 
+def test_login_says_at_once_what_ports_sso_error_page_means(sandbox: Sandbox, env: dict[str, str]) -> None:
+    """Against an SSO organization Port shows an error page and never redirects: the command says so while it waits,
+    with the request for Port support and the API-credentials command, not after five minutes."""
+    sandbox.faults.sso_login_error = True
+    assert cli(env, "profiles", "add", "Acme", "--region", sandbox.mcp_url, "--use").returncode == 0
+    login = subprocess.Popen([sys.executable, "-m", "bridge", "login", "--no-browser"], env=env, text=True,
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # fmt: skip
+    try:
+        shown = read_until(login, "login acme --token")
+        url = re.search(r"(http://\S+/authorize\?\S+)", shown)
+        assert url, shown
+        assert "Oops!, something went wrong" in httpx2.get(url.group(1)).text  # what the browser shows
+        assert login.poll() is None  # still waiting
+    finally:
+        login.kill()
+        login.communicate(timeout=30)
+    waiting = shown[shown.index("Waiting for the browser…") :]
+    assert 'If the browser shows "Oops!, something went wrong"' in waiting and "SSO" in waiting
+    assert "Hello Port support" in waiting and f"Region: {sandbox.mcp_url}." in waiting
+    assert "With API credentials from the command line: port-mcp-bridge login acme --token" in waiting
+
+
 def test_token_login_for_ci(sandbox: Sandbox, env: dict[str, str]) -> None:
     assert cli(env, "profiles", "add", "CI", "--region", sandbox.mcp_url).returncode == 0
     secret = DEMO_CREDENTIALS["acme-builder-demo"][0]

@@ -274,6 +274,29 @@ def test_registration_can_be_switched_off_like_an_sso_org(sandbox: Sandbox) -> N
     assert httpx2.post(f"{sandbox.mcp_url}/register", json={"redirect_uris": "x"}).status_code == 400
 
 
+def test_an_sso_org_registers_but_its_login_page_fails_without_redirecting_as_port_does(sandbox: Sandbox) -> None:
+    """Port's real SSO failure (port-docs overview-and-installation.md): registration succeeds, the login page is
+    Auth0's "Oops!, something went wrong", and nothing comes back to the app."""
+    httpx2.post(f"{sandbox.url}/_sandbox/faults", json={"sso_login_error": True}).raise_for_status()
+    assert sandbox.faults.sso_login_error is True
+    reg = httpx2.post(f"{sandbox.mcp_url}/register", json={"redirect_uris": [REDIRECT]})
+    assert reg.status_code == 201
+    _, challenge = pkce()
+    params = {"response_type": "code", "client_id": reg.json()["client_id"], "redirect_uri": REDIRECT, "state": "s",
+              "code_challenge": challenge, "code_challenge_method": "S256"}  # fmt: skip
+    sandbox.faults.auto_approve = f"dana@acme.example {ACME_ORG_ID}"  # even a user who would be approved at once
+    page = httpx2.get(f"{sandbox.mcp_url}/authorize", params=params)
+    assert page.status_code == 400 and "location" not in page.headers
+    assert "Oops!, something went wrong" in page.text and "Please try again." in page.text
+    assert "<form" not in page.text and REDIRECT not in page.text  # a dead end: no way back to the app
+    sandbox.faults.auto_approve = None
+    choice = {"decision": "approve", "choice": f"dana@acme.example {ACME_ORG_ID}"}
+    posted = httpx2.post(f"{sandbox.mcp_url}/authorize", data={**params, **choice})
+    assert posted.status_code == 400 and "Oops!" in posted.text  # a consent page opened before: no way through
+    sandbox.faults.sso_login_error = False
+    assert "Approve" in httpx2.get(f"{sandbox.mcp_url}/authorize", params=params).text
+
+
 async def test_official_client_refreshes_an_expired_access_token(sandbox: Sandbox) -> None:
     sandbox.state.config.issuer_mode = "strict"
     sandbox.state.config.lifetimes.access_token = 1

@@ -21,8 +21,9 @@ def consent_form(page: str) -> dict[str, str]:
 
 @dataclass
 class Browser:
-    """Plays the user: opens the consent page, picks `choice`, approves (or denies), follows the redirect home.
-    `was_opened` is set when the app opens it (the sign-in is waiting for the user)."""
+    """Plays the user: opens the consent page, picks `choice`, approves (or denies), follows the redirect home; on a
+    page without the consent form (an error page) it stays there. `was_opened` is set when the app opens it (the
+    sign-in is waiting for the user)."""
 
     choice: str = ACME_DANA
     decision: str = "approve"
@@ -43,6 +44,9 @@ class Browser:
         async with httpx2.AsyncClient(timeout=10) as browser:
             page = await browser.get(url)
             form = consent_form(page.text)
+            if not form:  # an error page (Port's SSO page): nothing to click, the user is stuck there
+                self.landed.append(page)
+                return
             answer = await browser.post(url, data={**form, "choice": self.choice, "decision": self.decision})
             assert answer.status_code == 302, answer.text
             self.landed.append(await browser.get(answer.headers["location"]))
