@@ -12,7 +12,7 @@ import contextlib
 import logging
 import os
 from collections.abc import AsyncIterator, Callable, Coroutine
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any, TypeVar
 
 from starlette.applications import Starlette
@@ -284,7 +284,7 @@ class BridgeService:
                     "local_key_required": self.settings.require_local_key,
                     "settings_problem": self.settings_problem,
                     "version": __version__,
-                    "profiles": [vars(p) for p in self.status()],
+                    "profiles": [asdict(p) for p in self.status()],  # tool_drift is a dataclass too
                 }
             )
 

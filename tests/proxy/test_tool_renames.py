@@ -52,6 +52,9 @@ def test_a_rename_by_port_is_reported_by_the_facade(api: BridgeApi, sandbox: San
     assert drift.new == ("list_blueprints",)  # appeared since the earlier list
     assert drift.summary() == "get_blueprints → list_blueprints?"
     assert api.snapshot().active.tool_drift == drift  # type: ignore[union-attr]  # the same, until something changes
+    status = httpx2.get(api.snapshot().mcp_url.removesuffix("/mcp") + "/status",
+                        headers={"Authorization": f"Bearer {api.local_key()}"}).json()  # fmt: skip
+    assert status["profiles"][0]["tool_drift"]["missing"] == ["get_blueprints"]
 
     # Using the new name, as the Tools page's button does, ends it; the next list shows the tool again.
     api.set_tools("acme", ToolExposure(mode="allow", names=drift.updated_names(["get_blueprints", "list_entities"])))
