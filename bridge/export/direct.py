@@ -142,7 +142,9 @@ def carried(entries: tuple[DirectEntry, ...] | list[DirectEntry]) -> Carried:
     allowed: tuple[str, ...] | None = None
     for entry in entries:
         if entry.allowed_actions is not None:
-            allowed = entry.allowed_actions if allowed is None else tuple(a for a in allowed if a in entry.allowed_actions)
+            allowed = (
+                entry.allowed_actions if allowed is None else tuple(a for a in allowed if a in entry.allowed_actions)
+            )
     return Carried(any(e.read_only for e in entries), allowed)
 
 

@@ -110,9 +110,7 @@ def plan_text(client: Client, text: str, entries: list[Entry], replace: Sequence
     return text
 
 
-def plan(
-    client: Client, env: Env, entries: list[Entry], *, force: bool = False, replace_direct: bool = False
-) -> Plan:
+def plan(client: Client, env: Env, entries: list[Entry], *, force: bool = False, replace_direct: bool = False) -> Plan:
     """What a write would do; raises `ExportRefused` for a file we will not edit (`force`: write a read-only one).
     `replace_direct`: take out the entries that reach Port directly; a direct entry under one of our own names is
     replaced in any case (the name can hold only one)."""

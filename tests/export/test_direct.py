@@ -47,8 +47,8 @@ GUIDE: list[tuple[str, str, Any, DirectEntry | None]] = [
                                                           "MCP_REMOTE_HEADER_X_ALLOWED_ACTIONS_TO_RUN": "a,b"}},
      DirectEntry("port", EU, True, ("a", "b"))),
     ("cursor headers", "port",
-     {"url": EU, "headers": {"x-read-only-mode": "1", "x-allowed-actions-to-run": "create_github_issue,deploy_service"}},
-     DirectEntry("port", EU, True, ("create_github_issue", "deploy_service"))),
+     {"url": EU, "headers": {"x-read-only-mode": "1", "x-allowed-actions-to-run": "create_github_issue,deploy"}},
+     DirectEntry("port", EU, True, ("create_github_issue", "deploy"))),
     ("vscode workspace headers", "port", {"url": EU, "headers": {"x-read-only-mode": "1"}},
      DirectEntry("port", EU, True)),
     ("codex add", "port-us", {"url": US}, DirectEntry("port-us", US)),
@@ -92,7 +92,9 @@ def test_cursor_plugin_file_with_comments() -> None:
 
 
 def test_describe_and_port_url() -> None:
-    assert DirectEntry("port-eu", EU, True).describe() == "port-eu (uses Port directly: https://mcp.port.io/v1, read-only)"
+    assert (
+        DirectEntry("port-eu", EU, True).describe() == "port-eu (uses Port directly: https://mcp.port.io/v1, read-only)"
+    )
     assert DirectEntry("p", EU, None, ()).describe().endswith("allowed actions: none)")
     assert port_url("npx mcp-remote https://mcp.us.port.io/v1, then") == US
     assert port_url("https://example.com/?next=mcp.port.io") is None
