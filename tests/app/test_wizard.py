@@ -141,3 +141,21 @@ def test_a_refused_sign_in_stays_on_the_page_and_says_why(
     qtbot.waitUntil(lambda: rig.wizard.browser_button.text() != "Cancel", timeout=20000)
     assert rig.wizard.page() == "sign-in" and rig.wizard.back_button.isEnabled()
     assert rig.wizard.sign_in_status.text() and "Opening" not in rig.wizard.sign_in_status.text()
+
+
+def test_a_client_using_port_directly_is_replaced_by_default(rig: Rig, qtbot: QtBot) -> None:
+    """Port's guide set VS Code up with `npx mcp-remote https://mcp.port.io/v1` and read-only: the wizard's Connect
+    replaces that entry and carries read-only into the profile."""
+    path = rig.home / ".config" / "Code" / "User" / "mcp.json"
+    path.write_bytes(
+        (Path(__file__).parents[1] / "export" / "inputs" / "direct" / "vscode-mcp-remote.json").read_bytes()
+    )
+    rig.click(rig.wizard.demo_button)
+    qtbot.waitUntil(lambda: "vscode" in rig.wizard.rows, timeout=15000)
+    row = rig.wizard.rows["vscode"]
+    assert row.button.text() == "Replace" and "uses Port directly (port-vscode-eu)" in row.state.text()
+    rig.click(row.button)
+    qtbot.waitUntil(lambda: "Replaced port-vscode-eu" in row.result.text(), timeout=10000)
+    assert "Carried over into profile 'Demo': Read-only turned on" in row.result.text()
+    assert "port-vscode-eu" not in path.read_text() and rig.api.settings().active().read_only
+    qtbot.waitUntil(lambda: row.button.text() == "Connected", timeout=10000)
