@@ -4,6 +4,7 @@ Choose folder…; the note about Claude on the web. Against the real bridge, cli
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -53,9 +54,12 @@ def test_ports_direct_entries_are_marked_replaced_and_undone(qtbot: QtBot, windo
 def test_notes_and_a_workspace_folder(
     qtbot: QtBot, window: SettingsWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    api = window.controller.api
+    api.export_env = dataclasses.replace(api.export_env, wsl=True)  # as if running inside WSL
     page = _page(window)
     qtbot.waitUntil(lambda: page.tree.topLevelItemCount() > 5, timeout=10000)
     assert "Claude on the web (claude.ai) runs in Anthropic's cloud" in page.notes.text()
+    assert "runs inside WSL" in page.notes.text() and "Copy snippet" in page.notes.text()
     project = tmp_path / "project"
     project.mkdir()
     monkeypatch.setattr(ClientsPage, "ask_folder", lambda self: str(project))

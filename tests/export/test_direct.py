@@ -9,7 +9,9 @@ The snippets are Port's own: port-docs `docs/generalTemplates/_mcp-installation.
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -204,3 +206,27 @@ def test_a_replaced_entrys_token_never_shows_in_the_preview(env: Env, active: En
     result = plan(client, env, [active], replace_direct=True)
     shown = diff(result, mask=active.key)
     assert "eyJhbGciOi" not in shown and "Bearer <token>" in shown and "Bearer <local key>" in shown
+
+
+def test_wsl_is_read_from_proc_version(tmp_path: Path) -> None:
+    from bridge.export.model import is_wsl, running_in_wsl
+
+    assert is_wsl("Linux version 5.15.153.1-microsoft-standard-WSL2 (root@1c602f52c2e4)")
+    assert is_wsl("Linux version 4.4.0-19041-Microsoft (Microsoft@Microsoft.com)")  # WSL 1
+    assert not is_wsl("Linux version 6.8.0-45-generic (buildd@lcy02-amd64-075)")
+    version = tmp_path / "version"
+    version.write_text("Linux version 5.15.153.1-microsoft-standard-WSL2\n")
+    assert running_in_wsl(version) == sys.platform.startswith("linux")
+    assert not running_in_wsl(tmp_path / "missing")
+
+
+def test_notes_name_claude_on_the_web_and_wsl_only_there(env: Env) -> None:
+    from bridge.api.clients import CLAUDE_WEB_NOTE, WSL_NOTE, ClientExports
+    from bridge.settings import Settings
+
+    def notes(machine: Env) -> list[str]:
+        return ClientExports(Settings, lambda: 47773, lambda: None, lambda: machine).notes()
+
+    assert notes(env) == [CLAUDE_WEB_NOTE]
+    assert notes(dataclasses.replace(env, wsl=True)) == [CLAUDE_WEB_NOTE, WSL_NOTE]
+    assert "cannot reach a bridge on this computer; use Claude Desktop or Claude Code" in CLAUDE_WEB_NOTE
