@@ -235,8 +235,9 @@ class ClientsPage(Page):
     def _sync_buttons(self, can_write: bool = False) -> None:
         status = self._statuses.get(self.client_id or "")
         state: ShownState = state_of(status) if status else "none"
-        self.connect_button.setText("Update" if state == "stale" else "Connect")
-        self.connect_button.setEnabled(can_write and state in ("absent", "stale"))
+        direct = status is not None and bool(status.direct) and state == "current"  # ours is there, Port's too
+        self.connect_button.setText("Update" if state == "stale" else "Replace" if direct else "Connect")
+        self.connect_button.setEnabled(can_write and (state in ("absent", "stale") or direct))
         self.undo_button.setEnabled(status is not None and state in ("current", "stale"))
         self.copy_button.setEnabled(bool(self._snippet))
 

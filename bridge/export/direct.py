@@ -122,9 +122,9 @@ def direct_entry(name: str, entry: Any) -> DirectEntry | None:
     return DirectEntry(name, url, read_only, allowed)
 
 
-def find_direct(servers: Mapping[str, Any], skip: frozenset[str] = frozenset()) -> tuple[DirectEntry, ...]:
-    """Every entry of a client's server map that reaches Port directly, in file order (names in `skip` left out)."""
-    found = (direct_entry(name, entry) for name, entry in servers.items() if name not in skip)
+def find_direct(servers: Mapping[str, Any]) -> tuple[DirectEntry, ...]:
+    """Every entry of a client's server map that reaches Port directly, in file order."""
+    found = (direct_entry(name, entry) for name, entry in servers.items())
     return tuple(d for d in found if d is not None)
 
 

@@ -71,3 +71,19 @@ def test_notes_and_a_workspace_folder(
     qtbot.waitUntil(lambda: (project / ".vscode" / "mcp.json").exists(), timeout=10000)
     qtbot.waitUntil(lambda: "out of version control" in page.outcome.text(), timeout=10000)
     assert json.loads((project / ".vscode" / "mcp.json").read_text())["servers"]["port"]["type"] == "http"
+
+
+def test_a_connected_client_that_still_uses_port_directly_can_replace_it(qtbot: QtBot, window: SettingsWindow) -> None:
+    """Kept beside the bridge once (`export --write` without --replace-direct): the page offers Replace."""
+    api = window.controller.api
+    path = api.export_env.home / ".cursor" / "mcp.json"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(PLUGIN.read_bytes())
+    api.clients.connect("cursor")  # keeps Port's entries
+    page = _page(window)
+    qtbot.waitUntil(lambda: page.connect_button.isEnabled(), timeout=10000)
+    assert page.tree.currentItem().text(2) == "Connected · uses Port directly"
+    assert page.connect_button.text() == "Replace" and not page.undo_button.isHidden()
+    page.connect_button.click()
+    qtbot.waitUntil(lambda: "Replaced port-eu, port-us" in page.outcome.text(), timeout=10000)
+    assert set(json.loads(path.read_text())["mcpServers"]) == {"github", "port"}
