@@ -159,6 +159,14 @@ class ClientExports:
         profile = settings.get_profile(profile_id) if profile_id else settings.active()
         if profile is None or edit is None:
             return ""
+        elsewhere = [d.name for d in replaced if profile.region.value in ("eu", "us") and d.region != profile.region]
+        here = profile.region.value.upper()
+        region_note = (
+            f"{', '.join(elsewhere)} reached Port's {'EU' if here == 'US' else 'US'} region, and profile "
+            f"'{profile.name}' is in {here}: add a profile for that organization if you use it."
+            if elsewhere
+            else ""
+        )
         changes: dict[str, Any] = {}
         if wanted.read_only and not profile.read_only:
             changes["read_only"] = True
@@ -166,12 +174,14 @@ class ClientExports:
         if actions != profile.allowed_actions:
             changes["allowed_actions"] = actions
         if not changes:
-            return ""
+            return region_note
         edit(profile.id, **changes)
         parts = ["Read-only turned on"] if "read_only" in changes else []
         if "allowed_actions" in changes:
             parts.append(f"allowed actions limited to {', '.join(actions or []) or 'none'}")
-        return f"Carried over into profile '{profile.name}': {'; '.join(parts)}."
+        return " ".join(
+            x for x in (f"Carried over into profile '{profile.name}': {'; '.join(parts)}.", region_note) if x
+        )
 
     def undo(self, client_id: str, *, force: bool = False) -> UndoResult:
         return export.undo(self.client(client_id), force=force, env=self._env())

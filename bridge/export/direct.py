@@ -34,6 +34,12 @@ class DirectEntry:
     read_only: bool | None = None  # x-read-only-mode: True for "1", False for "0", None when not set
     allowed_actions: tuple[str, ...] | None = None  # x-allowed-actions-to-run; None when not set, () for ""
 
+    @property
+    def region(self) -> str:
+        """ "us" for Port's US hosts, "eu" for the others (`mcp.port.io`, `mcp.getport.io`)."""
+        host = urlsplit(self.url).hostname or ""
+        return "us" if host.startswith("mcp.us.") else "eu"
+
     def describe(self) -> str:
         """`port-eu (uses Port directly: https://mcp.port.io/v1, read-only)`."""
         extra = [self.url]

@@ -230,3 +230,23 @@ def test_notes_name_claude_on_the_web_and_wsl_only_there(env: Env) -> None:
     assert notes(env) == [CLAUDE_WEB_NOTE]
     assert notes(dataclasses.replace(env, wsl=True)) == [CLAUDE_WEB_NOTE, WSL_NOTE]
     assert "cannot reach a bridge on this computer; use Claude Desktop or Claude Code" in CLAUDE_WEB_NOTE
+
+
+def test_carrying_only_tightens_the_profile_and_names_the_other_region(env: Env) -> None:
+    from bridge.api.clients import ClientExports
+    from bridge.settings import Profile, Settings
+
+    profile = Profile(id="acme", name="Acme", region="eu", allowed_actions=["a", "b"])
+    settings = Settings(active_profile="acme", profiles=[profile])
+    edits: list[tuple[str, dict[str, Any]]] = []
+    exports = ClientExports(lambda: settings, lambda: 47773, lambda: None, lambda: env)
+
+    def edit(profile_id: str, **changes: Any) -> None:
+        edits.append((profile_id, changes))
+
+    said = exports._carry((DirectEntry("port-us", US, True, ("b", "c")),), None, edit)
+    assert edits == [("acme", {"read_only": True, "allowed_actions": ["b"]})]
+    assert "Carried over into profile 'Acme': Read-only turned on; allowed actions limited to b." in said
+    assert "port-us reached Port's US region, and profile 'Acme' is in EU" in said
+    edits.clear()
+    assert exports._carry((DirectEntry("port-eu", EU, False),), None, edit) == "" and not edits  # "0" carries nothing
