@@ -111,7 +111,11 @@ class ClientRow(QWidget):
         else:
             self.state.setText("installed")
             self.button.setText("Connect")
-        self.button.setEnabled(entry.state != State.CURRENT)
+        if status.direct and not status.problem:  # Port's own entries: replaced by the bridge's (the default)
+            names = ", ".join(d.name for d in status.direct)
+            self.state.setText(f"uses Port directly ({names}): connecting replaces it")
+            self.button.setText("Replace")
+        self.button.setEnabled(entry.state != State.CURRENT or bool(status.direct))
 
 
 class FirstRunWizard(QDialog):

@@ -1,13 +1,18 @@
 """Clients: the MCP clients on this computer, whether each has the bridge, and Connect / Update / Undo with a diff
-of the change shown before anything is written (the local key masked)."""
+of the change shown before anything is written (the local key masked). Entries that reach Port directly (Port's own
+setup guide writes them) are marked, and replaced by the bridge's entry unless the user unticks it; a project's
+`.vscode/mcp.json` is reached through Choose folder…."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import (
+    QCheckBox,
+    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QPlainTextEdit,
@@ -28,6 +33,8 @@ STATE_TEXT = {"absent": "Not connected", "current": "Connected", "stale": "Needs
 ENTRY_TEXT = {"absent": "Not connected yet.", "current": "Connected to the bridge.",
               "stale": "Connected, but its entry needs an update ({reasons})."}  # fmt: skip
 STATE_COLOR = {"absent": "palette(placeholder-text)", "current": "#1a7f37", "stale": "#9a6700"}
+DIRECT_MARK = " · uses Port directly"
+WORKSPACE = "vscode-workspace"
 
 
 ShownState = Literal["refused", "absent", "current", "stale", "none"]
@@ -49,6 +56,7 @@ class ClientsPage(Page):
         self._statuses: dict[str, ClientStatus] = {}
         self._snippet = ""
         self._outcome_for: str | None = None
+        self._select_next: str | None = None
         splitter = QSplitter(Qt.Orientation.Vertical)
         self.tree = QTreeWidget()
         self.tree.setHeaderLabels(["Client", "Installed", "State", "Configuration file"])
@@ -79,10 +87,22 @@ class ClientsPage(Page):
         for button in (self.connect_button, self.undo_button, self.copy_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
+        self.folder_button = QPushButton("Choose folder…")
+        self.folder_button.setToolTip("Connect a project: its .vscode/mcp.json, VS Code's workspace configuration.")
+        self.folder_button.clicked.connect(self.choose_folder)
+        buttons.addWidget(self.folder_button)
         self.refresh_button = QPushButton("Refresh")
         self.refresh_button.clicked.connect(self.reload)
         buttons.addWidget(self.refresh_button)
         box.addLayout(buttons)
+        self.replace_box = QCheckBox(
+            "Replace the entries that reach Port directly (else the assistant sees Port's tools twice); their "
+            "read-only and allowed-actions settings go to the profile"
+        )
+        self.replace_box.setChecked(True)
+        self.replace_box.hide()
+        self.replace_box.toggled.connect(lambda *_: self._selected())
+        box.addWidget(self.replace_box)
         self.outcome = Notice()  # what the last Connect / Undo did; survives the list's refresh
         box.addWidget(self.outcome)
         self.preview = QPlainTextEdit()
@@ -96,6 +116,8 @@ class ClientsPage(Page):
         self.body.addWidget(splitter, 1)
         self.status = Notice()
         self.body.addWidget(self.status)
+        self.notes = Notice()  # clients the bridge cannot write for: Claude on the web; Windows IDEs from WSL
+        self.body.addWidget(self.notes)
         self._sync_buttons()
 
     def activated(self) -> None:
@@ -104,11 +126,12 @@ class ClientsPage(Page):
     # --- the list ------------------------------------------------------------------------------------------------
 
     def reload(self) -> None:
+        self.notes.show_text("\n\n".join(self.api.clients.notes()), "muted")
         self.status.show_text("Looking for clients…", "muted")
         self.controller.run(self.api.client_statuses, self._listed, self._failed)
 
     def _listed(self, statuses: list[ClientStatus]) -> None:
-        keep = self.client_id
+        keep, self._select_next = self._select_next or self.client_id, None
         self._statuses = {s.client.id: s for s in statuses}
         self.tree.blockSignals(True)
         self.tree.clear()
@@ -116,8 +139,8 @@ class ClientsPage(Page):
         for status in sorted(statuses, key=lambda s: not s.detected):
             state = state_of(status)
             shown = self.api.shown_path(status.path)
-            item = QTreeWidgetItem([status.client.name, "Yes" if status.detected else "—",
-                                    STATE_TEXT.get(state, "Cannot edit"), shown])  # fmt: skip
+            text = STATE_TEXT.get(state, "Cannot edit") + (DIRECT_MARK if status.direct else "")
+            item = QTreeWidgetItem([status.client.name, "Yes" if status.detected else "—", text, shown])
             item.setData(0, Qt.ItemDataRole.UserRole, status.client.id)
             color = STATE_COLOR.get(state, "#cf222e")
             if color.startswith("#"):
@@ -174,12 +197,15 @@ class ClientsPage(Page):
         lines = [ENTRY_TEXT[entry.state.value].format(reasons=", ".join(entry.reasons)) if not status.problem else ""]
         if not status.detected:
             lines.append(f"{client.name} does not seem to be installed (no {status.path.parent}).")
+        if status.direct:
+            lines.append(f"Also in its file: {'; '.join(d.describe() for d in status.direct)}.")
         if client.tool_limit_note:
             lines.append(client.tool_limit_note)
         self.explain.show_text(" ".join(x for x in lines if x), "muted")
+        self.replace_box.setVisible(bool(status.direct))
         self.preview.setPlainText("Preparing the preview…")
-        client_id = client.id
-        self.controller.run(lambda: self.api.client_preview(client_id), self._previewed, self._refused)
+        client_id, replace = client.id, self.replace_box.isChecked()
+        self.controller.run(lambda: self.api.client_preview(client_id, replace), self._previewed, self._refused)
 
     def _previewed(self, diff: str) -> None:
         self.preview.setPlainText(diff or "Up to date: connecting would change nothing.")
@@ -209,8 +235,9 @@ class ClientsPage(Page):
     def _sync_buttons(self, can_write: bool = False) -> None:
         status = self._statuses.get(self.client_id or "")
         state: ShownState = state_of(status) if status else "none"
-        self.connect_button.setText("Update" if state == "stale" else "Connect")
-        self.connect_button.setEnabled(can_write and state in ("absent", "stale"))
+        direct = status is not None and bool(status.direct) and state == "current"  # ours is there, Port's too
+        self.connect_button.setText("Update" if state == "stale" else "Replace" if direct else "Connect")
+        self.connect_button.setEnabled(can_write and (state in ("absent", "stale") or direct))
         self.undo_button.setEnabled(status is not None and state in ("current", "stale"))
         self.copy_button.setEnabled(bool(self._snippet))
 
@@ -229,7 +256,8 @@ class ClientsPage(Page):
             self.outcome.show_text(" ".join(x for x in (f"Wrote {path}.", note, after) if x), "ok")
             self.reload()
 
-        self.controller.run(lambda: self.api.connect_client(client_id), done, self._write_failed)
+        replace = self.replace_box.isChecked()
+        self.controller.run(lambda: self.api.connect_client(client_id, replace), done, self._write_failed)
 
     def undo(self) -> None:
         client_id = self.client_id
@@ -251,6 +279,17 @@ class ClientsPage(Page):
         if isinstance(exc, ExportRefused):  # refused only when writing (a folder we may not write in): the snippet
             self._refused(exc)  # (a reload would re-run the preview, which succeeds, over it)
         else:
+            self.reload()
+
+    def ask_folder(self) -> str:
+        return QFileDialog.getExistingDirectory(self, "The project folder whose .vscode/mcp.json to edit")
+
+    def choose_folder(self) -> None:
+        """Add (or change) the "VS Code (workspace folder)" client: the chosen project's `.vscode/mcp.json`."""
+        folder = self.ask_folder()
+        if folder:
+            self.api.clients.use_workspace(Path(folder))
+            self._select_next = WORKSPACE
             self.reload()
 
     def copy_snippet(self) -> None:

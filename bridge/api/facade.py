@@ -319,13 +319,13 @@ class BridgeApi:
     def client_statuses(self, profiles: Profiles = (None,)) -> list[ClientStatus]:
         return self.clients.statuses(profiles)
 
-    def client_preview(self, client_id: str) -> str:
-        """The diff a write would make, the key shown as `<local key>`; "" when nothing would change. Raises
-        `ExportRefused` (with the snippet to paste) for a file that cannot be edited safely."""
-        return self.clients.preview(client_id)
+    def client_preview(self, client_id: str, replace_direct: bool = True) -> str:
+        """What a write would do (Port's direct entries it replaces, the diff with the key shown as `<local key>`);
+        "" when nothing would change. Raises `ExportRefused` (with the snippet) for a file we will not edit."""
+        return self.clients.preview(client_id, replace_direct=replace_direct)
 
-    def connect_client(self, client_id: str) -> WriteResult:
-        return self.clients.connect(client_id)
+    def connect_client(self, client_id: str, replace_direct: bool = True) -> WriteResult:
+        return self.clients.connect(client_id, replace_direct=replace_direct, edit=self.edit_profile)
 
     def update_moved_clients(self) -> list[str]:
         """Point the clients whose entry differs only by the port at the port the bridge serves on now."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -21,11 +22,14 @@ def _list(api: BridgeApi) -> None:
     pinned = [p.id for p in api.settings().profiles]
     header = ("CLIENT", "DETECTED", "ENTRY 'port'", "TOOLS", "FILE")
     rows = []
-    for report in exports.statuses((None, *pinned)):
+    reports = exports.statuses((None, *pinned))
+    for report in reports:
         client = report.client
         active, *others = report.entries
         state = "cannot edit" if report.problem else active.describe()
         extra = [f"{s.name}: {s.describe()}" for s in others if s.state != State.ABSENT]
+        if report.direct:
+            extra.append(f"uses Port directly ({', '.join(d.name for d in report.direct)})")
         limit = f"≤{client.tool_limit}" if client.tool_limit else "-"
         rows.append((client.id, "yes" if report.detected else "no", "; ".join([state, *extra]), limit,
                      str(report.path)))  # fmt: skip
@@ -33,6 +37,19 @@ def _list(api: BridgeApi) -> None:
     for row in (header, *rows):
         click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) + "  " + row[-1])
     click.echo("\nWrite one with: port-mcp-bridge export --client <CLIENT> --write   (undo with --undo)")
+    if any(r.direct for r in reports):
+        click.echo("'uses Port directly': an entry reaches Port without the bridge, so the assistant would see Port's "
+                   "tools twice. Add --replace-direct to --write to replace it.")  # fmt: skip
+    for note in exports.notes():
+        click.echo(f"\n{note}")
+
+
+def _warn_direct(kept: tuple[Any, ...]) -> None:
+    """--write without --replace-direct keeps Port's direct entries: say what that costs and how to replace them."""
+    if kept:
+        names = "; ".join(d.describe() for d in kept)
+        click.echo(f"Warning: {names} still reaches Port without the bridge, so the assistant sees Port's tools "
+                   "twice. Replace it with --write --replace-direct.", err=True)  # fmt: skip
 
 
 def _what_to_run(command: Callable[..., None]) -> Callable[..., None]:
@@ -66,6 +83,12 @@ def _what_to_run(command: Callable[..., None]) -> Callable[..., None]:
 @click.option("--force", is_flag=True, help="With --undo: restore even if the file changed since we wrote it. "
               "With --write: write a file you made read-only (it stays read-only).")  # fmt: skip
 @click.option("--key-env", metavar="VAR", help="Codex: read the key from this environment variable instead.")
+@click.option("--replace-direct", is_flag=True,
+              help="With --write (or --diff): replace the client's entries that reach Port directly (port-eu, "
+                   "npx mcp-remote https://mcp.port.io/v1, …) instead of keeping them beside the bridge; their "
+                   "read-only and allowed-actions headers are carried into the profile.")  # fmt: skip
+@click.option("--workspace", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
+              help="The project folder for --client vscode-workspace (its .vscode/mcp.json).")  # fmt: skip
 @_what_to_run
 def export(
     list_: bool,
@@ -78,6 +101,8 @@ def export(
     undo_: bool,
     force: bool,
     key_env: str | None,
+    replace_direct: bool,
+    workspace: Path | None,
 ) -> None:
     """Connect an MCP client (IDE, assistant) to the bridge: write its configuration, or take it out again.
 
@@ -87,6 +112,8 @@ def export(
     Examples:
       port-mcp-bridge export --list
       port-mcp-bridge export --client cursor --write
+      port-mcp-bridge export --client cursor --write --replace-direct
+      port-mcp-bridge export --client vscode-workspace --workspace ~/src/app --write
       port-mcp-bridge export --client codex --diff
       port-mcp-bridge export --client vscode --profile acme --write
       port-mcp-bridge export --client claude-code --print
@@ -100,14 +127,19 @@ def export(
         raise click.UsageError(f"{' and '.join(actions)} cannot be used together: pick one.")
     if force and not (undo_ or write_):
         raise click.UsageError("--force only goes with --undo or --write.")
+    if replace_direct and not (write_ or diff_ or not actions):
+        raise click.UsageError("--replace-direct goes with --write or --diff.")
     api = BridgeApi()
     exports = api.clients
+    exports.use_workspace(workspace)
     if list_:
         _list(api)
         return
     if not client_id:
         raise click.UsageError("Name a client with --client (see them all with --list).")
     client = exports.client(client_id)
+    if client.needs_folder and workspace is None:
+        raise click.UsageError(f"{client.id} needs the project folder: add --workspace DIR.")
     if key_env and client.id != "codex":
         raise click.UsageError("--key-env is for Codex only; other clients get the key in a header.")
     if undo_:
@@ -132,11 +164,14 @@ def export(
             click.echo("The link contains your local key: open it, do not share it.", err=True)
         return
     if write_:
-        result = exports.connect(client.id, chosen, key_env, force=force)
+        result = exports.connect(
+            client.id, chosen, key_env, force=force, replace_direct=replace_direct, edit=api.edit_profile
+        )
         if not result.changed:
             click.echo(f"{client.name} is already set up: {result.path} has the current entry. Nothing written.")
             if result.note:
                 click.echo(f"  {result.note}")
+            _warn_direct(exports.status(client.id, chosen, key_env).direct)
             return
         click.echo(f"Wrote {', '.join(e.name for e in entries)} to {result.path}.")
         if result.backup:
@@ -144,7 +179,9 @@ def export(
         if result.note:
             click.echo(f"  {result.note}")
         click.echo(f"  {client.after_write}")
-        click.echo(f"  Undo with: port-mcp-bridge export --client {client.id} --undo")
+        folder = f" --workspace {workspace}" if client.needs_folder else ""
+        click.echo(f"  Undo with: port-mcp-bridge export --client {client.id}{folder} --undo")
+        _warn_direct(exports.status(client.id, chosen, key_env).direct)
         return
     report = exports.status(client.id, chosen, key_env)
     if not diff_:
@@ -154,10 +191,11 @@ def export(
             click.echo(f"  {entry_status.name}: {entry_status.describe()}")
         if client.tool_limit:
             click.echo(f"  Tool limit: {client.tool_limit_note}")
-    change = exports.preview(client.id, chosen, key_env)
+    change = exports.preview(client.id, chosen, key_env, replace_direct=replace_direct)
     if not change:
         click.echo("Nothing to change." if diff_ else "  Up to date.")
         return
     click.echo(change, nl=False)
     if not diff_:
-        click.echo(f"Apply with: port-mcp-bridge export --client {client.id} --write")
+        more = " --replace-direct" if replace_direct else ""
+        click.echo(f"Apply with: port-mcp-bridge export --client {client.id} --write{more}")

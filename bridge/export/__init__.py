@@ -3,6 +3,7 @@
     clients/        one small adapter per client (path on each platform, entry shape, deep link, tool limit)
     base.py         the adapter interface (`Client`)
     entries.py      pure: which entry a profile gives, merging into what is there, absent/current/stale
+    direct.py       pure: entries that reach Port directly (Port's guide's forms), what replacing them carries over
     formats.py      JSON (spliced by jsonc.py), TOML (tomlkit), YAML (ruamel.yaml): parse and edit, pure
     files.py        all file I/O: atomic writes, backups, the undo history
     exporter.py     status, plan/diff, write, undo, snippet, link — what the CLI and the tray call

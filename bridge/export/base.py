@@ -28,6 +28,7 @@ class Client:
     tool_limit: ClassVar[int | None] = None  # tools the client (or its models) handles well; the GUI warns above
     tool_limit_note: ClassVar[str] = ""
     after_write: ClassVar[str] = ""  # what the user does next (restart, reload…)
+    needs_folder: ClassVar[bool] = False  # the file is in a folder the user chooses (`Env.workspace`)
     carries_key: ClassVar[str] = "an `Authorization: Bearer <key>` header in the file"
 
     def path(self, env: Env) -> Path:

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import stat
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +17,7 @@ from bridge.errors import ExportError, ExportRefused
 from bridge.export import files
 from bridge.export.base import Client
 from bridge.export.clients import ALL
+from bridge.export.direct import DirectEntry, find_direct
 from bridge.export.entries import compare, merge
 from bridge.export.formats import FormatProblem
 from bridge.export.model import Entry, EntryStatus, Env, State
@@ -41,6 +44,7 @@ class ClientStatus:
     exists: bool
     entries: tuple[EntryStatus, ...]
     problem: str | None  # why the file cannot be edited, if it cannot
+    direct: tuple[DirectEntry, ...] = ()  # entries that reach Port without the bridge ("uses Port directly")
 
 
 @dataclass(frozen=True)
@@ -49,10 +53,18 @@ class Plan:
     before: bytes | None  # None: the file does not exist yet
     after: bytes
     target: files.Target  # where the bytes are (a link's file), its mode
+    replaced: tuple[DirectEntry, ...] = ()  # direct entries the write takes out (or overwrites: our own name)
+    kept: tuple[DirectEntry, ...] = ()  # direct entries left beside ours
 
     @property
     def changes(self) -> bool:
         return self.before != self.after
+
+    def summary(self) -> str:
+        """What the write does to Port's direct entries, one line each; "" when the file has none."""
+        lines = [f"Replaces {d.describe()}" for d in self.replaced]
+        lines += [f"Keeps {d.describe()} beside the bridge: the assistant sees Port's tools twice" for d in self.kept]
+        return "\n".join(lines)
 
 
 def snippet(client: Client, entries: list[Entry]) -> str:
@@ -84,9 +96,12 @@ def _inspect(client: Client, env: Env, entries: list[Entry]) -> files.Target:
         raise _refuse(client, path, exc.why, entries) from None
 
 
-def plan_text(client: Client, text: str, entries: list[Entry]) -> str:
-    """The file's new text with our entries set; pure. Raises `FormatProblem` for a file we will not edit."""
+def plan_text(client: Client, text: str, entries: list[Entry], replace: Sequence[str] = ()) -> str:
+    """The file's new text with our entries set and the entries named in `replace` taken out; pure. Raises
+    `FormatProblem` for a file we will not edit."""
     fmt = client.format()
+    for name in replace:
+        text = fmt.remove(text, client.section, name)
     servers = fmt.servers(text, client.section)
     for entry in entries:
         value = merge(servers.get(entry.name), client.render(entry), client.owned)
@@ -95,13 +110,20 @@ def plan_text(client: Client, text: str, entries: list[Entry]) -> str:
     return text
 
 
-def plan(client: Client, env: Env, entries: list[Entry], *, force: bool = False) -> Plan:
-    """What a write would do; raises `ExportRefused` for a file we will not edit (`force`: write a read-only one)."""
+def plan(client: Client, env: Env, entries: list[Entry], *, force: bool = False, replace_direct: bool = False) -> Plan:
+    """What a write would do; raises `ExportRefused` for a file we will not edit (`force`: write a read-only one).
+    `replace_direct`: take out the entries that reach Port directly; a direct entry under one of our own names is
+    replaced in any case (the name can hold only one)."""
     target = _inspect(client, env, entries)
     path, before = target.path, target.data
+    ours = frozenset(e.name for e in entries)
     try:
         text, bom = files.decode(before) if before is not None else ("", b"")
-        after = bom + plan_text(client, text, entries).encode("utf-8")
+        direct = find_direct(client.format().servers(text, client.section)) if text.strip() else ()
+        replaced = tuple(d for d in direct if replace_direct or d.name in ours)
+        kept = tuple(d for d in direct if d not in replaced)
+        removed = [d.name for d in replaced if d.name not in ours]
+        after = bom + plan_text(client, text, entries, removed).encode("utf-8")
     except UnicodeDecodeError:
         raise _refuse(client, path, "it is not UTF-8 text", entries) from None
     except FormatProblem as exc:
@@ -109,7 +131,7 @@ def plan(client: Client, env: Env, entries: list[Entry], *, force: bool = False)
     if target.read_only and before != after and not force:
         mode = f" (mode {target.mode:04o})" if _posix(env) else ""
         raise _refuse(client, path, f"it is read-only{mode}", entries, fix="Make it writable", forcible=True)
-    return Plan(path, before, after, target)
+    return Plan(path, before, after, target, replaced, kept)
 
 
 def status(client: Client, env: Env, entries: list[Entry]) -> ClientStatus:
@@ -128,6 +150,7 @@ def status(client: Client, env: Env, entries: list[Entry]) -> ClientStatus:
         except FormatProblem as exc:
             problem = str(exc)
     states = []
+    direct = find_direct(servers)
     for entry in entries:
         try:
             states.append(compare(entry.name, servers.get(entry.name), client.render(entry), client.owned))
@@ -135,17 +158,22 @@ def status(client: Client, env: Env, entries: list[Entry]) -> ClientStatus:
             problem = problem or exc.message
             states.append(EntryStatus(entry.name, State.ABSENT))
     exists = data is not None or path.exists() or path.is_symlink()
-    return ClientStatus(client, path, client.detected(env), exists, tuple(states), problem)
+    return ClientStatus(client, path, client.detected(env), exists, tuple(states), problem, direct)
+
+
+# A bearer token in an entry being replaced (Port's token-based guide puts one in mcp-remote's arguments).
+_BEARER = re.compile(r"(Bearer\s+)(?!<local key>)[^\s\"',]+")
 
 
 def diff(result: Plan, mask: str | None = None) -> str:
-    """A unified diff of the change; `mask` (the local key) is shown as `<local key>`."""
+    """A unified diff of the change; `mask` (the local key) is shown as `<local key>`, any other bearer token as
+    `<token>`."""
 
     def lines(data: bytes | None) -> list[str]:
         text = files.decode(data)[0] if data is not None else ""
         if mask:
             text = text.replace(mask, "<local key>")
-        return text.splitlines(keepends=True)
+        return _BEARER.sub(r"\1<token>", text).splitlines(keepends=True)
 
     before = str(result.path) if result.before is not None else "/dev/null"
     return "".join(difflib.unified_diff(lines(result.before), lines(result.after), before, str(result.path)))
@@ -157,13 +185,17 @@ class WriteResult:
     changed: bool
     backup: Path | None
     note: str = ""  # what the user should know beyond "written": a mode made private, a read-only file written
+    replaced: tuple[DirectEntry, ...] = ()  # Port's direct entries the write took out
 
 
-def write(client: Client, env: Env, entries: list[Entry], *, force: bool = False) -> WriteResult:
+def write(
+    client: Client, env: Env, entries: list[Entry], *, force: bool = False, replace_direct: bool = False
+) -> WriteResult:
     """Write our entries, after a timestamped backup, and remember how to undo it. One writer at a time (across
-    processes), each planning from the file as it is once it holds the lock. `force`: write a read-only file."""
+    processes), each planning from the file as it is once it holds the lock. `force`: write a read-only file;
+    `replace_direct`: take out the entries that reach Port directly (see `plan`)."""
     with files.locked():
-        result = plan(client, env, entries, force=force)
+        result = plan(client, env, entries, force=force, replace_direct=replace_direct)
         target, posix = result.target, _posix(env)
         keys = [e.key.encode() for e in entries if e.key]
         if not result.changes:
@@ -189,7 +221,7 @@ def write(client: Client, env: Env, entries: list[Entry], *, force: bool = False
         digest = files.digest(result.after)
         record = files.Record(client.id, str(result.path), backup_name, digest, files.now(), linked_to, target.mode)
         files.add_record(record)
-        return WriteResult(result.path, True, backup, note)
+        return WriteResult(result.path, True, backup, note, result.replaced)
 
 
 @dataclass(frozen=True)
@@ -198,19 +230,21 @@ class UndoResult:
     removed: bool  # the file did not exist before we wrote it, so it is gone again
 
 
-def undo(client: Client, *, force: bool = False) -> UndoResult:
+def undo(client: Client, *, force: bool = False, env: Env | None = None) -> UndoResult:
     """Put the client's file back exactly as it was before our last write to it: the same bytes, in the same place
-    (a link we followed stays a link, its file restored), with the same mode. A link is never removed."""
+    (a link we followed stays a link, its file restored), with the same mode. A link is never removed. For a client
+    whose file is in a folder the user chose (a VS Code workspace), `env` names the folder: the last write there."""
+    where = str(client.path(env)) if env is not None and client.needs_folder else None
     with files.locked():
-        return _undo(client, force)
+        return _undo(client, force, where)
 
 
 def _not_undone(message: str) -> ExportError:
     return ExportError(message, title="Not undone")
 
 
-def _undo(client: Client, force: bool) -> UndoResult:
-    record = files.last_record(client.id)
+def _undo(client: Client, force: bool, where: str | None) -> UndoResult:
+    record = files.last_record(client.id, where)
     if record is None:
         raise ExportError(
             f"Nothing to undo for {client.name}: Port MCP Bridge has not changed its configuration "

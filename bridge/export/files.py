@@ -273,8 +273,9 @@ def add_record(record: Record) -> None:
     _save_history([*load_history(), record])
 
 
-def last_record(client: str) -> Record | None:
-    found = [r for r in load_history() if r.client == client]
+def last_record(client: str, path: str | None = None) -> Record | None:
+    """The client's last write (to `path`, when given: a client whose file is in a folder the user chose)."""
+    found = [r for r in load_history() if r.client == client and (path is None or r.path == path)]
     return found[-1] if found else None
 
 

@@ -23,6 +23,7 @@ class FormatProblem(ValueError):
 class Format(Protocol):
     def servers(self, text: str, section: str) -> dict[str, Any]: ...
     def put(self, text: str, section: str, name: str, value: dict[str, Any]) -> str: ...
+    def remove(self, text: str, section: str, name: str) -> str: ...
     def snippet(self, section: str, servers: dict[str, dict[str, Any]]) -> str: ...
 
 
@@ -51,6 +52,13 @@ class JsonFormat:
         self.servers(text, section)
         try:
             return jsonc.set_member(text, section, name, value)
+        except jsonc.JsoncError as exc:
+            raise FormatProblem(str(exc)) from exc
+
+    def remove(self, text: str, section: str, name: str) -> str:
+        self.servers(text, section)
+        try:
+            return jsonc.remove_member(text, section, name)
         except jsonc.JsoncError as exc:
             raise FormatProblem(str(exc)) from exc
 
@@ -97,6 +105,15 @@ class TomlFormat:
             for key, item in value.items():
                 table[key] = _toml_value(item)
             servers[name] = table
+        return tomlkit.dumps(doc)
+
+    def remove(self, text: str, section: str, name: str) -> str:
+        import tomlkit
+
+        doc = self._parse(text)
+        if name not in self.servers(text, section):
+            return text
+        del doc[section][name]  # its sub-tables (`[mcp_servers.port.http_headers]`) go with it
         return tomlkit.dumps(doc)
 
     def snippet(self, section: str, servers: dict[str, dict[str, Any]]) -> str:
@@ -173,6 +190,13 @@ class YamlFormat:
                     current[key] = item
         else:
             servers[name] = value
+        return self._dump(data)
+
+    def remove(self, text: str, section: str, name: str) -> str:
+        data = self._load(text)
+        if name not in self.servers(text, section):
+            return text
+        del data[section][name]
         return self._dump(data)
 
     def snippet(self, section: str, servers: dict[str, dict[str, Any]]) -> str:

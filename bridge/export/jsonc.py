@@ -306,3 +306,52 @@ def set_member(text: str, section_key: str, key: str, value: Any) -> str:
     indent = _line_indent(text, existing.key_start)
     rendered = _dump(value, unit, indent, _newline(text)) if indent else json.dumps(value, ensure_ascii=False)
     return text[: existing.value_start] + rendered + text[existing.value_end :]
+
+
+def _line_start(text: str, pos: int) -> int | None:
+    """The start of `pos`'s line when only whitespace precedes `pos` on it; None otherwise."""
+    start = text.rfind("\n", 0, pos) + 1
+    return start if not text[start:pos].strip(" \t") else None
+
+
+def _through_newline(text: str, pos: int) -> int:
+    if text.startswith("\r\n", pos):
+        return pos + 2
+    return pos + 1 if text.startswith("\n", pos) else pos
+
+
+def remove_member(text: str, section_key: str, key: str) -> str:
+    """`text` without `root[section_key][key]` (every duplicate of it): its lines go, with the comma that joined it
+    to a neighbour, and nothing else changes. A missing member leaves `text` as it is."""
+    while True:
+        sec = section(parse(text), section_key)
+        if sec is None or sec.get(key) is None:
+            return text
+        index = max(i for i, m in enumerate(sec.members) if m.key == key)
+        text = _cut(text, sec, index)
+
+
+def _cut(text: str, sec: Obj, index: int) -> str:
+    member = sec.members[index]
+    if len(sec.members) == 1:  # the only member: an empty object, on one line
+        return text[: sec.start + 1] + text[sec.end - 1 :]
+    line = _line_start(text, member.key_start)
+    if member.comma_end is not None:  # "key": value, (comments on its line go with it)
+        end = _after_line(text, member.comma_end)
+        if line is not None:
+            return text[:line] + text[_through_newline(text, end) :]
+        while end < len(text) and text[end] in " \t":
+            end += 1
+        return text[: member.key_start] + text[end:]
+    # the last member, without a comma: the previous member's comma goes instead
+    previous = sec.members[index - 1]
+    assert previous.comma_end is not None  # it is followed by this member
+    end = _after_line(text, member.value_end)
+    start = member.key_start
+    if line is not None and line > 0:
+        start = line - (2 if text[line - 2 : line] == "\r\n" else 1)  # from the end of the line before
+    else:
+        while start > previous.comma_end and text[start - 1] in " \t":
+            start -= 1
+    text = text[:start] + text[end:]
+    return text[: previous.comma_end - 1] + text[previous.comma_end :]

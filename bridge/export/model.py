@@ -22,12 +22,14 @@ class Env:
     environ: Mapping[str, str] = field(default_factory=dict)
     program: str | None = None  # the absolute path of `port-mcp-bridge`, for stdio-only clients
     root: Path = Path("/")  # where system-wide folders are (/Applications, /usr/share): client versions are read there
+    workspace: Path | None = None  # a project folder the user chose, for project files (`.vscode/mcp.json`)
+    wsl: bool = False  # Linux inside Windows' WSL: Windows IDEs keep their files in the Windows profile
 
     @classmethod
     def current(cls) -> Env:
         from bridge.export.program import find_program
 
-        return cls(Path.home(), sys.platform, dict(os.environ), find_program())
+        return cls(Path.home(), sys.platform, dict(os.environ), find_program(), wsl=running_in_wsl())
 
     def var(self, name: str) -> Path | None:
         value = self.environ.get(name)
@@ -50,6 +52,20 @@ class Env:
         if self.system == "win32":
             return self.appdata
         return self.xdg_config
+
+
+def is_wsl(proc_version: str) -> bool:
+    """`/proc/version` of a WSL kernel names Microsoft ("...-microsoft-standard-WSL2", WSL 1: "Microsoft")."""
+    return "microsoft" in proc_version.lower()
+
+
+def running_in_wsl(proc_version: Path = Path("/proc/version")) -> bool:
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        return is_wsl(proc_version.read_text(errors="replace"))
+    except OSError:
+        return False
 
 
 @dataclass(frozen=True)

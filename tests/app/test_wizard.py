@@ -181,3 +181,21 @@ def test_an_sso_error_page_is_explained_while_waiting_with_the_request_to_copy_a
     qtbot.waitUntil(lambda: rig.wizard.page() == "connect", timeout=20000)
     profile = rig.api.settings().get_profile("work")
     assert profile.auth_mode.value == "token" and profile.organization == "Acme Corp (demo)"
+
+
+def test_a_client_using_port_directly_is_replaced_by_default(rig: Rig, qtbot: QtBot) -> None:
+    """Port's guide set VS Code up with `npx mcp-remote https://mcp.port.io/v1` and read-only: the wizard's Connect
+    replaces that entry and carries read-only into the profile."""
+    path = rig.home / ".config" / "Code" / "User" / "mcp.json"
+    path.write_bytes(
+        (Path(__file__).parents[1] / "export" / "inputs" / "direct" / "vscode-mcp-remote.json").read_bytes()
+    )
+    rig.click(rig.wizard.demo_button)
+    qtbot.waitUntil(lambda: "vscode" in rig.wizard.rows, timeout=15000)
+    row = rig.wizard.rows["vscode"]
+    assert row.button.text() == "Replace" and "uses Port directly (port-vscode-eu)" in row.state.text()
+    rig.click(row.button)
+    qtbot.waitUntil(lambda: "Replaced port-vscode-eu" in row.result.text(), timeout=10000)
+    assert "Carried over into profile 'Demo': Read-only turned on" in row.result.text()
+    assert "port-vscode-eu" not in path.read_text() and rig.api.settings().active().read_only
+    qtbot.waitUntil(lambda: row.button.text() == "Connected", timeout=10000)

@@ -21,7 +21,9 @@ GOLDEN = Path(__file__).parent / "golden"
 def env(tmp_path: Path) -> Env:
     home = tmp_path / "home"
     home.mkdir()
-    return Env(home=home, system="linux", environ={}, program=PROGRAM)
+    project = tmp_path / "project"  # the folder chosen for VS Code's workspace file
+    project.mkdir()
+    return Env(home=home, system="linux", environ={}, program=PROGRAM, workspace=project)
 
 
 @pytest.fixture

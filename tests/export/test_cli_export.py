@@ -36,7 +36,7 @@ def test_list_shows_every_client_and_never_the_key(home: Path) -> None:
     code, out = invoke("--list")
     assert code == 0
     for client in ("cursor", "vscode", "vscode-insiders", "claude-desktop", "claude-code", "codex", "gemini",
-                   "windsurf", "zed", "cline", "goose", "lmstudio", "kiro"):  # fmt: skip
+                   "windsurf", "zed", "cline", "goose", "lmstudio", "kiro", "augment"):  # fmt: skip
         assert client in out
     assert re.search(r"^cursor +yes +absent ", out, re.M)
     assert local_key() not in out
@@ -96,3 +96,61 @@ def test_usage_errors(home: Path) -> None:
     assert "cannot be used together" in invoke("--client", "cursor", "--write", "--print")[1]
     assert "Codex only" in invoke("--client", "cursor", "--key-env", "X")[1]
     assert "No profile 'nope'" in invoke("--client", "cursor", "--profile", "nope", "--print")[1]
+
+
+INPUTS = Path(__file__).parent / "inputs" / "direct"
+
+
+def test_list_marks_clients_that_use_port_directly(home: Path) -> None:
+    (home / ".cursor" / "mcp.json").write_bytes((INPUTS / "cursor-plugin.json").read_bytes())
+    code, out = invoke("--list")
+    assert code == 0
+    assert re.search(r"^cursor +yes +absent; uses Port directly \(port-eu, port-us\) ", out, re.M)
+    assert "--replace-direct" in out and "Claude on the web (claude.ai)" in out
+    assert "vscode-workspace" not in out  # only with --workspace
+
+
+def test_write_keeps_direct_entries_and_warns_unless_asked(home: Path) -> None:
+    path = home / ".cursor" / "mcp.json"
+    path.write_bytes((INPUTS / "cursor-plugin.json").read_bytes())
+    code, out = invoke("--client", "cursor")
+    assert code == 0 and "Keeps port-eu (uses Port directly: https://mcp.port.io/v1) beside the bridge" in out
+    code, out = invoke("--client", "cursor", "--write")
+    assert code == 0 and "Warning: port-eu (uses Port directly" in out and "--replace-direct" in out
+    assert '"port-eu"' in path.read_text()
+    code, out = invoke("--client", "cursor", "--diff", "--replace-direct")
+    assert code == 0 and "Replaces port-eu (uses Port directly: https://mcp.port.io/v1)" in out
+    assert "Replaces port-us (uses Port directly: https://mcp.us.port.io/v1)" in out
+    code, out = invoke("--client", "cursor", "--write", "--replace-direct")
+    assert code == 0 and "Replaced port-eu, port-us, which reached Port directly." in out and "Warning" not in out
+    assert "port-eu" not in path.read_text()
+    assert "--replace-direct goes with" in invoke("--client", "cursor", "--print", "--replace-direct")[1]
+
+
+def test_replacing_carries_read_only_and_actions_into_the_profile_and_undo_restores_the_file(home: Path) -> None:
+    path = home / ".claude.json"
+    before = (INPUTS / "claude-code.json").read_bytes()
+    path.write_bytes(before)
+    code, out = invoke("--client", "claude-code", "--write", "--replace-direct")
+    assert code == 0, out
+    assert "Carried over into profile 'Acme': Read-only turned on; allowed actions limited to create_github_issue, " \
+           "deploy_service." in " ".join(out.split())  # fmt: skip
+    profile = SettingsStore().load().get_profile("acme")
+    assert profile.read_only and profile.allowed_actions == ["create_github_issue", "deploy_service"]
+    assert json.loads(path.read_text())["mcpServers"].keys() == {"port"}
+    code, out = invoke("--client", "claude-code", "--undo")
+    assert code == 0 and path.read_bytes() == before
+    assert SettingsStore().load().get_profile("acme").read_only  # Undo puts the file back, not the profile
+
+
+def test_vscode_workspace_folder(home: Path, tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    assert "add --workspace DIR" in invoke("--client", "vscode-workspace", "--write")[1]
+    code, out = invoke("--client", "vscode-workspace", "--workspace", str(project), "--write")
+    assert code == 0 and f"--workspace {project} --undo" in out and "out of version control" in out
+    written = json.loads((project / ".vscode" / "mcp.json").read_text())
+    assert written["servers"]["port"]["type"] == "http"
+    assert re.search(r"^vscode-workspace +yes +current ", invoke("--list", "--workspace", str(project))[1], re.M)
+    code, out = invoke("--client", "vscode-workspace", "--workspace", str(project), "--undo")
+    assert code == 0 and not (project / ".vscode" / "mcp.json").exists()

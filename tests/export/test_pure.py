@@ -9,6 +9,7 @@ from urllib.parse import unquote
 
 import pytest
 
+from bridge.errors import ExportError
 from bridge.export import Entry, Env, compare, get_client, make_entry, merge
 from bridge.export.jsonc import JsoncError, parse, set_member
 from bridge.settings import Profile, Settings
@@ -104,7 +105,17 @@ HOME = Path("/h")
         ("windsurf", "win32", {}, "/h/.codeium/windsurf/mcp_config.json"),
         ("lmstudio", "darwin", {}, "/h/.lmstudio/mcp.json"),
         ("kiro", "linux", {}, "/h/.kiro/settings/mcp.json"),
+        ("augment", "darwin", {}, "/h/.augment/settings.json"),
+        ("augment", "win32", {}, "/h/.augment/settings.json"),
     ],
 )
 def test_paths_per_platform(client: str, system: str, environ: dict[str, str], path: str) -> None:
     assert get_client(client).path(Env(HOME, system, environ)) == Path(path)
+
+
+def test_workspace_file_is_in_the_chosen_folder() -> None:
+    client = get_client("vscode-workspace")
+    assert client.path(Env(HOME, "win32", {}, workspace=Path("/src/app"))) == Path("/src/app/.vscode/mcp.json")
+    with pytest.raises(ExportError, match="Choose the workspace folder"):
+        client.path(Env(HOME, "linux", {}))
+    assert client.link(Entry("port", "http://127.0.0.1:1/mcp", None)) is None  # VS Code's links go to the profile

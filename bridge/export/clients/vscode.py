@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from bridge.errors import ExportError
 from bridge.export.base import Client, headers, url_json
 from bridge.export.model import Entry, Env
 
@@ -26,7 +27,7 @@ class VSCode(Client):
     def render(self, entry: Entry) -> dict[str, Any]:
         return {"type": "http", "url": entry.url, **headers(entry)}
 
-    def link(self, entry: Entry) -> str:
+    def link(self, entry: Entry) -> str | None:
         return f"vscode:mcp/install?{url_json({'name': entry.name, **self.render(entry)})}"
 
 
@@ -39,5 +40,26 @@ class VSCodeInsiders(VSCode):
     def path(self, env: Env) -> Path:
         return env.app_support / "Code - Insiders" / "User" / "mcp.json"
 
-    def link(self, entry: Entry) -> str:
+    def link(self, entry: Entry) -> str | None:
         return f"vscode-insiders:mcp/install?{url_json({'name': entry.name, **self.render(entry)})}"
+
+
+class VSCodeWorkspace(VSCode):
+    """A workspace's `.vscode/mcp.json`, in a folder the user chooses (`Env.workspace`): the same format as the user
+    profile's. VS Code's install links always go to the user profile, so there is none here."""
+
+    id = "vscode-workspace"
+    name = "VS Code (workspace folder)"
+    needs_folder = True
+    after_write = (
+        "VS Code offers to start the server when the folder is open. The file holds your local key: keep "
+        ".vscode/mcp.json out of version control (or turn the local key off)."
+    )
+
+    def path(self, env: Env) -> Path:
+        if env.workspace is None:
+            raise ExportError("Choose the workspace folder first.", title="No workspace folder")
+        return env.workspace / ".vscode" / "mcp.json"
+
+    def link(self, entry: Entry) -> None:
+        return None
