@@ -47,6 +47,7 @@ def test_the_live_tier_passes_against_the_sandbox_and_records_its_tools(sandbox:
     assert "  no differences" in done.stdout, done.stdout  # the same sandbox on both sides
     recorded = json.loads((fixtures / f"live-eu-{datetime.now(UTC).date().isoformat()}.json").read_text())
     assert recorded["credential_role"] == "builder" and recorded["commit"] is None
+    assert recorded["transport"] == {"session_id": True, "media_types": ["application/json", "text/event-stream"]}
     tools = {t["name"]: t for t in recorded["tools"]}
     assert tools["list_entities"]["read_only"] and not tools["upsert_entity"]["read_only"]
     assert tools["run_action"]["roles"] is None and tools["run_action"]["annotations"]["readOnlyHint"] is False
@@ -90,5 +91,8 @@ def test_the_target_comes_from_the_region_table() -> None:
     assert target is not None
     assert (target.mcp_url, target.api_url) == (PORT_REGIONS[Region.US].mcp_url, PORT_REGIONS[Region.US].api_url)
     assert target.region_text == "us" and not target.record and "s3cret-value" not in repr(target)
-    assert target.fixture_path(datetime(2026, 12, 6, tzinfo=UTC)) == ROOT / "tests/fixtures/port_tools/live-us-2026-12-06.json"
+    assert (
+        target.fixture_path(datetime(2026, 12, 6, tzinfo=UTC))
+        == ROOT / "tests/fixtures/port_tools/live-us-2026-12-06.json"
+    )
     assert live_target({"PORT_CLIENT_ID": "a", "PORT_CLIENT_SECRET": "", "PORT_REGION": "eu"}) is None

@@ -16,6 +16,7 @@ from collections.abc import Coroutine, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+import httpx2
 from mcp import MCPError
 from mcp.types import PaginatedRequestParams
 
@@ -46,10 +47,11 @@ def bearer(token: str, **headers: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}", **headers}
 
 
-async def list_tools(url: str, headers: dict[str, str]) -> list[dict[str, Any]]:
-    """Every tool of a `tools/list` (all pages), as JSON: name, description, inputSchema, annotations."""
+async def list_tools(url: str, headers: dict[str, str], seen: Transport | None = None) -> list[dict[str, Any]]:
+    """Every tool of a `tools/list` (all pages), as JSON: name, description, inputSchema, annotations. `seen`
+    collects what the HTTP answers showed of the transport."""
     tools: list[dict[str, Any]] = []
-    async with mcp_client(url, headers, read_timeout=60) as session:
+    async with mcp_client(url, headers, read_timeout=60, on_response=seen.hook if seen else None) as session:
         cursor: str | None = None
         while True:
             page = await session.list_tools(params=PaginatedRequestParams(cursor=cursor) if cursor else None)
@@ -57,6 +59,28 @@ async def list_tools(url: str, headers: dict[str, str]) -> list[dict[str, Any]]:
             cursor = page.next_cursor
             if not cursor:
                 return tools
+
+
+@dataclass
+class Transport:
+    """What the HTTP answers to a session's POSTs show of Streamable HTTP: whether the answer to `initialize`
+    carried an `Mcp-Session-Id` (a 2025-era session), and the media types of the answers (JSON or SSE)."""
+
+    session_id: bool | None = None
+    media_types: set[str] = field(default_factory=set)
+
+    async def hook(self, response: httpx2.Response) -> None:
+        if response.request.method != "POST":
+            return
+        if self.session_id is None:  # the first POST is `initialize`
+            self.session_id = "mcp-session-id" in response.headers
+        media = response.headers.get("content-type", "").split(";")[0].strip()
+        if media:
+            self.media_types.add(media)
+
+    def describe(self) -> str:
+        session = "an Mcp-Session-Id" if self.session_id else "no Mcp-Session-Id"
+        return f"initialize answered with {session}; answers as {_names(self.media_types)}"
 
 
 @dataclass(frozen=True)
@@ -121,6 +145,7 @@ class Answers:
     one_action: list[str] = field(default_factory=list)  # names listed with x-allowed-actions-to-run: <allowed>
     no_action: list[str] = field(default_factory=list)  # names listed with x-allowed-actions-to-run: ""
     refusal: Outcome | None = None  # run_action of `refused` under the one-action header
+    transport: Transport = field(default_factory=Transport)
 
     @property
     def names(self) -> list[str]:
@@ -131,15 +156,18 @@ async def probe(url: str, token: str, *, refused: str | None = None) -> Answers:
     """The tier's calls, in order: the tool list with each header, a harmless read tool, the actions, and the one
     call Port must refuse."""
     plain = bearer(token, **{READ_ONLY: "0"})
-    tools = await list_tools(url, plain)
+    seen = Transport()
+    tools = await list_tools(url, plain, seen)
     read_only = [t["name"] for t in await list_tools(url, bearer(token, **{READ_ONLY: "1"}))]
     names = {t["name"] for t in tools}
     harmless = next((n for n in HARMLESS if n in names), None)
     if harmless:
         await call_json(url, plain, harmless, {})
     actions = action_ids(await call_json(url, plain, "list_actions", {})) if "list_actions" in names else []
-    answers = Answers(url, tools, read_only, actions, harmless, choose_actions(actions, refused))
-    answers.no_action = [t["name"] for t in await list_tools(url, bearer(token, **{READ_ONLY: "0", ALLOWED_ACTIONS: ""}))]
+    answers = Answers(url, tools, read_only, actions, harmless, choose_actions(actions, refused), transport=seen)
+    answers.no_action = [
+        t["name"] for t in await list_tools(url, bearer(token, **{READ_ONLY: "0", ALLOWED_ACTIONS: ""}))
+    ]
     if answers.pair:
         allowed, other = answers.pair
         one = bearer(token, **{READ_ONLY: "0", ALLOWED_ACTIONS: allowed})
@@ -208,8 +236,12 @@ def differences(port: Answers, sandbox: Answers) -> list[str]:
                 f"run_action of an action not allowed: Port answers {port.refusal.kind} ({port.refusal.text!r}), "
                 f"sandbox {sandbox.refusal.kind}"
             )
-    elif not port.pair:
-        lines.append(f"the allowed-actions comparison needs two actions in the organization; Port listed {port.actions}")
+    if port.transport.describe() != sandbox.transport.describe():
+        lines.append(f"transport: Port's {port.transport.describe()}; the sandbox's {sandbox.transport.describe()}")
+    if not port.pair:
+        lines.append(
+            f"the allowed-actions comparison needs two actions in the organization; Port listed {port.actions}"
+        )
     return lines
 
 
@@ -222,8 +254,14 @@ def fixture(port: Answers, *, source: str, date: str, role: str) -> dict[str, An
         "commit": None,
         "date": date,
         "credential_role": role,
+        "transport": {"session_id": port.transport.session_id, "media_types": sorted(port.transport.media_types)},
         "tools": [
-            {"name": t["name"], "roles": None, "read_only": t["name"] in read_only, "annotations": t.get("annotations") or {}}
+            {
+                "name": t["name"],
+                "roles": None,
+                "read_only": t["name"] in read_only,
+                "annotations": t.get("annotations") or {},
+            }
             for t in sorted(port.tools, key=lambda t: t["name"])
         ],
     }

@@ -19,7 +19,9 @@ from urllib.parse import urlsplit
 from bridge.settings.values import PORT_REGIONS, Region
 
 NEEDED = ("PORT_CLIENT_ID", "PORT_CLIENT_SECRET", "PORT_REGION")
-SKIP_REASON = "live Port checks: set PORT_CLIENT_ID, PORT_CLIENT_SECRET and PORT_REGION to run them (docs/live-tests.md)"
+SKIP_REASON = (
+    "live Port checks: set PORT_CLIENT_ID, PORT_CLIENT_SECRET and PORT_REGION to run them (docs/live-tests.md)"
+)
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "port_tools"
 
 

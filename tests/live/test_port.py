@@ -76,4 +76,5 @@ def test_differences_from_the_sandbox(
     """Reported at the end of the run, never failed: the sandbox is to be brought in line with Port."""
     lines = probe.differences(port, sandbox_answers.answers)
     report.append(f"Port: {target.mcp_url} ({target.region}); sandbox: current era, {sandbox_answers.role} credential")
+    report.append(f"  Port's transport: {port.transport.describe()}")
     report.extend(f"  {line}" for line in lines or ["no differences"])
