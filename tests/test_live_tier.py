@@ -7,13 +7,18 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from starlette.types import Receive, Scope, Send
 
-from bridge.sandbox import Sandbox
+from bridge.endpoint import bind
+from bridge.sandbox import Sandbox, SandboxConfig, SandboxState, build_app
 from bridge.sandbox.seed import DEMO_CREDENTIALS
+from bridge.system.loopback import LoopbackServer
 from tests.live.target import NEEDED, SKIP_REASON
 from tests.support.processes import ROOT, child_env
 
@@ -67,6 +72,47 @@ def test_a_developer_credential_is_compared_with_the_developer_tools(sandbox: Sa
     assert "recording the tool list: set PORT_LIVE_RECORD=1" in done.stdout
     assert "(us); sandbox: current era, developer credential" in done.stdout
     assert "  no differences" in done.stdout, done.stdout
+
+
+@contextmanager
+def port_ignoring(*ignored: bytes) -> Iterator[str]:
+    """A sandbox that never sees the `ignored` headers, as a Port that stopped enforcing them would be: its MCP URL."""
+    sock = bind(0)
+    base = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    app, _ = build_app(SandboxState(SandboxConfig(seed=7)), base)
+
+    async def deaf(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            scope = {**scope, "headers": [(k, v) for k, v in scope["headers"] if k.lower() not in ignored]}
+        await app(scope, receive, send)
+
+    server = LoopbackServer(deaf, sock, name="port-ignoring-headers")
+    server.start()
+    try:
+        yield f"{base}/v1"
+    finally:
+        server.stop()
+
+
+def test_a_port_that_ignores_the_headers_fails_the_tier(tmp_path: Path) -> None:
+    """Read-only mode not enforced: a failure naming the write tools. Allowed actions not enforced: the refusal of
+    an action without its inputs proves nothing, so the check says it is inconclusive instead of passing."""
+    with port_ignoring(b"x-read-only-mode", b"x-allowed-actions-to-run") as url:
+        done = run_tier(
+            tmp_path,
+            PORT_CLIENT_ID="acme-builder-demo",
+            PORT_CLIENT_SECRET=DEMO_CREDENTIALS["acme-builder-demo"][0],
+            PORT_REGION="eu",
+            PORT_LIVE_MCP_URL=url,
+        )
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "1 failed, 2 passed, 2 skipped" in done.stdout, done.stdout
+    assert "Port keeps these tools under x-read-only-mode: 1, the bridge counts them as writes" in done.stdout
+    assert "upsert_entity" in done.stdout
+    assert "inconclusive: Port refused run_action of 'scaffold_microservice' the same way" in done.stdout
+    assert "x-read-only-mode: 1 hides only in Port: none; only in the sandbox: " in done.stdout
+    assert "its refusal does not show the header at work; the sandbox's does" in done.stdout
+    assert "Bearer" not in done.stdout + done.stderr  # a failure's report shows no token and no local key
 
 
 def test_without_the_variables_every_live_test_is_skipped_in_one_line(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -111,7 +111,7 @@ class Bridge:
     api: BridgeApi
     profile: str
     url: str
-    headers: dict[str, str]  # the local key
+    headers: dict[str, str] = field(repr=False)  # the local key: never in a failure's report
 
 
 @pytest.fixture

@@ -124,12 +124,32 @@ def action_ids(answer: Any) -> list[str]:
     return [a["identifier"] for a in items if isinstance(a, Mapping) and isinstance(a.get("identifier"), str)]
 
 
-def choose_actions(actions: list[str], refused: str | None = None) -> tuple[str, str] | None:
-    """(the one allowed action, another one to try): `refused` when given, else the second listed."""
-    if refused:
-        others = [a for a in actions if a != refused]
-        return (others[0], refused) if others else None
-    return (actions[0], actions[1]) if len(actions) >= 2 else None
+def choose_actions(
+    actions: list[str], refused: str | None = None, needs_inputs: Iterable[str] = ()
+) -> tuple[str, str] | None:
+    """(the one allowed action, another one to try): `refused` when given, else the first that needs inputs (a run
+    with none is refused even where the header is not enforced: nothing runs), else the second listed."""
+    if len(actions) < 2:
+        return None
+    candidates = [a for a in actions if a in set(needs_inputs)]
+    other = refused or (candidates[0] if candidates else actions[1])
+    allowed = next((a for a in actions if a != other), None)
+    return (allowed, other) if allowed else None
+
+
+async def needing_inputs(url: str, headers: dict[str, str], actions: list[str]) -> set[str]:
+    """The actions whose user inputs include required ones (`list_actions` with `identifiers`: full details); none
+    when the server does not answer that."""
+    try:
+        answer = await call_json(url, headers, "list_actions", {"identifiers": actions})
+    except (AssertionError, MCPError, ExceptionGroup):
+        return set()
+    items = answer.get("actions", []) if isinstance(answer, Mapping) else answer or []
+    return {
+        a["identifier"]
+        for a in items
+        if isinstance(a, Mapping) and ((a.get("trigger") or {}).get("userInputs") or {}).get("required")
+    }
 
 
 @dataclass
@@ -137,19 +157,30 @@ class Answers:
     """One server's answers to the tier's calls."""
 
     url: str
-    tools: list[dict[str, Any]]  # tools/list with x-read-only-mode: 0 (what the bridge sends by default)
-    read_only: list[str]  # names listed with x-read-only-mode: 1
+    tools: list[dict[str, Any]] = field(repr=False)  # tools/list with x-read-only-mode: 0 (the bridge's default)
+    read_only: list[str] = field(repr=False)  # names listed with x-read-only-mode: 1
     actions: list[str]  # list_actions
-    harmless: str | None = None  # the read tool called, and that it answered
+    harmless: str | None = None  # the first read tool of HARMLESS that answered
+    failures: list[str] = field(default_factory=list)  # the read tools of HARMLESS that failed first
     pair: tuple[str, str] | None = None  # (allowed, refused) for the allowed-actions check
-    one_action: list[str] = field(default_factory=list)  # names listed with x-allowed-actions-to-run: <allowed>
-    no_action: list[str] = field(default_factory=list)  # names listed with x-allowed-actions-to-run: ""
+    one_action: list[str] = field(
+        default_factory=list, repr=False
+    )  # names listed with x-allowed-actions-to-run: <allowed>
+    no_action: list[str] = field(default_factory=list, repr=False)  # names listed with x-allowed-actions-to-run: ""
     refusal: Outcome | None = None  # run_action of `refused` under the one-action header
+    control: Outcome | None = None  # the same call under a header allowing `refused` (only when it needs inputs)
     transport: Transport = field(default_factory=Transport)
 
     @property
     def names(self) -> list[str]:
         return [t["name"] for t in self.tools]
+
+    def header_unproven(self) -> bool:
+        """The refusal under the one-action header is the same answer as with the action allowed (its missing inputs):
+        it may not be the header's doing."""
+        if self.control is None or self.refusal is None:
+            return False
+        return (self.control.kind, self.control.text) == (self.refusal.kind, self.refusal.text)
 
 
 async def probe(url: str, token: str, *, refused: str | None = None) -> Answers:
@@ -160,11 +191,17 @@ async def probe(url: str, token: str, *, refused: str | None = None) -> Answers:
     tools = await list_tools(url, plain, seen)
     read_only = [t["name"] for t in await list_tools(url, bearer(token, **{READ_ONLY: "1"}))]
     names = {t["name"] for t in tools}
-    harmless = next((n for n in HARMLESS if n in names), None)
-    if harmless:
-        await call_json(url, plain, harmless, {})
+    harmless, failures = None, []
+    for name in (n for n in HARMLESS if n in names):
+        outcome = await call_tool(url, plain, name, {})
+        if not outcome.refused:
+            harmless = name
+            break
+        failures.append(f"{name}: {outcome.kind}: {outcome.text!r}")
     actions = action_ids(await call_json(url, plain, "list_actions", {})) if "list_actions" in names else []
-    answers = Answers(url, tools, read_only, actions, harmless, choose_actions(actions, refused), transport=seen)
+    answers = Answers(url, tools, read_only, actions, harmless=harmless, failures=failures, transport=seen)
+    needs = await needing_inputs(url, plain, actions) if len(actions) >= 2 else set()
+    answers.pair = choose_actions(actions, refused, needs)
     answers.no_action = [
         t["name"] for t in await list_tools(url, bearer(token, **{READ_ONLY: "0", ALLOWED_ACTIONS: ""}))
     ]
@@ -172,7 +209,12 @@ async def probe(url: str, token: str, *, refused: str | None = None) -> Answers:
         allowed, other = answers.pair
         one = bearer(token, **{READ_ONLY: "0", ALLOWED_ACTIONS: allowed})
         answers.one_action = [t["name"] for t in await list_tools(url, one)]
-        answers.refusal = await call_tool(url, one, "run_action", {"actionIdentifier": other, "properties": {}})
+        run_other = {"actionIdentifier": other, "properties": {}}
+        answers.refusal = await call_tool(url, one, "run_action", run_other)
+        if other in needs:  # the same call with `other` allowed: refused for its missing inputs, so nothing runs
+            answers.control = await call_tool(
+                url, bearer(token, **{READ_ONLY: "0", ALLOWED_ACTIONS: other}), "run_action", run_other
+            )
     return answers
 
 
@@ -236,6 +278,11 @@ def differences(port: Answers, sandbox: Answers) -> list[str]:
                 f"run_action of an action not allowed: Port answers {port.refusal.kind} ({port.refusal.text!r}), "
                 f"sandbox {sandbox.refusal.kind}"
             )
+    if port.header_unproven() and not sandbox.header_unproven():
+        lines.append(
+            f"{ALLOWED_ACTIONS}: Port refused run_action of an action not allowed exactly as when it is allowed "
+            "(missing inputs): its refusal does not show the header at work; the sandbox's does"
+        )
     if port.transport.describe() != sandbox.transport.describe():
         lines.append(f"transport: Port's {port.transport.describe()}; the sandbox's {sandbox.transport.describe()}")
     if not port.pair:

@@ -20,7 +20,7 @@ def test_token_sign_in_and_the_tool_list_through_the_bridge(bridge: Bridge, port
     organization's actions as the tier does (where Port has `list_actions`)."""
     through = probe.run(probe.list_tools(bridge.url, bridge.headers))
     assert [t["name"] for t in through] == port.names, "the bridge lists other tools than Port does"
-    assert port.harmless, f"Port lists none of the read tools {probe.HARMLESS}: {port.names}"
+    assert port.harmless, f"none of the read tools {probe.HARMLESS} answered: {port.failures or port.names}"
     probe.run(probe.call_json(bridge.url, bridge.headers, port.harmless, {}))
     if "list_actions" in port.names:  # the tray's Actions page reads them through the facade
         actions = [a.identifier for a in bridge.api.fetch_actions(bridge.profile).result(60)]
@@ -54,6 +54,13 @@ def test_allowed_actions_refuse_any_other_action(bridge: Bridge, port: probe.Ans
         probe.call_tool(bridge.url, bridge.headers, "run_action", {"actionIdentifier": other, "properties": {}})
     )
     assert refused.refused, f"the bridge let run_action of '{other}' through: {refused.text!r}"
+    if port.header_unproven():
+        assert port.control is not None
+        pytest.skip(
+            f"inconclusive: Port refused run_action of '{other}' the same way with the action allowed "
+            f"({port.control.text!r}); set PORT_LIVE_REFUSED_ACTION to an action without required inputs (it would "
+            "run if the header were ignored: docs/live-tests.md)"
+        )
 
 
 def test_records_the_tool_list(target: LiveTarget, port: probe.Answers, sandbox_answers: SandboxAnswers) -> None:
