@@ -11,15 +11,13 @@ import concurrent.futures
 import html
 from functools import partial
 
-from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtGui import QFont
+from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCommandLinkButton,
     QDialog,
     QFormLayout,
     QFrame,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLayout,
@@ -32,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.client_row import ClientRow, note_label, text_label, title_label
 from app.controller import Controller, describe_error
 from app.icons import app_icon
 from app.sso_hint import SsoHint, credential_fields
@@ -41,7 +40,6 @@ from bridge.api import (
     OpenBrowser,
     Profile,
     SignInStep,
-    State,
     WriteResult,
     parse_region,
     region_note,
@@ -50,72 +48,6 @@ from bridge.api import (
 from bridge.errors import SignInFailed
 
 REGIONS = [(r.code.value, r.label, r.app_host) for r in PORT_REGIONS.values()]  # Port's regions: one table
-
-
-def _title(text: str) -> QLabel:
-    label = QLabel(text)
-    font = QFont(label.font())
-    font.setPointSizeF(font.pointSizeF() * 1.45)
-    font.setBold(True)
-    label.setFont(font)
-    return label
-
-
-def _text(text: str) -> QLabel:
-    label = QLabel(text)
-    label.setWordWrap(True)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    return label
-
-
-def _note(text: str, *, warning: bool = False) -> QLabel:
-    label = _text(text)
-    label.setObjectName("warning" if warning else "note")
-    return label
-
-
-class ClientRow(QWidget):
-    """One client: its name and state, a button that connects or updates it, and what happened."""
-
-    def __init__(self, status: ClientStatus) -> None:
-        super().__init__()
-        self.status = status
-        self.name = QLabel(f"<b>{status.client.name}</b>")
-        self.state = QLabel()
-        self.state.setObjectName("note")
-        self.button = QPushButton()
-        self.button.setMinimumWidth(96)
-        self.result = _note("")
-        self.result.hide()
-        grid = QGridLayout(self)
-        grid.setContentsMargins(0, 4, 0, 4)
-        grid.addWidget(self.name, 0, 0)
-        grid.addWidget(self.state, 0, 1)
-        grid.addWidget(self.button, 0, 2)
-        grid.addWidget(self.result, 1, 0, 1, 3)
-        grid.setColumnStretch(1, 1)
-        self.show_status(status)
-
-    def show_status(self, status: ClientStatus) -> None:
-        self.status = status
-        entry = status.entries[0]
-        if status.problem:
-            self.state.setText("its file cannot be edited safely")
-            self.button.setText("Connect")
-        elif entry.state == State.CURRENT:
-            self.state.setText("✓ connected")
-            self.button.setText("Connected")
-        elif entry.state == State.STALE:
-            self.state.setText(f"set up, but {', '.join(entry.reasons) or 'outdated'}")
-            self.button.setText("Update")
-        else:
-            self.state.setText("installed")
-            self.button.setText("Connect")
-        if status.direct and not status.problem:  # Port's own entries: replaced by the bridge's (the default)
-            names = ", ".join(d.name for d in status.direct)
-            self.state.setText(f"uses Port directly ({names}): connecting replaces it")
-            self.button.setText("Replace")
-        self.button.setEnabled(entry.state != State.CURRENT or bool(status.direct))
 
 
 class FirstRunWizard(QDialog):
@@ -180,10 +112,10 @@ class FirstRunWizard(QDialog):
         icon = QLabel()
         icon.setPixmap(app_icon().pixmap(48, 48))
         header.addWidget(icon)
-        header.addWidget(_title("Welcome to Port MCP Bridge"), 1)
+        header.addWidget(title_label("Welcome to Port MCP Bridge"), 1)
         box.addLayout(header)
         box.addWidget(
-            _text(
+            text_label(
                 "Your IDE's AI assistant reaches Port through this app, with one local address for "
                 "every client. How would you like to start?"
             )
@@ -200,14 +132,14 @@ class FirstRunWizard(QDialog):
         self.sign_in_button.clicked.connect(lambda: self._go(1))
         box.addWidget(self.demo_button)
         box.addWidget(self.sign_in_button)
-        self.welcome_status = _note("")
+        self.welcome_status = note_label("")
         self.welcome_status.hide()
         box.addWidget(self.welcome_status)
         if warning:
-            box.addWidget(_note(warning, warning=True))
+            box.addWidget(note_label(warning, warning=True))
         box.addStretch(1)
         box.addWidget(
-            _note(
+            note_label(
                 "You can add more organizations later (Settings → Profiles) and switch between them "
                 "from the tray menu in one click."
             )
@@ -235,8 +167,8 @@ class FirstRunWizard(QDialog):
         box = QVBoxLayout(page)
         box.setContentsMargins(0, 0, 0, 0)
         box.setSpacing(10)
-        box.addWidget(_title("Sign in to Port"))
-        box.addWidget(_text("Where is your organization? It is in the address you open Port at."))
+        box.addWidget(title_label("Sign in to Port"))
+        box.addWidget(text_label("Where is your organization? It is in the address you open Port at."))
         self.regions = QButtonGroup(self)
         form = QFormLayout()
         form.setHorizontalSpacing(16)
@@ -256,7 +188,7 @@ class FirstRunWizard(QDialog):
         self.url_edit.setEnabled(False)
         other.toggled.connect(self.url_edit.setEnabled)
         radios.addWidget(self.url_edit)
-        self.url_note = _text("")  # what a pasted Port address is read as: its region
+        self.url_note = text_label("")  # what a pasted Port address is read as: its region
         self.url_note.hide()
         self.url_edit.textChanged.connect(self._url_typed)
         radios.addWidget(self.url_note)
@@ -282,7 +214,7 @@ class FirstRunWizard(QDialog):
         self.busy.setTextVisible(False)
         self.busy.setMaximumHeight(6)
         self.busy.hide()
-        self.sign_in_status = _text("")
+        self.sign_in_status = text_label("")
         self.sign_in_status.hide()
         self.sso_hint = SsoHint()
         self.sso_hint.useCredentials.connect(self.use_credentials)
@@ -418,19 +350,19 @@ class FirstRunWizard(QDialog):
         box = QVBoxLayout(page)
         box.setContentsMargins(0, 0, 0, 0)
         box.setSpacing(10)
-        box.addWidget(_title("Connect your assistant"))
-        self.connect_intro = _text("")
+        box.addWidget(title_label("Connect your assistant"))
+        self.connect_intro = text_label("")
         box.addWidget(self.connect_intro)
         frame = QFrame()
         frame.setFrameShape(QFrame.Shape.StyledPanel)
         self.client_list = QVBoxLayout(frame)
         self.client_list.setContentsMargins(12, 8, 12, 8)
         self.client_list.setSpacing(0)
-        self.clients_status = _note("Looking for MCP clients on this computer…")
+        self.clients_status = note_label("Looking for MCP clients on this computer…")
         self.client_list.addWidget(self.clients_status)
         box.addWidget(frame)
         box.addWidget(
-            _note(
+            note_label(
                 "Each client keeps its other settings; a copy of its file is kept, and Settings → "
                 "Clients can undo the change. You can connect more clients later from the tray menu."
             )
