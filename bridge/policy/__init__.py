@@ -333,30 +333,30 @@ def _reason(policy: Policy, setting: Setting, name: str, profile: str) -> str:
             return (
                 f"Port MCP Bridge allows no self-service actions or workflows for {where}, so {tool} is not "
                 "available. Allow "
-                f"some in the tray menu or with {_command(profile, '--allowed-actions <ids>')} (or `--all-actions`)."
+                f"some in Settings → Actions or with {_command(profile, '--allowed-actions <ids>')} (or `--all-actions`)."
             )
         allowed = sorted(policy.allowed_actions)
         return (
             f"{tool} runs a self-service action that {where} does not allow (allowed: {_listing(allowed)}). "
-            f"Change the allowed actions in the tray menu or with {_command(profile, '--allowed-actions <ids>')} "
+            f"Change the allowed actions in Settings → Actions or with {_command(profile, '--allowed-actions <ids>')} "
             "(or `--all-actions`)."
         )
     if policy.tool_mode == "allow":
         names = _csv_hint([*sorted(policy.tool_names), name], "<tools>")
         return (
             f"Port MCP Bridge offers only the tools on the allow-list of {where}, and {tool} is not on it. Change "
-            f"it in the tray menu or with {_command(profile, '--tools-allow ' + names)}, or offer every tool with "
+            f"it in Settings → Tools or with {_command(profile, '--tools-allow ' + names)}, or offer every tool with "
             "`--all-tools` (`--tools-deny` hides only the tools you name)."
         )
     rest = sorted(policy.tool_names - {name})
     if not rest:
         return (
-            f"{tool} is on the deny-list of {where}, so Port MCP Bridge does not offer it. Offer it again in the "
-            f"tray menu or with {_command(profile, '--all-tools')} (`--tools-deny`/`--tools-allow` pick tools)."
+            f"{tool} is on the deny-list of {where}, so Port MCP Bridge does not offer it. Offer it again in "
+            f"Settings → Tools or with {_command(profile, '--all-tools')} (`--tools-deny`/`--tools-allow` pick tools)."
         )
     command = _command(profile, "--tools-deny " + _csv_hint(rest, "<tools>"))
     return (
-        f"{tool} is on the deny-list of {where}, so Port MCP Bridge does not offer it. Change it in the tray menu "
+        f"{tool} is on the deny-list of {where}, so Port MCP Bridge does not offer it. Change it in Settings → Tools "
         f"or with {command}, or offer every tool with `--all-tools` (`--tools-allow` offers only the tools you name)."
     )
 
@@ -374,6 +374,6 @@ def _action_reason(policy: Policy, name: str, key: str, action: str, profile: st
     hint = _csv_hint([*allowed, action], "<ids>")
     return (
         f"Port MCP Bridge does not run the self-service {noun} '{action}' for {where}: it allows only "
-        f"{_listing(allowed)}. Allow it in the tray menu or with {_command(profile, '--allowed-actions ' + hint)} "
+        f"{_listing(allowed)}. Allow it in Settings → Actions or with {_command(profile, '--allowed-actions ' + hint)} "
         "(or `--all-actions`)."
     )

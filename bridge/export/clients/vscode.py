@@ -56,6 +56,9 @@ class VSCodeWorkspace(VSCode):
         ".vscode/mcp.json out of version control (or turn the local key off)."
     )
 
+    def detected(self, env: Env) -> bool:
+        return env.workspace is not None and super().detected(env)  # a folder is chosen, not found
+
     def path(self, env: Env) -> Path:
         if env.workspace is None:
             raise ExportError("Choose the workspace folder first.", title="No workspace folder")
