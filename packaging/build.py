@@ -147,6 +147,28 @@ def linux_deb(bundle: Path, version: str) -> Path | None:
     return out
 
 
+def check_other_systems() -> None:
+    """What can be checked here of the macOS and Windows builds: the .app's Info.plist as PyInstaller would render it
+    (render.py), and the .wxs (well-formed, closes a running app). Exits on a problem."""
+    import xml.etree.ElementTree as ET
+
+    import render
+
+    plist = render.render("darwin").bundle
+    if (
+        plist is None
+        or plist.info_plist.get("LSBackgroundOnly") is not False
+        or not plist.info_plist.get("LSUIElement")
+    ):
+        sys.exit(f"The macOS app's Info.plist would be wrong: {plist.info_plist if plist else 'no bundle'}")
+    say(f"macOS Info.plist (rendered): LSUIElement, not LSBackgroundOnly, runs {plist.executable!r}")
+    wxs = ET.parse(HERE / "windows" / "port-mcp-bridge.wxs").getroot()  # noqa: S314 (our own file)
+    closes = [e.get("Target") for e in wxs.iter("{http://wixtoolset.org/schemas/v4/wxs/util}CloseApplication")]
+    if len(closes) != 2:
+        sys.exit(f"The .wxs should close the tray app and the command on upgrade/uninstall; it closes {closes}")
+    say(f"Windows .wxs: well-formed, closes {', '.join(map(str, closes))} on upgrade and uninstall")
+
+
 # --- macOS: a .dmg with the app and a link to /Applications ---------------------------------------------------------
 
 
@@ -196,6 +218,7 @@ def make_installer(bundle: Path, version: str) -> Path:
     else:
         out = linux_tarball(bundle, version)
         linux_deb(bundle, version)
+        check_other_systems()
     say(f"Installer: {out} ({size_mb(out):.0f} MB)")
     return out
 
