@@ -332,8 +332,8 @@ def _reason(policy: Policy, setting: Setting, name: str, profile: str) -> str:
         if execution_keys(name) is not None or not policy.allowed_actions:
             return (
                 f"Port MCP Bridge allows no self-service actions or workflows for {where}, so {tool} is not "
-                "available. Allow "
-                f"some in Settings → Actions or with {_command(profile, '--allowed-actions <ids>')} (or `--all-actions`)."
+                "available. Allow some in Settings → Actions or with "
+                f"{_command(profile, '--allowed-actions <ids>')} (or `--all-actions`)."
             )
         allowed = sorted(policy.allowed_actions)
         return (
