@@ -90,7 +90,6 @@ class MainWindow(QMainWindow):
         self.banner = Banner()
         note = QLabel(NO_TRAY_NOTE)
         note.setWordWrap(True)
-        note.setEnabled(False)  # secondary text, in the palette's own colour
 
         central = QWidget()
         layout = QVBoxLayout(central)
@@ -108,7 +107,6 @@ class MainWindow(QMainWindow):
         row = QHBoxLayout()
         hint = QLabel(f"On GNOME, the “{GNOME_EXTENSION}” extension adds the tray icon.")
         hint.setWordWrap(True)
-        hint.setEnabled(False)
         button = QPushButton("Open the extension's page")
         button.setAutoDefault(False)
         button.clicked.connect(lambda: QDesktopServices.openUrl(QUrl(GNOME_EXTENSION_URL)))

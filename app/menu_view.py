@@ -11,6 +11,7 @@ from collections.abc import Collection
 from dataclasses import replace
 
 from PySide6.QtCore import Qt, Slot
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QAbstractButton,
     QCheckBox,
@@ -41,12 +42,20 @@ def _sections(items: list[Item]) -> list[list[Item]]:
 
 
 class ItemsView(QWidget):
-    """The items whose role is in `roles` (all of them when None)."""
+    """The items whose role is in `roles` (all of them when None); `one_row` puts them on one line (a header)."""
 
-    def __init__(self, tray: Tray, roles: Collection[str] | None = None, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        tray: Tray,
+        roles: Collection[str] | None = None,
+        parent: QWidget | None = None,
+        *,
+        one_row: bool = False,
+    ) -> None:
         super().__init__(parent)
         self.tray = tray
         self.roles = roles
+        self.one_row = one_row
         self.profiles: QComboBox | None = None
         self.controls: dict[str, QWidget] = {}  # item text -> its widget (tests, accessibility checks)
         self._submenus: dict[str, QMenu] = {}  # kept across redraws: a menu may be open while it fills in
@@ -97,22 +106,25 @@ class ItemsView(QWidget):
         rows = QVBoxLayout(self._rows)
         rows.setContentsMargins(0, 0, 0, 0)
         self.controls, self.profiles = {}, None
-        for section in _sections(items):
+        sections = _sections(items)
+        if self.one_row:
+            sections = [[item for section in sections for item in section]]
+        for section in sections:
             row: QHBoxLayout | None = None
             for item in section:
                 widget = self._widget(item)
                 if widget is None:
                     continue
-                alone = item.label or len(item.text) > LONG
+                alone = not self.one_row and (item.label or len(item.text) > LONG)
                 if alone or row is None:
                     if row is not None:
                         row.addStretch(1)
                     row = QHBoxLayout()
                     rows.addLayout(row)
-                if item.role == "quit":
+                if item.role == "quit":  # at the end, on the right
                     row.addStretch(1)
-                row.addWidget(widget, 1 if item.label else 0)
-                if alone:
+                row.addWidget(widget, 1 if item.label and not self.one_row else 0)
+                if alone or item.role == "quit":
                     row = None
             if row is not None:
                 row.addStretch(1)
@@ -129,7 +141,8 @@ class ItemsView(QWidget):
             if item.role == "status":
                 label.setText(f"<b>{item.text}</b>")
                 icon = QLabel()
-                icon.setPixmap(tray_icon(self.tray.state).pixmap(20, 20))
+                dark = self.palette().color(QPalette.ColorRole.Window).lightness() < 128  # the window's, not the bar's
+                icon.setPixmap(tray_icon(self.tray.state, dark=dark).pixmap(20, 20))
                 box = QWidget()
                 line = QHBoxLayout(box)
                 line.setContentsMargins(0, 0, 0, 0)
@@ -139,7 +152,9 @@ class ItemsView(QWidget):
             else:
                 widget = label
             widget.setAccessibleName(item.text)
-        elif item.checkable:
+            self.controls[item.text] = widget
+            return widget  # never greyed out: in a window, text is there to be read
+        if item.checkable:
             box = QCheckBox(item.text)
             box.setChecked(item.checked)
             widget = self._clickable(box, item)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QCloseEvent, QIcon
 from PySide6.QtWidgets import (
+    QFrame,
     QHBoxLayout,
     QListWidget,
     QListWidgetItem,
@@ -101,10 +102,14 @@ class SettingsWindow(QMainWindow):
         if tray is not None:
             from app.menu_view import ItemsView
 
-            self.header = ItemsView(tray, HEADER_ROLES)
+            self.header = ItemsView(tray, HEADER_ROLES, one_row=True)
             self.header.setObjectName("header")
             self.header.setContentsMargins(10, 6, 10, 6)
             column.addWidget(self.header)
+            line = QFrame()
+            line.setFrameShape(QFrame.Shape.HLine)
+            line.setFrameShadow(QFrame.Shadow.Sunken)
+            column.addWidget(line)
         column.addWidget(pages, 1)
         self.setCentralWidget(central)
         self.sidebar.setCurrentRow(0)
