@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, QUrl
-from PySide6.QtGui import QCloseEvent, QDesktopServices
+from PySide6.QtGui import QCloseEvent, QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -102,6 +102,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self.setMinimumWidth(460)
         tray.shown.connect(self.tell)
+        QShortcut(QKeySequence(QKeySequence.StandardKey.Quit), self, self.close)  # Ctrl+Q / Cmd+Q: quits, as closing
 
     def _gnome_row(self) -> QHBoxLayout:
         row = QHBoxLayout()
