@@ -32,7 +32,7 @@ def tray_available(monkeypatch: pytest.MonkeyPatch, available: bool) -> None:
 
 
 @pytest.fixture
-def app(qtbot: QtBot, api: BridgeApi, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TrayApp]:
+def running(qtbot: QtBot, api: BridgeApi, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TrayApp]:
     """The app started where there is no system tray; Cursor is "installed" in a temporary home."""
     tray_available(monkeypatch, False)
     (tmp_path / ".cursor").mkdir()
@@ -56,11 +56,11 @@ def click(view: ItemsView, text: str) -> None:
     control.click()
 
 
-def test_without_a_tray_the_main_window_opens_with_every_item_of_the_tray_menu(app: TrayApp) -> None:
-    main = window(app)
-    assert main.isVisible() and app.wizard is None and app.settings_window is None
-    assert app.tray is not None and not app.tray_visible
-    menu = [i.text for i in app.tray.items() if i.role != "separator"]
+def test_without_a_tray_the_main_window_opens_with_every_item_of_the_tray_menu(running: TrayApp) -> None:
+    main = window(running)
+    assert main.isVisible() and running.wizard is None and running.settings_window is None
+    assert running.tray is not None and not running.tray_visible
+    menu = [i.text for i in running.tray.items() if i.role != "separator"]
     assert menu[0] == "Serving: Acme" and "Quit Port MCP Bridge" in menu
     assert list(main.view.controls) == menu  # the same model: one control per menu item, in the menu's order
     combo = main.view.profiles
@@ -74,97 +74,97 @@ def test_without_a_tray_the_main_window_opens_with_every_item_of_the_tray_menu(a
     assert any("Closing it quits" in label.text() for label in main.findChildren(QLabel))
 
 
-def test_read_only_in_the_main_window_removes_write_tools_from_a_connected_client(app: TrayApp) -> None:
-    main = window(app)
-    assert "upsert_entity" in ask(app.api)
+def test_read_only_in_the_main_window_removes_write_tools_from_a_connected_client(running: TrayApp) -> None:
+    main = window(running)
+    assert "upsert_entity" in ask(running.api)
     click(main.view, "Read-only")
-    assert app.api.settings().get_profile("acme").read_only
-    after = ask(app.api)
+    assert running.api.settings().get_profile("acme").read_only
+    after = ask(running.api)
     assert "upsert_entity" not in after and all(is_read_only_tool(tool) for tool in after.values())
     assert main.banner.isVisible() and "Read-only on" in main.banner.title.text()  # the tray's notification
     read_only = main.view.control("Read-only")
     assert isinstance(read_only, QCheckBox) and read_only.isChecked()
     click(main.view, "Read-only")
-    assert len(ask(app.api)) == 42
+    assert len(ask(running.api)) == 42
 
 
-def test_switching_profile_in_the_main_window_moves_a_client_to_the_other_organization(app: TrayApp) -> None:
-    main = window(app)
-    assert "Acme" in ask(app.api, "describe_user_details")
+def test_switching_profile_in_the_main_window_moves_a_client_to_the_other_organization(running: TrayApp) -> None:
+    main = window(running)
+    assert "Acme" in ask(running.api, "describe_user_details")
     combo = main.view.profiles
     assert combo is not None
     combo.setCurrentIndex(1)
     combo.activated.emit(1)  # what a user's choice emits
-    assert app.api.snapshot().active.name == "Globex"  # type: ignore[union-attr]
-    assert "Globex" in ask(app.api, "describe_user_details")
+    assert running.api.snapshot().active.name == "Globex"  # type: ignore[union-attr]
+    assert "Globex" in ask(running.api, "describe_user_details")
     assert main.banner.title.text() == "<b>Profile switched</b>"
     assert main.view.control("Serving: Globex") and main.view.profiles.currentText() == "Globex"  # type: ignore[union-attr]
 
 
-def test_pause_and_resume_in_the_main_window(app: TrayApp) -> None:
-    main = window(app)
-    headers = {"Authorization": f"Bearer {app.api.local_key()}", "Accept": "application/json, text/event-stream"}
+def test_pause_and_resume_in_the_main_window(running: TrayApp) -> None:
+    main = window(running)
+    headers = {"Authorization": f"Bearer {running.api.local_key()}", "Accept": "application/json, text/event-stream"}
     click(main.view, "Pause")
-    assert httpx2.post(app.api.snapshot().mcp_url, json=HELLO, headers=headers).status_code == 503
+    assert httpx2.post(running.api.snapshot().mcp_url, json=HELLO, headers=headers).status_code == 503
     assert main.view.control("Paused: Acme") and "Pause" not in main.view.controls
     click(main.view, "Resume")
-    assert httpx2.post(app.api.snapshot().mcp_url, json=HELLO, headers=headers).status_code == 200
+    assert httpx2.post(running.api.snapshot().mcp_url, json=HELLO, headers=headers).status_code == 200
     assert main.view.control("Serving: Acme")
 
 
-def test_connect_a_client_from_the_main_window(app: TrayApp, tmp_path: Path, qtbot: QtBot) -> None:
-    main = window(app)
+def test_connect_a_client_from_the_main_window(running: TrayApp, tmp_path: Path, qtbot: QtBot) -> None:
+    main = window(running)
     button = main.view.control("Connect a client")
     assert isinstance(button, QPushButton) and button.menu() is not None
     menu = button.menu()
     qtbot.waitUntil(lambda: bool(menu.actions()) and menu.actions()[0].text() == "Cursor: connect", timeout=5000)
-    with qtbot.waitSignal(app.tray.shown, timeout=5000) as notice:  # type: ignore[union-attr]
+    with qtbot.waitSignal(running.tray.shown, timeout=5000) as notice:  # type: ignore[union-attr]
         menu.actions()[0].trigger()
     assert notice.args[0] == "Cursor connected" and main.banner.title.text() == "<b>Cursor connected</b>"
     written = json.loads((tmp_path / ".cursor" / "mcp.json").read_text())["mcpServers"]["port"]
-    assert written["url"] == app.api.snapshot().mcp_url
+    assert written["url"] == running.api.snapshot().mcp_url
     qtbot.waitUntil(lambda: menu.actions()[0].text() == "Cursor: connected", timeout=5000)
     assert menu.actions()[0].isChecked()
 
 
-def test_settings_and_doctor_open_their_pages(app: TrayApp) -> None:
-    main = window(app)
+def test_settings_and_doctor_open_their_pages(running: TrayApp) -> None:
+    main = window(running)
     click(main.view, "Settings…")
-    settings = app.settings_window
+    settings = running.settings_window
     assert settings is not None and settings.isVisible() and settings.current_page == "profiles"
     click(main.view, "Doctor…")
     assert settings.current_page == "doctor"
     settings.close()  # closing Settings leaves the main window, and the app, running
-    assert main.isVisible() and app.api.running
+    assert main.isVisible() and running.api.running
 
 
-def test_closing_the_main_window_quits_the_app(app: TrayApp) -> None:
-    main = window(app)
-    bridge_port = app.api.snapshot().port
+def test_closing_the_main_window_quits_the_app(running: TrayApp) -> None:
+    main = window(running)
+    bridge_port = running.api.snapshot().port
     main.close()
-    assert not main.isVisible() and not app.api.running
+    assert not main.isVisible() and not running.api.running
     import socket
 
     with socket.socket() as sock:  # the port is free again
         sock.bind(("127.0.0.1", bridge_port))
 
 
-def test_the_quit_button_quits(app: TrayApp) -> None:
-    click(window(app).view, "Quit Port MCP Bridge")
-    assert not app.api.running and not window(app).isVisible()
+def test_the_quit_button_quits(running: TrayApp) -> None:
+    click(window(running).view, "Quit Port MCP Bridge")
+    assert not running.api.running and not window(running).isVisible()
 
 
-def test_a_second_launch_brings_the_main_window_back(app: TrayApp) -> None:
-    main = window(app)
+def test_a_second_launch_brings_the_main_window_back(running: TrayApp) -> None:
+    main = window(running)
     main.showMinimized()
     main.hide()
-    app.bring_forward()  # what a second launch does
-    assert main.isVisible() and not main.isMinimized() and app.settings_window is None
+    running.bring_forward()  # what a second launch does
+    assert main.isVisible() and not main.isMinimized() and running.settings_window is None
 
 
-def test_notifications_show_in_the_main_window_with_their_action(app: TrayApp) -> None:
-    main = window(app)
-    tray = app.tray
+def test_notifications_show_in_the_main_window_with_their_action(running: TrayApp) -> None:
+    main = window(running)
+    tray = running.tray
     assert tray is not None
     opened: list[str] = []
     tray.message("Port renamed or removed tools", "Review in Settings → Tools.", lambda: opened.append("tools"))
@@ -172,7 +172,7 @@ def test_notifications_show_in_the_main_window_with_their_action(app: TrayApp) -
     assert main.banner.action.isVisibleTo(main.banner)
     main.banner.action.click()
     assert opened == ["tools"] and not main.banner.isVisible()
-    app.controller.failed.emit("Cannot write the file", "It is read-only.")  # a failure: in the window, no dialog
+    running.controller.failed.emit("Cannot write the file", "It is read-only.")  # a failure: in the window, no dialog
     assert main.banner.isVisible() and main.banner.text.text() == "It is read-only."
     assert not main.banner.action.isVisibleTo(main.banner) and tray.dialog is None
     main.banner.dismiss.click()
