@@ -1,7 +1,8 @@
 """The desktop app: one instance per user, the bridge started behind a tray icon, windows on demand.
 
 `TrayApp` wires the controller, the tray, the first-run wizard and the settings window; `run()` is `python -m app`
-with a display. Closing a window leaves the tray running; Quit stops the bridge (and the demo sandbox) cleanly.
+with a display. Closing a window leaves the tray running; Quit stops the bridge (and the demo sandbox) cleanly. Where
+the desktop has no system tray, the main window (app/main_window.py) takes the tray's place, and closing it quits.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from bridge.api import BridgeApi, config_dir, free_port_near, session_key
 from bridge.errors import BridgeError, PortInUse
 
 if TYPE_CHECKING:
+    from app.main_window import MainWindow
     from app.settings.window import SettingsWindow
 
 log = logging.getLogger(__name__)
@@ -106,6 +108,7 @@ class TrayApp(QObject):
         self.tray: Tray | None = None
         self.wizard: FirstRunWizard | None = None
         self.settings_window: SettingsWindow | None = None
+        self.main_window: MainWindow | None = None  # only where there is no system tray
         self.tray_visible = False
 
     def start(self) -> None:
@@ -113,10 +116,11 @@ class TrayApp(QObject):
         self.controller.start()
         self.tray = Tray(self.controller, show_settings=self.show_settings, quit_app=self.quit, warning=self.warning)
         self.tray_visible = self.tray.show()
+        if not self.tray_visible:  # no system tray here: the main window, so the user is never left with nothing
+            self.tray.in_window = True
+            self.show_main_window()
         if not self.controller.snapshot.profiles:
             self.show_wizard()
-        elif not self.tray_visible:
-            self.show_settings("profiles")  # no system tray here: a window, so the user is not left with nothing
 
     def start_elsewhere(self, refused: PortInUse, ask: Callable[[str, str, str], bool] | None = None) -> bool:
         """The bridge's port cannot be had: offer the nearest free one. On yes, serve there, point the assistants
@@ -149,23 +153,38 @@ class TrayApp(QObject):
     def _setup_finished(self) -> None:
         if self.tray is not None and self.tray_visible:
             self.tray.message("Port MCP Bridge is ready", "It keeps running in the tray: everything is in its menu.")
-        else:
-            self.show_settings("profiles")
+        elif self.tray is not None:
+            self.show_main_window()
+            self.tray.message("Port MCP Bridge is ready", "Everything is in this window; it runs while it is open.")
 
     def show_settings(self, page: str = "profiles") -> None:
         if self.settings_window is None:
             from app.settings.window import SettingsWindow  # loaded when first needed: a tray-only run never pays
 
-            self.settings_window = SettingsWindow(self.controller)
+            self.settings_window = SettingsWindow(self.controller, tray=self.tray)
             self.settings_window.setWindowIcon(app_icon())
         self.settings_window.show_page(page)
         self.settings_window.bring_to_front()
 
+    def show_main_window(self) -> None:
+        if self.main_window is None:
+            from app.main_window import MainWindow
+
+            assert self.tray is not None  # made by start(), before any window
+            self.main_window = MainWindow(self.tray, quit_app=self.quit)
+            self.tray.load_clients()
+        self.main_window.bring_to_front()
+
     @Slot()
     def bring_forward(self) -> None:
-        """Another launch asked us to come forward: the wizard if it is unfinished, else the settings window."""
+        """Another launch asked us to come forward: without a tray the main window (and the wizard over it if it is
+        unfinished); with one, the wizard if it is unfinished, else the settings window."""
         log.info("another launch asked this one to come forward")
-        if self.wizard is not None and self.wizard.isVisible():
+        if not self.tray_visible and self.tray is not None:
+            self.show_main_window()
+            if self.wizard is not None and self.wizard.isVisible():
+                self.wizard.bring_to_front()
+        elif self.wizard is not None and self.wizard.isVisible():
             self.wizard.bring_to_front()
         elif not self.controller.snapshot.profiles:
             self.show_wizard()
@@ -181,7 +200,7 @@ class TrayApp(QObject):
 
     def shutdown(self) -> None:
         """Close the windows and stop the bridge; safe to call twice."""
-        for window in (self.wizard, self.settings_window):
+        for window in (self.wizard, self.settings_window, self.main_window):
             if window is not None:
                 window.hide()
         if self.tray is not None:
@@ -208,7 +227,7 @@ def install_excepthook() -> None:
             QMessageBox.Icon.Critical,
             "Port MCP Bridge: unexpected error",
             f"Something went wrong: {redact(str(exc)) or kind.__name__}\n\nThe app keeps running. "
-            "Details are in the log (tray menu → Open logs); please include them in a bug report.",
+            "Details are in the log (Open logs, in the app's menu); please include them in a bug report.",
         )
         box.setDetailedText(redact("".join(traceback.format_exception(kind, exc, tb))))
         box.exec()

@@ -117,7 +117,7 @@ class Controller(QObject):
             if was is None:
                 continue
             if profile.state == "needs_sign_in" and was.state != "needs_sign_in":
-                self.notify.emit("Sign-in needed", f"{profile.name}: sign in again from the tray menu.")
+                self.notify.emit("Sign-in needed", f"{profile.name}: sign in again from the app's menu.")
             if profile.last_error and not was.last_error:
                 self.notify.emit("Port unreachable", f"{profile.name}: {profile.last_error}.")
             elif was.last_error and not profile.last_error:

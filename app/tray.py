@@ -10,31 +10,27 @@ import concurrent.futures
 import sys
 from collections.abc import Callable
 from functools import partial
-from typing import Any
 
 from PySide6.QtCore import QObject, QUrl, Signal, Slot
-from PySide6.QtGui import QAction, QActionGroup, QCursor, QDesktopServices, QGuiApplication
+from PySide6.QtGui import QAction, QCursor, QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QMenu, QMessageBox, QSystemTrayIcon
 
 from app.controller import Controller
 from app.icons import LABELS, TrayState, tray_icon, tray_state
+from app.menu_model import KEY_OFF_LINE, Item, client_items, fill_menu, menu_items, profile_label
 from bridge.api import (
-    SSO_ERROR_PAGE,
     ClientStatus,
     OpenBrowser,
     ProfileView,
     SignedIn,
     SignInStep,
     Snapshot,
-    State,
     WriteResult,
     system_browser,
 )
 from bridge.errors import SignInFailed
 
 ShowSettings = Callable[[str], None]
-# The settings file has require_local_key false: any program on this computer can use the bridge.
-KEY_OFF_LINE = "⚠ Local key off: any program here can use Port"
 
 
 TOOL_DRIFT_TITLE = "Port renamed or removed tools"
@@ -45,35 +41,12 @@ def tool_drift_text(profile: str, summary: str) -> str:
     return f"Port renamed or removed tools your list names ({profile}): {summary}{end} Review in Settings → Tools."
 
 
-def _call(fn: Callable[..., Any], *args: Any) -> Callable[[], None]:
-    """A slot without parameters: PySide would otherwise pass `checked` to whatever accepts it."""
-    return lambda: fn(*args)
-
-
-def profile_label(profile: ProfileView) -> str:
-    if profile.organization and profile.organization.lower() != profile.name.lower():
-        return f"{profile.name} ({profile.organization})"
-    return profile.name
-
-
-def client_label(status: ClientStatus) -> tuple[str, bool]:
-    """(menu text, connected) for one client: what one click on it will do."""
-    name = status.client.name
-    if status.problem:
-        return f"{name}: cannot edit its file", False
-    entry = status.entries[0]
-    if entry.state == State.CURRENT:
-        return f"{name}: connected", True
-    if entry.state == State.STALE:
-        return f"{name}: update ({', '.join(entry.reasons) or 'outdated'})", False
-    return f"{name}: connect", False
-
-
 class Tray(QObject):
     """`menu` is the context menu (tests drive it without a system tray); `shown` carries every message the tray
     shows, so a desktop without notifications (or a test) still sees them."""
 
     shown = Signal(str, str)  # title, text
+    changed = Signal()  # the menu's model changed without a new snapshot (clients read, a sign-in step)
     _progress = Signal(object)  # sign-in progress (a SignInStep), from the bridge's thread
 
     def __init__(
@@ -91,8 +64,8 @@ class Tray(QObject):
         self.controller = controller
         self.api = controller.api
         self.warning = warning
-        self._show_settings = show_settings
-        self._quit = quit_app
+        self.show_settings = show_settings
+        self.quit_app = quit_app
         self._open_url = open_url
         self._open_browser = open_browser
         self.dialog: QMessageBox | None = None
@@ -100,6 +73,7 @@ class Tray(QObject):
         self.signing_in: tuple[str, concurrent.futures.Future[SignedIn]] | None = None
         self._sign_in_step = ""
         self.support_request = ""  # while the browser is open, or after a sign-in Port support must unblock
+        self.in_window = False  # no system tray: the main window shows every message, so warnings need no dialog
 
         self.menu = QMenu()
         self.menu.aboutToShow.connect(self.build_menu)
@@ -170,15 +144,21 @@ class Tray(QObject):
             self._drift_told[profile.id] = key
             if drift:
                 self.message(TOOL_DRIFT_TITLE, tool_drift_text(profile.name, drift.summary()),
-                             lambda: self._show_settings("tools"))  # fmt: skip
+                             lambda: self.show_settings("tools"))  # fmt: skip
+
+    @property
+    def message_action(self) -> Callable[[], None] | None:
+        """What clicking the last message does (the main window offers it as a button)."""
+        return self._on_click
 
     @Slot(str, str)
     def warn(self, title: str, text: str) -> None:
         """An operation the user started failed: a notification, or a dialog where there is no tray to show it."""
+        self._on_click = None
         self.shown.emit(title, text)
         if self.icon.isVisible() and QSystemTrayIcon.supportsMessages():
             self.icon.showMessage(title, text, QSystemTrayIcon.MessageIcon.Warning, 10000)
-        else:
+        elif not self.in_window:
             self.dialog = QMessageBox(QMessageBox.Icon.Warning, title, text)  # kept: no parent holds it
             self.dialog.open()
 
@@ -187,77 +167,12 @@ class Tray(QObject):
     @Slot()
     def build_menu(self) -> None:
         self.controller.refresh()
-        snapshot = self.controller.snapshot
-        menu = self.menu
-        menu.clear()
-        state = tray_state(snapshot)
-        active = snapshot.active
-        status = LABELS[state] if active is None else f"{LABELS[state]}: {profile_label(active)}"
-        menu.addAction(status).setEnabled(False)
-        if self.warning:
-            menu.addAction("No keychain: local key for this run only").setEnabled(False)
-        if not snapshot.local_key_required:
-            menu.addAction(KEY_OFF_LINE).setEnabled(False)
-        menu.addSeparator()
-
-        if snapshot.profiles:
-            group = QActionGroup(menu)
-            for profile in snapshot.profiles:
-                action = menu.addAction(profile_label(profile))
-                action.setCheckable(True)
-                action.setChecked(profile.active)
-                group.addAction(action)
-                action.triggered.connect(_call(self._use_profile, profile.id))
-        else:
-            menu.addAction("Add a profile…").triggered.connect(lambda: self._show_settings("profiles"))
-
-        if active is not None:
-            read_only = menu.addAction("Read-only")
-            read_only.setCheckable(True)
-            read_only.setChecked(active.read_only)
-            read_only.setToolTip("Only tools that read: nothing in Port can be changed from your assistants")
-            read_only.triggered.connect(lambda: self._set_read_only(active.id, read_only.isChecked()))
-            self._add_sign_in(active)
-            if active.tool_drift:
-                menu.addAction("⚠ Port renamed tools in your list: review…").triggered.connect(
-                    lambda: self._show_settings("tools")
-                )
-        menu.addSeparator()
-
-        copy = menu.addAction("Copy MCP URL")
-        copy.triggered.connect(_call(self._copy_url, snapshot.mcp_url))
-        self._fill_clients()
-        menu.addMenu(self.clients_menu)
-        menu.addSeparator()
-
-        pause = menu.addAction("Resume" if snapshot.paused else "Pause")
-        pause.triggered.connect(_call(self.controller.set_paused, not snapshot.paused))
-        menu.addAction("Settings…").triggered.connect(lambda: self._show_settings("profiles"))
-        menu.addAction("Doctor…").triggered.connect(lambda: self._show_settings("doctor"))
-        menu.addAction("Open logs").triggered.connect(self._open_logs)
-        menu.addSeparator()
-        menu.addAction("Quit Port MCP Bridge").triggered.connect(self._quit)
+        fill_menu(self.menu, self.items(), {"clients": self.clients_menu})
         self.load_clients()
 
-    def _add_sign_in(self, active: ProfileView) -> None:
-        if active.demo:
-            return  # the demo organization signs in by itself
-        if self.signing_in is not None:
-            label = f"Cancel signing in to {self.signing_in[0]}"
-            if self._sign_in_step:
-                label += f" ({self._sign_in_step})"
-            self.menu.addAction(label).triggered.connect(self.cancel_sign_in)
-        elif not active.has_credentials or active.state == "needs_sign_in":
-            self.menu.addAction(f"Sign in to {active.name}…").triggered.connect(_call(self.sign_in, active))
-        else:
-            self.menu.addAction(f"Sign out of {active.name}").triggered.connect(_call(self.sign_out, active))
-        if self.support_request:  # Port's SSO error page in the browser: what to do is one click away
-            self.menu.addAction(f"Browser shows “{SSO_ERROR_PAGE}”? Copy request for Port support").triggered.connect(
-                self.copy_support_request
-            )
-            self.menu.addAction("Use API credentials instead…").triggered.connect(
-                _call(self.use_credentials, active.id)
-            )
+    def items(self) -> list[Item]:
+        """The menu's model (app/menu_model.py): the main window and Settings render the same items."""
+        return menu_items(self)
 
     def action(self, text: str, menu: QMenu | None = None) -> QAction:
         """The menu item whose text starts with `text` (tests and accessibility checks)."""
@@ -268,10 +183,7 @@ class Tray(QObject):
 
     # --- what the items do -------------------------------------------------------------------------------------
 
-    def _use_profile(self, profile_id: str) -> None:
-        self.controller.use_profile(profile_id)
-
-    def _set_read_only(self, profile_id: str, checked: bool) -> None:
+    def set_read_only(self, profile_id: str, checked: bool) -> None:
         self.controller.set_read_only(profile_id, checked)
         self.message(
             "Read-only on" if checked else "Read-only off",
@@ -280,11 +192,11 @@ class Tray(QObject):
             else "Your assistants can change things in Port again.",
         )
 
-    def _copy_url(self, url: str) -> None:
+    def copy_url(self, url: str) -> None:
         QGuiApplication.clipboard().setText(url)
         self.message("MCP URL copied", f"{url}\nClients also need the local key: Connect a client adds both.")
 
-    def _open_logs(self) -> None:
+    def open_logs(self) -> None:
         from bridge.api import log_dir
 
         folder = log_dir()
@@ -301,7 +213,7 @@ class Tray(QObject):
 
     def sign_in(self, profile: ProfileView) -> None:
         if profile.auth_mode == "token":
-            self._show_settings("profiles")  # API credentials are typed in the Profiles page
+            self.show_settings("profiles")  # API credentials are typed in the Profiles page
             return
         future = self.api.sign_in(profile.id, open_browser=self._open_browser, progress=self._progress.emit)
         self.signing_in, self._sign_in_step, self.support_request = (profile.name, future), "", ""
@@ -310,9 +222,14 @@ class Tray(QObject):
             future, partial(self._signed_in, profile.name), partial(self._sign_in_failed, profile.name)
         )
 
+    @property
+    def sign_in_step(self) -> str:
+        return self._sign_in_step
+
     @Slot(object)
     def _sign_in_progress(self, step: SignInStep) -> None:
         self._sign_in_step = step.text.split(":")[0].split("\n")[0].rstrip(" .…")
+        self.changed.emit()
         if step.sso is not None:  # the browser is open: if it shows Port's SSO error page, the menu has what to do
             self.support_request = step.sso.support_request
             self.message("Waiting for the browser", f"{step.sso.hint} Both are in this app's menu.")
@@ -349,7 +266,7 @@ class Tray(QObject):
         self.cancel_sign_in()
         self.support_request = ""
         self.controller.run(lambda: self.api.edit_profile(profile_id, auth_mode="token"),
-                            lambda _: self._show_settings("profiles"))  # fmt: skip
+                            lambda _: self.show_settings("profiles"))  # fmt: skip
 
     def sign_out(self, profile: ProfileView) -> None:
         self.controller.watch(
@@ -367,27 +284,8 @@ class Tray(QObject):
         self._fill_clients()
 
     def _fill_clients(self) -> None:
-        menu = self.clients_menu
-        menu.clear()
-        if self.clients is None:
-            menu.addAction("Looking for clients…").setEnabled(False)
-            return
-        detected = [s for s in self.clients if s.detected]
-        if not detected:
-            menu.addAction("No client found on this computer").setEnabled(False)
-        for status in detected:
-            text, connected = client_label(status)
-            action = menu.addAction(text)
-            action.setCheckable(True)
-            action.setChecked(connected)
-            action.triggered.connect(_call(self.connect_client, status))
-        others = [s for s in self.clients if not s.detected]
-        if others:
-            more = menu.addMenu("Not found here")
-            for status in others:
-                more.addAction(status.client.name).triggered.connect(_call(self.connect_client, status))
-        menu.addSeparator()
-        menu.addAction("Manage clients…").triggered.connect(lambda: self._show_settings("clients"))
+        fill_menu(self.clients_menu, client_items(self))
+        self.changed.emit()
 
     def connect_client(self, status: ClientStatus) -> None:
         client = status.client

@@ -339,3 +339,23 @@ def test_the_one_programs_command_path_never_imports_qt() -> None:
         env = {**os.environ, "PYTHONPATH": str(ROOT), "PORT_MCP_BRIDGE_HOME": home}
         done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=120)
     assert done.stdout.strip().splitlines()[-1] == "NO-QT", done.stdout + done.stderr
+
+
+def test_the_bundle_keeps_qt_dbus_the_linux_tray_icon_speaks() -> None:
+    """On Linux Qt's tray icon is a StatusNotifierItem over D-Bus, drawn by libQt6Gui (which needs libQt6DBus) when a
+    StatusNotifierWatcher is there; the spec drops neither library (the system's libdbus-1 is a checked dependency)."""
+    import re
+
+    source = (PACKAGING / "port-mcp-bridge.spec").read_text()
+    spec_globals: dict[str, object] = {"re": re, "LINUX": True}
+    start = source.index("_LINUX_ONLY =")
+    exec(source[start : source.index("def _plugin_kept")], spec_globals)  # noqa: S102 (our own spec)
+    dropped, host = spec_globals["LIBS_DROPPED"], spec_globals["HOST_LIBS"]
+    for name in ("libQt6DBus.so.6", "libQt6Gui.so.6"):
+        assert not dropped.search(f"PySide6/Qt/lib/{name}") and not host.match(name), name  # type: ignore[attr-defined]
+    assert host.match("libdbus-1.so.3") and "libdbus-1.so.3" in launcher("system_libs").COMMON  # type: ignore[attr-defined]
+    if sys.platform.startswith("linux"):
+        import PySide6
+
+        gui = (Path(PySide6.__file__).parent / "Qt" / "lib" / "libQt6Gui.so.6").read_bytes()
+        assert b"libQt6DBus.so.6" in gui and b"org.kde.StatusNotifierWatcher" in gui

@@ -1,25 +1,36 @@
 """`SettingsWindow`: a sidebar (icons + names) over a stack of pages, one module per page.
 
-Pages build lazily on first show: opening the window must not fetch tool lists for pages nobody looks at.
+Pages build lazily on first show: opening the window must not fetch tool lists for pages nobody looks at. Above them,
+the active profile's Read-only and Pause and Quit: the tray menu's own items (app/menu_view.py), on every desktop.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QCloseEvent, QIcon
 from PySide6.QtWidgets import (
+    QFrame,
     QHBoxLayout,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
     QStackedWidget,
+    QVBoxLayout,
     QWidget,
 )
 
 from app.controller import Controller
 from app.icons import resource_dir
+
+if TYPE_CHECKING:
+    from app.menu_view import ItemsView
+    from app.tray import Tray
+
+# The tray menu's items the window's top row shows: what a user reaches for while changing settings.
+HEADER_ROLES = frozenset({"status", "read_only", "pause", "quit"})
 
 PAGES: tuple[tuple[str, str], ...] = (
     ("profiles", "Profiles"),
@@ -52,7 +63,7 @@ def _factory(name: str) -> Callable[[Controller], QWidget]:
 class SettingsWindow(QMainWindow):
     """Closing hides the window; the tray keeps running."""
 
-    def __init__(self, controller: Controller, parent: QWidget | None = None) -> None:
+    def __init__(self, controller: Controller, parent: QWidget | None = None, *, tray: Tray | None = None) -> None:
         super().__init__(parent)
         self.controller = controller
         self.setWindowTitle("Port MCP Bridge — Settings")
@@ -77,12 +88,29 @@ class SettingsWindow(QMainWindow):
             self.stack.addWidget(placeholder)
         self.sidebar.currentRowChanged.connect(self._select)
 
-        central = QWidget()
-        layout = QHBoxLayout(central)
+        pages = QWidget()
+        layout = QHBoxLayout(pages)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.sidebar)
         layout.addWidget(self.stack, 1)
+        central = QWidget()
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        self.header: ItemsView | None = None
+        if tray is not None:
+            from app.menu_view import ItemsView
+
+            self.header = ItemsView(tray, HEADER_ROLES, one_row=True)
+            self.header.setObjectName("header")
+            self.header.setContentsMargins(10, 6, 10, 6)
+            column.addWidget(self.header)
+            line = QFrame()
+            line.setFrameShape(QFrame.Shape.HLine)
+            line.setFrameShadow(QFrame.Shadow.Sunken)
+            column.addWidget(line)
+        column.addWidget(pages, 1)
         self.setCentralWidget(central)
         self.sidebar.setCurrentRow(0)
 

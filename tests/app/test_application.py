@@ -75,21 +75,22 @@ def test_first_run_opens_the_wizard_and_quit_stops_the_bridge_and_the_demo(qtbot
         tray_app.shutdown()
 
 
-def test_without_a_system_tray_the_settings_window_opens(qtbot: QtBot, api: BridgeApi, monkeypatch: Any) -> None:
+def test_without_a_system_tray_the_main_window_opens(qtbot: QtBot, api: BridgeApi, monkeypatch: Any) -> None:
+    """Never a running app with no window and no tray (tests/app/test_main_window.py has the window itself)."""
     monkeypatch.setattr(QSystemTrayIcon, "isSystemTrayAvailable", staticmethod(lambda: False))
     tray_app = TrayApp(api)
     try:
         tray_app.start()
-        window = tray_app.settings_window
-        assert tray_app.wizard is None and window is not None and window.isVisible()
-        assert window.current_page == "profiles"
-        window.close()  # closing the window leaves the app (and the bridge) running
-        assert not window.isVisible() and api.running
+        main = tray_app.main_window
+        assert tray_app.wizard is None and main is not None and main.isVisible()
         tray_app.tray.action("Doctor…").trigger()  # type: ignore[union-attr]
-        assert window.isVisible() and window.current_page == "doctor"
-        window.hide()
+        window = tray_app.settings_window
+        assert window is not None and window.isVisible() and window.current_page == "doctor"
+        window.close()  # closing Settings leaves the main window (and the bridge) running
+        assert not window.isVisible() and main.isVisible() and api.running
+        main.hide()
         tray_app.bring_forward()  # what a second launch does
-        assert window.isVisible() and window.current_page == "doctor"
+        assert main.isVisible() and not window.isVisible()
     finally:
         tray_app.shutdown()
 
