@@ -35,6 +35,8 @@ from bridge.errors import SignInFailed
 ShowSettings = Callable[[str], None]
 # The settings file has require_local_key false: any program on this computer can use the bridge.
 KEY_OFF_LINE = "⚠ Local key off: any program here can use Port"
+NOT_SET_UP = "Not set up"  # no profile yet: nothing to sign in to, the wizard is the way on
+SET_UP = "Set up Port MCP Bridge…"
 
 
 TOOL_DRIFT_TITLE = "Port renamed or removed tools"
@@ -83,6 +85,7 @@ class Tray(QObject):
         show_settings: ShowSettings,
         quit_app: Callable[[], None],
         warning: str | None = None,
+        show_wizard: Callable[[], None] | None = None,
         open_url: Callable[[QUrl], object] = QDesktopServices.openUrl,
         open_browser: OpenBrowser = system_browser,
         parent: QObject | None = None,
@@ -93,6 +96,7 @@ class Tray(QObject):
         self.warning = warning
         self._show_settings = show_settings
         self._quit = quit_app
+        self._show_wizard = show_wizard or (lambda: show_settings("profiles"))
         self._open_url = open_url
         self._open_browser = open_browser
         self.dialog: QMessageBox | None = None
@@ -138,7 +142,7 @@ class Tray(QObject):
         state = tray_state(snapshot)
         lines = ["Port MCP Bridge"]
         if snapshot.active is None:
-            lines.append("No profile yet: open Settings to add one")
+            lines.append(f"{NOT_SET_UP}: open the menu to try the demo or sign in")
         else:
             detail = LABELS[state]
             if state == TrayState.ERROR and snapshot.active.last_error:
@@ -192,7 +196,7 @@ class Tray(QObject):
         menu.clear()
         state = tray_state(snapshot)
         active = snapshot.active
-        status = LABELS[state] if active is None else f"{LABELS[state]}: {profile_label(active)}"
+        status = NOT_SET_UP if active is None else f"{LABELS[state]}: {profile_label(active)}"
         menu.addAction(status).setEnabled(False)
         if self.warning:
             menu.addAction("No keychain: local key for this run only").setEnabled(False)
@@ -209,7 +213,7 @@ class Tray(QObject):
                 group.addAction(action)
                 action.triggered.connect(_call(self._use_profile, profile.id))
         else:
-            menu.addAction("Add a profile…").triggered.connect(lambda: self._show_settings("profiles"))
+            menu.addAction(SET_UP).triggered.connect(self._show_wizard)  # the demo, or a sign-in, from the start
 
         if active is not None:
             read_only = menu.addAction("Read-only")
