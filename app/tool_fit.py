@@ -9,6 +9,8 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QVBoxLayout
 from app.client_row import text_label
 from bridge.api import ToolFit
 
+OK, WARN = "#1a7f37", "#d4a72c"  # the border: the settings pages' success green, the wizard's warning amber
+
 
 class ToolFitPanel(QFrame):
     """Hidden while every connected client handles the profile's tools. `readOnly` / `selection` ask the page to
@@ -20,7 +22,6 @@ class ToolFitPanel(QFrame):
     def __init__(self) -> None:
         super().__init__()
         self.setObjectName("fit")
-        self.setStyleSheet("QFrame#fit { border: 1px solid #d4a72c; border-radius: 4px; }")
         self.checked = False
         self.fit: ToolFit | None = None
         self.text = text_label("")
@@ -38,15 +39,16 @@ class ToolFitPanel(QFrame):
         box.addLayout(buttons)
         self.hide()
 
-    def show_fit(self, fit: ToolFit | None, profile: str, fixed: bool) -> None:
+    def show_fit(self, fit: ToolFit | None, profile: str, exposed: int, fixed: bool) -> None:
         """`fixed`: the user just applied a way under the limit, so a fit of None is said, not hidden."""
         self.checked, self.fit = True, fit
+        self.setStyleSheet(f"QFrame#fit {{ border: 1px solid {OK if fit is None else WARN}; border-radius: 4px; }}")
         if fit is None:
             self.read_only_button.hide()
             self.selection_button.hide()
             self.setVisible(fixed)
             if fixed:
-                self.text.setText(f"✓ {profile} now offers few enough tools: within the limit of every client you "
+                self.text.setText(f"✓ {profile} now offers {exposed} tools, within the limit of every client you "
                                   "connected. Settings → Tools changes the selection.")  # fmt: skip
             return
         client, limit = fit.limit.client, fit.limit.limit

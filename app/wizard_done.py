@@ -120,6 +120,12 @@ class DonePage(QWidget):
         self.prompt.setText(f"Then try it: ask your assistant “{self.prompt_text}”")
         self.controller.run(self.api.client_statuses, self._show_clients, self._clients_failed)
         self.load_tools()
+        self.grow()
+
+    def grow(self) -> None:
+        """Wrapped text takes its height from the width, which the dialog's minimum size does not see: ask for it, so
+        rows, results and the fit note appear whole and the dialog grows instead of squeezing them."""
+        self.setMinimumHeight(self.heightForWidth(self.width()))
 
     def _copy_prompt(self) -> None:
         QGuiApplication.clipboard().setText(self.prompt_text)
@@ -144,6 +150,7 @@ class DonePage(QWidget):
             self.rows[status.client.id] = row
             self.client_list.addWidget(row)
         self._check_fit()
+        self.grow()
 
     def _clients_failed(self, exc: BaseException) -> None:
         self.clients_status.setText("{}: {}".format(*describe_error(exc)))
@@ -161,6 +168,7 @@ class DonePage(QWidget):
             )
             row.result.setText(" ".join(said.split()))
             row.result.show()
+            self.grow()
             self.controller.run(self.api.client_statuses, self._refresh_rows, lambda exc: None)
             self.load_tools()  # a replaced entry may have carried Read-only into the profile
 
@@ -168,6 +176,7 @@ class DonePage(QWidget):
             title, message = describe_error(exc)
             row.result.setText(f"{title}: {message}")
             row.result.show()
+            self.grow()
             row.show_status(row.status)
 
         self.controller.run(lambda: self.api.connect_client(client_id), done, failed)
@@ -203,7 +212,8 @@ class DonePage(QWidget):
         if profile is None:  # removed meanwhile (Settings → Profiles)
             return
         fit = tool_fit(self.tools, self.api.tool_limits(), connected, read_only=profile.read_only)
-        self.fit.show_fit(fit, profile.name, self.fixed)
+        self.fit.show_fit(fit, profile.name, sum(t.exposed for t in self.tools), self.fixed)
+        self.grow()
 
     def fit_with_read_only(self) -> None:
         if self.profile is not None:
@@ -242,5 +252,6 @@ class DonePage(QWidget):
                 f"{exc.message} Press Done to finish without it; Settings → General can try again later."
             )
             self.autostart_note.show()
+            self.grow()
             return
         self.finished.emit()
