@@ -83,6 +83,21 @@ def test_start_at_login_unticked_stays_off(rig: Rig, qtbot: QtBot) -> None:
     assert not _starts_at_login(rig.home) and not rig.api.settings().start_at_login
 
 
+def test_start_at_login_the_os_refuses_is_said_and_done_again_finishes(rig: Rig, qtbot: QtBot) -> None:
+    (rig.home / ".config").mkdir(parents=True)
+    (rig.home / ".config" / "autostart").write_text("")  # a file where the folder should be: the OS refuses
+    rig.click(rig.wizard.demo_button)
+    qtbot.waitUntil(lambda: rig.wizard.page() == "connect", timeout=15000)
+    page = rig.wizard.last_page
+    rig.click(rig.wizard.done_button)
+    assert rig.wizard.isVisible() and page.autostart_note.isVisible()
+    assert "Could not turn on start at login" in page.autostart_note.text() and "Done" in page.autostart_note.text()
+    assert not page.autostart.isChecked()
+    with qtbot.waitSignal(rig.wizard.finishedSetup, timeout=2000):
+        rig.click(rig.wizard.done_button)
+    assert not rig.wizard.isVisible()
+
+
 def test_general_shows_start_at_login_as_the_os_has_it(qtbot: QtBot, api: BridgeApi, tmp_path: Path) -> None:
     """The stored setting can disagree with the OS (the login item removed in System Settings, an entry left by an
     earlier install): the checkbox shows what will happen at the next login."""
@@ -241,6 +256,18 @@ def test_a_cancelled_sign_in_keeps_the_profile_that_was_active(
         assert rig.api.settings().active_profile == "before"
     finally:
         rig.controller.stop()
+
+
+def test_going_back_after_choosing_api_credentials_leaves_no_profile(rig: Rig, qtbot: QtBot, sandbox: Sandbox) -> None:
+    sandbox.faults.sso_login_error = True  # the browser shows Port's SSO error page: API credentials instead
+    _sign_in_at(rig, sandbox)
+    qtbot.waitUntil(rig.wizard.sso_hint.isVisible, timeout=15000)
+    rig.click(rig.wizard.sso_hint.credentials_button)
+    qtbot.waitUntil(lambda: rig.wizard.browser_button.text() == "Sign in with API credentials", timeout=10000)
+    assert [p.id for p in rig.api.settings().profiles] == ["work"]  # kept while the credentials are typed
+    rig.click(rig.wizard.back_button)  # changed their mind: the demo instead
+    qtbot.waitUntil(lambda: rig.api.settings().profiles == [], timeout=5000)
+    assert rig.wizard.page() == "welcome"
 
 
 # --- coming back: the tray with no profile --------------------------------------------------------------------------
