@@ -114,7 +114,8 @@ class TrayApp(QObject):
     def start(self) -> None:
         """Start the bridge (raises `BridgeError`, e.g. `PortInUse`), show the tray, and the wizard on first run."""
         self.controller.start()
-        self.tray = Tray(self.controller, show_settings=self.show_settings, quit_app=self.quit, warning=self.warning)
+        self.tray = Tray(self.controller, show_settings=self.show_settings, quit_app=self.quit, warning=self.warning,
+                         show_wizard=self.show_wizard)  # fmt: skip
         self.tray_visible = self.tray.show()
         if not self.tray_visible:  # no system tray here: the main window, so the user is never left with nothing
             self.tray.in_window = True
@@ -144,7 +145,8 @@ class TrayApp(QObject):
         return True
 
     def show_wizard(self) -> None:
-        if self.wizard is None:
+        """The wizard, from its start unless it is open (a finished or closed one is not reopened on its last page)."""
+        if self.wizard is None or not self.wizard.isVisible():
             self.wizard = FirstRunWizard(self.controller, warning=self.warning)
             self.wizard.finishedSetup.connect(self._setup_finished)
         self.wizard.bring_to_front()

@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
 # The settings file has require_local_key false: any program on this computer can use the bridge.
 KEY_OFF_LINE = "⚠ Local key off: any program here can use Port"
+NOT_SET_UP = "Not set up"  # no profile yet: nothing to sign in to, the wizard is the way on
+SET_UP = "Set up Port MCP Bridge…"
 QUIT = "Quit Port MCP Bridge"
 
 
@@ -80,7 +82,7 @@ def menu_items(tray: Tray) -> list[Item]:
     snapshot = tray.controller.snapshot
     state = tray_state(snapshot)
     active = snapshot.active
-    status = LABELS[state] if active is None else f"{LABELS[state]}: {profile_label(active)}"
+    status = NOT_SET_UP if active is None else f"{LABELS[state]}: {profile_label(active)}"
     items = [Item(status, role="status", enabled=False)]
     if tray.warning:
         items.append(Item("No keychain: local key for this run only", role="note", enabled=False))
@@ -94,7 +96,7 @@ def menu_items(tray: Tray) -> list[Item]:
             for p in snapshot.profiles
         ]
     else:
-        items.append(Item("Add a profile…", _bind(tray.show_settings, "profiles"), "add_profile"))
+        items.append(Item(SET_UP, tray.show_wizard, "add_profile"))  # the demo, or a sign-in, from the start
     if active is not None:
         items.append(
             Item("Read-only", _bind(tray.set_read_only, active.id, not active.read_only), "read_only", True,

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QMenu, QMessageBox, QSystemTrayIcon
 
 from app.controller import Controller
 from app.icons import LABELS, TrayState, tray_icon, tray_state
-from app.menu_model import KEY_OFF_LINE, Item, client_items, fill_menu, menu_items, profile_label
+from app.menu_model import KEY_OFF_LINE, NOT_SET_UP, Item, client_items, fill_menu, menu_items, profile_label
 from bridge.api import (
     ClientStatus,
     OpenBrowser,
@@ -56,6 +56,7 @@ class Tray(QObject):
         show_settings: ShowSettings,
         quit_app: Callable[[], None],
         warning: str | None = None,
+        show_wizard: Callable[[], None] | None = None,
         open_url: Callable[[QUrl], object] = QDesktopServices.openUrl,
         open_browser: OpenBrowser = system_browser,
         parent: QObject | None = None,
@@ -66,6 +67,7 @@ class Tray(QObject):
         self.warning = warning
         self.show_settings = show_settings
         self.quit_app = quit_app
+        self.show_wizard = show_wizard or (lambda: show_settings("profiles"))
         self._open_url = open_url
         self._open_browser = open_browser
         self.dialog: QMessageBox | None = None
@@ -112,7 +114,7 @@ class Tray(QObject):
         state = tray_state(snapshot)
         lines = ["Port MCP Bridge"]
         if snapshot.active is None:
-            lines.append("No profile yet: open Settings to add one")
+            lines.append(f"{NOT_SET_UP}: open the menu to try the demo or sign in")
         else:
             detail = LABELS[state]
             if state == TrayState.ERROR and snapshot.active.last_error:

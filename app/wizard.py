@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import concurrent.futures
 import html
-from functools import partial
 
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import (
@@ -17,7 +16,6 @@ from PySide6.QtWidgets import (
     QCommandLinkButton,
     QDialog,
     QFormLayout,
-    QFrame,
     QHBoxLayout,
     QLabel,
     QLayout,
@@ -30,17 +28,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.client_row import ClientRow, note_label, text_label, title_label
+from app.client_row import note_label, text_label, title_label
 from app.controller import Controller, describe_error
 from app.icons import app_icon
 from app.sso_hint import SsoHint, credential_fields
+from app.wizard_done import DonePage
 from bridge.api import (
     PORT_REGIONS,
-    ClientStatus,
     OpenBrowser,
     Profile,
+    SignedIn,
     SignInStep,
-    WriteResult,
     parse_region,
     region_note,
     system_browser,
@@ -71,7 +69,8 @@ class FirstRunWizard(QDialog):
         self.profile: Profile | None = None
         self.signing_in: concurrent.futures.Future | None = None  # of an account.SignedIn
         self.with_credentials = False  # API credentials instead of the browser (SSO organizations, for now)
-        self.rows: dict[str, ClientRow] = {}
+        # (the profile sign-in added here, the one active before it) until it is signed in: removed otherwise
+        self.unfinished: tuple[str, str | None] | None = None
         self.setWindowTitle("Set up Port MCP Bridge")
         self.setWindowIcon(app_icon())
         self.resize(620, 360)
@@ -83,7 +82,10 @@ class FirstRunWizard(QDialog):
         self.pages = QStackedWidget()
         self.pages.addWidget(self._welcome_page(warning))
         self.pages.addWidget(self._sign_in_page())
-        self.pages.addWidget(self._connect_page())
+        self.last_page = DonePage(controller)
+        self.last_page.finished.connect(self.finish)
+        self.done_button = self.last_page.done_button
+        self.pages.addWidget(self.last_page)
         layout = QVBoxLayout(self)
         layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)  # grow as client rows and results appear
         layout.setContentsMargins(28, 24, 28, 20)
@@ -258,7 +260,9 @@ class FirstRunWizard(QDialog):
         try:
             if self.profile is None:
                 name = self.name_edit.text().strip() or "Port"
+                was_active = self.api.settings().active_profile
                 self.profile = self.api.add_profile(name, self.region(), make_active=True)
+                self.unfinished = (self.profile.id, was_active)
             else:  # a retry: the region may have changed meanwhile
                 self.profile = self.api.edit_profile(self.profile.id, region=self.region())
         except Exception as exc:  # a name already taken, an invalid name: said on the page
@@ -268,6 +272,7 @@ class FirstRunWizard(QDialog):
             client_id, secret = self.client_id.text().strip(), self.secret.text().strip()
             if not client_id or not secret:
                 self._show_sign_in_result("Enter the client ID and secret first (Port: avatar menu → Credentials).")
+                self._drop_unfinished()
                 return
             future = self.signing_in = self.api.sign_in_with_token(self.profile.id, client_id, secret)
             self.secret.clear()  # the wizard does not hold on to it
@@ -311,15 +316,17 @@ class FirstRunWizard(QDialog):
                                   "Port and kept in the system keychain.")  # fmt: skip
         self.client_id.setFocus()
 
-    def _signed_in(self, result: object) -> None:
+    def _signed_in(self, result: SignedIn) -> None:
         self._sign_in_done()
-        self._ready(self.api.settings().get_profile(self.profile.id) if self.profile else None)
+        self.unfinished = None
+        self._ready(self.api.settings().get_profile(self.profile.id) if self.profile else None, result)
 
     def _sign_in_failed(self, exc: BaseException) -> None:
         self._sign_in_done()
-        if self.with_credentials and isinstance(exc, concurrent.futures.CancelledError):
+        if self.with_credentials and isinstance(exc, concurrent.futures.CancelledError) and self.isVisible():
             self._ask_for_credentials()  # the browser sign-in was given up for API credentials
             return
+        self._drop_unfinished()
         title, message = describe_error(exc)
         self._show_sign_in_result(f"<b>{html.escape(title)}</b><br>{html.escape(message)}".replace("\n", "<br>"))
         if isinstance(exc, SignInFailed) and exc.support_request:  # the message explains; keep the buttons
@@ -341,102 +348,47 @@ class FirstRunWizard(QDialog):
         self.sign_in_status.show()
 
     def _back(self) -> None:
+        self._drop_unfinished()  # a profile kept for API credentials that were never given
         self._go(0)
 
-    # --- 3. connect a client -------------------------------------------------------------------------------------
-
-    def _connect_page(self) -> QWidget:
-        page = QWidget()
-        box = QVBoxLayout(page)
-        box.setContentsMargins(0, 0, 0, 0)
-        box.setSpacing(10)
-        box.addWidget(title_label("Connect your assistant"))
-        self.connect_intro = text_label("")
-        box.addWidget(self.connect_intro)
-        frame = QFrame()
-        frame.setFrameShape(QFrame.Shape.StyledPanel)
-        self.client_list = QVBoxLayout(frame)
-        self.client_list.setContentsMargins(12, 8, 12, 8)
-        self.client_list.setSpacing(0)
-        self.clients_status = note_label("Looking for MCP clients on this computer…")
-        self.client_list.addWidget(self.clients_status)
-        box.addWidget(frame)
-        box.addWidget(
-            note_label(
-                "Each client keeps its other settings; a copy of its file is kept, and Settings → "
-                "Clients can undo the change. You can connect more clients later from the tray menu."
-            )
-        )
-        box.addStretch(1)
-        self.done_button = QPushButton("Done")
-        self.done_button.clicked.connect(self.finish)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(self.done_button)
-        box.addLayout(buttons)
-        return page
-
-    def _ready(self, profile: Profile | None) -> None:
-        """A profile is active and serving: on to the clients."""
-        self.profile = profile
-        snapshot = self.controller.snapshot
-        name = profile.name if profile else "your profile"
-        self.connect_intro.setText(
-            f"Port MCP Bridge now serves <b>{name}</b> at <code>{snapshot.mcp_url}</code>. "
-            "Pick the clients that should use it:"
-        )
-        self._go(2)
-        self.controller.run(self.api.client_statuses, self._show_clients, self._clients_failed)
-
-    def _show_clients(self, statuses: list[ClientStatus]) -> None:
-        detected = [s for s in statuses if s.detected]
-        if not detected:
-            self.clients_status.setText(
-                "No MCP client was found on this computer. Install one (Cursor, VS Code, "
-                "Claude…) and connect it from the tray menu, or copy the MCP URL from "
-                "there."
-            )
+    def _drop_unfinished(self) -> None:
+        """A sign-in that did not finish leaves no profile behind: the one added here is removed (its keychain
+        entries too), and the profile that was active before is active again. Sign in adds it afresh."""
+        if self.unfinished is None:
             return
-        self.clients_status.hide()
-        for status in detected:
-            row = ClientRow(status)
-            row.button.clicked.connect(partial(self.connect_client, status.client.id))
-            self.rows[status.client.id] = row
-            self.client_list.addWidget(row)
+        (added, was_active), self.unfinished, self.profile = self.unfinished, None, None
+        self.browser_button.setEnabled(False)  # until it is gone: a retry adds a profile of the same name
 
-    def _clients_failed(self, exc: BaseException) -> None:
-        self.clients_status.setText("{}: {}".format(*describe_error(exc)))
-
-    def connect_client(self, client_id: str) -> None:
-        row = self.rows[client_id]
-        row.button.setEnabled(False)
-        row.button.setText("Connecting…")
-
-        def done(result: WriteResult) -> None:
-            said = (
-                f"Wrote {self.api.shown_path(result.path)}. {result.note} {row.status.client.after_write}"
-                if result.changed
-                else f"{self.api.shown_path(result.path)} already has the current entry. {result.note}"
-            )
-            row.result.setText(" ".join(said.split()))
-            row.result.show()
-            self.controller.run(self.api.client_statuses, self._refresh_rows, lambda exc: None)
+        def drop() -> None:
+            self.api.remove_profile(added)
+            if was_active and was_active != added and self.api.settings().find_profile(was_active):
+                self.api.use_profile(was_active)
 
         def failed(exc: BaseException) -> None:
-            title, message = describe_error(exc)
-            row.result.setText(f"{title}: {message}")
-            row.result.show()
-            row.show_status(row.status)
+            self.browser_button.setEnabled(True)
+            self._show_sign_in_result("{}: {}".format(*describe_error(exc)))
 
-        self.controller.run(lambda: self.api.connect_client(client_id), done, failed)
+        self.controller.run(drop, lambda _: self.browser_button.setEnabled(True), failed)
 
-    def _refresh_rows(self, statuses: list[ClientStatus]) -> None:
-        for status in statuses:
-            if status.client.id in self.rows:
-                self.rows[status.client.id].show_status(status)
+    def reject(self) -> None:
+        """Closed (Esc, the window's close button): a sign-in under way is cancelled, and what it added removed."""
+        if self.signing_in is not None:
+            self.signing_in.cancel()  # `_sign_in_failed` then drops the profile
+        else:
+            self._drop_unfinished()
+        super().reject()
+
+    # --- 3. connect a client (app/wizard_done.py) ----------------------------------------------------------------
+
+    def _ready(self, profile: Profile | None, signed: SignedIn | None = None) -> None:
+        """A profile is active and serving: on to the clients."""
+        self.profile = profile
+        self.last_page.show_profile(profile, signed)
+        self._go(2)
 
     @Slot()
     def finish(self) -> None:
+        """Done on the last page, start at login applied."""
         self.finishedSetup.emit()
         self.accept()
 

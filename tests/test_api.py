@@ -127,19 +127,18 @@ def test_app_wide_settings_port_log_level_and_start_at_login(
     api: BridgeApi, tmp_path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from bridge.errors import BridgeError
+    from bridge.export import Env
     from bridge.system import autostart
 
     assert api.set_local_port(48000).local_port == 48000 and api.snapshot().port != 48000  # at the next start
     with pytest.raises(BridgeError, match="1024 to 65535"):
         api.set_local_port(80)
     assert api.set_log_level("debug").log_level == "DEBUG"
-    monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
-    monkeypatch.setattr("sys.platform", "linux")
-    assert api.set_start_at_login(True, ["/opt/app"]).start_at_login
+    api.export_env = Env(tmp_path, "linux", {})  # the login item follows the machine the facade is pointed at
+    assert api.set_start_at_login(True, ["/opt/app"]).start_at_login and api.startup.enabled()
     assert autostart.is_enabled(system="linux", home=tmp_path, environ={})
     assert not api.set_start_at_login(False, ["/opt/app"]).start_at_login
-    assert not autostart.is_enabled(system="linux", home=tmp_path, environ={})
+    assert not autostart.is_enabled(system="linux", home=tmp_path, environ={}) and not api.startup.enabled()
 
 
 def test_clients_are_connected_previewed_and_undone_in_a_temporary_home(api: BridgeApi, tmp_path) -> None:

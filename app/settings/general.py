@@ -109,7 +109,7 @@ class GeneralPage(Page):
         self.port.setValue(settings.local_port)
         self.port.blockSignals(False)
         self.autostart.blockSignals(True)
-        self.autostart.setChecked(settings.start_at_login)
+        self.autostart.setChecked(self.api.startup.enabled())  # the OS's login item, which can be removed there
         self.autostart.blockSignals(False)
         self.level.blockSignals(True)
         self.level.setCurrentText(settings.log_level)

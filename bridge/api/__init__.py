@@ -7,6 +7,8 @@
     doctor.py    the one doctor report (checks and text) for the GUI and `doctor`
     demo.py      the demo organization served inside the app
     running.py   the bridge in another process: its port (the folder's lock), its proof of the key, its /status
+    startup.py   StartAtLogin (`api.startup`): the OS's login item, read from the OS
+    fit.py       tool_fit: a profile's tools against connected clients' tool limits, and the ways under them (pure)
 
 Front ends import from `bridge.api` (and errors from `bridge.errors`) and nothing else of `bridge`; a test enforces
 it. Names are loaded on first use (PEP 562), so `port-mcp-bridge stdio` and `--help` import only what they use: the
@@ -33,6 +35,8 @@ _EXPORTS = {
     "ToolKind": "bridge.api.views",
     "RunnableKind": "bridge.api.views",
     "ToolLimit": "bridge.api.views",
+    "ToolFit": "bridge.api.fit",
+    "tool_fit": "bridge.api.fit",
     "ToolDrift": "bridge.policy.renames",
     "exposure_drift": "bridge.policy.renames",
     "home_relative": "bridge.api.views",
@@ -113,6 +117,8 @@ if TYPE_CHECKING:  # what the type checker (and an IDE) sees: the same names, im
     from bridge.api.facade import LOG_LEVELS as LOG_LEVELS
     from bridge.api.facade import BridgeApi as BridgeApi
     from bridge.api.facade import session_key as session_key
+    from bridge.api.fit import ToolFit as ToolFit
+    from bridge.api.fit import tool_fit as tool_fit
     from bridge.api.views import ActionInfo as ActionInfo
     from bridge.api.views import BridgeStatus as BridgeStatus
     from bridge.api.views import DoctorReport as DoctorReport

@@ -23,6 +23,7 @@ from bridge.api import catalog, running
 from bridge.api.clients import ClientExports, Profiles
 from bridge.api.demo import DemoOrganization, is_demo, with_demo
 from bridge.api.doctor import doctor_report
+from bridge.api.startup import StartAtLogin
 from bridge.api.views import (
     ActionInfo,
     BridgeStatus,
@@ -67,6 +68,7 @@ class BridgeApi:
         # Where client configurations are looked for: the user's home; tests point it at a temporary one.
         self.export_env: Env = Env.current()
         self.clients = ClientExports(self.settings, self._serving_port, self.local_key, lambda: self.export_env)
+        self.startup = StartAtLogin(lambda: self.export_env, lambda on: self._set(start_at_login=on))
 
     # --- lifecycle ---------------------------------------------------------------------------------------------
 
@@ -281,11 +283,8 @@ class BridgeApi:
         return self._set(log_level=level)
 
     def set_start_at_login(self, enabled: bool, command: list[str] | None = None) -> Settings:
-        """Register (or remove) the app with the OS's login items; `command` defaults to the app's own."""
-        from bridge.system import autostart
-
-        autostart.apply(enabled, command or autostart.app_command())
-        return self._set(start_at_login=bool(enabled))
+        """The OS's login item (`api.startup`, whose `enabled()` is what the OS has); `command`: the app's own."""
+        return self.startup.set(enabled, command)
 
     def _set(self, **changes: Any) -> Settings:
         def change(settings: Settings) -> None:

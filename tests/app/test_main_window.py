@@ -189,7 +189,7 @@ def test_first_run_without_a_tray_shows_the_wizard_over_the_main_window(
         tray_app.start()
         assert tray_app.wizard is not None and tray_app.wizard.isVisible()
         main = window(tray_app)
-        assert main.isVisible() and main.view.control("Add a profile…")
+        assert main.isVisible() and main.view.control("Set up Port MCP Bridge…")
         tray_app.wizard.close()  # given up: the main window is still there, with everything
         assert main.isVisible() and api.running
     finally:

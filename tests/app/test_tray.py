@@ -167,18 +167,20 @@ def test_connect_a_client_from_the_submenu(rig: Rig, qtbot: QtBot) -> None:
     qtbot.waitUntil(lambda: rig.items(submenu)[0] == "Cursor: connected", timeout=5000)
 
 
-def test_no_profile_offers_to_add_one(qtbot: QtBot, sandbox: Sandbox) -> None:
+def test_no_profile_is_not_set_up_and_offers_the_wizard(qtbot: QtBot, sandbox: Sandbox) -> None:
     api = BridgeApi(SettingsStore(), port=0)
     controller = Controller(api)
     controller.start()
     try:
         pages: list[str] = []
-        tray = Tray(controller, show_settings=pages.append, quit_app=lambda: None)
+        wizards: list[bool] = []
+        tray = Tray(controller, show_settings=pages.append, quit_app=lambda: None,
+                    show_wizard=lambda: wizards.append(True))  # fmt: skip
         items = [a.text() for a in tray.menu.actions() if not a.isSeparator()]
-        assert items[:2] == ["Sign-in needed", "Add a profile…"] and "Read-only" not in items
-        assert tray.state == TrayState.SIGN_IN and "No profile yet" in tray.icon.toolTip()
-        tray.action("Add a profile…").trigger()
-        assert pages == ["profiles"]
+        assert items[:2] == ["Not set up", "Set up Port MCP Bridge…"] and "Read-only" not in items
+        assert tray.state == TrayState.SIGN_IN and "Not set up" in tray.icon.toolTip()
+        tray.action("Set up Port MCP Bridge…").trigger()
+        assert wizards == [True] and pages == []  # the wizard again, where the demo can be started
     finally:
         controller.stop()
 

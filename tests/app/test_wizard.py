@@ -64,10 +64,10 @@ async def _ask(url: str, headers: dict[str, str]) -> tuple[int, str]:
 def test_demo_to_a_connected_client_in_three_clicks(rig: Rig, qtbot: QtBot) -> None:
     assert rig.wizard.page() == "welcome"
     rig.click(rig.wizard.demo_button)  # 1
-    qtbot.waitUntil(lambda: rig.wizard.page() == "connect" and "cursor" in rig.wizard.rows, timeout=15000)
-    assert set(rig.wizard.rows) == {"cursor", "vscode"}  # the clients installed in this home, no others
-    assert rig.api.snapshot().mcp_url in rig.wizard.connect_intro.text()
-    row = rig.wizard.rows["cursor"]
+    qtbot.waitUntil(lambda: rig.wizard.page() == "connect" and "cursor" in rig.wizard.last_page.rows, timeout=15000)
+    assert set(rig.wizard.last_page.rows) == {"cursor", "vscode"}  # the clients installed in this home, no others
+    assert rig.api.snapshot().mcp_url in rig.wizard.last_page.connect_intro.text()
+    row = rig.wizard.last_page.rows["cursor"]
     assert row.button.text() == "Connect" and row.state.text() == "installed"
     rig.click(row.button)  # 2
     qtbot.waitUntil(lambda: row.button.text() == "Connected", timeout=10000)
@@ -98,7 +98,7 @@ def test_the_demo_works_without_a_keychain_and_says_what_that_means(qtbot: QtBot
         assert len(notes) == 1 and notes[0].isVisible() and "keychain" in notes[0].text()
         rig.click(rig.wizard.demo_button)
         qtbot.waitUntil(lambda: rig.wizard.page() == "connect", timeout=15000)
-        qtbot.waitUntil(lambda: "No MCP client was found" in rig.wizard.clients_status.text(), timeout=5000)
+        qtbot.waitUntil(lambda: "No MCP client was found" in rig.wizard.last_page.clients_status.text(), timeout=5000)
         count, who = anyio.run(_ask, rig.api.snapshot().mcp_url, {"Authorization": f"Bearer {key}"})
         assert count == 42 and "Acme" in who
     finally:
@@ -127,7 +127,7 @@ def test_sign_in_with_the_browser_shows_progress_then_the_clients(
     qtbot.waitUntil(lambda: rig.wizard.page() == "connect", timeout=20000)
     assert any("browser" in step.text for step in steps) and rig.browser.opened
     assert rig.wizard.sso_hint.isHidden()  # shown only while the browser is open
-    assert "Work" in rig.wizard.connect_intro.text()
+    assert "Work" in rig.wizard.last_page.connect_intro.text()
     snapshot = rig.api.snapshot()
     assert snapshot.active is not None and snapshot.active.id == "work" and snapshot.active.has_credentials
 
@@ -191,8 +191,8 @@ def test_a_client_using_port_directly_is_replaced_by_default(rig: Rig, qtbot: Qt
         (Path(__file__).parents[1] / "export" / "inputs" / "direct" / "vscode-mcp-remote.json").read_bytes()
     )
     rig.click(rig.wizard.demo_button)
-    qtbot.waitUntil(lambda: "vscode" in rig.wizard.rows, timeout=15000)
-    row = rig.wizard.rows["vscode"]
+    qtbot.waitUntil(lambda: "vscode" in rig.wizard.last_page.rows, timeout=15000)
+    row = rig.wizard.last_page.rows["vscode"]
     assert row.button.text() == "Replace" and "uses Port directly (port-vscode-eu)" in row.state.text()
     rig.click(row.button)
     qtbot.waitUntil(lambda: "Replaced port-vscode-eu" in row.result.text(), timeout=10000)
