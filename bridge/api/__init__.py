@@ -7,6 +7,7 @@
     doctor.py    the one doctor report (checks and text) for the GUI and `doctor`
     demo.py      the demo organization served inside the app
     running.py   the bridge in another process: its port (the folder's lock), its proof of the key, its /status
+    updates.py   UpdateChecks (`api.updates`): the release feed, once a day and on demand; it never installs
 
 Front ends import from `bridge.api` (and errors from `bridge.errors`) and nothing else of `bridge`; a test enforces
 it. Names are loaded on first use (PEP 562), so `port-mcp-bridge stdio` and `--help` import only what they use: the
@@ -75,6 +76,11 @@ _EXPORTS = {
     "mcp_url": "bridge.endpoint",
     "config_dir": "bridge.system.paths",
     "log_dir": "bridge.system.logs",
+    "log_file": "bridge.system.logs",
+    "PORT_MCP_DOCS_URL": "bridge.updates",
+    "README_URL": "bridge.updates",
+    "Release": "bridge.updates",
+    "UpdateChecks": "bridge.api.updates",
     "redact": "bridge.system.logs",
     "Faults": "bridge.sandbox",
     "Lifetimes": "bridge.sandbox",
@@ -113,6 +119,7 @@ if TYPE_CHECKING:  # what the type checker (and an IDE) sees: the same names, im
     from bridge.api.facade import LOG_LEVELS as LOG_LEVELS
     from bridge.api.facade import BridgeApi as BridgeApi
     from bridge.api.facade import session_key as session_key
+    from bridge.api.updates import UpdateChecks as UpdateChecks
     from bridge.api.views import ActionInfo as ActionInfo
     from bridge.api.views import BridgeStatus as BridgeStatus
     from bridge.api.views import DoctorReport as DoctorReport
@@ -171,5 +178,9 @@ if TYPE_CHECKING:  # what the type checker (and an IDE) sees: the same names, im
     from bridge.settings.values import region_note as region_note
     from bridge.stdio import run as run_stdio  # noqa: F401 - re-exported under another name (see _RENAMED)
     from bridge.system.logs import log_dir as log_dir
+    from bridge.system.logs import log_file as log_file
     from bridge.system.logs import redact as redact
     from bridge.system.paths import config_dir as config_dir
+    from bridge.updates import PORT_MCP_DOCS_URL as PORT_MCP_DOCS_URL
+    from bridge.updates import README_URL as README_URL
+    from bridge.updates import Release as Release
