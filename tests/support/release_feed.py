@@ -71,7 +71,7 @@ def release_feed() -> Iterator[ReleaseFeed]:
     server.daemon_threads = True
     feed = ReleaseFeed(server.server_address[1])
     holder.append(feed)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)  # quick to stop
     thread.start()
     try:
         yield feed
