@@ -16,7 +16,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from PySide6.QtCore import QFileSystemWatcher, Qt, QTimer, QUrl, Slot
-from PySide6.QtGui import QCloseEvent, QDesktopServices, QFontDatabase, QGuiApplication, QKeySequence, QShortcut, QShowEvent
+from PySide6.QtGui import (
+    QCloseEvent,
+    QDesktopServices,
+    QFontDatabase,
+    QGuiApplication,
+    QKeySequence,
+    QShortcut,
+    QShowEvent,
+)
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -33,6 +41,7 @@ from bridge.api import log_file, redact
 # What `bridge/system/logs.py` writes: "%(asctime)s %(levelname)s %(name)s: %(message)s"; other lines (a traceback)
 # belong to the record above them.
 _HEADER = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} (DEBUG|INFO|WARNING|ERROR|CRITICAL) ")
+_LEVEL_NUMBERS = {name: getattr(logging, name) for name in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")}
 LEVELS = {  # the level filter's choices: the least severe level each one shows
     "All levels": logging.DEBUG,
     "Info and above": logging.INFO,
@@ -62,7 +71,7 @@ def add_lines(records: list[Record], lines: list[str]) -> bool:
     for line in lines:
         match = _HEADER.match(line)
         if match:
-            records.append(Record(logging.getLevelName(match.group(1)), [line]))
+            records.append(Record(_LEVEL_NUMBERS[match.group(1)], [line]))
         elif records:
             records[-1].lines.append(line)
             grew = grew or len(records) == first_new
@@ -90,12 +99,12 @@ class LogViewer(QWidget):
         self.level = QComboBox()
         self.level.addItems(list(LEVELS))
         self.level.setAccessibleName("Show levels")
-        self.level.currentIndexChanged.connect(self.render)
+        self.level.currentIndexChanged.connect(self.redraw)
         self.search = QLineEdit()
         self.search.setPlaceholderText("Filter by text…")
         self.search.setClearButtonEnabled(True)
         self.search.setAccessibleName("Filter by text")
-        self.search.textChanged.connect(self.render)
+        self.search.textChanged.connect(self.redraw)
         self.view = QPlainTextEdit()
         self.view.setReadOnly(True)
         self.view.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
@@ -173,7 +182,7 @@ class LogViewer(QWidget):
         if dropped:
             del self.records[:dropped]
         if grew or dropped:
-            self.render()
+            self.redraw()
         else:
             self._append(self.records[shown_before:])
 
@@ -187,7 +196,7 @@ class LogViewer(QWidget):
         return [r for r in self.records if matches(r, level, text)]
 
     @Slot()
-    def render(self) -> None:
+    def redraw(self) -> None:
         self.view.setPlainText("\n".join(r.text for r in self.shown()))
         self.view.verticalScrollBar().setValue(self.view.verticalScrollBar().maximum())
         self._show_status()
@@ -234,10 +243,10 @@ class LogViewer(QWidget):
         self.raise_()
         self.activateWindow()
 
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+    def showEvent(self, event: QShowEvent) -> None:
         self.poll.start()
         super().showEvent(event)
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+    def closeEvent(self, event: QCloseEvent) -> None:
         self.poll.stop()
         super().closeEvent(event)

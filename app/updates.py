@@ -145,7 +145,7 @@ class UpdateChecker(QObject):
 
     @Slot()
     def check_now(self) -> None:
-        """"Check for updates…": the answer is always shown, in a window."""
+        """ "Check for updates…": the answer is always shown, in a window."""
         if self._start():
             self.controller.run(self.api.updates.check, self._answered, self._failed)
 

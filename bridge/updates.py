@@ -29,7 +29,7 @@ REPOSITORY = "port-labs/port-mcp-bridge"
 RELEASES_URL = f"https://api.github.com/repos/{REPOSITORY}/releases/latest"  # the feed the app checks
 RELEASES_PAGE = f"https://github.com/{REPOSITORY}/releases"
 README_URL = f"https://github.com/{REPOSITORY}#readme"  # the project's documentation
-# Port's own guide to its MCP server (port-labs/port-docs: docs/ai-interfaces/port-mcp-server/overview-and-installation.md)
+# Port's guide to its MCP server (port-labs/port-docs: docs/ai-interfaces/port-mcp-server/overview-and-installation.md)
 PORT_MCP_DOCS_URL = "https://docs.port.io/ai-interfaces/port-mcp-server/overview-and-installation"
 
 CHECK_EVERY = timedelta(days=1)
@@ -50,7 +50,9 @@ class Release:
 
 # A release tag: "v1.2.3", "1.2", "1.2.3-rc.1", "1.2.3b2"; build metadata ("+abc") is ignored. Not `packaging`: it is
 # only a development dependency here, and these tags are ours.
-_VERSION = re.compile(r"v?(\d+(?:\.\d+)*)(?:[-.]?(a|alpha|b|beta|c|rc|pre|preview)[-.]?(\d*))?(?:\+[\w.]*)?", re.IGNORECASE)
+_VERSION = re.compile(
+    r"v?(\d+(?:\.\d+)*)(?:[-.]?(a|alpha|b|beta|c|rc|pre|preview)[-.]?(\d*))?(?:\+[\w.]*)?", re.IGNORECASE
+)
 _PRE_RANK = {"a": 0, "alpha": 0, "b": 1, "beta": 1, "c": 2, "rc": 2, "pre": 2, "preview": 2}
 _FINAL = (3, 0)  # a final release sorts after its pre-releases
 

@@ -83,7 +83,7 @@ def test_a_malformed_or_failing_feed_is_a_failed_check(
 def test_a_feed_that_never_answers_times_out(api: BridgeApi, feed: ReleaseFeed) -> None:
     feed.stall()
     api.updates.timeout = 0.3
-    with pytest.raises(UpdateCheckFailed, match="did not answer within 0.3 seconds"):
+    with pytest.raises(UpdateCheckFailed, match=r"did not answer within 0\.3 seconds"):
         api.updates.check(NOW)
 
 

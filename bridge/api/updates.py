@@ -59,4 +59,3 @@ class UpdateChecks:
             return self.check(now)
         except UpdateCheckFailed:
             return None
-

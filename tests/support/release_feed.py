@@ -51,7 +51,7 @@ def release_feed() -> Iterator[ReleaseFeed]:
     holder: list[ReleaseFeed] = []
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        def do_GET(self) -> None:
             feed = holder[0]
             feed.requests.append(dict(self.headers))
             if feed.stalled.is_set():
@@ -64,7 +64,7 @@ def release_feed() -> Iterator[ReleaseFeed]:
             self.end_headers()
             self.wfile.write(feed.body)
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet
+        def log_message(self, format: str, *args: Any) -> None:
             return
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
