@@ -24,6 +24,7 @@ class AboutDialog(QDialog):
                  open_url: OpenUrl = QDesktopServices.openUrl) -> None:  # fmt: skip
         super().__init__()
         self.setWindowTitle("About Port MCP Bridge")
+        self.setMinimumWidth(440)
         self._open_url = open_url
         self._automatic = automatic
         icon = QLabel()
