@@ -8,6 +8,7 @@ for says "Could not check for updates", with Try again.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QTimer, QUrl, Signal, Slot
@@ -18,6 +19,7 @@ from app.controller import Controller
 from bridge.api import Release
 from bridge.errors import BridgeError
 
+log = logging.getLogger(__name__)
 Tell = Callable[[str, str, Callable[[], None] | None], None]  # Tray.message: title, text, what a click does
 OpenUrl = Callable[[QUrl], object]
 LOOK_EVERY_MS = 60 * 60 * 1000  # how often the app asks whether the daily check is due (it runs once a day)
@@ -132,7 +134,12 @@ class UpdateChecker(QObject):
     def check_if_due(self) -> None:
         """The daily check (off the GUI thread): quiet unless it finds a newer release."""
         if self._start():
-            self.controller.run(self.api.updates.check_if_due, self._found_quietly, lambda exc: self._end())
+            self.controller.run(self.api.updates.check_if_due, self._found_quietly, self._failed_quietly)
+
+    def _failed_quietly(self, exc: BaseException) -> None:
+        """Not the feed (that is handled in the core): a bug, logged, and never a window the user did not ask for."""
+        self._end()
+        log.error("the daily update check failed", exc_info=exc)
 
     def _found_quietly(self, release: Release | None) -> None:
         self._end()

@@ -109,7 +109,7 @@ def fetch_latest(feed: str = RELEASES_URL, *, timeout: float = TIMEOUT) -> Relea
             response = client.get(feed, headers=headers)
     except httpx2.TimeoutException:
         raise UpdateCheckFailed(f"The release feed did not answer within {timeout:g} seconds.") from None
-    except httpx2.HTTPError as exc:
+    except (httpx2.HTTPError, httpx2.InvalidURL) as exc:
         raise UpdateCheckFailed(f"The release feed could not be reached ({type(exc).__name__}).") from None
     if response.status_code != 200:
         raise UpdateCheckFailed(f"The release feed answered HTTP {response.status_code}.")

@@ -87,8 +87,9 @@ def test_a_feed_that_never_answers_times_out(api: BridgeApi, feed: ReleaseFeed) 
         api.updates.check(NOW)
 
 
-def test_a_feed_that_is_not_there_is_a_failed_check(api: BridgeApi) -> None:
-    api.updates.feed = f"http://127.0.0.1:{free_port()}/releases/latest"
+@pytest.mark.parametrize("where", ["http://127.0.0.1:{port}/releases/latest", "http://[::1/releases", "ftp://x/y"])
+def test_a_feed_that_is_not_there_is_a_failed_check(api: BridgeApi, where: str) -> None:
+    api.updates.feed = where.format(port=free_port())
     with pytest.raises(UpdateCheckFailed, match="could not be reached"):
         api.updates.check(NOW)
 
