@@ -278,6 +278,8 @@ def run(port: int | None = None) -> int:
         tray_app.shutdown()
         return 1
     log.info("Port MCP Bridge is running: %s", tray_app.controller.snapshot.mcp_url)
+    if tray_app.tray is not None:
+        tray_app.tray.updates.schedule()  # the daily update check (here, not in start(): tests never reach GitHub)
 
     # Ctrl+C in the terminal that started us: Python only sees signals when the interpreter runs now and then.
     signal.signal(signal.SIGINT, lambda *_: tray_app.quit())

@@ -118,6 +118,8 @@ def menu_items(tray: Tray) -> list[Item]:
     items.append(Item("Settings…", _bind(tray.show_settings, "profiles"), "settings"))
     items.append(Item("Doctor…", _bind(tray.show_settings, "doctor"), "doctor"))
     items.append(Item("Open logs", tray.open_logs, "logs"))
+    items.append(Item(tray.updates.menu_text(), tray.updates.menu_clicked, "updates"))
+    items.append(Item("About Port MCP Bridge…", tray.show_about, "about"))
     items.append(SEPARATOR)
     items.append(Item(QUIT, tray.quit_app, "quit"))
     return items

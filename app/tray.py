@@ -15,9 +15,12 @@ from PySide6.QtCore import QObject, QUrl, Signal, Slot
 from PySide6.QtGui import QAction, QCursor, QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QMenu, QMessageBox, QSystemTrayIcon
 
+from app.about import AboutDialog
 from app.controller import Controller
 from app.icons import LABELS, TrayState, tray_icon, tray_state
+from app.log_viewer import LogViewer
 from app.menu_model import KEY_OFF_LINE, NOT_SET_UP, Item, client_items, fill_menu, menu_items, profile_label
+from app.updates import UpdateChecker
 from bridge.api import (
     ClientStatus,
     OpenBrowser,
@@ -91,6 +94,9 @@ class Tray(QObject):
         controller.notify.connect(self.message)
         controller.failed.connect(self.warn)
         self._progress.connect(self._sign_in_progress)
+        self.updates = UpdateChecker(controller, tell=self.message, open_url=open_url, parent=self)
+        self.about: AboutDialog | None = None
+        self.log_viewer: LogViewer | None = None
         self.update_icon(controller.snapshot)
         self.build_menu()
 
@@ -199,11 +205,17 @@ class Tray(QObject):
         self.message("MCP URL copied", f"{url}\nClients also need the local key: Connect a client adds both.")
 
     def open_logs(self) -> None:
-        from bridge.api import log_dir
+        """The log viewer (which has Open folder)."""
+        if self.log_viewer is None:
+            self.log_viewer = LogViewer(open_url=self._open_url)
+        self.log_viewer.bring_to_front()
 
-        folder = log_dir()
-        folder.mkdir(parents=True, exist_ok=True)
-        self._open_url(QUrl.fromLocalFile(str(folder)))
+    def show_about(self) -> None:
+        if self.about is None:
+            updates = self.api.updates
+            self.about = AboutDialog(updates.version, check_for_updates=self.updates.check_now,
+                                     automatic=updates.enabled, open_url=self._open_url)  # fmt: skip
+        self.about.bring_to_front()
 
     @Slot(QSystemTrayIcon.ActivationReason)
     def _activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:

@@ -13,6 +13,7 @@ system/      paths, files, logs, the loopback server, start at login
 sandbox/     the imitation of Port that the demo and the tests run against
 cli/         the `port-mcp-bridge` command
 demo.py, doctor.py, mcp_client.py    the headless demo, the doctor's checks, the one MCP client helper
+updates.py   the update check against the project's release feed (it never installs)
 """
 
 __version__ = "0.1.0"

@@ -19,7 +19,8 @@
      ├── ExportRefused                 a client's file cannot be edited safely (`snippet` is what to paste;
      │                                 `forcible`: the user made it read-only, and may ask to write it anyway)
      ├── ExportError                   an export, undo or link cannot be done (no such client, nothing to undo)
-     └── UpstreamUnavailable           no answer from Port to relay; `code`, `data`: the JSON-RPC error the IDE gets
+     ├── UpstreamUnavailable           no answer from Port to relay; `code`, `data`: the JSON-RPC error the IDE gets
+     └── UpdateCheckFailed             the release feed did not answer, or not with a release
 
 Third-party exceptions are turned into these at one boundary per library: keyring's in `auth/keychain.py`
 (`_unavailable`), the upstream hop's in `proxy/upstream_errors.py` (`UpstreamFailures`), the OAuth server's answers in
@@ -208,3 +209,10 @@ class UpstreamUnavailable(BridgeError):
         super().__init__(message, title=title)
         self.code = code
         self.data = data
+
+
+class UpdateCheckFailed(BridgeError):
+    """The update check found no usable answer (no network, a timeout, an error status, a feed of another shape).
+    Shown only when the user asked for the check; the daily one just logs it."""
+
+    title = "Could not check for updates"

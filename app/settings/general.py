@@ -91,6 +91,10 @@ class GeneralPage(Page):
         self.autostart = QCheckBox("Start Port MCP Bridge when I log in")
         self.autostart.toggled.connect(self.set_autostart)
         form.add("Startup:", self.autostart)
+        self.update_check = QCheckBox("Check for updates once a day")
+        self.update_check.setToolTip("Asks the project's release page; updates are never installed on their own")
+        self.update_check.toggled.connect(self.set_update_check)
+        form.add("Updates:", self.update_check)
         self.level = QComboBox()
         self.level.addItems(["DEBUG", "INFO", "WARNING", "ERROR"])
         self.level.currentTextChanged.connect(self.set_level)
@@ -111,6 +115,9 @@ class GeneralPage(Page):
         self.autostart.blockSignals(True)
         self.autostart.setChecked(self.api.startup.enabled())  # the OS's login item, which can be removed there
         self.autostart.blockSignals(False)
+        self.update_check.blockSignals(True)
+        self.update_check.setChecked(settings.check_for_updates)
+        self.update_check.blockSignals(False)
         self.level.blockSignals(True)
         self.level.setCurrentText(settings.log_level)
         self.level.blockSignals(False)
@@ -206,6 +213,10 @@ class GeneralPage(Page):
             self.notice.show_text("Will start at login." if on else "Will not start at login.", "ok")
 
         self.work(lambda: self.api.set_start_at_login(on), done, self.notice)
+
+    def set_update_check(self, on: bool) -> None:
+        if self.change(lambda: self.api.updates.set_enabled(on), self.notice):
+            self.notice.show_text("Will check for updates once a day." if on else "Will not check for updates.", "ok")
 
     def set_level(self, level: str) -> None:
         if self.change(lambda: self.api.set_log_level(level), self.notice):

@@ -9,6 +9,7 @@
     running.py   the bridge in another process: its port (the folder's lock), its proof of the key, its /status
     startup.py   StartAtLogin (`api.startup`): the OS's login item, read from the OS
     fit.py       tool_fit: a profile's tools against connected clients' tool limits, and the ways under them (pure)
+    updates.py   UpdateChecks (`api.updates`): the release feed, once a day and on demand; it never installs
 
 Front ends import from `bridge.api` (and errors from `bridge.errors`) and nothing else of `bridge`; a test enforces
 it. Names are loaded on first use (PEP 562), so `port-mcp-bridge stdio` and `--help` import only what they use: the
@@ -79,6 +80,11 @@ _EXPORTS = {
     "mcp_url": "bridge.endpoint",
     "config_dir": "bridge.system.paths",
     "log_dir": "bridge.system.logs",
+    "log_file": "bridge.system.logs",
+    "PORT_MCP_DOCS_URL": "bridge.updates",
+    "README_URL": "bridge.updates",
+    "Release": "bridge.updates",
+    "UpdateChecks": "bridge.api.updates",
     "redact": "bridge.system.logs",
     "Faults": "bridge.sandbox",
     "Lifetimes": "bridge.sandbox",
@@ -119,6 +125,7 @@ if TYPE_CHECKING:  # what the type checker (and an IDE) sees: the same names, im
     from bridge.api.facade import session_key as session_key
     from bridge.api.fit import ToolFit as ToolFit
     from bridge.api.fit import tool_fit as tool_fit
+    from bridge.api.updates import UpdateChecks as UpdateChecks
     from bridge.api.views import ActionInfo as ActionInfo
     from bridge.api.views import BridgeStatus as BridgeStatus
     from bridge.api.views import DoctorReport as DoctorReport
@@ -177,5 +184,9 @@ if TYPE_CHECKING:  # what the type checker (and an IDE) sees: the same names, im
     from bridge.settings.values import region_note as region_note
     from bridge.stdio import run as run_stdio  # noqa: F401 - re-exported under another name (see _RENAMED)
     from bridge.system.logs import log_dir as log_dir
+    from bridge.system.logs import log_file as log_file
     from bridge.system.logs import redact as redact
     from bridge.system.paths import config_dir as config_dir
+    from bridge.updates import PORT_MCP_DOCS_URL as PORT_MCP_DOCS_URL
+    from bridge.updates import README_URL as README_URL
+    from bridge.updates import Release as Release

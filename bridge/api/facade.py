@@ -19,7 +19,7 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
 
-from bridge.api import catalog, running
+from bridge.api import catalog, running, updates
 from bridge.api.clients import ClientExports, Profiles
 from bridge.api.demo import DemoOrganization, is_demo, with_demo
 from bridge.api.doctor import doctor_report
@@ -69,6 +69,7 @@ class BridgeApi:
         self.export_env: Env = Env.current()
         self.clients = ClientExports(self.settings, self._serving_port, self.local_key, lambda: self.export_env)
         self.startup = StartAtLogin(lambda: self.export_env, lambda on: self._set(start_at_login=on))
+        self.updates = updates.UpdateChecks(self.settings, self._set)  # the release feed: api.updates.check()
 
     # --- lifecycle ---------------------------------------------------------------------------------------------
 
@@ -178,8 +179,7 @@ class BridgeApi:
         return profile
 
     def notices(self) -> list[str]:
-        """What the settings store had to tell the user when it last read the file (a file it had to set aside, one
-        written by a newer version)."""
+        """What the settings store said when it last read the file (a file it set aside, one from a newer version)."""
         return [m for m in (self._store.notice, self._store.version_warning) if m]
 
     def _serving_port(self, settings: Settings | None = None) -> int:

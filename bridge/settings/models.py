@@ -192,9 +192,7 @@ def _field_names(model: type[_Model]) -> tuple[str, ...]:
 @dataclass
 class _Model:
     """What the three models share: checks on construction, unknown fields kept, the methods callers use.
-
-    Subclasses list a check for each field in `_checks` and may add `_check_fields` for rules across fields.
-    """
+    Subclasses list a check for each field in `_checks` and may add `_check_fields` for rules across fields."""
 
     # Fields we don't know (written by a newer version), kept so load -> save never drops them; compared by ==.
     _extra: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
@@ -389,6 +387,7 @@ class Settings(_Model):
     require_local_key: bool = True
     start_at_login: bool = False
     log_level: LogLevel = "INFO"
+    check_for_updates: bool = True  # the daily update check (files from before it have none: on)
     profiles: list[Profile] = field(default_factory=list)
 
     _checks = {
@@ -398,6 +397,7 @@ class Settings(_Model):
         "require_local_key": _bool,
         "start_at_login": _bool,
         "log_level": lambda value: _choice(value, get_args(LogLevel)),
+        "check_for_updates": _bool,
         "profiles": _profiles,
     }
 

@@ -30,7 +30,14 @@ class RedactingFilter(logging.Filter):
         return True
 
 
-__all__ = ["RedactingFilter", "log_dir", "redact", "setup"]
+__all__ = ["LOG_FILE", "RedactingFilter", "log_dir", "log_file", "redact", "setup"]
+
+LOG_FILE = "bridge.log"  # in log_dir(); rotated to bridge.log.1 … .3
+
+
+def log_file() -> Path:
+    """The log file the bridge writes now (the app's log viewer shows it; it may not exist yet)."""
+    return log_dir() / LOG_FILE
 
 
 def setup(level: str = "INFO", *, to_file: bool = True) -> Path | None:
@@ -47,7 +54,7 @@ def setup(level: str = "INFO", *, to_file: bool = True) -> Path | None:
     if to_file:
         folder = log_dir()
         folder.mkdir(parents=True, exist_ok=True)
-        path = folder / "bridge.log"
+        path = folder / LOG_FILE
         handlers.append(logging.handlers.RotatingFileHandler(path, maxBytes=2_000_000, backupCount=3, encoding="utf-8"))
     for handler in handlers:
         handler.setFormatter(fmt)

@@ -85,7 +85,8 @@ def test_the_menu_shows_profiles_read_only_sign_out_and_every_command(rig: Rig) 
     rig.tray.build_menu()
     assert rig.items() == [
         "Serving: Acme", "Acme", "Globex", "Read-only", "Sign out of Acme", "Copy MCP URL", "Connect a client",
-        "Pause", "Settings…", "Doctor…", "Open logs", "Quit Port MCP Bridge",
+        "Pause", "Settings…", "Doctor…", "Open logs", "Check for updates…", "About Port MCP Bridge…",
+        "Quit Port MCP Bridge",
     ]  # fmt: skip
     checked = {a.text(): a.isChecked() for a in rig.tray.menu.actions() if a.isCheckable()}
     assert checked == {"Acme": True, "Globex": False, "Read-only": False}
@@ -142,8 +143,12 @@ def test_copy_url_settings_doctor_logs_and_quit(rig: Rig) -> None:
     rig.click("Settings…")
     rig.click("Doctor…")
     assert rig.settings_pages == ["profiles", "doctor"]
-    rig.click("Open logs")
+    rig.click("Open logs")  # the log viewer, which has the folder one click away
+    viewer = rig.tray.log_viewer
+    assert viewer is not None and viewer.isVisible()
+    viewer.folder_button.click()
     assert rig.opened and Path(rig.opened[0].toLocalFile()).is_dir()
+    viewer.close()
     rig.click("Quit Port MCP Bridge")
     assert rig.quits == 1
 
