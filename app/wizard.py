@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.actions_row import ActionsRow, LinkBox
 from app.client_row import ClientRow, note_label, text_label, title_label
 from app.controller import Controller, describe_error
 from app.icons import app_icon
@@ -218,8 +219,12 @@ class FirstRunWizard(QDialog):
         self.sign_in_status.hide()
         self.sso_hint = SsoHint()
         self.sso_hint.useCredentials.connect(self.use_credentials)
+        self.sign_in_link = LinkBox()  # no browser could be opened: the address, wrapped, with Copy link
+        self.sign_in_actions = ActionsRow(self.controller)  # what to do about a failed sign-in, as buttons
         box.addWidget(self.busy)
         box.addWidget(self.sign_in_status)
+        box.addWidget(self.sign_in_link)
+        box.addWidget(self.sign_in_actions)
         box.addWidget(self.sso_hint)
         box.addStretch(1)
         box.addLayout(buttons)
@@ -255,6 +260,7 @@ class FirstRunWizard(QDialog):
             self.signing_in.cancel()
             return
         self.understood()
+        self.sign_in_actions.show_actions(())
         try:
             if self.profile is None:
                 name = self.name_edit.text().strip() or "Port"
@@ -288,6 +294,8 @@ class FirstRunWizard(QDialog):
     def _sign_in_step(self, step: SignInStep) -> None:
         self.sign_in_status.setText(step.text)
         self.sign_in_status.show()
+        if step.link:
+            self.sign_in_link.show_link(step.link)
         if step.sso is not None:  # the browser is open: what Port's SSO error page there would mean
             self.sso_hint.show_help(step.sso.hint, step.sso.support_request)
         else:
@@ -326,9 +334,11 @@ class FirstRunWizard(QDialog):
             self.sso_hint.show_help("", exc.support_request)
         else:
             self.sso_hint.hide()
+        self.sign_in_actions.show_error(exc)
 
     def _sign_in_done(self) -> None:
         self.signing_in = None
+        self.sign_in_link.clear()
         self.busy.hide()
         self.browser_button.setText(
             "Sign in with API credentials" if self.with_credentials else "Sign in with the browser"
@@ -423,9 +433,7 @@ class FirstRunWizard(QDialog):
             self.controller.run(self.api.client_statuses, self._refresh_rows, lambda exc: None)
 
         def failed(exc: BaseException) -> None:
-            title, message = describe_error(exc)
-            row.result.setText(f"{title}: {message}")
-            row.result.show()
+            row.failed(exc, self.controller)  # the message, and Copy snippet / Open file where the file was refused
             row.show_status(row.status)
 
         self.controller.run(lambda: self.api.connect_client(client_id), done, failed)

@@ -80,6 +80,7 @@ def _refuse(
         f'{path} was left untouched because {why}. {fix}, or paste the snippet into its "{client.section}" yourself.',
         snippet=snippet(client, entries),
         forcible=forcible,
+        path=str(path),
     )
 
 
