@@ -13,13 +13,15 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QObject, Qt, QUrl, Slot
 from PySide6.QtGui import QDesktopServices, QGuiApplication
-from PySide6.QtWidgets import QAbstractButton, QLabel, QPlainTextEdit, QWidget
+from PySide6.QtWidgets import QAbstractButton, QLabel, QMessageBox, QPlainTextEdit, QWidget
 from pytestqt.qtbot import QtBot
 
 from app.application import TrayApp
 from app.controller import Controller
+from app.settings.clients import ClientsPage
 from app.settings.doctor import DoctorPage
 from app.settings.general import GeneralPage
+from app.settings.window import SettingsWindow
 from app.tray import Tray
 from app.wizard import FirstRunWizard
 from bridge.api import BridgeApi, SignInStep
@@ -308,3 +310,47 @@ def test_the_credentials_link_is_the_regions_web_app() -> None:
     assert web_app_url("https://api.port.io/v1/auth/access_token") == "https://app.port.io"
     assert web_app_url("https://api.us.port.io/v1/auth/access_token") == "https://app.us.port.io"
     assert web_app_url("https://api.getport.io/v1") == "https://app.port.io"
+
+
+BROKEN_JSON = '{"mcpServers": {"mine": {"url": "https://example.invalid/mcp"},}  // mine\n'
+
+
+def test_settings_clients_offers_open_file_beside_copy_snippet(
+    qtbot: QtBot, window: SettingsWindow, opened: Opened
+) -> None:
+    path = window.controller.api.export_env.home / ".cursor" / "mcp.json"
+    path.parent.mkdir(parents=True)
+    path.write_text(BROKEN_JSON)
+    page = window.page("clients")
+    assert isinstance(page, ClientsPage)
+    qtbot.waitUntil(lambda: page.client_id == "cursor" and not page.fix.isHidden(), timeout=10000)
+    assert set(page.fix.buttons) == {Do.OPEN_FILE}
+    qtbot.waitUntil(page.copy_button.isEnabled, timeout=10000)  # the page's own Copy snippet
+    window.show()
+    assert_no_command(shown_texts(window))
+    qtbot.mouseClick(page.fix.buttons[Do.OPEN_FILE], LEFT)
+    assert [u.toLocalFile() for u in opened.urls] == [str(path)]
+
+
+def test_the_trays_connect_on_a_refused_file_shows_copy_snippet_and_open_file(
+    qtbot: QtBot, api: BridgeApi, tmp_path: Path, opened: Opened
+) -> None:
+    path = tmp_path / ".cursor" / "mcp.json"
+    path.parent.mkdir()
+    path.write_text(BROKEN_JSON)
+    api.export_env = Env(tmp_path, "linux", {}, None)
+    controller = Controller(api)
+    controller.start()
+    tray = Tray(controller, show_settings=lambda page: None, quit_app=lambda: None)
+    try:
+        status = next(s for s in api.client_statuses() if s.client.id == "cursor")
+        tray.connect_client(status)
+        qtbot.waitUntil(lambda: isinstance(tray.dialog, QMessageBox) and tray.dialog.isVisible(), timeout=10000)
+        box = tray.dialog
+        assert box is not None and "left untouched" in box.text() and not COMMAND.search(box.text())
+        labels = {b.text(): b for b in box.buttons()}
+        assert {"Copy snippet", "Open file", "Close"} <= set(labels)
+        labels["Copy snippet"].click()
+        assert "mcpServers" in QGuiApplication.clipboard().text()
+    finally:
+        controller.stop()
