@@ -110,6 +110,21 @@ class TrayApp(QObject):
         self.settings_window: SettingsWindow | None = None
         self.main_window: MainWindow | None = None  # only where there is no system tray
         self.tray_visible = False
+        self.controller.showPage.connect(self.open_page)
+
+    @Slot(str)
+    def open_page(self, page: str) -> None:
+        """An error's button: "doctor" runs the checks, "choose_port" opens General with a free port suggested."""
+        from app.settings.doctor import DoctorPage
+        from app.settings.general import GeneralPage
+
+        self.show_settings("general" if page == "choose_port" else page)
+        assert self.settings_window is not None
+        shown = self.settings_window.page(self.settings_window.current_page)
+        if isinstance(shown, GeneralPage):
+            shown.choose_port()
+        elif isinstance(shown, DoctorPage):
+            shown.run_checks()
 
     def start(self) -> None:
         """Start the bridge (raises `BridgeError`, e.g. `PortInUse`), show the tray, and the wizard on first run."""

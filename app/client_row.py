@@ -7,6 +7,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QWidget
 
+from app.actions_row import ActionsRow
+from app.controller import Controller, describe_error
 from bridge.api import ClientStatus, State
 
 
@@ -52,7 +54,20 @@ class ClientRow(QWidget):
         grid.addWidget(self.button, 0, 2)
         grid.addWidget(self.result, 1, 0, 1, 3)
         grid.setColumnStretch(1, 1)
+        self.buttons: ActionsRow | None = None  # what to do about a failure: made on the first one
         self.show_status(status)
+
+    def failed(self, exc: BaseException, controller: Controller) -> None:
+        """A connect that did not work: what happened, and the error's buttons (Copy snippet, Open file)."""
+        title, message = describe_error(exc)
+        self.result.setText(f"{title}: {message}")
+        self.result.show()
+        if self.buttons is None:
+            self.buttons = ActionsRow(controller)
+            grid = self.layout()
+            assert isinstance(grid, QGridLayout)
+            grid.addWidget(self.buttons, 2, 0, 1, 3)
+        self.buttons.show_error(exc)
 
     def show_status(self, status: ClientStatus) -> None:
         self.status = status

@@ -19,6 +19,8 @@ from bridge.errors import BridgeError
 
 log = logging.getLogger(__name__)
 
+UNREACHABLE = "Port unreachable"  # the notice whose click runs the doctor (the tray's `_notice`)
+
 Done = Callable[[Any], None]
 Failed = Callable[[BaseException], None]
 
@@ -66,6 +68,8 @@ class Controller(QObject):
     snapshotChanged = Signal(object)  # Snapshot
     notify = Signal(str, str)  # title, message
     failed = Signal(str, str)  # title, message: an operation the user started did not work
+    failedWith = Signal(object)  # in place of `failed` for a BridgeError with `actions`: shown with its buttons
+    showPage = Signal(str)  # an error's button asks for a settings page ("doctor", "choose_port", "profiles")
 
     POLL_MS = 1000
 
@@ -119,7 +123,7 @@ class Controller(QObject):
             if profile.state == "needs_sign_in" and was.state != "needs_sign_in":
                 self.notify.emit("Sign-in needed", f"{profile.name}: sign in again from the app's menu.")
             if profile.last_error and not was.last_error:
-                self.notify.emit("Port unreachable", f"{profile.name}: {profile.last_error}.")
+                self.notify.emit(UNREACHABLE, f"{profile.name}: {profile.last_error}. Click to run the doctor.")
             elif was.last_error and not profile.last_error:
                 self.notify.emit("Port is back", f"{profile.name} is reachable again.")
 
@@ -150,6 +154,9 @@ class Controller(QObject):
     def _report(self, exc: BaseException) -> None:
         if not isinstance(exc, BridgeError | concurrent.futures.CancelledError):
             log.error("unexpected failure in a background task", exc_info=exc)
+        if isinstance(exc, BridgeError) and exc.actions:
+            self.failedWith.emit(exc)
+            return
         self.failed.emit(*describe_error(exc))
 
     # --- the tray's one-click actions --------------------------------------------------------------------------

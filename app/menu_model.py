@@ -103,6 +103,9 @@ def menu_items(tray: Tray) -> list[Item]:
                  active.read_only, tooltip="Only tools that read: nothing in Port can be changed from your assistants")
         )  # fmt: skip
         items += sign_in_items(tray, active)
+        if active.last_error:  # Port cannot be reached: the doctor says why, step by step
+            items.append(Item("Port unreachable: Run doctor…", lambda: tray.controller.showPage.emit("doctor"),
+                              "unreachable"))  # fmt: skip
         if active.tool_drift:
             items.append(
                 Item("⚠ Port renamed tools in your list: review…", _bind(tray.show_settings, "tools"), "drift")
@@ -134,6 +137,8 @@ def sign_in_items(tray: Tray, active: ProfileView) -> list[Item]:
         if tray.sign_in_step:
             label += f" ({tray.sign_in_step})"
         items.append(Item(label, tray.cancel_sign_in, "sign_in"))
+        if tray.sign_in_link:  # no browser could be opened: the address, one click away
+            items.append(Item("Copy sign-in link (open it in a browser)", tray.copy_link, "sign_in"))
     elif not active.has_credentials or active.state == "needs_sign_in":
         items.append(Item(f"Sign in to {active.name}…", _bind(tray.sign_in, active), "sign_in"))
     else:

@@ -16,7 +16,8 @@ from PySide6.QtGui import QAction, QCursor, QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QMenu, QMessageBox, QSystemTrayIcon
 
 from app.about import AboutDialog
-from app.controller import Controller
+from app.actions_row import error_box
+from app.controller import UNREACHABLE, Controller
 from app.icons import LABELS, TrayState, tray_icon, tray_state
 from app.log_viewer import LogViewer
 from app.menu_model import KEY_OFF_LINE, NOT_SET_UP, Item, client_items, fill_menu, menu_items, profile_label
@@ -31,7 +32,7 @@ from bridge.api import (
     WriteResult,
     system_browser,
 )
-from bridge.errors import SignInFailed
+from bridge.errors import BridgeError, SignInFailed
 
 ShowSettings = Callable[[str], None]
 
@@ -79,6 +80,7 @@ class Tray(QObject):
         self._sign_in_step = ""
         self.support_request = ""  # while the browser is open, or after a sign-in Port support must unblock
         self.in_window = False  # no system tray: the main window shows every message, so warnings need no dialog
+        self.sign_in_link = ""  # no browser could be opened: the address to open by hand (Copy sign-in link)
 
         self.menu = QMenu()
         self.menu.aboutToShow.connect(self.build_menu)
@@ -91,8 +93,9 @@ class Tray(QObject):
         self._drift_told: dict[str, object] = {}  # profile id -> the tool change last told (once per change)
         self._on_click: Callable[[], None] | None = None  # what clicking the last notification does
         self.icon.messageClicked.connect(lambda: self._on_click() if self._on_click else None)
-        controller.notify.connect(self.message)
+        controller.notify.connect(self._notice)
         controller.failed.connect(self.warn)
+        controller.failedWith.connect(self.warn_with_actions)
         self._progress.connect(self._sign_in_progress)
         self.updates = UpdateChecker(controller, tell=self.message, open_url=open_url, parent=self)
         self.about: AboutDialog | None = None
@@ -158,6 +161,19 @@ class Tray(QObject):
     def message_action(self) -> Callable[[], None] | None:
         """What clicking the last message does (the main window offers it as a button)."""
         return self._on_click
+
+    @Slot(str, str)
+    def _notice(self, title: str, text: str) -> None:
+        """The controller's notices; clicking "Port unreachable" runs the doctor."""
+        self.message(title, text, partial(self.controller.showPage.emit, "doctor") if title == UNREACHABLE else None)
+
+    @Slot(object)
+    def warn_with_actions(self, exc: BridgeError) -> None:
+        """A failure with what to do about it (Copy snippet, Run doctor…): a dialog with those buttons, since a
+        notification cannot carry them."""
+        self.shown.emit(exc.title, exc.message)
+        self.dialog = error_box(exc, self.controller, self._open_url)  # kept: no parent holds it
+        self.dialog.open()
 
     @Slot(str, str)
     def warn(self, title: str, text: str) -> None:
@@ -231,6 +247,7 @@ class Tray(QObject):
             return
         future = self.api.sign_in(profile.id, open_browser=self._open_browser, progress=self._progress.emit)
         self.signing_in, self._sign_in_step, self.support_request = (profile.name, future), "", ""
+        self.sign_in_link = ""
         self.message("Signing in", f"Approve access for {profile.name} in your browser.")
         self.controller.watch(
             future, partial(self._signed_in, profile.name), partial(self._sign_in_failed, profile.name)
@@ -243,20 +260,24 @@ class Tray(QObject):
     @Slot(object)
     def _sign_in_progress(self, step: SignInStep) -> None:
         self._sign_in_step = step.text.split(":")[0].split("\n")[0].rstrip(" .…")
+        if step.link:  # no browser could be opened: the address itself, and a click that copies it
+            self.sign_in_link = step.link
+            self.message("Open the sign-in link", f"No browser could be opened. Click to copy the address, or use "
+                         f"Copy sign-in link in this app's menu:\n{step.link}", self.copy_link)  # fmt: skip
         self.changed.emit()
         if step.sso is not None:  # the browser is open: if it shows Port's SSO error page, the menu has what to do
             self.support_request = step.sso.support_request
             self.message("Waiting for the browser", f"{step.sso.hint} Both are in this app's menu.")
 
     def _signed_in(self, name: str, result: SignedIn) -> None:
-        self.signing_in, self.support_request = None, ""
+        self.signing_in, self.support_request, self.sign_in_link = None, "", ""
         who = result.identity
         text = f"{name} is signed in" + (f" to {who.organization_name}" if who.organization_name else "")
         text += f" as {who.email}." if who.email else "."
         self.message("Signed in", " ".join([text, *result.warnings]))
 
     def _sign_in_failed(self, name: str, exc: BaseException) -> None:
-        self.signing_in = None
+        self.signing_in, self.sign_in_link = None, ""
         if isinstance(exc, concurrent.futures.CancelledError):
             self.message("Sign-in cancelled", f"{name} is not signed in.")
             return
@@ -264,12 +285,19 @@ class Tray(QObject):
 
         # a time-out or a refusal Port support must unblock keeps the request in the menu; anything else drops it
         self.support_request = exc.support_request if isinstance(exc, SignInFailed) else ""
-        self.warn(*describe_error(exc))
+        if isinstance(exc, BridgeError) and exc.actions:
+            self.warn_with_actions(exc)
+        else:
+            self.warn(*describe_error(exc))
 
     @Slot()
     def cancel_sign_in(self) -> None:
         if self.signing_in is not None:
             self.signing_in[1].cancel()
+
+    def copy_link(self) -> None:
+        QGuiApplication.clipboard().setText(self.sign_in_link)
+        self.message("Sign-in link copied", "Paste it into a browser's address bar and approve access there.")
 
     def copy_support_request(self) -> None:
         QGuiApplication.clipboard().setText(self.support_request)

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.actions_row import ActionsRow, LinkBox
 from app.client_row import note_label, text_label, title_label
 from app.controller import Controller, describe_error
 from app.icons import app_icon
@@ -220,8 +221,12 @@ class FirstRunWizard(QDialog):
         self.sign_in_status.hide()
         self.sso_hint = SsoHint()
         self.sso_hint.useCredentials.connect(self.use_credentials)
+        self.sign_in_link = LinkBox()  # no browser could be opened: the address, wrapped, with Copy link
+        self.sign_in_actions = ActionsRow(self.controller)  # what to do about a failed sign-in, as buttons
         box.addWidget(self.busy)
         box.addWidget(self.sign_in_status)
+        box.addWidget(self.sign_in_link)
+        box.addWidget(self.sign_in_actions)
         box.addWidget(self.sso_hint)
         box.addStretch(1)
         box.addLayout(buttons)
@@ -257,6 +262,7 @@ class FirstRunWizard(QDialog):
             self.signing_in.cancel()
             return
         self.understood()
+        self.sign_in_actions.show_actions(())
         try:
             if self.profile is None:
                 name = self.name_edit.text().strip() or "Port"
@@ -293,6 +299,8 @@ class FirstRunWizard(QDialog):
     def _sign_in_step(self, step: SignInStep) -> None:
         self.sign_in_status.setText(step.text)
         self.sign_in_status.show()
+        if step.link:
+            self.sign_in_link.show_link(step.link)
         if step.sso is not None:  # the browser is open: what Port's SSO error page there would mean
             self.sso_hint.show_help(step.sso.hint, step.sso.support_request)
         else:
@@ -333,9 +341,11 @@ class FirstRunWizard(QDialog):
             self.sso_hint.show_help("", exc.support_request)
         else:
             self.sso_hint.hide()
+        self.sign_in_actions.show_error(exc)
 
     def _sign_in_done(self) -> None:
         self.signing_in = None
+        self.sign_in_link.clear()
         self.busy.hide()
         self.browser_button.setText(
             "Sign in with API credentials" if self.with_credentials else "Sign in with the browser"

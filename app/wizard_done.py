@@ -173,9 +173,7 @@ class DonePage(QWidget):
             self.load_tools()  # a replaced entry may have carried Read-only into the profile
 
         def failed(exc: BaseException) -> None:
-            title, message = describe_error(exc)
-            row.result.setText(f"{title}: {message}")
-            row.result.show()
+            row.failed(exc, self.controller)  # the message, and Copy snippet / Open file where the file was refused
             self.grow()
             row.show_status(row.status)
 

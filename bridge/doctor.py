@@ -40,7 +40,8 @@ class Check:
     name: str
     ok: bool
     detail: str
-    advice: str = ""
+    advice: str = ""  # what to do, in the app's words (buttons and pages, never a command)
+    cli: str = ""  # the same for a command-line user: the report's text (`port-mcp-bridge doctor`) adds it
 
 
 def _timed(fn: Callable[[], str]) -> tuple[str, float]:
@@ -145,11 +146,12 @@ async def check_token(profile: Profile, tokens: TokenProvider) -> tuple[Check, s
     try:
         token = await tokens.token()
     except SignInRequired as exc:
-        advice = f"Sign in again: `port-mcp-bridge login --profile {profile.id}`, or Sign in in the tray menu."
+        advice = "Sign in again: Sign in in the tray menu or in Settings → Profiles."
+        cli = f"Command line: `port-mcp-bridge login --profile {profile.id}`."
         if never_signed_in(profile):  # Port's SSO error page is the usual reason a first sign-in never completes
-            advice = (f"Sign in: `port-mcp-bridge login --profile {profile.id}`, or Sign in in the tray menu. This "
-                      f"profile has never completed a sign-in. {sso_help(profile).text}")  # fmt: skip
-        return Check("Sign-in", False, exc.message, advice), None
+            advice = ("Sign in: Sign in in the tray menu or in Settings → Profiles. This profile has never completed a "
+                      f"sign-in. {sso_help(profile).text}")  # fmt: skip
+        return Check("Sign-in", False, exc.message, advice, cli), None
     except httpx2.HTTPError as exc:
         return Check("Sign-in", False, f"The token service could not be reached ({type(exc).__name__}).",
                      "Check the connection to the API host of this region."), None  # fmt: skip
@@ -207,12 +209,13 @@ async def mcp_checks(profile: Profile, token: str, *, tools: bool = True) -> lis
 
 
 def _initialized(profile: Profile, response: httpx2.Response, url: str, ms: float) -> Check:
-    set_url = f"`port-mcp-bridge profiles set {profile.id} --region <URL>`"
+    set_url = f"`port-mcp-bridge profiles set {profile.id} --region <URL>`"  # the CLI's words; the app's: Profiles
     if 300 <= response.status_code < 400:
         location = response.headers.get("location") or "nowhere"
         return Check("MCP", False, f"Port redirects to {location} (HTTP {response.status_code}), which the bridge does "
                      "not follow: only redirects within the same server are, so the sign-in is never sent elsewhere.",
-                     f"If Port's address has changed, set it on the profile: {set_url}.")  # fmt: skip
+                     "If Port's address has changed, set it on the profile in Settings → Profiles.",
+                     f"Command line: {set_url}.")  # fmt: skip
     if response.status_code == 401:
         return Check("MCP", False, "Port refused the token (401).", f"Sign in again to {profile.name}.")
     status = response.status_code
@@ -221,7 +224,8 @@ def _initialized(profile: Profile, response: httpx2.Response, url: str, ms: floa
                      _blocked_advice(profile.region.value))  # fmt: skip
     if status == 404:
         return Check("MCP", False, f"HTTP 404: there is no MCP endpoint at {url}.",
-                     f"Check the profile's address: {set_url.replace('<URL>', 'eu|us|<URL>')}.")  # fmt: skip
+                     "Check the profile's region or address in Settings → Profiles.",
+                     f"Command line: {set_url.replace('<URL>', 'eu|us|<URL>')}.")  # fmt: skip
     if status == 429:
         return Check("MCP", False, "HTTP 429: Port is limiting requests.", "Wait a minute and run the checks again.")
     if status >= 400:
@@ -230,7 +234,8 @@ def _initialized(profile: Profile, response: httpx2.Response, url: str, ms: floa
     if url != profile.mcp_url:
         command = set_url.replace("<URL>", url)
         return Check("MCP", True, f"initialize answered in {ms:.0f} ms, after a redirect to {url}",
-                     f"Set the profile's URL to it to save a round trip per request: {command}.")  # fmt: skip
+                     f"Set the profile's URL to it in Settings → Profiles to save a round trip per request: {url}.",
+                     f"Command line: {command}.")  # fmt: skip
     return Check("MCP", True, f"initialize answered in {ms:.0f} ms")
 
 
@@ -351,8 +356,8 @@ def check_local_port(port: int, *, serving_here: bool, key: str | None = None) -
     if serving_here:
         return Check("Local port", False, f"Nothing answers on {where}.",
                      "Quit Port MCP Bridge and start it again.")  # fmt: skip
-    return Check("Local port", True, f"no bridge is running on {where} now; the tray app or `port-mcp-bridge "
-                 "serve` starts it, and clients that run `port-mcp-bridge stdio` start it themselves")  # fmt: skip
+    return Check("Local port", True, f"no bridge is running on {where} now; the app starts it, and so do clients "
+                 "connected through the bridge's stdio command")  # fmt: skip
 
 
 def check_tool_limits(exposed: int, limits: dict[str, int], connected: Collection[str] = ()) -> Check:

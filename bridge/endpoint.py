@@ -129,14 +129,14 @@ def listen(port: int, host: str = HOST) -> socket.socket:
     except OSError as exc:
         if exc.errno == errno.EACCES or getattr(exc, "winerror", None) == 10013:  # a port the system keeps
             raise PortInUse(
-                f"Cannot listen on {host}:{port}: {why_port_refused(True)}. Choose another port: --port, or Local "
-                "port in Settings → General.",
-                port=port, reserved=True,
+                f"Cannot listen on {host}:{port}: {why_port_refused(True)}. Choose another port (Settings → General).",
+                port=port, reserved=True, cli="Start with --port to use another one.",
             ) from exc  # fmt: skip
         raise PortInUse(
-            f"Cannot listen on {host}:{port} ({exc.strerror}). Another Port MCP Bridge may already be running "
-            "(`port-mcp-bridge status`), or another program uses the port: start with --port to use another one.",
+            f"Cannot listen on {host}:{port} ({exc.strerror}). Another Port MCP Bridge may already be running, or "
+            "another program uses the port: choose another port (Settings → General).",
             port=port,
+            cli="`port-mcp-bridge status` shows a running bridge; start with --port to use another port.",
         ) from exc
 
 

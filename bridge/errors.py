@@ -22,6 +22,10 @@
      ├── UpstreamUnavailable           no answer from Port to relay; `code`, `data`: the JSON-RPC error the IDE gets
      └── UpdateCheckFailed             the release feed did not answer, or not with a release
 
+Every error may carry `actions`: what the user can do about it, as data (`Action`: a `Do` and its target, a URL, a
+file, a snippet); the app renders each as a button (`app/actions_row.py`), so no GUI text names a command. `cli` is
+what to tell a command-line user instead (a command); `str(exc)` (what the CLI prints) includes it, `message` never.
+
 Third-party exceptions are turned into these at one boundary per library: keyring's in `auth/keychain.py`
 (`_unavailable`), the upstream hop's in `proxy/upstream_errors.py` (`UpstreamFailures`), the OAuth server's answers in
 `auth/browser.py`. Front ends only render these (`str(exc)` is `title: message`); they never parse exception text.
@@ -31,7 +35,42 @@ Messages never contain a token, a secret or the local key.
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
+
+
+class Do(StrEnum):
+    """What an error's button does."""
+
+    RUN_DOCTOR = "run_doctor"  # open Settings → Doctor and run it
+    CHOOSE_PORT = "choose_port"  # open Settings → General at the local port, a free one suggested
+    OPEN_FILE = "open_file"  # open `target` (a file) in the system's editor
+    COPY_SNIPPET = "copy_snippet"  # copy `target` (a client configuration) to the clipboard
+    COPY_LINK = "copy_link"  # copy `target` (a URL) to the clipboard
+    OPEN_URL = "open_url"  # open `target` in the browser
+    SIGN_IN = "sign_in"  # open Settings → Profiles at the profile, to sign in
+
+
+@dataclass(frozen=True)
+class Action:
+    """One thing a person can do about an error; `label` is the button's text, `target` what it acts on."""
+
+    do: Do
+    label: str
+    target: str = ""
+
+
+def run_doctor() -> Action:
+    return Action(Do.RUN_DOCTOR, "Run doctor")
+
+
+def credentials_page(web_app: str) -> Action:
+    """The region's Port web app, where new API credentials are made: the `...` menu at the top right → Credentials
+    (a dialog, with no address of its own). Source: port-docs 4893974ae
+    docs/build-your-software-catalog/custom-integration/api/_template_docs/_find_credentials.mdx; the region's web
+    app host is `settings/values.PORT_REGIONS` app_host."""
+    return Action(Do.OPEN_URL, "Open Port to create credentials", web_app)
 
 
 class BridgeError(Exception):
@@ -39,14 +78,18 @@ class BridgeError(Exception):
 
     title = "Port MCP Bridge error"
 
-    def __init__(self, message: str, *, title: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, title: str | None = None, actions: tuple[Action, ...] = (), cli: str = ""
+    ) -> None:
         super().__init__(message)
         self.message = message
         if title is not None:
             self.title = title
+        self.actions = actions
+        self.cli = cli
 
     def __str__(self) -> str:
-        return f"{self.title}: {self.message}"
+        return f"{self.title}: {self.message}" + (f" {self.cli}" if self.cli else "")
 
 
 class SettingsError(BridgeError):
@@ -115,8 +158,16 @@ class SignInFailed(BridgeError):
 
     title = "Sign-in failed"
 
-    def __init__(self, message: str, *, title: str | None = None, support_request: str = "") -> None:
-        super().__init__(message, title=title)
+    def __init__(
+        self,
+        message: str,
+        *,
+        title: str | None = None,
+        support_request: str = "",
+        actions: tuple[Action, ...] = (),
+        cli: str = "",
+    ) -> None:
+        super().__init__(message, title=title, actions=actions, cli=cli)
         self.support_request = support_request
 
 
@@ -135,8 +186,8 @@ class PortInUse(BridgeError):
 
     title = "Port in use"
 
-    def __init__(self, message: str, *, port: int, reserved: bool = False) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, *, port: int, reserved: bool = False, cli: str = "") -> None:
+        super().__init__(message, actions=(Action(Do.CHOOSE_PORT, "Choose another port"),), cli=cli)
         self.port = port
         self.reserved = reserved
 
@@ -148,10 +199,9 @@ class PortInUse(BridgeError):
 
 def why_port_refused(reserved: bool) -> str:
     if not reserved:
-        return "another program uses it, perhaps a Port MCP Bridge started with `port-mcp-bridge serve`"
+        return "another program uses it, perhaps another Port MCP Bridge"
     if sys.platform == "win32":
-        return ("Windows reserves it (Hyper-V, WSL and Docker reserve ranges of ports; `netsh interface ipv4 show "
-                "excludedportrange protocol=tcp` lists them)")  # fmt: skip
+        return "Windows reserves it (Hyper-V, WSL and Docker reserve ranges of ports)"
     return "the system does not allow it"
 
 
@@ -182,14 +232,21 @@ class BridgeAlreadyRunning(BridgeError):
 class ExportRefused(BridgeError):
     """We will not edit this file (comments a parser would drop, invalid syntax, an unexpected shape, a link out of
     the home folder, a folder in its place, a read-only file). Nothing was changed; `snippet` is what the user can
-    paste by hand. `forcible`: only the user's own choice (a read-only file) stands in the way; `--force` writes."""
+    paste by hand. `forcible`: only the user's own choice (a read-only file) stands in the way; `--force` writes.
+    `path`: the file, which the app offers to open beside Copy snippet."""
 
     title = "Configuration not changed"
 
-    def __init__(self, message: str, *, snippet: str = "", forcible: bool = False) -> None:
-        super().__init__(message)
+    def __init__(
+        self, message: str, *, snippet: str = "", forcible: bool = False, path: str = "", cli: str = ""
+    ) -> None:
+        actions: tuple[Action, ...] = (Action(Do.COPY_SNIPPET, "Copy snippet", snippet),) if snippet else ()
+        if path:
+            actions += (Action(Do.OPEN_FILE, "Open file", path),)
+        super().__init__(message, actions=actions, cli=cli)
         self.snippet = snippet
         self.forcible = forcible
+        self.path = path
 
 
 class ExportError(BridgeError):

@@ -81,7 +81,8 @@ async def test_the_mcp_check_follows_a_same_server_redirect_as_the_bridge_does_a
         box.stop()
     assert check.ok, check
     assert f"after a redirect to {box.mcp_url}" in check.detail
-    assert f"port-mcp-bridge profiles set acme --region {box.mcp_url}" in check.advice
+    assert f"port-mcp-bridge profiles set acme --region {box.mcp_url}" in check.cli
+    assert "port-mcp-bridge" not in check.advice and box.mcp_url in check.advice
 
 
 async def test_the_mcp_check_reports_a_redirect_to_another_server(tmp_path: Path) -> None:
@@ -98,7 +99,7 @@ async def test_the_mcp_check_reports_a_redirect_to_another_server(tmp_path: Path
         check = await check_mcp(store.load().get_profile("odd"), "t")
     assert not check.ok
     assert "redirects to https://mcp.example/v1 (HTTP 308)" in check.detail
-    assert "profiles set odd --region <URL>" in check.advice
+    assert "profiles set odd --region <URL>" in check.cli and "Settings → Profiles" in check.advice
 
 
 async def test_the_mcp_check_reads_a_blocked_request_as_the_network_and_a_404_as_the_address(tmp_path: Path) -> None:
@@ -119,7 +120,7 @@ async def test_the_mcp_check_reads_a_blocked_request_as_the_network_and_a_404_as
     assert not blocked.ok and "refused the request on the way to Port" in blocked.detail
     assert "firewall, proxy or VPN" in blocked.advice
     assert not missing.ok and f"no MCP endpoint at {profile.mcp_url}" in missing.detail
-    assert "profiles set odd --region eu|us|<URL>" in missing.advice
+    assert "profiles set odd --region eu|us|<URL>" in missing.cli and "Settings → Profiles" in missing.advice
 
 
 def test_the_allow_list_advice_names_the_mcp_host_an_administrator_may_block_on_purpose() -> None:

@@ -24,10 +24,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.actions_row import ActionsRow
 from app.controller import Controller, describe_error
 from app.settings.common import Notice, Page, bold
 from bridge.api import ClientStatus
-from bridge.errors import ExportRefused
+from bridge.errors import Do, ExportRefused
 
 STATE_TEXT = {"absent": "Not connected", "current": "Connected", "stale": "Needs update"}
 ENTRY_TEXT = {"absent": "Not connected yet.", "current": "Connected to the bridge.",
@@ -105,6 +106,8 @@ class ClientsPage(Page):
         box.addWidget(self.replace_box)
         self.outcome = Notice()  # what the last Connect / Undo did; survives the list's refresh
         box.addWidget(self.outcome)
+        self.fix = ActionsRow(controller)  # what to do about a refusal (Open file); Copy snippet is above already
+        box.addWidget(self.fix)
         self.preview = QPlainTextEdit()
         self.preview.setReadOnly(True)
         self.preview.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
@@ -183,6 +186,7 @@ class ClientsPage(Page):
         self._snippet = ""
         if self.client_id != self._outcome_for:
             self.outcome.show_text("")
+            self.fix.show_actions(())
         self._outcome_for = self.client_id
         status = self._statuses.get(self.client_id or "")
         self._sync_buttons()
@@ -213,6 +217,7 @@ class ClientsPage(Page):
 
     def _refused(self, exc: BaseException) -> None:
         """A file we will not edit: say why, and offer the snippet to paste by hand (masked here, copied whole)."""
+        self._show_fix(exc)
         if isinstance(exc, ExportRefused):
             self.explain.show_text(exc.message, "error")
             self.preview.setPlainText("Paste this into the file yourself (Copy snippet copies it with your key):\n\n")
@@ -273,9 +278,13 @@ class ClientsPage(Page):
 
         self.controller.run(lambda: self.api.undo_client(client_id), done, self._write_failed)
 
+    def _show_fix(self, exc: BaseException) -> None:
+        self.fix.show_actions([a for a in getattr(exc, "actions", ()) if a.do is not Do.COPY_SNIPPET])
+
     def _write_failed(self, exc: BaseException) -> None:
         title, message = describe_error(exc)
         self.outcome.show_text(f"{title}: {message}", "error")
+        self._show_fix(exc)
         if isinstance(exc, ExportRefused):  # refused only when writing (a folder we may not write in): the snippet
             self._refused(exc)  # (a reload would re-run the preview, which succeeds, over it)
         else:

@@ -17,9 +17,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.controller import Controller
+from app.controller import Controller, describe_error
 from app.settings.common import Notice, Page, separator
-from bridge.api import State, log_dir, mcp_url
+from bridge.api import State, free_port_near, log_dir, mcp_url
+from bridge.errors import PortInUse
 
 HIDDEN = "•" * 24
 
@@ -141,7 +142,25 @@ class GeneralPage(Page):
             self.work(self._connected, lambda ids: self._offer_update(ids, self.port_notice, "the new port"),
                       self.port_notice)  # fmt: skip
 
-        self.work(lambda: self.api.move_to(port), moved, self.port_notice, f"Moving the bridge to port {port}…")
+        def refused(exc: BaseException) -> None:
+            if isinstance(exc, PortInUse):  # the chooser is right here: a free port, ready to apply
+                self.choose_port()
+                self.port_notice.show_text(f"{exc.message} {self.port_notice.text()}", "warn")
+            else:
+                self.port_notice.show_text(describe_error(exc)[1], "error")
+
+        self.port_notice.show_text(f"Moving the bridge to port {port}…", "muted")
+        self.controller.run(lambda: self.api.move_to(port), moved, refused)
+
+    def choose_port(self) -> None:
+        """The port is taken ("Choose another port"): a free one near it, ready to apply, the field focused."""
+        taken = self.port.value()
+        self.port.setValue(free_port_near(taken))
+        self.port.setFocus()
+        self.port.selectAll()
+        self.port_notice.show_text(
+            f"Port {taken} is taken. {self.port.value()} is free: press Apply to move the bridge there.", "warn"
+        )
 
     def _connected(self) -> list[str]:
         return [s.client.id for s in self.api.client_statuses() if s.entries[0].state != State.ABSENT]

@@ -61,8 +61,8 @@ def doctor_report(
     ]
     for check in checks:
         lines.append(f"[{'ok' if check.ok else 'FAIL'}] {check.name}: {check.detail}")
-        if check.advice:
-            lines.append(f"      -> {check.advice}")
+        if check.advice or check.cli:
+            lines.append(f"      -> {' '.join(x for x in (check.advice, check.cli) if x)}")
     if last_errors:
         lines += ["", "Last errors:", *last_errors]
     return DoctorReport(checks, "\n".join(lines))

@@ -30,7 +30,7 @@ from bridge.auth.records import (
     tokens_entry,
 )
 from bridge.auth.tokens import ClientCredentialsProvider
-from bridge.errors import SignInFailed
+from bridge.errors import SignInFailed, run_doctor
 from bridge.settings import AuthMode, Profile, SettingsStore
 
 log = logging.getLogger(__name__)
@@ -96,7 +96,9 @@ async def token_login(settings: SettingsStore, profile_id: str, client_id: str, 
     except httpx2.HTTPError as exc:
         raise SignInFailed(
             f"Could not reach Port at {httpx2.URL(api_url).host} ({type(exc).__name__}). Check the network "
-            "and the profile's region, then try again; `port-mcp-bridge doctor` helps."
+            "and the profile's region, then try again; the doctor checks the connection step by step.",
+            actions=(run_doctor(),),
+            cli="`port-mcp-bridge doctor` helps.",
         ) from None
     ref = f"profile/{profile.id}/client-credentials"
     await asyncio.to_thread(set_secret, ref, json.dumps({"clientId": client_id, "clientSecret": client_secret}))

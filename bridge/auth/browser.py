@@ -41,13 +41,16 @@ WAITING = "Waiting for the browser…"
 class SignInStep:
     """One step of a browser sign-in, as the user sees it. `sso` is set from the moment the browser is open and the
     sign-in waits for it: what it means if the browser shows Port's error page instead (an SSO organization), to be
-    shown at once, not after the time-out. `str()` is the whole of it as plain text (the command line)."""
+    shown at once, not after the time-out. `link`: the sign-in address when no browser could be opened, for the user
+    to open (the app shows it wrapped, with Copy link). `str()` is the whole of it as plain text (the command line)."""
 
     text: str
     sso: SsoHelp | None = None
+    link: str = ""
 
     def __str__(self) -> str:
-        return self.text if self.sso is None else f"{self.text}\n\n{self.sso.text}"
+        text = f"{self.text}\n{self.link}" if self.link else self.text
+        return text if self.sso is None else f"{text}\n\n{self.sso.text}"
 
 
 Progress = Callable[[SignInStep], None]
@@ -108,8 +111,9 @@ async def register(
     """RFC 7591 dynamic registration as a native app (public client, PKCE) with a loopback redirect."""
     if not server.registration_endpoint:
         raise SignInFailed(
-            "Port did not offer app registration for this server, so browser sign-in cannot start. Use token mode "
-            "(`port-mcp-bridge login --token`) or contact Port support."
+            "Port did not offer app registration for this server, so browser sign-in cannot start. Sign in with "
+            "API credentials instead, or contact Port support.",
+            cli="Use token mode (`port-mcp-bridge login --token`).",
         )
     metadata = {
         "client_name": CLIENT_NAME,
@@ -183,7 +187,7 @@ async def _authorize(
         if asyncio.iscoroutine(opened):
             opened = await opened
         if not opened:
-            progress(SignInStep(f"Could not open a browser. Open this address yourself:\n{url}"))
+            progress(SignInStep("Could not open a browser. Open this address in a browser yourself:", link=url))
         # Port's SSO error page never redirects here: say now what it means, not when the time is up.
         sso = sso_help(profile)
         progress(SignInStep(WAITING, sso))

@@ -22,7 +22,7 @@ from mcp.client.auth.utils import (
 from mcp.shared.auth import OAuthMetadata, ProtectedResourceMetadata
 from pydantic import ValidationError
 
-from bridge.errors import SignInFailed
+from bridge.errors import SignInFailed, run_doctor
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +73,9 @@ async def discover(http: httpx2.AsyncClient, mcp_url: str) -> AuthServer:
     except httpx2.HTTPError as exc:
         raise SignInFailed(
             f"Could not reach {where} ({type(exc).__name__}). Check your network, VPN or proxy, then try again; "
-            "`port-mcp-bridge doctor` checks the connection step by step."
+            "the doctor checks the connection step by step.",
+            actions=(run_doctor(),),
+            cli="`port-mcp-bridge doctor` checks the connection step by step.",
         ) from None
     www_metadata = extract_resource_metadata_from_www_auth(probe) if probe.status_code in (401, 403) else None
     challenge_scope = extract_scope_from_www_auth(probe) if probe.status_code in (401, 403) else None
@@ -94,7 +96,9 @@ async def discover(http: httpx2.AsyncClient, mcp_url: str) -> AuthServer:
             return AuthServer.from_metadata(asm, prm, challenge_scope)
     raise SignInFailed(
         f"{where} did not say how to sign in (no OAuth metadata found). If this is a Port MCP URL, check the "
-        "profile's region or URL; for machines without a browser, use token mode (`--token`)."
+        "profile's region or URL, or sign in with API credentials instead.",
+        actions=(run_doctor(),),
+        cli="For machines without a browser, use token mode (`--token`).",
     )
 
 

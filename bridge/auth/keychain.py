@@ -31,7 +31,7 @@ _FAILURES = (KeyringError, ImportError, AttributeError, ValueError)
 
 NO_KEYCHAIN = (
     "No system keychain was found, and Port MCP Bridge keeps tokens and keys only there, never in a plain file. "
-    "On Linux, install and start a Secret Service: GNOME Keyring (`sudo apt install gnome-keyring`) or KeePassXC "
+    "On Linux, install and start a Secret Service: GNOME Keyring (the gnome-keyring package) or KeePassXC "
     "with its Secret Service integration turned on, then try again. To use another keyring backend on purpose "
     "(e.g. on a headless server), choose it with the PYTHON_KEYRING_BACKEND environment variable: see the README, "
     '"Where your tokens are kept".'

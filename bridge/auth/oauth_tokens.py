@@ -195,8 +195,9 @@ class OAuthTokenProvider:
             if not self._may_refresh:
                 if record.expired(current) or rejected is not None:
                     raise SignInRequired(
-                        "the saved access token has expired. The running bridge renews it; start it with "
-                        "`port-mcp-bridge serve` (or the app), or sign in again."
+                        "the saved access token has expired. The running bridge renews it: start Port MCP Bridge, or "
+                        "sign in again.",
+                        cli="The bridge is `port-mcp-bridge serve` (or the app).",
                     )
                 return record
             assert self._entry is not None  # the record was read from it (`_load`)

@@ -15,7 +15,8 @@ from typing import Literal, Protocol
 
 import httpx2
 
-from bridge.errors import BridgeError, SignInRequired
+from bridge.errors import BridgeError, SignInRequired, credentials_page
+from bridge.settings.values import port_address
 
 
 class AuthState(StrEnum):
@@ -138,7 +139,8 @@ class ClientCredentialsProvider:
         if self._credentials is None:
             self.state = AuthState.NEEDS_SIGN_IN
             raise SignInRequired(
-                f"{self._profile} has no saved API credentials. Save them with `port-mcp-bridge login --token`."
+                f"{self._profile} has no saved API credentials: enter them in Settings → Profiles.",
+                cli="Save them with `port-mcp-bridge login --token`.",
             )
         client_id, secret = self._credentials
         async with httpx2.AsyncClient(timeout=15) as http:
@@ -151,8 +153,10 @@ class ClientCredentialsProvider:
             self.state = AuthState.NEEDS_SIGN_IN
             self._token = None
             raise SignInRequired(
-                f"Port refused the API credentials of {self._profile}. Create new credentials in Port and save them "
-                "with `port-mcp-bridge login`."
+                f"Port refused the API credentials of {self._profile}. Create new ones in Port (the … menu at the top "
+                "right → Credentials) and enter them in Settings → Profiles.",
+                actions=(credentials_page(web_app_url(self._url)),),
+                cli="Save new ones with `port-mcp-bridge login --token`.",
             )
         response.raise_for_status()
         body = response.json()
@@ -161,3 +165,13 @@ class ClientCredentialsProvider:
         self._expires_at = issued + float(body.get("expiresIn", 10800))
         self.state = AuthState.SIGNED_IN
         return self._token
+
+
+def web_app_url(api_url: str) -> str:
+    """Where the user opens Port in the browser for an API address: the region's web app for Port's own hosts
+    (`api.port.io` → `app.port.io`), else the address's own host and port (a custom or local Port)."""
+    known = port_address(api_url)
+    if known is not None:
+        return f"https://{known.port_region.app_host}"
+    url = httpx2.URL(api_url)
+    return f"{url.scheme}://{url.netloc.decode()}"

@@ -64,7 +64,9 @@ def _what_to_run(command: Callable[..., None]) -> Callable[..., None]:
             hint = f" Print the snippet with: port-mcp-bridge export --client {client} --print"
             if exc.forcible:
                 hint += f"; or write it anyway with: port-mcp-bridge export --client {client} --write --force"
-            raise ExportRefused(exc.message + hint, snippet=exc.snippet, forcible=exc.forcible) from None
+            raise ExportRefused(
+                exc.message, snippet=exc.snippet, forcible=exc.forcible, path=exc.path, cli=hint.strip()
+            ) from None
 
     return run
 

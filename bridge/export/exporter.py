@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bridge.errors import ExportError, ExportRefused
+from bridge.errors import Action, Do, ExportError, ExportRefused
 from bridge.export import files
 from bridge.export.base import Client
 from bridge.export.clients import ALL
@@ -80,6 +80,7 @@ def _refuse(
         f'{path} was left untouched because {why}. {fix}, or paste the snippet into its "{client.section}" yourself.',
         snippet=snippet(client, entries),
         forcible=forcible,
+        path=str(path),
     )
 
 
@@ -268,8 +269,10 @@ def _undo(client: Client, force: bool, where: str | None) -> UndoResult:
         kept = f" The file as it was before is kept at {record.backup}." if record.backup else ""
         raise ExportError(
             f"{path} changed after Port MCP Bridge wrote it ({record.time}), so undoing would lose those changes."
-            f"{kept} Run again with --force to put it back anyway.",
+            f"{kept}",
             title="Not undone",
+            actions=(Action(Do.OPEN_FILE, "Open the earlier file", record.backup),) if record.backup else (),
+            cli="Run again with --force to put it back anyway.",
         )
     if record.backup is None:
         if current is not None:
@@ -301,8 +304,9 @@ def link(client: Client, entry: Entry) -> tuple[str, str]:
     if url is None:
         with_links = ", ".join(c.id for c in clients() if c.link(entry) is not None)
         raise ExportError(
-            f"{client.name} has no install link. Use `--write` (or `--print` to copy the snippet). "
+            f"{client.name} has no install link: connect it instead, or copy the snippet. "
             f"Clients with links: {with_links}.",
+            cli="Use `--write` (or `--print` to copy the snippet).",
             title="No install link",
         )
     return url, client.link_caveat(entry)
