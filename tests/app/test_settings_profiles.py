@@ -13,7 +13,9 @@ from pytestqt.qtbot import QtBot
 from app.controller import Controller
 from app.settings import SettingsWindow
 from app.settings.common import Page
+from app.settings.doctor import DoctorPage
 from app.settings.profiles import ProfilesPage
+from app.tray import Tray
 from bridge.api import BridgeApi
 from bridge.export import Env
 from bridge.sandbox import Sandbox
@@ -103,6 +105,37 @@ def test_doctor_runs_every_check_for_the_demo_and_says_it_signs_in_by_itself(
     profile = next(c for c in report.checks if c.name == "Profile")
     assert "demo organization" in profile.detail and "on this computer" in profile.detail
     assert "Sign in in" not in report.text
+
+
+def test_the_doctor_page_passes_the_demo_and_shows_steps_a_failure_blocked_as_not_run(
+    qtbot: QtBot, demo: SettingsWindow, sandbox: Sandbox
+) -> None:
+    page = demo.page("doctor")
+    assert isinstance(page, DoctorPage)
+    page.run_button.click()
+    qtbot.waitUntil(lambda: page.copy_button.isEnabled(), timeout=30000)
+    names = [page.tree.topLevelItem(i).text(0) for i in range(page.tree.topLevelItemCount())]
+    assert page.status.text() == "Everything works." and names[-1] == "Tool count"
+
+    api: BridgeApi = demo.controller.api
+    api.add_profile("Nobody", sandbox.mcp_url, "token")  # no API credentials saved
+    demo.controller.refresh()
+    page.profiles.select("nobody")
+    page.run_button.click()
+    qtbot.waitUntil(lambda: page.run_button.isEnabled() and page.tree.topLevelItemCount() > 0, timeout=30000)
+    assert page.status.text() == "1 check(s) need attention: Sign-in. 3 later check(s) could not run until then."
+    rows = {page.tree.topLevelItem(i).text(0): page.tree.topLevelItem(i) for i in range(page.tree.topLevelItemCount())}
+    assert rows["Tools"].text(1) == "Not checked: it needs the sign-in above." and rows["MCP"].text(1).startswith(
+        "Port's MCP server answers"
+    )
+
+
+def test_the_tray_names_the_demo_as_on_this_computer_with_nothing_to_sign_in(demo: SettingsWindow) -> None:
+    tray = Tray(demo.controller, show_settings=lambda page: None, quit_app=lambda: None)
+    tray.build_menu()
+    items = [a.text() for a in tray.menu.actions() if not a.isSeparator()]
+    assert "Demo (Acme Corp, on this computer)" in items and not any(i.startswith("Sign") for i in items)
+    assert "Demo (Acme Corp, on this computer): Serving" in tray.tooltip(demo.controller.snapshot)
 
 
 # --- 2. adding and signing in ----------------------------------------------------------------------------------------
