@@ -116,11 +116,14 @@ class ProfilesPage(Page):
     def _update_list(self, snapshot: Snapshot) -> None:
         if self._asking:  # the rows stay as they are while the user answers; redrawn after
             return
+        if self._creating and self._untouched and snapshot.profiles and not self._dirty():
+            self._creating = False  # a first profile came from elsewhere (the wizard's demo): show it
         # While a new profile is being written no row is current, so clicking any row (the active one too) leaves it.
         keep = None if self._creating else self.profile_id or (snapshot.active.id if snapshot.active else None)
         self.list.show_profiles(snapshot, keep)
         if not snapshot.profiles and not self._creating:
             self.new_profile(focus=False)  # nothing to edit: the form adds the first profile
+            self._untouched = True
         elif not self._creating and self.list.currentItem() is None:
             self.list.setCurrentRow(0)
         elif not self._creating:
@@ -128,6 +131,7 @@ class ProfilesPage(Page):
 
     _shown: str | None = None  # the profile whose values the form holds
     _asking = False
+    _untouched = False  # the "Add profile" form was opened by the page (no profile yet), not by the user
 
     def _current_changed(self, *_: object) -> None:
         """Another row: first ask what to do with edits the form holds (Cancel, or a save that fails, stays)."""
@@ -203,7 +207,8 @@ class ProfilesPage(Page):
         signing = self._sign_in is not None
         exists = self.profile_id is not None
         typed = all(self.details.new_credentials())
-        self.account.show_buttons(exists=exists, signing=signing, state=self._state, new_credentials=typed)
+        self.account.show_buttons(exists=exists, signing=signing, state=self._state, token=self.details.token,
+                                  new_credentials=typed)  # fmt: skip
         self.remove_button.setEnabled(exists and not signing)
         active = self.controller.snapshot.active
         self.use_button.setEnabled(exists and not (active and active.id == self.profile_id))
@@ -216,7 +221,7 @@ class ProfilesPage(Page):
             answer = self.ask_unsaved(self._shown_name())
             if answer == "cancel" or (answer == "save" and not self.save(then_select=False)):
                 return
-        self._creating = True
+        self._creating, self._untouched = True, False
         self.list.blockSignals(True)
         self.list.clearSelection()
         self.list.setCurrentRow(-1)  # no current item (what setCurrentItem(None) does)

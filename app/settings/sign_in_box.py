@@ -71,11 +71,14 @@ class SignInBox(QGroupBox):
         self.sign_state.show_text(text + ".", "ok" if state in SIGNED_IN else "warn")
         return state
 
-    def show_buttons(self, *, exists: bool, signing: bool, state: str | None, new_credentials: bool) -> None:
-        """`state`: the saved sign-in's (None until read). Sign in only where there is something to sign in to (or
-        new API credentials were typed), Sign out only where something is saved; neither while a sign-in runs."""
-        signed_in = state in SIGNED_IN
-        self.sign_in_button.setEnabled(exists and not signing and (not signed_in or new_credentials))
+    def show_buttons(
+        self, *, exists: bool, signing: bool, state: str | None, token: bool, new_credentials: bool
+    ) -> None:
+        """`state`: the saved sign-in's (None until read). Sign in where there is something to sign in to (in token
+        mode: once API credentials are typed), Sign out where something is saved; neither while a sign-in runs."""
+        ready = new_credentials if token else state not in SIGNED_IN
+        self.sign_in_button.setEnabled(exists and not signing and ready)
+        self.sign_in_button.setToolTip("Enter the client ID and secret above first." if token and not ready else "")
         self.sign_out_button.setEnabled(exists and not signing and state not in (None, "not signed in"))
         self.cancel_button.setVisible(signing)
         self.busy.setVisible(signing)

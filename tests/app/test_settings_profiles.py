@@ -91,6 +91,17 @@ def test_the_demo_profile_is_shown_as_the_demo_with_nothing_to_fill_in(qtbot: Qt
     assert page.details.isVisibleTo(page) and page.save_button.text() == "Add profile"
 
 
+def test_the_demo_started_while_the_page_waits_for_a_first_profile_is_shown(qtbot: QtBot, empty: ProfilesPage) -> None:
+    assert page_adds(empty)
+    empty.api.start_demo()  # the wizard's "Try the demo organization", while Settings is open
+    empty.controller.refresh()
+    assert empty.demo_panel.isVisibleTo(empty) and empty.list.currentRow() == 0 and not page_adds(empty)
+
+
+def page_adds(page: ProfilesPage) -> bool:
+    return page.save_button.text() == "Add profile" and page.details.isVisibleTo(page)
+
+
 def test_doctor_runs_every_check_for_the_demo_and_says_it_signs_in_by_itself(
     qtbot: QtBot, demo: SettingsWindow
 ) -> None:
@@ -200,6 +211,10 @@ def test_signed_in_offers_sign_out_only_and_a_warning_is_not_green(qtbot: QtBot,
     assert page.sign_status.kind == "warn" and "Port did not say" in page.sign_status.text()
     qtbot.waitUntil(lambda: "API credentials saved" in page.sign_state.text(), timeout=5000)
     assert page.sign_out_button.isEnabled() and not page.sign_in_button.isEnabled()
+    page.client_id.setText("acme-developer-demo")  # new API credentials: Sign in replaces the saved ones
+    assert not page.sign_in_button.isEnabled()
+    page.secret.setText("typed")
+    assert page.sign_in_button.isEnabled() and page.sign_in_button.toolTip() == ""
 
 
 @pytest.mark.parametrize("answer", ["cancel", "discard", "save"])
