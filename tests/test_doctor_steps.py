@@ -3,6 +3,9 @@ organization is checked as what it is (signed in automatically, on this computer
 
 from __future__ import annotations
 
+import pytest
+
+from bridge import doctor
 from bridge.api import BridgeApi
 from bridge.sandbox import Sandbox
 from bridge.settings import SettingsStore
@@ -50,3 +53,10 @@ def test_the_demo_checked_without_the_app_says_to_open_the_app() -> None:
     assert checks["Connection"].advice == "Open Port MCP Bridge, then run the checks again."
     assert all(checks[n].skipped for n in ("Sign-in", "MCP", "Tools", "Tool call", "Tool count"))
     assert "the demo organization on this computer" in report.text and "API credentials" not in report.text
+
+
+def test_the_demo_needs_no_keychain_and_doctor_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(doctor, "keychain_available", lambda: False)
+    assert not doctor.check_keychain().ok
+    demo = doctor.check_keychain(demo=True)
+    assert demo.ok and "the demo organization does not need one" in demo.detail
