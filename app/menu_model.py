@@ -52,6 +52,8 @@ SEPARATOR = Item("", role="separator")
 
 
 def profile_label(profile: ProfileView) -> str:
+    if profile.demo:  # the sandbox served by this app, not a Port organization somewhere
+        return f"{profile.name} ({profile.organization or 'demo'}, on this computer)"
     if profile.organization and profile.organization.lower() != profile.name.lower():
         return f"{profile.name} ({profile.organization})"
     return profile.name

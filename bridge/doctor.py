@@ -42,6 +42,21 @@ class Check:
     detail: str
     advice: str = ""  # what to do, in the app's words (buttons and pages, never a command)
     cli: str = ""  # the same for a command-line user: the report's text (`port-mcp-bridge doctor`) adds it
+    skipped: bool = False  # not run: it needs what an earlier check found missing (`detail` says what)
+
+
+def not_run(name: str, why: str) -> Check:
+    """A check that cannot run after an earlier one failed: still listed, so the report shows every step."""
+    return Check(name, False, f"Not checked: {why}.", skipped=True)
+
+
+# The demo organization is the sandbox served inside the tray app (bridge/api/demo.py): nothing to sign in to, and
+# it is there only while the app runs.
+DEMO_SIGN_IN = "the demo organization signs in automatically (built-in demo credentials): a token was obtained"
+DEMO_NOT_RUNNING = (
+    "The demo organization runs inside the Port MCP Bridge app, only while the app is open.",
+    "Open Port MCP Bridge, then run the checks again.",
+)
 
 
 def _timed(fn: Callable[[], str]) -> tuple[str, float]:
@@ -142,20 +157,22 @@ def never_signed_in(profile: Profile) -> bool:
     return profile.auth_mode == AuthMode.OAUTH and TOKENS_REF not in profile.secret_refs and not profile.organization_id
 
 
-async def check_token(profile: Profile, tokens: TokenProvider) -> tuple[Check, str | None]:
+async def check_token(profile: Profile, tokens: TokenProvider, *, demo: bool = False) -> tuple[Check, str | None]:
     try:
         token = await tokens.token()
     except SignInRequired as exc:
-        advice = "Sign in again: Sign in in the tray menu or in Settings → Profiles."
+        advice = "Sign in again from the app's menu or in Settings → Profiles."
         cli = f"Command line: `port-mcp-bridge login --profile {profile.id}`."
         if never_signed_in(profile):  # Port's SSO error page is the usual reason a first sign-in never completes
-            advice = ("Sign in: Sign in in the tray menu or in Settings → Profiles. This profile has never completed a "
+            advice = ("Sign in from the app's menu or in Settings → Profiles. This profile has never completed a "
                       f"sign-in. {sso_help(profile).text}")  # fmt: skip
         return Check("Sign-in", False, exc.message, advice, cli), None
     except httpx2.HTTPError as exc:
         return Check("Sign-in", False, f"The token service could not be reached ({type(exc).__name__}).",
                      "Check the connection to the API host of this region."), None  # fmt: skip
-    return Check("Sign-in", True, f"{profile.auth_mode.value} mode: a token was obtained"), token
+    return Check(
+        "Sign-in", True, DEMO_SIGN_IN if demo else f"{profile.auth_mode.value} mode: a token was obtained"
+    ), token
 
 
 PROBE_TOOL = "describe_user_details"  # read-only, in every era of Port's tools (port-docs src/data/mcpTools.js)
@@ -175,13 +192,16 @@ async def check_mcp(profile: Profile, token: str) -> Check:
     return (await mcp_checks(profile, token, tools=False))[0]
 
 
-async def mcp_checks(profile: Profile, token: str, *, tools: bool = True) -> list[Check]:
+async def mcp_checks(profile: Profile, token: str | None, *, tools: bool = True) -> list[Check]:
     """`initialize`, then in the same session (`tools`) `tools/list` and a call of a read-only tool: a network can let
-    the list through and block the calls, the case Port's guide describes."""
+    the list through and block the calls, the case Port's guide describes. Without a token (the sign-in failed) only
+    `initialize` is tried: Port's 401 still proves its MCP server is there."""
     body = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
         "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "port-mcp-bridge-doctor",
                                                                             "version": __version__}}}  # fmt: skip
-    headers = {"Authorization": f"Bearer {token}", "Accept": "application/json, text/event-stream"}
+    headers = {"Accept": "application/json, text/event-stream"}
+    if token is not None:
+        headers["Authorization"] = f"Bearer {token}"
     url = profile.mcp_url
     try:
         async with httpx2.AsyncClient(timeout=20) as http:
@@ -192,23 +212,28 @@ async def mcp_checks(profile: Profile, token: str, *, tools: bool = True) -> lis
                 if response.status_code not in (307, 308) or target is None:
                     break
                 url = target
-            checks = [_initialized(profile, response, url, (time.perf_counter() - start) * 1000)]
+            checks = [_initialized(profile, response, url, (time.perf_counter() - start) * 1000, token is not None)]
             if session := response.headers.get("mcp-session-id"):
                 headers["Mcp-Session-Id"] = session
             version = ((_message(response, 1) or {}).get("result") or {}).get("protocolVersion")
             if isinstance(version, str):
                 headers["MCP-Protocol-Version"] = version
-            if tools and checks[0].ok:
+            if tools and checks[0].ok and token is not None:
                 checks += await _tool_checks(http, url, headers, profile.region.value)
+            elif tools:
+                why = "it needs the sign-in above" if token is None else "it needs the MCP handshake above"
+                checks += [not_run("Tools", why), not_run("Tool call", why)]
             if session:
                 with contextlib.suppress(httpx2.HTTPError):
                     await http.delete(url, headers=headers)
     except httpx2.HTTPError as exc:
-        return [Check("MCP", False, f"No answer from {url} ({type(exc).__name__}).")]
+        failed = Check("MCP", False, f"No answer from {url} ({type(exc).__name__}).")
+        why = "it needs the MCP handshake above"
+        return [failed, not_run("Tools", why), not_run("Tool call", why)] if tools else [failed]
     return checks
 
 
-def _initialized(profile: Profile, response: httpx2.Response, url: str, ms: float) -> Check:
+def _initialized(profile: Profile, response: httpx2.Response, url: str, ms: float, signed: bool = True) -> Check:
     set_url = f"`port-mcp-bridge profiles set {profile.id} --region <URL>`"  # the CLI's words; the app's: Profiles
     if 300 <= response.status_code < 400:
         location = response.headers.get("location") or "nowhere"
@@ -216,6 +241,9 @@ def _initialized(profile: Profile, response: httpx2.Response, url: str, ms: floa
                      "not follow: only redirects within the same server are, so the sign-in is never sent elsewhere.",
                      "If Port's address has changed, set it on the profile in Settings → Profiles.",
                      f"Command line: {set_url}.")  # fmt: skip
+    # Asked without a token: Port is there and wants the sign-in (the 401 sign-in discovery starts from, auth/discovery)
+    if response.status_code == 401 and not signed:
+        return Check("MCP", True, f"Port's MCP server answers at {url} and asks for a sign-in (the step above)")
     if response.status_code == 401:
         return Check("MCP", False, "Port refused the token (401).", f"Sign in again to {profile.name}.")
     status = response.status_code
@@ -330,9 +358,13 @@ def check_settings(store: SettingsStore) -> Check:
     return Check("Settings", True, f"{store.path}: {len(settings.profiles)} profile(s)")
 
 
-def check_keychain() -> Check:
+def check_keychain(*, demo: bool = False) -> Check:
+    """The demo organization needs no keychain (`demo`): then a missing one is said, not failed."""
     if keychain_available():
         return Check("Keychain", True, f"{type(keyring.get_keyring()).__name__} keeps tokens and the local key")
+    if demo:
+        return Check("Keychain", True, "No usable system keychain was found: the demo organization does not need "
+                     "one; signing in to a real Port organization will.", NO_KEYCHAIN)  # fmt: skip
     return Check("Keychain", False, "No usable system keychain was found.", NO_KEYCHAIN)
 
 
@@ -382,23 +414,36 @@ def read_only_tokens(profile: Profile) -> TokenProvider:
     return default_tokens(profile)
 
 
-def run_checks(settings: Settings, profile: Profile, tokens: TokenProvider | None = None) -> list[Check]:
+def run_checks(
+    settings: Settings, profile: Profile, tokens: TokenProvider | None = None, *, demo: bool = False
+) -> list[Check]:
+    """Every step, in order; a step that needs one that failed is listed as not run, and the others still run (the
+    sign-in does not need the MCP host: in token mode its token comes from the API host). `demo`: the profile is the
+    demo organization served by the tray app (its `tokens` are the demo's, never the keychain's)."""
     url = urlsplit(profile.mcp_url)
     host = url.hostname or ""
     port = url.port or (443 if url.scheme == "https" else 80)
-    checks = [Check("Profile", True, f"{profile.name} ({profile.id}): {profile.mcp_url}, {profile.region_label}")]
-    checks.append(check_dns(host))
-    if not checks[-1].ok:
-        return checks
-    if url.scheme == "https":
-        checks.append(check_trust())
-    checks.append(check_connect(host, port, url.scheme == "https", region=profile.region.value))
-    if not checks[-1].ok:
-        return checks
+    where = (f"the demo organization, on this computer at {profile.mcp_url}" if demo else
+             f"{profile.mcp_url}, {profile.region_label}")  # fmt: skip
+    checks = [Check("Profile", True, f"{profile.name} ({profile.id}): {where}"), check_dns(host)]
+    if checks[-1].ok:
+        if url.scheme == "https":
+            checks.append(check_trust())
+        checks.append(check_connect(host, port, url.scheme == "https", region=profile.region.value))
+        if demo and not checks[-1].ok:
+            checks[-1] = Check("Connection", False, *DEMO_NOT_RUNNING)
+    else:
+        checks.append(not_run("Connection", f"{host} does not resolve"))
+    reachable = checks[-1].ok
+    mcp_steps = ("MCP", "Tools", "Tool call")
 
     async def remote() -> list[Check]:
-        sign_in, token = await check_token(profile, tokens or read_only_tokens(profile))
-        return [sign_in] if token is None else [sign_in, *await mcp_checks(profile, token)]
+        if demo and not reachable:  # its token service is the same sandbox
+            return [not_run(name, "the demo organization is not running") for name in ("Sign-in", *mcp_steps)]
+        sign_in, token = await check_token(profile, tokens or read_only_tokens(profile), demo=demo)
+        if not reachable:
+            return [sign_in, *(not_run(name, f"no connection to {host}") for name in mcp_steps)]
+        return [sign_in, *await mcp_checks(profile, token)]
 
     checks += asyncio.run(remote())
     return checks

@@ -76,9 +76,10 @@ class DoctorPage(Page):
         self.copy_button.setEnabled(True)
         ok_icon = self.style().standardIcon(QStyle.StandardPixmap.SP_DialogApplyButton)
         fail_icon = self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxCritical)
+        skip_icon = self.style().standardIcon(QStyle.StandardPixmap.SP_MediaSkipForward)
         for check in report.checks:
             item = QTreeWidgetItem([check.name, check.detail])
-            item.setIcon(0, ok_icon if check.ok else fail_icon)
+            item.setIcon(0, ok_icon if check.ok else skip_icon if check.skipped else fail_icon)
             item.setToolTip(1, check.detail)
             if check.advice:
                 advice = QTreeWidgetItem(["What to do", check.advice])
@@ -86,9 +87,11 @@ class DoctorPage(Page):
                 item.addChild(advice)
             self.tree.addTopLevelItem(item)
             item.setExpanded(True)
-        failed = [c.name for c in report.checks if not c.ok]
+        failed = [c.name for c in report.checks if not c.ok and not c.skipped]
+        skipped = sum(c.skipped for c in report.checks)
         if failed:
-            self.status.show_text(f"{len(failed)} check(s) need attention: {', '.join(failed)}.", "error")
+            later = f" {skipped} later check(s) could not run until then." if skipped else ""
+            self.status.show_text(f"{len(failed)} check(s) need attention: {', '.join(failed)}.{later}", "error")
         else:
             self.status.show_text("Everything works.", "ok")
 

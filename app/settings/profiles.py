@@ -1,58 +1,39 @@
 """Profiles: add, edit and remove the Port organizations the bridge reaches, and sign each in (browser or API
-credentials). Secrets go straight to the keychain through the bridge; this page never keeps them."""
+credentials). Secrets go straight to the keychain through the bridge; this page never keeps them. The demo
+organization gets `DemoPanel` instead of the form: there is nothing to fill in. Edits are never dropped silently:
+selecting another profile asks to save them."""
 
 from __future__ import annotations
 
 import concurrent.futures
-import time
-from urllib.parse import urlsplit
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QComboBox,
-    QFormLayout,
-    QGroupBox,
     QHBoxLayout,
-    QLineEdit,
-    QListWidget,
-    QListWidgetItem,
-    QProgressBar,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
 from app.controller import Controller, describe_error
-from app.settings.common import Notice, Page
-from app.sso_hint import SsoHint, credential_fields
+from app.settings.common import Page
+from app.settings.demo_panel import DemoPanel
+from app.settings.profile_form import ProfileForm
+from app.settings.profile_list import MAX_WIDTH, ProfileList
+from app.settings.sign_in_box import Progress, SignInBox, ask_unsaved
 from bridge.api import (
-    PORT_REGIONS,
     AuthMode,
     OpenBrowser,
     Profile,
     RemovedProfile,
+    SignInStatus,
     SignInStep,
     Snapshot,
-    default_api_url,
     parse_region,
-    region_note,
     system_browser,
     validate_profile_name,
 )
 from bridge.errors import SignInFailed
-
-REGIONS = [*((f"{r.label} ({r.app_host})", r.code.value) for r in PORT_REGIONS.values()), ("Custom URL…", "custom")]
-MODES = [("Browser sign-in", "oauth"), ("API credentials (client id and secret)", "token")]
-SIGN_IN_TEXT = {"signed in": "Signed in", "API credentials": "API credentials saved in the keychain",
-                "expired": "The sign-in has expired", "not signed in": "Not signed in",
-                "sign-in needed": "Port ended this sign-in: sign in again"}  # fmt: skip
-STATE_TEXT = {"signed_in": "signed in", "needs_sign_in": "sign-in needed", "error": "Port unreachable", "idle": ""}
-
-
-class _Progress(QObject):
-    """Sign-in progress is reported from the bridge's thread; a signal carries it to the GUI thread."""
-
-    step = Signal(object)  # a SignInStep
 
 
 class ProfilesPage(Page):
@@ -64,21 +45,19 @@ class ProfilesPage(Page):
         )
         self.open_browser: OpenBrowser = system_browser  # tests sign in without a real browser
         self._sign_in: concurrent.futures.Future | None = None  # of an account.SignedIn
-        self._progress = _Progress()
+        self._state: str | None = None  # the shown profile's saved sign-in (account.SignInStatus.state), once read
+        self._progress = Progress()
         self._progress.step.connect(self._sign_in_step)
 
         columns = QHBoxLayout()
         left = QVBoxLayout()
-        self.list = QListWidget()
-        self.list.setMinimumWidth(200)
-        self.list.setMaximumWidth(260)
-        self.list.setSpacing(3)
-        self.list.setStyleSheet("QListWidget::item { padding: 4px 6px; }")
-        self.list.currentItemChanged.connect(lambda *_: self._selected())
+        self.list = ProfileList()
+        self.list.setMaximumWidth(MAX_WIDTH)
+        self.list.currentItemChanged.connect(self._current_changed)
         left.addWidget(self.list, 1)
         buttons = QHBoxLayout()
         self.add_button = QPushButton("Add")
-        self.add_button.clicked.connect(self.new_profile)
+        self.add_button.clicked.connect(lambda: self.new_profile())
         self.remove_button = QPushButton("Remove…")
         self.remove_button.clicked.connect(self.remove)
         self.use_button = QPushButton("Make active")
@@ -89,73 +68,27 @@ class ProfilesPage(Page):
         columns.addLayout(left)
 
         right = QVBoxLayout()
-        details = QGroupBox("Profile")
-        form = QFormLayout(details)
-        self.name = QLineEdit()
-        self.name.setPlaceholderText("e.g. Acme production")
-        form.addRow("Name:", self.name)
-        self.region = QComboBox()
-        for label, value in REGIONS:
-            self.region.addItem(label, value)
-        self.region.currentIndexChanged.connect(lambda _: self._sync_form())
-        form.addRow("Region:", self.region)
-        self.url = QLineEdit()
-        self.url.setPlaceholderText("https://mcp.example.com/v1")
-        self.url.textChanged.connect(lambda _: self._url_typed())
-        form.addRow("MCP URL:", self.url)
-        self.url_note = Notice()  # what a pasted Port address is read as
-        form.addRow("", self.url_note)
-        self.mode = QComboBox()
-        for label, value in MODES:
-            self.mode.addItem(label, value)
-        self.mode.currentIndexChanged.connect(lambda _: self._sync_form())
-        form.addRow("Sign in with:", self.mode)
-        self.client_id, self.secret = credential_fields(form)
-        # Custom URL + API credentials only: where the credentials are exchanged for a token. Never guessed from the
-        # MCP URL (only this computer's sandbox has a default, shown as the placeholder).
-        self.api_url = QLineEdit()
-        self.api_url.setToolTip(
-            "The Port API behind this MCP endpoint: API credentials are sent there, and only there."
-        )
-        form.addRow("API URL:", self.api_url)
-        self.save_button = QPushButton("Save")
-        self.save_button.setDefault(True)
-        self.save_button.clicked.connect(self.save)
-        save_row = QHBoxLayout()
-        save_row.addWidget(self.save_button)
-        save_row.addStretch(1)
-        form.addRow("", save_row)
-        self.form_notice = Notice()
-        form.addRow("", self.form_notice)
+        self.details = details = ProfileForm()
+        self.name, self.region, self.url, self.url_note = details.name, details.region, details.url, details.url_note
+        self.mode, self.client_id, self.secret = details.mode, details.client_id, details.secret
+        self.api_url = details.api_url
+        self.save_button, self.form_notice = details.save_button, details.form_notice
+        details.changed.connect(self._sync_form)
+        details.submitted.connect(self.save)
         right.addWidget(details)
 
-        account = QGroupBox("Sign-in")
-        box = QVBoxLayout(account)
-        self.sign_state = Notice()
-        box.addWidget(self.sign_state)
-        row = QHBoxLayout()
-        self.sign_in_button = QPushButton("Sign in")
+        self.account = account = SignInBox()
+        self.sign_state, self.sign_status, self.sso_hint = account.sign_state, account.sign_status, account.sso_hint
+        self.sign_in_button, self.cancel_button = account.sign_in_button, account.cancel_button
+        self.sign_out_button, self.busy = account.sign_out_button, account.busy
         self.sign_in_button.clicked.connect(self.sign_in)
-        self.cancel_button = QPushButton("Cancel")
         self.cancel_button.clicked.connect(self.cancel_sign_in)
-        self.sign_out_button = QPushButton("Sign out")
         self.sign_out_button.clicked.connect(self.sign_out)
-        for button in (self.sign_in_button, self.cancel_button, self.sign_out_button):
-            row.addWidget(button)
-        row.addStretch(1)
-        box.addLayout(row)
-        self.busy = QProgressBar()
-        self.busy.setRange(0, 0)
-        self.busy.setMaximumHeight(6)
-        self.busy.setTextVisible(False)
-        self.busy.hide()
-        box.addWidget(self.busy)
-        self.sign_status: Notice = Notice()
-        box.addWidget(self.sign_status)
-        self.sso_hint = SsoHint()
         self.sso_hint.useCredentials.connect(self.use_credentials)
-        box.addWidget(self.sso_hint)
         right.addWidget(account)
+        self.demo_panel = DemoPanel()
+        self.demo_panel.addProfile.connect(lambda: self.new_profile())
+        right.addWidget(self.demo_panel)
         right.addStretch(1)
         holder = QWidget()
         holder.setLayout(right)
@@ -174,31 +107,66 @@ class ProfilesPage(Page):
         return None if self._creating or item is None else item.data(Qt.ItemDataRole.UserRole)
 
     def select(self, profile_id: str) -> None:
-        for i in range(self.list.count()):
-            if self.list.item(i).data(Qt.ItemDataRole.UserRole) == profile_id:
-                self.list.setCurrentRow(i)
+        row = self.list.row_of(profile_id)
+        if row >= 0 and row == self.list.currentRow():  # already current (a new first profile): no signal comes
+            self._current_changed(self.list.currentItem(), None)
+        elif row >= 0:
+            self.list.setCurrentRow(row)
 
     def _update_list(self, snapshot: Snapshot) -> None:
-        keep = self.profile_id or (snapshot.active.id if snapshot.active else None)
-        self.list.blockSignals(True)
-        self.list.clear()
-        for view in snapshot.profiles:
-            state = STATE_TEXT.get(view.state, view.state)
-            where = view.region.upper() if len(view.region) == 2 else urlsplit(view.region).netloc
-            detail = " · ".join(x for x in (view.organization, where, state) if x)
-            item = QListWidgetItem(f"{view.name}{'  (active)' if view.active else ''}\n{detail}")
-            item.setToolTip(view.region)
-            item.setData(Qt.ItemDataRole.UserRole, view.id)
-            self.list.addItem(item)
-            if view.id == keep:
-                self.list.setCurrentItem(item)
-        self.list.blockSignals(False)
-        if not self._creating and self.list.currentItem() is None and self.list.count():
+        if self._asking:  # the rows stay as they are while the user answers; redrawn after
+            return
+        if self._creating and self._untouched and snapshot.profiles and not self._dirty():
+            self._creating = False  # a first profile came from elsewhere (the wizard's demo): show it
+        # While a new profile is being written no row is current, so clicking any row (the active one too) leaves it.
+        keep = None if self._creating else self.profile_id or (snapshot.active.id if snapshot.active else None)
+        self.list.show_profiles(snapshot, keep)
+        if not snapshot.profiles and not self._creating:
+            self.new_profile(focus=False)  # nothing to edit: the form adds the first profile
+            self._untouched = True
+        elif not self._creating and self.list.currentItem() is None:
             self.list.setCurrentRow(0)
         elif not self._creating:
             self._selected(refill=self._shown != keep)
 
-    _shown: str | None = None
+    _shown: str | None = None  # the profile whose values the form holds
+    _asking = False
+    _untouched = False  # the "Add profile" form was opened by the page (no profile yet), not by the user
+
+    def _current_changed(self, *_: object) -> None:
+        """Another row: first ask what to do with edits the form holds (Cancel, or a save that fails, stays)."""
+        if not self._dirty():
+            self._selected()
+            return
+        item, name, self._asking = self.list.currentItem(), self.name.text().strip(), True
+        target = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+        try:
+            answer = self.ask_unsaved(self._shown_name())
+        finally:
+            self._asking = False
+        saved = answer == "save" and self.save(then_select=False)
+        if answer == "cancel" or (answer == "save" and not saved):  # back to the row the form belongs to
+            self.list.show_profiles(self.controller.snapshot, None if self._creating else self._shown)
+            return
+        self.list.show_profiles(self.controller.snapshot, target)  # rows and their current one, without a signal
+        self._selected()
+        if saved:
+            self.form_notice.show_text(f"Saved {name}.", "ok")
+
+    def _shown_name(self) -> str:
+        profile = self.api.settings().find_profile(self._shown or "") if not self._creating else None
+        return profile.name if profile else "the new profile"
+
+    def _dirty(self) -> bool:
+        """The form holds something not saved (never for the demo, which has no form)."""
+        if self._creating:
+            return self.details.differs(None)
+        profile = self.api.settings().find_profile(self._shown or "")
+        return profile is not None and not self.details.isHidden() and self.details.differs(profile)
+
+    def ask_unsaved(self, name: str) -> str:
+        """ "save", "discard" or "cancel" (tests replace this)."""
+        return ask_unsaved(self, name)
 
     def _selected(self, refill: bool = True) -> None:
         if self.list.currentItem() is not None:
@@ -206,61 +174,41 @@ class ProfilesPage(Page):
         profile = self.api.settings().find_profile(self.profile_id or "")
         if refill:
             self._fill(profile)
+        view = next((v for v in self.controller.snapshot.profiles if profile and v.id == profile.id), None)
+        demo = bool(view and view.demo)
+        self.details.setVisible(not demo)
+        self.account.setVisible(not demo)
+        if view is not None and demo:
+            self.demo_panel.show_profile(view)
+        else:
+            self.demo_panel.hide()
         self._sync_form()
-        if profile is not None:
+        if profile is not None and not demo:
             self._load_sign_in(profile)
 
     def _fill(self, profile: Profile | None) -> None:
         self._shown = profile.id if profile else None
-        self.name.setText(profile.name if profile else "")
-        region = profile.region.value if profile else "eu"
-        self.region.setCurrentIndex([v for _, v in REGIONS].index(region))
-        self.url.setText((profile.base_url or "") if profile else "")
-        self.api_url.setText((profile.api_base_url or "") if profile else "")
-        self.url_note.show_text("")
-        self.mode.setCurrentIndex([v for _, v in MODES].index(profile.auth_mode.value if profile else "oauth"))
-        self.client_id.clear()
-        self.secret.clear()
-        self.form_notice.show_text("")
+        self.details.fill(profile)
         self.sign_status.show_text("")
         self.sso_hint.hide()
+        self._state = None
         self.sign_state.show_text("" if profile else "Save the profile, then sign in.", "muted")
 
     def _load_sign_in(self, profile: Profile) -> None:
-        def show(status: object) -> None:
-            if self.profile_id != profile.id:
-                return
-            state = getattr(status, "state", "")
-            expires = getattr(status, "expires_at", None)
-            who = getattr(getattr(status, "identity", None), "email", "") or ""
-            text = SIGN_IN_TEXT.get(state, state)
-            if who:
-                text += f" as {who}"
-            if expires and state == "signed in":
-                text += f" (token renews itself; current one until {time.strftime('%H:%M', time.localtime(expires))})"
-            self.sign_state.show_text(text + ".", "ok" if state in ("signed in", "API credentials") else "warn")
-            self.sign_out_button.setEnabled(state != "not signed in")
+        def show(status: SignInStatus) -> None:
+            if self.profile_id == profile.id:
+                self._state = self.account.show_status(status)
+                self._sync_form()
 
         self.work(lambda: self.api.sign_in_status(profile.id), show, self.sign_state)
 
     def _sync_form(self) -> None:
-        custom = self.region.currentData() == "custom"
-        token = self.mode.currentData() == "token"
-        self.url.setEnabled(custom)
-        self.url.setVisible(custom)
-        parent = self.url.parentWidget()
-        form = parent.layout() if parent is not None else None
-        if isinstance(form, QFormLayout):
-            form.setRowVisible(self.url, custom)
-            form.setRowVisible(self.url_note, bool(self.url_note.text()))
-            form.setRowVisible(self.client_id, token)
-            form.setRowVisible(self.secret, token)
-            form.setRowVisible(self.api_url, custom and token)
+        self.details.sync_rows()
         signing = self._sign_in is not None
         exists = self.profile_id is not None
-        self.sign_in_button.setEnabled(exists and not signing)
-        self.cancel_button.setVisible(signing)
-        self.busy.setVisible(signing)
+        typed = all(self.details.new_credentials())
+        self.account.show_buttons(exists=exists, signing=signing, state=self._state, token=self.details.token,
+                                  new_credentials=typed)  # fmt: skip
         self.remove_button.setEnabled(exists and not signing)
         active = self.controller.snapshot.active
         self.use_button.setEnabled(exists and not (active and active.id == self.profile_id))
@@ -268,81 +216,63 @@ class ProfilesPage(Page):
 
     # --- add / edit / remove ---------------------------------------------------------------------------------------
 
-    def new_profile(self) -> None:
-        self._creating = True
+    def new_profile(self, focus: bool = True) -> None:
+        if self._dirty() and self.profile_id is not None:
+            answer = self.ask_unsaved(self._shown_name())
+            if answer == "cancel" or (answer == "save" and not self.save(then_select=False)):
+                return
+        self._creating, self._untouched = True, False
+        self.list.blockSignals(True)
         self.list.clearSelection()
         self.list.setCurrentRow(-1)  # no current item (what setCurrentItem(None) does)
+        self.list.blockSignals(False)
         self._fill(None)
+        self.details.show()
+        self.account.show()
+        self.demo_panel.hide()
         self._sync_form()
-        self.name.setFocus()
+        if focus:
+            self.name.setFocus()
 
-    def _url_typed(self) -> None:
-        """Say at once what a pasted Port address is (its region), and what the API URL defaults to, if anything."""
-        text = self.url.text()
-        self.url_note.show_text(region_note(text) or "", "ok")
-        default = default_api_url(text.strip()) if "://" in text else None
-        self.api_url.setPlaceholderText(f"{default} (this computer's sandbox)" if default else
-                                        "Required, e.g. https://api.example.com/v1")  # fmt: skip
-        self._sync_form()
-
-    def _understood(self) -> str | None:
-        """A Port address in the MCP URL field is its region: switch to it, and say why (returned, to say again once
-        the saved profile is shown)."""
-        if self.region.currentData() != "custom":
-            return None
-        note = region_note(self.url.text())
-        if note is None:
-            return None
-        region = parse_region(self.url.text())[0].value
-        self.region.setCurrentIndex([v for _, v in REGIONS].index(region))
-        self.url.clear()
-        self.url_note.show_text(note, "ok")
-        self._sync_form()
-        return note
-
-    def _region_text(self) -> str:
-        value = self.region.currentData()
-        return self.url.text().strip() if value == "custom" else value
-
-    def _api_url_change(self) -> dict[str, str]:
-        """The API URL to save: only where the field is shown (custom + token); "" clears it."""
-        if self.region.currentData() == "custom" and self.mode.currentData() == "token":
-            return {"api_url": self.api_url.text().strip()}
-        return {}
-
-    def save(self) -> None:
-        """Validate with the same functions (and messages) as the command line, then write."""
-        note = self._understood()
+    def save(self, then_select: bool = True) -> bool:
+        """Validate with the same functions (and messages) as the command line, then write; API credentials typed
+        are then checked with Port. `then_select`: show the profile saved (False: another row is being selected)."""
+        credentials = self.details.new_credentials()  # before a refill clears them
+        note = self.details.understood()
         try:
             name = validate_profile_name(self.name.text())
-            region = self._region_text()
-            if self.region.currentData() == "custom":
+            region = self.details.region_text()
+            if self.details.custom:
                 parse_region(region or "custom")
         except Exception as exc:
             self.form_notice.show_text(describe_error(exc)[1], "error")
-            return
+            return False
         mode = self.mode.currentData()
         if self._creating:
             created: list[Profile] = []
-            api_url = self._api_url_change().get("api_url")
+            api_url = self.details.api_url_change().get("api_url")
             if not self.change(lambda: created.append(self.api.add_profile(name, region, mode, api_url=api_url)),
                                self.form_notice):  # fmt: skip
-                return
-            self._creating = False
-            self.controller.refresh()
-            self.select(created[0].id)
-            self.form_notice.show_text(f"Added {name}. Now sign in.", "ok")
-            self._say(note)
+                return False
+            self._creating, target = False, created[0].id
+            if then_select:
+                self.select(target)
+            self.form_notice.show_text(f"Added {name}." if all(credentials) else
+                                       f"Added {name}. Now sign in.", "ok")  # fmt: skip
         else:
-            profile_id = self.profile_id
+            profile_id = self._shown  # the profile whose values the form holds
             if profile_id is None:
-                return
-            changes = {"name": name, "region": region, "auth_mode": mode, **self._api_url_change()}
-            if self.change(lambda: self.api.edit_profile(profile_id, **changes), self.form_notice):
-                self.form_notice.show_text("Saved.", "ok")
-                self._say(note)
-        if mode == "token" and self.client_id.text().strip() and self.secret.text():
-            self.sign_in()
+                return False
+            changes = {"name": name, "region": region, "auth_mode": mode, **self.details.api_url_change()}
+            if not self.change(lambda: self.api.edit_profile(profile_id, **changes), self.form_notice):
+                return False
+            self.form_notice.show_text("Saved.", "ok")
+            target = profile_id
+        self._say(note)
+        self.secret.clear()
+        if all(credentials):
+            self._start_sign_in(target, *credentials)
+        return True
 
     def _say(self, note: str | None) -> None:
         if note:
@@ -383,12 +313,15 @@ class ProfilesPage(Page):
 
     def sign_in(self) -> None:
         profile_id = self.profile_id
-        if profile_id is None or self._sign_in is not None:
+        if profile_id is not None:
+            self._start_sign_in(profile_id, self.client_id.text().strip(), self.secret.text().strip())
+
+    def _start_sign_in(self, profile_id: str, client_id: str, secret: str) -> None:
+        if self._sign_in is not None:
             return
         profile = self.api.settings().get_profile(profile_id)
         try:
             if profile.auth_mode == AuthMode.TOKEN:
-                client_id, secret = self.client_id.text().strip(), self.secret.text().strip()
                 if not client_id or not secret:
                     self.sign_status.show_text("Enter the client id and secret first (Port: avatar menu → "
                                                "Credentials).", "error")  # fmt: skip
@@ -416,7 +349,7 @@ class ProfilesPage(Page):
 
     def use_credentials(self) -> None:
         """The way out for an SSO organization today: the form in API-credentials mode, the browser given up."""
-        self.mode.setCurrentIndex([v for _, v in MODES].index("token"))
+        self.mode.setCurrentIndex(self.mode.findData("token"))
         self.cancel_sign_in()
         self.sso_hint.hide()
         self._ask_for_credentials()
@@ -431,8 +364,9 @@ class ProfilesPage(Page):
         self.sso_hint.hide()
         updated = getattr(result, "profile", None)
         org = getattr(updated, "organization", "") or ""
-        warnings = " ".join(getattr(result, "warnings", ()))
-        self.sign_status.show_text(f"Signed in{' to ' + org if org else ''}. {warnings}".strip(), "ok")
+        warnings = " ".join(getattr(result, "warnings", ()))  # said in the warning colour, not the success one
+        self.sign_status.show_text(f"Signed in{' to ' + org if org else ''}. {warnings}".strip(),
+                                   "warn" if warnings else "ok")  # fmt: skip
         self._sync_form()
         profile = self.api.settings().find_profile(profile_id)
         if profile is not None and self.profile_id == profile_id:
@@ -468,7 +402,7 @@ class ProfilesPage(Page):
             return
 
         def done(notes: list[str]) -> None:
-            self.sign_status.show_text(" ".join(["Signed out.", *notes]), "ok")
+            self.sign_status.show_text(" ".join(["Signed out.", *notes]), "warn" if notes else "ok")
             profile = self.api.settings().find_profile(profile_id)
             if profile is not None:
                 self._load_sign_in(profile)

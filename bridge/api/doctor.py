@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Sequence
 
 from bridge import __version__
+from bridge.api.demo import is_demo, with_demo
 from bridge.api.views import DoctorReport, ToolLimit
 from bridge.auth.sso import region_name
 from bridge.doctor import (
@@ -20,6 +21,8 @@ from bridge.doctor import (
     check_local_port,
     check_settings,
     check_tool_limits,
+    not_run,
+    read_only_tokens,
     run_checks,
 )
 from bridge.errors import BridgeError
@@ -46,21 +49,26 @@ def doctor_report(
     clients' limits. The text has what Port support asks for (Port's guide, "Getting help"): the IDE/application
     versions (`found`: the clients installed here, each with its version), the error messages, the region, and the
     steps already tried (each check with its result)."""
-    checks = [check_settings(store), check_keychain(), check_local_port(port, serving_here=serving_here, key=key)]
-    checks += run_checks(settings, profile)
-    if exposed_tools is not None and checks[-1].ok:
-        checks.append(_tool_count(exposed_tools, limits, connected))
+    demo = is_demo(profile)  # the sandbox in the tray app: its own tokens, no keychain
+    checks = [check_settings(store), check_keychain(demo=demo),
+              check_local_port(port, serving_here=serving_here, key=key)]  # fmt: skip
+    checks += run_checks(settings, profile, with_demo(read_only_tokens)(profile), demo=demo)
+    if exposed_tools is not None:
+        listed = any(check.name == "Tools" and check.ok for check in checks)
+        checks.append(_tool_count(exposed_tools, limits, connected) if listed else
+                      not_run("Tool count", "it needs the tool list above"))  # fmt: skip
+    where = "the demo organization on this computer" if demo else f"region {region_name(profile)}"
     lines = [
         f"Port MCP Bridge {__version__} on {platform.system()} {platform.release()} ({platform.machine()}), "
         f"Python {platform.python_version()}",
-        f"Profile: {profile.name} ({profile.id}), region {region_name(profile)}, auth {profile.auth_mode.value}",
+        f"Profile: {profile.name} ({profile.id}), {where}, auth {profile.auth_mode.value}",
         f"MCP clients found here: {_clients(found)}",
         f"Time: {time.strftime('%Y-%m-%d %H:%M:%S %z')}",
         "",
         "What was tried, in order, and what it gave:",
     ]
     for check in checks:
-        lines.append(f"[{'ok' if check.ok else 'FAIL'}] {check.name}: {check.detail}")
+        lines.append(f"[{'ok' if check.ok else 'skip' if check.skipped else 'FAIL'}] {check.name}: {check.detail}")
         if check.advice or check.cli:
             lines.append(f"      -> {' '.join(x for x in (check.advice, check.cli) if x)}")
     if last_errors:

@@ -121,7 +121,7 @@ def upstream_error(upstream: Upstream, message: str, **data: Any) -> UpstreamUna
 def sign_in_error(upstream: Upstream, why: str) -> UpstreamUnavailable:
     name = upstream.profile.name
     return UpstreamUnavailable(
-        f"Sign in to {name}: {why} Use Sign in in the Port MCP Bridge tray menu, or run "
+        f"Sign in to {name}: {why} Sign in from Port MCP Bridge (its menu, or Settings → Profiles), or run "
         f"`port-mcp-bridge login {upstream.profile.id}`.",
         code=jsonrpc.SIGN_IN_REQUIRED,
         data={"profile": upstream.profile.id, "state": "needs_sign_in"},
