@@ -17,7 +17,7 @@ from PySide6.QtGui import QAction, QActionGroup, QCursor, QDesktopServices, QGui
 from PySide6.QtWidgets import QMenu, QMessageBox, QSystemTrayIcon
 
 from app.controller import Controller
-from app.icons import LABELS, TrayState, tray_icon, tray_state
+from app.icons import LABELS, TrayState, state_label, tray_icon, tray_state
 from bridge.api import (
     SSO_ERROR_PAGE,
     ClientStatus,
@@ -52,7 +52,7 @@ def _call(fn: Callable[..., Any], *args: Any) -> Callable[[], None]:
 
 def profile_label(profile: ProfileView) -> str:
     if profile.organization and profile.organization.lower() != profile.name.lower():
-        return f"{profile.name} ({profile.organization})"
+        return f"{profile.name} — {profile.organization}"  # not in parentheses: labels add their own
     return profile.name
 
 
@@ -131,7 +131,7 @@ class Tray(QObject):
     def update_icon(self, snapshot: Snapshot) -> None:
         state = tray_state(snapshot)
         self.state = state
-        self.icon.setIcon(tray_icon(state))
+        self.icon.setIcon(tray_icon(state, read_only=bool(snapshot.active and snapshot.active.read_only)))
         self.icon.setToolTip(self.tooltip(snapshot))
 
     def tooltip(self, snapshot: Snapshot) -> str:
@@ -140,7 +140,7 @@ class Tray(QObject):
         if snapshot.active is None:
             lines.append("No profile yet: open Settings to add one")
         else:
-            detail = LABELS[state]
+            detail = state_label(snapshot)
             if state == TrayState.ERROR and snapshot.active.last_error:
                 detail = snapshot.active.last_error
             lines.append(f"{profile_label(snapshot.active)}: {detail}")
@@ -192,7 +192,7 @@ class Tray(QObject):
         menu.clear()
         state = tray_state(snapshot)
         active = snapshot.active
-        status = LABELS[state] if active is None else f"{LABELS[state]}: {profile_label(active)}"
+        status = LABELS[state] if active is None else f"{state_label(snapshot)}: {profile_label(active)}"
         menu.addAction(status).setEnabled(False)
         if self.warning:
             menu.addAction("No keychain: local key for this run only").setEnabled(False)
@@ -245,7 +245,7 @@ class Tray(QObject):
         if self.signing_in is not None:
             label = f"Cancel signing in to {self.signing_in[0]}"
             if self._sign_in_step:
-                label += f" ({self._sign_in_step})"
+                label += f": {self._sign_in_step}"
             self.menu.addAction(label).triggered.connect(self.cancel_sign_in)
         elif not active.has_credentials or active.state == "needs_sign_in":
             self.menu.addAction(f"Sign in to {active.name}…").triggered.connect(_call(self.sign_in, active))
