@@ -3,7 +3,8 @@
 
 application.py  single instance, crash dialog, `TrayApp` (controller + tray + wizard + settings window)
 tray.py         the tray icon and its menu, rebuilt from the bridge's snapshot each time it opens
-icons.py        tray icon per state (resources/icons), light/dark and macOS template
+icons.py        tray icon per state (resources/icons), light/dark and macOS template; read-only badge
+palette.py      status colours at WCAG AA contrast on light and dark windows; `contrast`
 wizard.py       first run: demo organization or sign-in, connect a client, done
 sso_hint.py     under "Waiting for the browser…": what Port's SSO error page means, Copy request, API credentials
 controller.py   `BridgeApi` state as Qt signals; blocking work off the GUI thread

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 from app.client_row import ClientRow, note_label, text_label, title_label
 from app.controller import Controller, describe_error
 from app.icons import app_icon
+from app.palette import warning_style
 from app.sso_hint import SsoHint, credential_fields
 from bridge.api import (
     PORT_REGIONS,
@@ -76,8 +77,8 @@ class FirstRunWizard(QDialog):
         self.setWindowIcon(app_icon())
         self.resize(620, 360)
         self.setStyleSheet(
-            "QLabel#warning { color: #9a6700; background: #fff8c5; border: 1px solid #d4a72c; border-radius: 4px;"
-            " padding: 6px 8px; } QLabel#note { color: palette(placeholder-text); }"
+            f"QLabel#warning {{ {warning_style(self.palette())} padding: 6px 8px; }}"
+            " QLabel#note { color: palette(placeholder-text); }"
         )
 
         self.pages = QStackedWidget()

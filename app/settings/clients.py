@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.controller import Controller, describe_error
+from app.palette import status_color
 from app.settings.common import Notice, Page, bold
 from bridge.api import ClientStatus
 from bridge.errors import ExportRefused
@@ -32,7 +33,7 @@ from bridge.errors import ExportRefused
 STATE_TEXT = {"absent": "Not connected", "current": "Connected", "stale": "Needs update"}
 ENTRY_TEXT = {"absent": "Not connected yet.", "current": "Connected to the bridge.",
               "stale": "Connected, but its entry needs an update ({reasons})."}  # fmt: skip
-STATE_COLOR = {"absent": "palette(placeholder-text)", "current": "#1a7f37", "stale": "#9a6700"}
+STATE_COLOR = {"current": "ok", "stale": "warn", "refused": "error"}  # `status_color` kinds; absent: the palette
 DIRECT_MARK = " · uses Port directly"
 WORKSPACE = "vscode-workspace"
 
@@ -142,9 +143,8 @@ class ClientsPage(Page):
             text = STATE_TEXT.get(state, "Cannot edit") + (DIRECT_MARK if status.direct else "")
             item = QTreeWidgetItem([status.client.name, "Yes" if status.detected else "—", text, shown])
             item.setData(0, Qt.ItemDataRole.UserRole, status.client.id)
-            color = STATE_COLOR.get(state, "#cf222e")
-            if color.startswith("#"):
-                item.setForeground(2, QBrush(QColor(color)))
+            if state in STATE_COLOR:
+                item.setForeground(2, QBrush(QColor(status_color(STATE_COLOR[state], self.palette()))))
             if not status.detected:
                 for column in (0, 1, 3):
                     item.setForeground(column, self.palette().placeholderText())

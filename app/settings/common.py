@@ -11,6 +11,7 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QComboBox, QFrame, QLabel, QMessageBox, QVBoxLayout, QWidget
 
 from app.controller import Controller, describe_error
+from app.palette import status_color
 from bridge.api import Snapshot
 from bridge.errors import BridgeError
 
@@ -18,8 +19,7 @@ from bridge.errors import BridgeError
 class Notice(QLabel):
     """A status line: neutral, success, warning or error; selectable so it can be copied into a support request."""
 
-    COLORS = {"info": "palette(text)", "muted": "palette(placeholder-text)", "ok": "#1a7f37", "error": "#cf222e",
-              "warn": "#9a6700"}  # fmt: skip
+    COLORS = {"info": "palette(text)", "muted": "palette(placeholder-text)"}  # the rest: `status_color`
 
     def __init__(self, text: str = "") -> None:
         super().__init__(text)
@@ -31,7 +31,7 @@ class Notice(QLabel):
     def show_text(self, text: str, kind: str = "info") -> None:
         self.kind = kind
         self.setText(text)
-        self.setStyleSheet(f"color: {self.COLORS.get(kind, self.COLORS['info'])};")
+        self.setStyleSheet(f"color: {self.COLORS.get(kind) or status_color(kind, self.palette())};")
         self.setVisible(bool(text))
 
 
