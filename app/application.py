@@ -137,6 +137,11 @@ class TrayApp(QObject):
         log.info("moved to port %d; updated %s", port, ", ".join(updated) or "no client")
         if self.controller.snapshot.profiles:  # on a first run the wizard is up, and it connects clients itself
             self.show_settings("clients")
+            from app.settings.clients import ClientsPage
+
+            clients = self.settings_window.page("clients") if self.settings_window else None
+            if isinstance(clients, ClientsPage):  # it says why it opened
+                clients.port_moved(refused.port, port, updated)
         return True
 
     def show_wizard(self) -> None:

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.accessibility import close_keys
 from app.client_row import ClientRow, note_label, text_label, title_label
 from app.controller import Controller, describe_error
 from app.icons import app_icon
@@ -76,6 +77,7 @@ class FirstRunWizard(QDialog):
         self.setWindowTitle("Set up Port MCP Bridge")
         self.setWindowIcon(app_icon())
         self.resize(620, 360)
+        self._close_keys = close_keys(self, self.reject, escape=False)  # Ctrl+W / Cmd+W; a dialog has Esc
         self.setStyleSheet(
             f"QLabel#warning {{ {warning_style(self.palette())} padding: 6px 8px; }}"
             " QLabel#note { color: palette(placeholder-text); }"
@@ -186,6 +188,7 @@ class FirstRunWizard(QDialog):
         radios.addWidget(other)
         self.url_edit = QLineEdit()
         self.url_edit.setPlaceholderText("https://…/v1")
+        self.url_edit.setAccessibleName("Port MCP URL")
         self.url_edit.setEnabled(False)
         other.toggled.connect(self.url_edit.setEnabled)
         radios.addWidget(self.url_edit)

@@ -70,6 +70,7 @@ class ProfilesPage(Page):
         columns = QHBoxLayout()
         left = QVBoxLayout()
         self.list = QListWidget()
+        self.list.setAccessibleName("Profiles")
         self.list.setMinimumWidth(200)
         self.list.setMaximumWidth(260)
         self.list.setSpacing(3)

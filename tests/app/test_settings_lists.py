@@ -42,7 +42,10 @@ def test_tool_search_is_over_names_unless_asked(qtbot: QtBot, window: SettingsWi
     qtbot.waitUntil(lambda: page.tree.topLevelItemCount() > 0, timeout=15000)
     names = " ".join(f"{i.text(0)} {i.data(0, NAME)}".casefold() for i in page.items())
     word = next(
-        w for i in page.items() for w in i.toolTip(2).casefold().split() if len(w) > 6 and w.isalpha() and w not in names
+        w
+        for i in page.items()
+        for w in i.toolTip(2).casefold().split()
+        if len(w) > 6 and w.isalpha() and w not in names
     )
     page.search.setText(word)
     assert all(i.isHidden() for i in page.items())
