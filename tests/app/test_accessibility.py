@@ -30,6 +30,13 @@ def activate(qtbot: QtBot, window: QWidget) -> None:
     qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=5000)
 
 
+def settled(qtbot: QtBot, window: SettingsWindow) -> None:
+    """Tools and Actions have their lists from Port: nothing left in flight when the bridge stops."""
+    for name in ("tools", "actions"):
+        page = window.page(name)
+        qtbot.waitUntil(lambda page=page: page.loaded and page.refresh_button.isEnabled(), timeout=15000)
+
+
 def describe(widgets: list) -> list[str]:  # type: ignore[type-arg]
     return [f"{type(w).__name__} {w.objectName() or ''} {w.toolTip()[:40]!r}" for w in widgets]
 
@@ -44,6 +51,7 @@ def test_every_settings_control_has_a_name(qtbot: QtBot, window: SettingsWindow)
     assert not unnamed(window), describe(unnamed(window))
     chooser = window.page("doctor").profiles  # type: ignore[attr-defined]
     assert chooser.accessibleName() == "Profile"  # from its "Profile:" label, not the profile it shows
+    settled(qtbot, window)
 
 
 def test_every_wizard_control_has_a_name(qtbot: QtBot, tmp_path: Path) -> None:
@@ -64,6 +72,7 @@ def test_main_actions_have_distinct_mnemonics(qtbot: QtBot, window: SettingsWind
             if "&" in b.text() and not b.objectName().startswith("qt_")
         ]
         assert len(keys) >= 2 and len(keys) == len(set(keys)), (name, keys)
+    settled(qtbot, window)
 
 
 @pytest.mark.parametrize("ctrl_w", [True, False], ids=["ctrl-w", "esc"])

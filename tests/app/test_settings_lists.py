@@ -88,3 +88,7 @@ def test_a_profile_not_signed_in_offers_sign_in_instead_of_an_empty_list(qtbot: 
     page.profiles.select("acme")
     qtbot.waitUntil(lambda: page.tree.topLevelItemCount() > 0, timeout=15000)
     assert not page.sign_in_banner.isVisibleTo(window) and page.tree.isVisibleTo(window)
+    actions = window.page("actions")
+    assert isinstance(actions, ActionsPage)
+    actions.profiles.select("acme")  # and nothing left in flight when the bridge stops
+    qtbot.waitUntil(lambda: actions.tree.topLevelItemCount() > 0, timeout=15000)
