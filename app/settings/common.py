@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QComboBox, QFrame, QLabel, QMessageBox, QVBoxLayout, QWidget
 
@@ -31,8 +31,19 @@ class Notice(QLabel):
     def show_text(self, text: str, kind: str = "info") -> None:
         self.kind = kind
         self.setText(text)
-        self.setStyleSheet(f"color: {self.COLORS.get(kind) or status_color(kind, self.palette())};")
+        self._colour()
         self.setVisible(bool(text))
+
+    def changeEvent(self, event: QEvent) -> None:
+        """The desktop switched between light and dark: the status colour for the new palette."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self._colour()
+
+    def _colour(self) -> None:
+        sheet = f"color: {self.COLORS.get(self.kind) or status_color(self.kind, self.palette())};"
+        if sheet != self.styleSheet():  # unchanged: no restyle (which would send another PaletteChange)
+            self.setStyleSheet(sheet)
 
 
 class Page(QWidget):

@@ -68,3 +68,24 @@ def test_no_hard_coded_colour_outside_the_palette_module() -> None:
         if colour.search(line)
     ]
     assert not found, found
+
+
+def test_a_status_line_follows_the_switch_to_dark(qtbot: QtBot) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    from app.settings.common import Notice
+
+    notice = Notice()
+    qtbot.addWidget(notice)
+    notice.show_text("Cannot reach Port", "error")
+    assert STATUS["error"][0] in notice.styleSheet()
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    before = app.palette()
+    dark = QPalette(before)
+    dark.setColor(QPalette.ColorRole.Window, QColor("#2b2b2b"))
+    try:
+        app.setPalette(dark)
+        qtbot.waitUntil(lambda: STATUS["error"][1] in notice.styleSheet(), timeout=5000)
+    finally:
+        app.setPalette(before)
