@@ -100,7 +100,8 @@ class Page(QWidget):
 
 
 class ProfileChooser(QComboBox):
-    """The profiles by name, following the tray's snapshot; starts on the active profile."""
+    """The profiles by name, following the tray's snapshot; starts on the active profile, and follows it while it
+    shows it (a profile picked here stays)."""
 
     chosen = Signal(str)  # profile id
 
@@ -108,6 +109,7 @@ class ProfileChooser(QComboBox):
         super().__init__()
         self.setMinimumContentsLength(18)
         self._ids: list[str] = []
+        self._active: str | None = None  # the active profile at the last update
         controller.snapshotChanged.connect(self.update_from)
         self.currentIndexChanged.connect(self._emit)
         self.update_from(controller.snapshot)
@@ -122,14 +124,18 @@ class ProfileChooser(QComboBox):
         labels = [f"{p.name}  (active)" if p.active else p.name for p in snapshot.profiles]
         if ids == self._ids and [self.itemText(i) for i in range(self.count())] == labels:
             return
-        keep = self.profile_id or (snapshot.active.id if snapshot.active else None)
+        previous, active = self.profile_id, (snapshot.active.id if snapshot.active else None)
+        keep = previous or active
+        if previous is not None and previous == self._active and active:
+            keep = active  # it showed the active profile, and the tray or the CLI switched: follow
+        self._active = active
         self.blockSignals(True)
         self.clear()
         self._ids = ids
         self.addItems(labels)
         self.setCurrentIndex(ids.index(keep) if keep in ids else (0 if ids else -1))
         self.blockSignals(False)
-        if self.profile_id != keep:
+        if self.profile_id != previous:
             self._emit()
 
     def select(self, profile_id: str) -> None:

@@ -68,6 +68,25 @@ def test_tools_follow_read_only_switched_elsewhere(qtbot: QtBot, window: Setting
     assert 0 < page.tree.topLevelItemCount() < 42
 
 
+def test_tools_follow_the_active_profile_switched_elsewhere(qtbot: QtBot, window: SettingsWindow) -> None:
+    api: BridgeApi = window.controller.api
+    window.show()
+    page = window.page("tools")
+    assert isinstance(page, ToolsPage)
+    qtbot.waitUntil(lambda: page.tree.topLevelItemCount() == 42, timeout=15000)
+    api.use_profile("globex")  # from the tray: the page showed the active profile, so it follows
+    window.controller.refresh()
+    assert page.profiles.profile_id == "globex"
+    qtbot.waitUntil(lambda: "Globex" not in page.status.text() and page.tree.topLevelItemCount() > 0, timeout=15000)
+    page.profiles.select("acme")  # picked here: stays when the active profile changes again
+    qtbot.waitUntil(lambda: page.tree.topLevelItemCount() > 0, timeout=15000)
+    initech = api.add_profile("Initech", "eu", auth_mode="token", make_active=True)
+    window.controller.refresh()
+    assert window.controller.snapshot.active is not None and window.controller.snapshot.active.id == initech.id
+    assert page.profiles.profile_id == "acme"
+    qtbot.waitUntil(lambda: page.loaded and page.refresh_button.isEnabled(), timeout=15000)
+
+
 def test_a_profile_not_signed_in_offers_sign_in_instead_of_an_empty_list(qtbot: QtBot, window: SettingsWindow) -> None:
     api: BridgeApi = window.controller.api
     added = api.add_profile("Initech", "eu", auth_mode="token")
