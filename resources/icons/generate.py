@@ -24,8 +24,8 @@ SYMBOLS = {  # drawn in black inside the badge's mask: they become holes
     "paused": '<rect x="21.6" y="20.6" width="2.2" height="7.8" rx="0.6"/><rect x="25.2" y="20.6" width="2.2" '
     'height="7.8" rx="0.6"/>',
     # read-only (while serving): a padlock, the mark every desktop uses for "cannot be changed"
-    "readonly": '<rect x="20.6" y="23.4" width="7.8" height="5.8" rx="0.9"/><path d="M22.3 23.8v-1.9a2.2 2.2 0 0 1 4.4 0v1.9" '
-    'fill="none" stroke="#000" stroke-width="1.7"/>',
+    "readonly": '<rect x="20.6" y="23.4" width="7.8" height="5.8" rx="0.9"/>'
+    '<path d="M22.3 23.8v-1.9a2.2 2.2 0 0 1 4.4 0v1.9" fill="none" stroke="#000" stroke-width="1.7"/>',
 }
 COLOURS = {
     "light": {"glyph": "#24292f", "signin": "#b35900", "error": "#cf222e", "paused": "#57606a", "readonly": "#0969da"},
