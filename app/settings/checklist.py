@@ -162,7 +162,7 @@ class ChecklistPage(Page):
             self.loaded = True  # nothing to fetch until it signs in; the snapshot says when
             self.tree.hide()
             self.sign_in_text.show_text(f"{profile.name} is not signed in, so Port lists no {self.noun} for it.")
-            self.sign_in_button.setText(f"&Sign in to {profile.name}…")
+            self.sign_in_button.setText(f"&Sign in to {profile.name.replace('&', '&&')}…")  # a name's & is text
             self.sign_in_banner.show()
             self.status.show_text("")
             return
