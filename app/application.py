@@ -118,6 +118,7 @@ class TrayApp(QObject):
         from app.settings.doctor import DoctorPage
         from app.settings.general import GeneralPage
 
+        self.controller.refresh()  # the pages' profile choosers drop a profile just removed (a wizard's unfinished one)
         self.show_settings("general" if page == "choose_port" else page)
         assert self.settings_window is not None
         shown = self.settings_window.page(self.settings_window.current_page)
@@ -157,6 +158,11 @@ class TrayApp(QObject):
         log.info("moved to port %d; updated %s", port, ", ".join(updated) or "no client")
         if self.controller.snapshot.profiles:  # on a first run the wizard is up, and it connects clients itself
             self.show_settings("clients")
+            from app.settings.clients import ClientsPage
+
+            clients = self.settings_window.page("clients") if self.settings_window else None
+            if isinstance(clients, ClientsPage):  # it says why it opened
+                clients.port_moved(refused.port, port, updated)
         return True
 
     def show_wizard(self) -> None:

@@ -77,6 +77,9 @@ class Controller(QObject):
         super().__init__(parent)
         self.api = api
         self.pool = QThreadPool(self)
+        # The tasks wait on the network, not the CPU: Qt's default (one thread per CPU, 2 on many laptops) let two
+        # slow page loads hold up everything else the user asked for, the doctor included.
+        self.pool.setMaxThreadCount(max(8, self.pool.maxThreadCount()))
         self._relay = _Relay()
         self._snapshot: Snapshot | None = None
         self._timer = QTimer(self)

@@ -23,6 +23,7 @@ class TrayState(StrEnum):
 
 
 ICON_MAPPING: dict[TrayState, str] = {state: f"tray-{state.value}" for state in TrayState}
+READ_ONLY_ICON = "tray-readonly"  # serving with read-only on: the glyph with a padlock badge
 
 LABELS: dict[TrayState, str] = {
     TrayState.SERVING: "Serving",
@@ -45,6 +46,18 @@ def tray_state(snapshot: Snapshot) -> TrayState:
     return TrayState.SERVING
 
 
+def icon_name(state: TrayState, read_only: bool) -> str:
+    """Read-only shows only while serving: a sign-in, error or pause badge says more, and the tooltip still tells."""
+    return READ_ONLY_ICON if read_only and state == TrayState.SERVING else ICON_MAPPING[state]
+
+
+def state_label(snapshot: Snapshot) -> str:
+    """The status line of the menu and tooltip: "Serving", "Serving, read-only", "Paused, read-only"…"""
+    state = tray_state(snapshot)
+    read_only = snapshot.active is not None and snapshot.active.read_only
+    return LABELS[state] + (", read-only" if read_only and state != TrayState.SIGN_IN else "")
+
+
 def resource_dir() -> Path:
     """`resources/` next to the packages, or inside a PyInstaller bundle."""
     bundle = getattr(sys, "_MEIPASS", None)
@@ -60,15 +73,16 @@ def dark_menu_bar() -> bool:
     return scheme == Qt.ColorScheme.Dark
 
 
-def tray_icon(state: TrayState, *, dark: bool | None = None) -> QIcon:
+def tray_icon(state: TrayState, *, dark: bool | None = None, read_only: bool = False) -> QIcon:
     """On macOS a template image (the system tints it for the menu bar); elsewhere the variant for the bar."""
     folder = resource_dir() / "icons"
+    name = icon_name(state, read_only)
     if sys.platform == "darwin":
-        icon = QIcon(str(folder / f"{ICON_MAPPING[state]}-light.svg"))
+        icon = QIcon(str(folder / f"{name}-light.svg"))
         icon.setIsMask(True)
         return icon
     variant = "dark" if (dark_menu_bar() if dark is None else dark) else "light"
-    return QIcon(str(folder / f"{ICON_MAPPING[state]}-{variant}.svg"))
+    return QIcon(str(folder / f"{name}-{variant}.svg"))
 
 
 def app_icon() -> QIcon:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtGui import QActionGroup
 from PySide6.QtWidgets import QMenu
 
-from app.icons import LABELS, tray_state
+from app.icons import state_label
 from bridge.api import SSO_ERROR_PAGE, ClientStatus, ProfileView, State
 
 if TYPE_CHECKING:
@@ -53,9 +53,9 @@ SEPARATOR = Item("", role="separator")
 
 def profile_label(profile: ProfileView) -> str:
     if profile.demo:  # the sandbox served by this app, not a Port organization somewhere
-        return f"{profile.name} ({profile.organization or 'demo'}, on this computer)"
+        return f"{profile.name} — {profile.organization or 'demo'}, on this computer"
     if profile.organization and profile.organization.lower() != profile.name.lower():
-        return f"{profile.name} ({profile.organization})"
+        return f"{profile.name} — {profile.organization}"  # not in parentheses: labels add their own
     return profile.name
 
 
@@ -82,9 +82,8 @@ def _bind(fn: Callable[..., object], *args: object) -> Callable[[], None]:
 def menu_items(tray: Tray) -> list[Item]:
     """The whole menu, from the controller's current snapshot and what the tray is doing (a sign-in under way)."""
     snapshot = tray.controller.snapshot
-    state = tray_state(snapshot)
     active = snapshot.active
-    status = NOT_SET_UP if active is None else f"{LABELS[state]}: {profile_label(active)}"
+    status = NOT_SET_UP if active is None else f"{state_label(snapshot)}: {profile_label(active)}"
     items = [Item(status, role="status", enabled=False)]
     if tray.warning:
         items.append(Item("No keychain: local key for this run only", role="note", enabled=False))
@@ -137,7 +136,7 @@ def sign_in_items(tray: Tray, active: ProfileView) -> list[Item]:
     if tray.signing_in is not None:
         label = f"Cancel signing in to {tray.signing_in[0]}"
         if tray.sign_in_step:
-            label += f" ({tray.sign_in_step})"
+            label += f": {tray.sign_in_step}"
         items.append(Item(label, tray.cancel_sign_in, "sign_in"))
         if tray.sign_in_link:  # no browser could be opened: the address, one click away
             items.append(Item("Copy sign-in link (open it in a browser)", tray.copy_link, "sign_in"))

@@ -7,9 +7,8 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QVBoxLayout
 
 from app.client_row import text_label
+from app.palette import status_color
 from bridge.api import ToolFit
-
-OK, WARN = "#1a7f37", "#d4a72c"  # the border: the settings pages' success green, the wizard's warning amber
 
 
 class ToolFitPanel(QFrame):
@@ -26,8 +25,10 @@ class ToolFitPanel(QFrame):
         self.fit: ToolFit | None = None
         self.text = text_label("")
         self.read_only_button = QPushButton()
+        self.read_only_button.setAccessibleName("Fit with Read-only")  # its text names the tool count once known
         self.read_only_button.clicked.connect(self.readOnly)
         self.selection_button = QPushButton()
+        self.selection_button.setAccessibleName("Fit with a suggested selection of tools")
         self.selection_button.clicked.connect(lambda: self.fit and self.selection.emit(self.fit.selection))
         buttons = QHBoxLayout()
         buttons.addWidget(self.read_only_button)
@@ -42,7 +43,8 @@ class ToolFitPanel(QFrame):
     def show_fit(self, fit: ToolFit | None, profile: str, exposed: int, fixed: bool) -> None:
         """`fixed`: the user just applied a way under the limit, so a fit of None is said, not hidden."""
         self.checked, self.fit = True, fit
-        self.setStyleSheet(f"QFrame#fit {{ border: 1px solid {OK if fit is None else WARN}; border-radius: 4px; }}")
+        border = status_color("ok" if fit is None else "warn", self.palette())  # AA contrast on light and dark
+        self.setStyleSheet(f"QFrame#fit {{ border: 1px solid {border}; border-radius: 4px; }}")
         if fit is None:
             self.read_only_button.hide()
             self.selection_button.hide()

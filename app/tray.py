@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QMenu, QMessageBox, QSystemTrayIcon
 from app.about import AboutDialog
 from app.actions_row import error_box
 from app.controller import UNREACHABLE, Controller
-from app.icons import LABELS, TrayState, tray_icon, tray_state
+from app.icons import TrayState, state_label, tray_icon, tray_state
 from app.log_viewer import LogViewer
 from app.menu_model import KEY_OFF_LINE, NOT_SET_UP, Item, client_items, fill_menu, menu_items, profile_label
 from app.updates import UpdateChecker
@@ -116,7 +116,7 @@ class Tray(QObject):
     def update_icon(self, snapshot: Snapshot) -> None:
         state = tray_state(snapshot)
         self.state = state
-        self.icon.setIcon(tray_icon(state))
+        self.icon.setIcon(tray_icon(state, read_only=bool(snapshot.active and snapshot.active.read_only)))
         self.icon.setToolTip(self.tooltip(snapshot))
 
     def tooltip(self, snapshot: Snapshot) -> str:
@@ -125,7 +125,7 @@ class Tray(QObject):
         if snapshot.active is None:
             lines.append(f"{NOT_SET_UP}: open the menu to try the demo or sign in")
         else:
-            detail = LABELS[state]
+            detail = state_label(snapshot)
             if state == TrayState.ERROR and snapshot.active.last_error:
                 detail = snapshot.active.last_error
             lines.append(f"{profile_label(snapshot.active)}: {detail}")

@@ -28,10 +28,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.accessibility import close_keys
 from app.actions_row import ActionsRow, LinkBox
 from app.client_row import note_label, text_label, title_label
 from app.controller import Controller, describe_error
 from app.icons import app_icon
+from app.palette import warning_style
 from app.sso_hint import SsoHint, credential_fields
 from app.wizard_done import DonePage
 from bridge.api import (
@@ -75,9 +77,10 @@ class FirstRunWizard(QDialog):
         self.setWindowTitle("Set up Port MCP Bridge")
         self.setWindowIcon(app_icon())
         self.resize(620, 360)
+        self._close_keys = close_keys(self, self.reject, escape=False)  # Ctrl+W / Cmd+W; a dialog has Esc
         self.setStyleSheet(
-            "QLabel#warning { color: #9a6700; background: #fff8c5; border: 1px solid #d4a72c; border-radius: 4px;"
-            " padding: 6px 8px; } QLabel#note { color: palette(placeholder-text); }"
+            f"QLabel#warning {{ {warning_style(self.palette())} padding: 6px 8px; }}"
+            " QLabel#note { color: palette(placeholder-text); }"
         )
 
         self.pages = QStackedWidget()
@@ -188,6 +191,7 @@ class FirstRunWizard(QDialog):
         radios.addWidget(other)
         self.url_edit = QLineEdit()
         self.url_edit.setPlaceholderText("https://…/v1")
+        self.url_edit.setAccessibleName("Port MCP URL")
         self.url_edit.setEnabled(False)
         other.toggled.connect(self.url_edit.setEnabled)
         radios.addWidget(self.url_edit)

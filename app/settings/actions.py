@@ -7,11 +7,17 @@ from __future__ import annotations
 
 import concurrent.futures
 
+from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QButtonGroup, QHeaderView, QRadioButton, QTreeWidgetItem
 
 from app.controller import Controller
+from app.palette import status_color
 from app.settings.checklist import NAME, ChecklistPage, check_state
 from bridge.api import ActionInfo, Profile
+
+# The bridge hides every tool that runs something when none may run (`policy._refused_by`), as Port hides run_action
+# for an empty `x-allowed-actions-to-run` (docs/port-compatibility.md, "Headers and policy").
+NONE_ALLOWED = "No action or workflow allowed: assistants do not see run_action, nor the other tools that run one."
 
 
 class ActionsPage(ChecklistPage):
@@ -31,8 +37,9 @@ class ActionsPage(ChecklistPage):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
 
     def add_above_row(self) -> None:
-        self.every = QRadioButton("All actions and workflows, including ones added to Port later")
-        self.only = QRadioButton("Only the ones ticked below")
+        self._kept: dict[str, list[str]] = {}  # profile id -> the ticks "All" replaced, given back by "Only"
+        self.every = QRadioButton("A&ll actions and workflows, including ones added to Port later")
+        self.only = QRadioButton("&Only the ones ticked below")
         self.mode = QButtonGroup(self)
         self.mode.addButton(self.every)
         self.mode.addButton(self.only)
@@ -50,14 +57,21 @@ class ActionsPage(ChecklistPage):
 
     def make_item(self, action: ActionInfo) -> QTreeWidgetItem:
         kind = "Workflow" if action.kind == "workflow" else "Action"
+        if action.destructive:
+            kind += " · deletes"
         item = QTreeWidgetItem([action.title, kind, action.identifier, action.blueprint])
         item.setData(0, NAME, action.identifier)
         item.setCheckState(0, check_state(action.allowed))
+        if action.destructive:  # Port's DELETE operation: the entity it runs on is deleted
+            item.setForeground(1, QBrush(QColor(status_color("error", self.palette()))))
+            item.setToolTip(1, "A DELETE action in Port: running it deletes the entity it runs on.")
         return item
 
     def after_load(self, profile: Profile | None) -> None:
         if profile and profile.read_only:
             self.status.show_text("Read-only is on for this profile, so no action can run until it is off.", "warn")
+        elif self.entries and self.only.isChecked() and not self.checked():
+            self.status.show_text(NONE_ALLOWED, "muted")
         elif self.entries:
             self.status.show_text("", "muted")
         else:
@@ -67,8 +81,12 @@ class ActionsPage(ChecklistPage):
         return [name for name, on in self.states().items() if on]
 
     def _mode_changed(self, every: bool) -> None:
+        profile_id = self.profiles.profile_id or ""
         if every:
+            self._kept[profile_id] = self.checked()
             self.tick(None)
+        elif profile_id in self._kept:
+            self.tick(set(self._kept.pop(profile_id)))
         self.save()
 
     def save(self) -> None:
@@ -94,3 +112,7 @@ class ActionsPage(ChecklistPage):
             self.count.setText(f"All {len(self.entries)} {noun} allowed")
         else:
             self.count.setText(f"{len(self.checked())} of {len(self.entries)} {noun} allowed")
+        if explicit and not self.checked():
+            self.status.show_text(NONE_ALLOWED, "muted")
+        elif self.status.text() == NONE_ALLOWED:
+            self.status.show_text("")

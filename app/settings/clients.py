@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from app.actions_row import ActionsRow
 from app.controller import Controller, describe_error
+from app.palette import status_color
 from app.settings.common import Notice, Page, bold
 from bridge.api import ClientStatus
 from bridge.errors import Do, ExportRefused
@@ -33,7 +34,7 @@ from bridge.errors import Do, ExportRefused
 STATE_TEXT = {"absent": "Not connected", "current": "Connected", "stale": "Needs update"}
 ENTRY_TEXT = {"absent": "Not connected yet.", "current": "Connected to the bridge.",
               "stale": "Connected, but its entry needs an update ({reasons})."}  # fmt: skip
-STATE_COLOR = {"absent": "palette(placeholder-text)", "current": "#1a7f37", "stale": "#9a6700"}
+STATE_COLOR = {"current": "ok", "stale": "warn", "refused": "error"}  # `status_color` kinds; absent: the palette
 DIRECT_MARK = " · uses Port directly"
 WORKSPACE = "vscode-workspace"
 
@@ -44,6 +45,11 @@ ShownState = Literal["refused", "absent", "current", "stale", "none"]
 def state_of(status: ClientStatus) -> ShownState:
     """ "refused": a file we will not edit; else our entry's state."""
     return "refused" if status.problem else status.entries[0].state.value
+
+
+def installed_or_chosen(status: ClientStatus) -> bool:
+    """A client to connect: installed, or the workspace folder the user chose (its `.vscode` may not exist yet)."""
+    return status.detected or status.client.id == WORKSPACE
 
 
 class ClientsPage(Page):
@@ -58,9 +64,12 @@ class ClientsPage(Page):
         self._snippet = ""
         self._outcome_for: str | None = None
         self._select_next: str | None = None
+        self.moved = Notice()  # after the bridge moved to another port by itself: what that did to the clients
+        self.body.addWidget(self.moved)
         splitter = QSplitter(Qt.Orientation.Vertical)
         self.tree = QTreeWidget()
         self.tree.setHeaderLabels(["Client", "Installed", "State", "Configuration file"])
+        self.tree.setAccessibleName("Clients")
         self.tree.setRootIsDecorated(False)
         self.tree.setAlternatingRowColors(True)
         header = self.tree.header()
@@ -78,21 +87,21 @@ class ClientsPage(Page):
         self.explain = Notice()
         box.addWidget(self.explain)
         buttons = QHBoxLayout()
-        self.connect_button = QPushButton("Connect")
+        self.connect_button = QPushButton("&Connect")
         self.connect_button.clicked.connect(self.write)
-        self.undo_button = QPushButton("Undo")
+        self.undo_button = QPushButton("Un&do")
         self.undo_button.clicked.connect(self.undo)
-        self.copy_button = QPushButton("Copy snippet")
+        self.copy_button = QPushButton("Copy &snippet")
         self.copy_button.setToolTip("Copies the entry with your local key, to paste by hand.")
         self.copy_button.clicked.connect(self.copy_snippet)
         for button in (self.connect_button, self.undo_button, self.copy_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
-        self.folder_button = QPushButton("Choose folder…")
+        self.folder_button = QPushButton("Choose &folder…")
         self.folder_button.setToolTip("Connect a project: its .vscode/mcp.json, VS Code's workspace configuration.")
         self.folder_button.clicked.connect(self.choose_folder)
         buttons.addWidget(self.folder_button)
-        self.refresh_button = QPushButton("Refresh")
+        self.refresh_button = QPushButton("&Refresh")
         self.refresh_button.clicked.connect(self.reload)
         buttons.addWidget(self.refresh_button)
         box.addLayout(buttons)
@@ -109,6 +118,7 @@ class ClientsPage(Page):
         self.fix = ActionsRow(controller)  # what to do about a refusal (Open file); Copy snippet is above already
         box.addWidget(self.fix)
         self.preview = QPlainTextEdit()
+        self.preview.setAccessibleName("What connecting would change")
         self.preview.setReadOnly(True)
         self.preview.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         self.preview.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
@@ -145,13 +155,12 @@ class ClientsPage(Page):
             text = STATE_TEXT.get(state, "Cannot edit") + (DIRECT_MARK if status.direct else "")
             item = QTreeWidgetItem([status.client.name, "Yes" if status.detected else "—", text, shown])
             item.setData(0, Qt.ItemDataRole.UserRole, status.client.id)
-            color = STATE_COLOR.get(state, "#cf222e")
-            if color.startswith("#"):
-                item.setForeground(2, QBrush(QColor(color)))
+            if state in STATE_COLOR:
+                item.setForeground(2, QBrush(QColor(status_color(STATE_COLOR[state], self.palette()))))
             if not status.detected:
                 for column in (0, 1, 3):
                     item.setForeground(column, self.palette().placeholderText())
-            item.setToolTip(3, str(status.path))
+            item.setToolTip(3, shown)
             self.tree.addTopLevelItem(item)
             if status.client.id == keep:
                 self.tree.setCurrentItem(item)
@@ -199,8 +208,9 @@ class ClientsPage(Page):
         self.title.setText(client.name)
         entry = status.entries[0]
         lines = [ENTRY_TEXT[entry.state.value].format(reasons=", ".join(entry.reasons)) if not status.problem else ""]
-        if not status.detected:
-            lines.append(f"{client.name} does not seem to be installed (no {status.path.parent}).")
+        if not installed_or_chosen(status):
+            lines.append(f"{client.name} does not seem to be installed: {self.api.shown_path(status.path.parent)} "
+                         "is missing. Install it, then Refresh, to connect it.")  # fmt: skip
         if status.direct:
             lines.append(f"Also in its file: {'; '.join(d.describe() for d in status.direct)}.")
         if client.tool_limit_note:
@@ -219,12 +229,12 @@ class ClientsPage(Page):
         """A file we will not edit: say why, and offer the snippet to paste by hand (masked here, copied whole)."""
         self._show_fix(exc)
         if isinstance(exc, ExportRefused):
-            self.explain.show_text(exc.message, "error")
+            self.explain.show_text(self._tilde(exc.message), "error")
             self.preview.setPlainText("Paste this into the file yourself (Copy snippet copies it with your key):\n\n")
             client_id = self.client_id or ""
             self.controller.run(lambda: self._masked_snippet(client_id), self._show_snippet, self._failed)
         else:
-            self.preview.setPlainText(describe_error(exc)[1])
+            self.preview.setPlainText(self._tilde(describe_error(exc)[1]))
         self._sync_buttons(can_write=False)
 
     def _masked_snippet(self, client_id: str) -> tuple[str, str]:
@@ -241,8 +251,12 @@ class ClientsPage(Page):
         status = self._statuses.get(self.client_id or "")
         state: ShownState = state_of(status) if status else "none"
         direct = status is not None and bool(status.direct) and state == "current"  # ours is there, Port's too
-        self.connect_button.setText("Update" if state == "stale" else "Replace" if direct else "Connect")
-        self.connect_button.setEnabled(can_write and (state in ("absent", "stale") or direct))
+        self.connect_button.setText("&Update" if state == "stale" else "Re&place" if direct else "&Connect")
+        installed = status is None or installed_or_chosen(status)
+        self.connect_button.setEnabled(installed and can_write and (state in ("absent", "stale") or direct))
+        # Disabled says why (a disabled button shows its tooltip): writing a file for an app not installed helps no one.
+        self.connect_button.setToolTip("" if installed else f"{status.client.name} is not installed on this computer."
+                                       if status else "")  # fmt: skip
         self.undo_button.setEnabled(status is not None and state in ("current", "stale"))
         self.copy_button.setEnabled(bool(self._snippet))
 
@@ -258,7 +272,8 @@ class ClientsPage(Page):
             path = getattr(result, "path", "")
             after = self._statuses[client_id].client.after_write
             note = getattr(result, "note", "")  # e.g. the file was made private: it now holds the local key
-            self.outcome.show_text(" ".join(x for x in (f"Wrote {path}.", note, after) if x), "ok")
+            wrote = f"Wrote {self._tilde(str(path))}."
+            self.outcome.show_text(" ".join(x for x in (wrote, self._tilde(note), after) if x), "ok")
             self.reload()
 
         replace = self.replace_box.isChecked()
@@ -270,7 +285,7 @@ class ClientsPage(Page):
             return
 
         def done(result: object) -> None:
-            path = getattr(result, "path", "")
+            path = self._tilde(str(getattr(result, "path", "")))
             removed = getattr(result, "removed", False)
             self.outcome.show_text(f"Removed {path}: it did not exist before." if removed
                                   else f"Put {path} back as it was.", "ok")  # fmt: skip
@@ -283,12 +298,27 @@ class ClientsPage(Page):
 
     def _write_failed(self, exc: BaseException) -> None:
         title, message = describe_error(exc)
-        self.outcome.show_text(f"{title}: {message}", "error")
+        self.outcome.show_text(f"{title}: {self._tilde(message)}", "error")
         self._show_fix(exc)
         if isinstance(exc, ExportRefused):  # refused only when writing (a folder we may not write in): the snippet
             self._refused(exc)  # (a reload would re-run the preview, which succeeds, over it)
         else:
             self.reload()
+
+    def _tilde(self, text: str) -> str:
+        """Paths in a message as the list shows them: `~/.cursor/mcp.json`, not the whole home folder."""
+        for status in self._statuses.values():
+            text = text.replace(str(status.path), self.api.shown_path(status.path))
+        return text
+
+    def port_moved(self, old: int, new: int, updated: list[str]) -> None:
+        """Opened because the bridge moved to another port by itself: say so, and which clients followed."""
+        which = (
+            f"{', '.join(updated)} now use{'s' if len(updated) == 1 else ''} it" if updated else "no client needed it"
+        )
+        text = f"Port {old} was taken, so the bridge now listens on port {new}: {which}."
+        self.moved.show_text(text + " A client below that says Needs update still points at the old port: select it "
+                             "and Update.", "warn")  # fmt: skip
 
     def ask_folder(self) -> str:
         return QFileDialog.getExistingDirectory(self, "The project folder whose .vscode/mcp.json to edit")

@@ -6,11 +6,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QComboBox, QFrame, QLabel, QMessageBox, QVBoxLayout, QWidget
 
 from app.controller import Controller, describe_error
+from app.palette import status_color
 from bridge.api import Snapshot
 from bridge.errors import BridgeError
 
@@ -18,8 +19,7 @@ from bridge.errors import BridgeError
 class Notice(QLabel):
     """A status line: neutral, success, warning or error; selectable so it can be copied into a support request."""
 
-    COLORS = {"info": "palette(text)", "muted": "palette(placeholder-text)", "ok": "#1a7f37", "error": "#cf222e",
-              "warn": "#9a6700"}  # fmt: skip
+    COLORS = {"info": "palette(text)", "muted": "palette(placeholder-text)"}  # the rest: `status_color`
 
     def __init__(self, text: str = "") -> None:
         super().__init__(text)
@@ -31,8 +31,19 @@ class Notice(QLabel):
     def show_text(self, text: str, kind: str = "info") -> None:
         self.kind = kind
         self.setText(text)
-        self.setStyleSheet(f"color: {self.COLORS.get(kind, self.COLORS['info'])};")
+        self._colour()
         self.setVisible(bool(text))
+
+    def changeEvent(self, event: QEvent) -> None:
+        """The desktop switched between light and dark: the status colour for the new palette."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self._colour()
+
+    def _colour(self) -> None:
+        sheet = f"color: {self.COLORS.get(self.kind) or status_color(self.kind, self.palette())};"
+        if sheet != self.styleSheet():  # unchanged: no restyle (which would send another PaletteChange)
+            self.setStyleSheet(sheet)
 
 
 class Page(QWidget):
@@ -89,7 +100,8 @@ class Page(QWidget):
 
 
 class ProfileChooser(QComboBox):
-    """The profiles by name, following the tray's snapshot; starts on the active profile."""
+    """The profiles by name, following the tray's snapshot; starts on the active profile, and follows it while it
+    shows it (a profile picked here stays)."""
 
     chosen = Signal(str)  # profile id
 
@@ -97,6 +109,7 @@ class ProfileChooser(QComboBox):
         super().__init__()
         self.setMinimumContentsLength(18)
         self._ids: list[str] = []
+        self._active: str | None = None  # the active profile at the last update
         controller.snapshotChanged.connect(self.update_from)
         self.currentIndexChanged.connect(self._emit)
         self.update_from(controller.snapshot)
@@ -111,14 +124,18 @@ class ProfileChooser(QComboBox):
         labels = [f"{p.name}  (active)" if p.active else p.name for p in snapshot.profiles]
         if ids == self._ids and [self.itemText(i) for i in range(self.count())] == labels:
             return
-        keep = self.profile_id or (snapshot.active.id if snapshot.active else None)
+        previous, active = self.profile_id, (snapshot.active.id if snapshot.active else None)
+        keep = previous or active
+        if previous is not None and previous == self._active and active:
+            keep = active  # it showed the active profile, and the tray or the CLI switched: follow
+        self._active = active
         self.blockSignals(True)
         self.clear()
         self._ids = ids
         self.addItems(labels)
         self.setCurrentIndex(ids.index(keep) if keep in ids else (0 if ids else -1))
         self.blockSignals(False)
-        if self.profile_id != keep:
+        if self.profile_id != previous:
             self._emit()
 
     def select(self, profile_id: str) -> None:

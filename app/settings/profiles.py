@@ -52,6 +52,7 @@ class ProfilesPage(Page):
         columns = QHBoxLayout()
         left = QVBoxLayout()
         self.list = ProfileList()
+        self.list.setAccessibleName("Profiles")
         self.list.setMaximumWidth(MAX_WIDTH)
         self.list.currentItemChanged.connect(self._current_changed)
         left.addWidget(self.list, 1)

@@ -8,6 +8,7 @@ import concurrent.futures
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QHBoxLayout,
     QHeaderView,
@@ -19,17 +20,11 @@ from PySide6.QtWidgets import (
 )
 
 from app.controller import Controller
+from app.palette import badge_colors
 from app.settings.checklist import NAME, ChecklistPage, check_state
 from app.settings.common import Notice
 from bridge.api import Profile, ToolDrift, ToolExposure, ToolInfo, exposure_drift
 
-# Badge colours (text, background) that read on light and dark palettes alike.
-BADGES = {
-    "read": ("#1a7f37", "#d9f2e0"),
-    "write": ("#9a6700", "#fbefc9"),
-    "destructive": ("#cf222e", "#fcdcdc"),
-    "unclassified": ("#57606a", "#eaeef2"),
-}
 # The Kind column: a tool the bridge could not classify is not called a write, but said to be treated as one.
 KIND_TEXT = {"unclassified": "could not classify — treated as a write tool"}
 KIND_TIP = {
@@ -62,15 +57,21 @@ class ToolsPage(ChecklistPage):
 
     def add_to_top(self, top: QHBoxLayout) -> None:
         self.search = QLineEdit()
-        self.search.setPlaceholderText("Search tools…")
+        self.search.setPlaceholderText("Search tool names…")
+        self.search.setAccessibleName("Search tool names")
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self._filter)
         top.addWidget(self.search, 1)
+        # Names by default: "entity" in descriptions matches nearly every tool.
+        self.in_descriptions = QCheckBox("In &descriptions too")
+        self.in_descriptions.toggled.connect(lambda _: self._filter(self.search.text()))
+        top.addWidget(self.in_descriptions)
 
     def add_to_row(self, row: QHBoxLayout) -> None:
         row.addSpacing(16)
         row.addWidget(QLabel("Tools Port adds later:"))
         self.new_tools = QComboBox()
+        self.new_tools.setAccessibleName("Tools Port adds later")
         self.new_tools.addItems(["Offered", "Hidden until ticked"])
         self.new_tools.setToolTip("Offered: new tools appear in your assistants automatically.\n"
                                   "Hidden: only the tools ticked here are ever offered.")  # fmt: skip
@@ -87,7 +88,7 @@ class ToolsPage(ChecklistPage):
         row.setContentsMargins(0, 0, 0, 0)
         self.drift_text = Notice()
         row.addWidget(self.drift_text, 1)
-        self.drift_button = QPushButton("Update the list")
+        self.drift_button = QPushButton("&Update the list")
         self.drift_button.setToolTip("Put each new name in place of the old one it likely is, and drop names that are "
                                      "gone.")  # fmt: skip
         self.drift_button.clicked.connect(self.update_renamed)
@@ -114,7 +115,7 @@ class ToolsPage(ChecklistPage):
         item.setToolTip(0, tool.name)
         item.setToolTip(1, KIND_TIP.get(tool.kind, ""))
         item.setToolTip(2, tool.description)
-        fg, bg = BADGES.get(tool.kind, BADGES["write"])
+        fg, bg = badge_colors(tool.kind, self.palette())  # the light or dark pair
         item.setForeground(1, QBrush(QColor(fg)))
         item.setBackground(1, QBrush(QColor(bg)))
         item.setTextAlignment(1, Qt.AlignmentFlag.AlignCenter)
@@ -194,7 +195,10 @@ class ToolsPage(ChecklistPage):
     def _filter(self, text: str) -> None:
         needle = text.strip().casefold()
         for item in self.items():
-            haystack = " ".join((item.text(0), item.data(0, NAME), item.text(1), item.toolTip(2)))
+            fields = [item.text(0), item.data(0, NAME)]
+            if self.in_descriptions.isChecked():
+                fields.append(item.toolTip(2))
+            haystack = " ".join(fields)
             item.setHidden(bool(needle) and needle not in haystack.casefold())
 
     def after_change(self) -> None:

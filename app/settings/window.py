@@ -10,8 +10,9 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QCloseEvent, QIcon
+from PySide6.QtGui import QCloseEvent, QIcon, QKeyEvent
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QFrame,
     QHBoxLayout,
     QListWidget,
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.accessibility import close_keys, name_by_labels
 from app.controller import Controller
 from app.icons import resource_dir
 
@@ -72,6 +74,7 @@ class SettingsWindow(QMainWindow):
 
         self.sidebar = QListWidget()
         self.sidebar.setObjectName("sidebar")
+        self.sidebar.setAccessibleName("Settings pages")
         self.sidebar.setFixedWidth(170)
         self.sidebar.setStyleSheet(
             "QListWidget#sidebar { border: none; border-right: 1px solid palette(mid); }"
@@ -113,6 +116,7 @@ class SettingsWindow(QMainWindow):
         column.addWidget(pages, 1)
         self.setCentralWidget(central)
         self.sidebar.setCurrentRow(0)
+        self._close_keys = close_keys(self, self.close)  # Ctrl+W / Cmd+W and Esc: closing hides
 
     # --- the interface the tray uses ---------------------------------------------------------------------------
 
@@ -147,6 +151,7 @@ class SettingsWindow(QMainWindow):
         name = PAGES[row][0]
         if name not in self._pages:
             widget = _factory(name)(self.controller)
+            name_by_labels(widget)  # "Profile:" names the chooser beside it, for screen readers too
             old = self.stack.widget(row)
             assert old is not None  # the placeholder __init__ put at every page's row
             self.stack.insertWidget(row, widget)
@@ -157,6 +162,14 @@ class SettingsWindow(QMainWindow):
         activated = getattr(self._pages[name], "activated", None)
         if callable(activated):
             activated()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Enter presses the focused button, as in a dialog (outside one Qt's buttons take only Space)."""
+        focused = self.focusWidget()
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and isinstance(focused, QAbstractButton):
+            focused.animateClick()
+            return
+        super().keyPressEvent(event)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         event.ignore()

@@ -60,9 +60,19 @@ async def fetch_actions(profile: Profile, tokens: TokenProvider) -> list[ActionI
             blueprint=item.get("blueprint", ""),
             allowed=allowed is None or item["identifier"] in allowed,
             kind=kind,
+            destructive=_deletes(item),
         )
         for kind, item in listed
     ]
+
+
+def _deletes(item: dict[str, Any]) -> bool:
+    """An action whose trigger's operation is DELETE (CREATE, DAY-2, DELETE: port-mcp-server
+    `src/models/actions/action.py` `ActionTrigger.operation`); `list_actions` may give it flat (compacted) or in the
+    trigger."""
+    trigger = item.get("trigger")
+    operation = item.get("operation") or (trigger.get("operation") if isinstance(trigger, dict) else None)
+    return isinstance(operation, str) and operation.upper() == "DELETE"
 
 
 async def _call(session: Any, tool: str, noun: str) -> Any:

@@ -74,6 +74,7 @@ class ActionInfo:
     blueprint: str
     allowed: bool
     kind: RunnableKind = "action"
+    destructive: bool = False  # a DELETE action: running it deletes the entity it runs on
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-GLYPH = (  # a suspension bridge: two towers, the deck, the cables
-    '<path d="M9 5.5v22M23 5.5v22M3 20.5h26" fill="none" stroke-width="3.2" stroke-linecap="round"/>'
-    '<path d="M9 7.5Q16 17.5 23 7.5M3 14.5Q7 11 9 7.5M23 7.5Q25 11 29 14.5" fill="none" stroke-width="2.2" '
-    'stroke-linecap="round"/>'
+GLYPH = (  # the app icon's mark (resources/port-mcp-bridge.svg: an arch on three piers, a dot above), scaled to fill
+    # the 32 px canvas without its tile; strokes 4 units thick, so 2 px at the tray's 16 px
+    '<g transform="translate(16 16.6) scale(0.82) translate(-32 -33)">'
+    '<path d="M16 40c6-12 26-12 32 0" fill="none" stroke-width="5" stroke-linecap="round"/>'
+    '<path d="M20 40v8M44 40v8M32 31v17" fill="none" stroke-width="5" stroke-linecap="round"/>'
+    '<circle cx="32" cy="20" r="5" stroke="none"/></g>'
 )
 SYMBOLS = {  # drawn in black inside the badge's mask: they become holes
     "signin": '<rect x="23.4" y="19" width="2.2" height="6.6" rx="1.1"/><circle cx="24.5" cy="28.2" r="1.25"/>',
@@ -21,10 +23,13 @@ SYMBOLS = {  # drawn in black inside the badge's mask: they become holes
     'stroke-linecap="round"/>',
     "paused": '<rect x="21.6" y="20.6" width="2.2" height="7.8" rx="0.6"/><rect x="25.2" y="20.6" width="2.2" '
     'height="7.8" rx="0.6"/>',
+    # read-only (while serving): a padlock, the mark every desktop uses for "cannot be changed"
+    "readonly": '<rect x="20.6" y="23.4" width="7.8" height="5.8" rx="0.9"/>'
+    '<path d="M22.3 23.8v-1.9a2.2 2.2 0 0 1 4.4 0v1.9" fill="none" stroke="#000" stroke-width="1.7"/>',
 }
 COLOURS = {
-    "light": {"glyph": "#24292f", "signin": "#b35900", "error": "#cf222e", "paused": "#57606a"},
-    "dark": {"glyph": "#f0f3f6", "signin": "#f5b53d", "error": "#ff7b72", "paused": "#b1bac4"},
+    "light": {"glyph": "#24292f", "signin": "#b35900", "error": "#cf222e", "paused": "#57606a", "readonly": "#0969da"},
+    "dark": {"glyph": "#f0f3f6", "signin": "#f5b53d", "error": "#ff7b72", "paused": "#b1bac4", "readonly": "#79c0ff"},
 }
 
 

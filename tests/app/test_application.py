@@ -189,6 +189,8 @@ def test_a_taken_port_offers_the_nearest_free_one_and_then_the_clients_page(
         assert cursor_status.entries[0].state.value == "current"
         window = tray_app.settings_window
         assert window is not None and window.isVisible() and window.current_page == "clients"
+        note = window.page("clients").moved.text()  # type: ignore[attr-defined]
+        assert f"Port {taken} was taken" in note and f"port {moved}: Cursor now uses it" in note
     finally:
         tray_app.shutdown()
         holder.close()

@@ -213,7 +213,7 @@ def test_settings_has_read_only_pause_and_quit_on_every_desktop(
         assert api.settings().get_profile("acme").read_only
         assert isinstance(header.control("Read-only"), QCheckBox) and header.control("Read-only").isChecked()  # type: ignore[attr-defined]
         click(header, "Pause")
-        assert api.snapshot().paused and header.control("Paused: Acme") and "Resume" in header.controls
+        assert api.snapshot().paused and header.control("Paused, read-only: Acme") and "Resume" in header.controls
         click(header, "Resume")
         assert not api.snapshot().paused
         click(header, "Quit Port MCP Bridge")

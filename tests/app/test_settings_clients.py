@@ -83,7 +83,28 @@ def test_a_connected_client_that_still_uses_port_directly_can_replace_it(qtbot: 
     page = _page(window)
     qtbot.waitUntil(lambda: page.connect_button.isEnabled(), timeout=10000)
     assert page.tree.currentItem().text(2) == "Connected · uses Port directly"
-    assert page.connect_button.text() == "Replace" and not page.undo_button.isHidden()
+    assert page.connect_button.text() == "Re&place" and not page.undo_button.isHidden()
     page.connect_button.click()
     qtbot.waitUntil(lambda: "Replaced port-eu, port-us" in page.outcome.text(), timeout=10000)
     assert set(json.loads(path.read_text())["mcpServers"]) == {"github", "port"}
+
+
+def test_paths_are_home_relative_and_a_client_not_installed_cannot_be_connected(
+    qtbot: QtBot, window: SettingsWindow
+) -> None:
+    home = window.controller.api.export_env.home
+    (home / ".cursor").mkdir(parents=True)
+    page = _page(window)
+    qtbot.waitUntil(lambda: page.connect_button.isEnabled(), timeout=10000)
+    items = [page.tree.topLevelItem(i) for i in range(page.tree.topLevelItemCount())]
+    assert all(str(home) not in (i.text(3) + i.toolTip(3)) for i in items if i is not None)
+    assert page.tree.currentItem().toolTip(3) == "~/.cursor/mcp.json"
+    page.connect_button.click()
+    qtbot.waitUntil(lambda: "Wrote ~/.cursor/mcp.json." in page.outcome.text(), timeout=10000)
+    page.select("windsurf")  # not installed in this home
+    assert page.client_id == "windsurf"
+    qtbot.waitUntil(lambda: "Install it, then Refresh" in page.explain.text(), timeout=10000)
+    assert "~/.codeium/windsurf is missing" in page.explain.text() and str(home) not in page.explain.text()
+    qtbot.waitUntil(lambda: page.preview.toPlainText() != "Preparing the preview…", timeout=10000)
+    assert not page.connect_button.isEnabled()
+    assert page.connect_button.toolTip() == "Windsurf is not installed on this computer."

@@ -145,8 +145,8 @@ def test_the_tray_names_the_demo_as_on_this_computer_with_nothing_to_sign_in(dem
     tray = Tray(demo.controller, show_settings=lambda page: None, quit_app=lambda: None)
     tray.build_menu()
     items = [a.text() for a in tray.menu.actions() if not a.isSeparator()]
-    assert "Demo (Acme Corp, on this computer)" in items and not any(i.startswith("Sign") for i in items)
-    assert "Demo (Acme Corp, on this computer): Serving" in tray.tooltip(demo.controller.snapshot)
+    assert "Demo — Acme Corp, on this computer" in items and not any(i.startswith("Sign") for i in items)
+    assert "Demo — Acme Corp, on this computer: Serving" in tray.tooltip(demo.controller.snapshot)
 
 
 # --- 2. adding and signing in ----------------------------------------------------------------------------------------
