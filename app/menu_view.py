@@ -137,7 +137,7 @@ class ItemsView(QWidget):
         widget: QWidget
         if item.label:
             label = QLabel(item.text)
-            label.setWordWrap(True)
+            label.setWordWrap(not self.one_row)  # a header's status line keeps its width instead of a narrow column
             if item.role == "status":
                 label.setText(f"<b>{item.text}</b>")
                 icon = QLabel()

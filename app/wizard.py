@@ -147,7 +147,7 @@ class FirstRunWizard(QDialog):
         box.addWidget(
             note_label(
                 "You can add more organizations later (Settings → Profiles) and switch between them "
-                "from the tray menu in one click."
+                "from the app's menu in one click."
             )
         )
         return page

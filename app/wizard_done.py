@@ -86,7 +86,7 @@ class DonePage(QWidget):
         box.addWidget(
             note_label(
                 "Each client keeps its other settings; a copy of its file is kept, and Settings → "
-                "Clients can undo the change. You can connect more clients later from the tray menu."
+                "Clients can undo the change. You can connect more clients later from the app's menu."
             )
         )
         box.addStretch(1)
@@ -139,7 +139,7 @@ class DonePage(QWidget):
         if not detected:
             self.clients_status.setText(
                 "No MCP client was found on this computer. Install one (Cursor, VS Code, "
-                "Claude…) and connect it from the tray menu, or copy the MCP URL from "
+                "Claude…) and connect it from the app's menu, or copy the MCP URL from "
                 "there."
             )
             return

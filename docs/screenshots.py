@@ -1,93 +1,255 @@
-"""Re-take the settings window's screenshots in docs/images/ (`.venv/bin/python docs/screenshots.py`).
+"""Screenshots of the first five minutes, as a new user sees them, into docs/images/.
 
-Runs the real window on the real bridge in front of the built-in sandbox, offscreen (no display needed), with two
-token-mode profiles (Acme, Globex), a temporary home where Cursor, VS Code, Gemini CLI and Windsurf are "installed"
-(Cursor connected), and an in-memory keychain. Look at the results before committing them.
+    .venv/bin/python docs/screenshots.py                 # every variant, each on its own virtual X display (Xvfb)
+    .venv/bin/python docs/screenshots.py --only light    # the variants whose name holds "light"
+    .venv/bin/python docs/screenshots.py --variant dark-2x-tray   # one variant, on the display in $DISPLAY
+
+Variants: light and dark, 1x and 2x (QT_SCALE_FACTOR), with a tray host (trayer, an XEmbed system tray: the app's
+icon lives there) and without one (stock GNOME: the app opens its main window instead). Each runs the real app on a
+real X display (Xvfb, `apt install xvfb trayer`), first run in a temporary home where Cursor, VS Code and Gemini CLI
+are "installed", with an in-memory keychain: the wizard's welcome, Try the demo organization, Connect Cursor, the last
+page, then the tray menu (or the main window), every Settings page, About and the log viewer. Light 1x images are
+named `<screen>.png` (the README shows them); the others `<screen>-dark.png`, `<screen>@2x.png`, and the screens that
+depend on the tray `-notray`. A script for people, not a test: it waits with short sleeps while it pumps Qt events.
+Look at the images before committing them.
 """
 
 from __future__ import annotations
 
-import json
+import argparse
 import os
+import shutil
+import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+if TYPE_CHECKING:
+    from PySide6.QtGui import QPalette
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-import keyring  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
-
-from tests.support.memory_keyring import MemoryKeyring  # noqa: E402
-
-
-def _wait(app: QApplication, ready: Callable[[], object], seconds: float = 20.0) -> None:
-    end = time.monotonic() + seconds
-    while time.monotonic() < end and not ready():
-        app.processEvents()
-        time.sleep(0.02)
-    for _ in range(20):  # let layouts settle
-        app.processEvents()
+OUT = ROOT / "docs" / "images"
+VARIANTS = [f"{theme}-{scale}-{tray}" for theme in ("light", "dark") for scale in ("1x", "2x")
+            for tray in ("tray", "notray")]  # fmt: skip
+# The screens kept at 2x (the README links them; every screen at 2x would only grow the repository).
+AT_2X = {"wizard-welcome", "wizard-sign-in", "wizard-connected", "settings-profiles", "tray-menu", "main-window"}
 
 
-def main() -> None:
+def suffix(variant: str) -> str:
+    theme, scale, _ = variant.split("-")
+    return ("-dark" if theme == "dark" else "") + ("@2x" if scale == "2x" else "")
+
+
+# --- the driver: one Xvfb (and tray host) per variant ----------------------------------------------------------------
+
+
+def start_display() -> tuple[subprocess.Popen[bytes], str]:
+    read, write = os.pipe()
+    server = subprocess.Popen(["Xvfb", "-displayfd", str(write), "-screen", "0", "1400x1000x24", "-nolisten", "tcp"],
+                              pass_fds=(write,), stderr=subprocess.DEVNULL)  # fmt: skip
+    os.close(write)
+    with os.fdopen(read) as pipe:
+        return server, f":{pipe.readline().strip()}"
+
+
+def drive(variants: list[str]) -> int:
+    if shutil.which("Xvfb") is None:
+        print("Xvfb is needed (apt install xvfb).", file=sys.stderr)
+        return 1
+    failed = 0
+    for variant in variants:
+        server, display = start_display()
+        env = {**os.environ, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb"}
+        env.pop("WAYLAND_DISPLAY", None)
+        host = None
+        try:
+            if variant.endswith("-tray"):
+                if shutil.which("trayer") is None:
+                    print(f"{variant}: skipped (apt install trayer)")
+                    continue
+                host = subprocess.Popen(["trayer", "--edge", "top", "--align", "right", "--widthtype", "request",
+                                         "--height", "28", "--transparent", "false", "--tint", "0x303030"],
+                                        env=env, stderr=subprocess.DEVNULL)  # fmt: skip
+                time.sleep(1.0)  # the host claims the tray selection before the app looks for it
+            print(f"--- {variant}", flush=True)
+            done = subprocess.run([sys.executable, __file__, "--variant", variant], env=env, timeout=600)
+            failed += done.returncode != 0
+        finally:
+            if host is not None:
+                host.terminate()
+                host.wait()
+            server.terminate()
+            server.wait()
+    return 1 if failed else 0
+
+
+# --- one variant -------------------------------------------------------------------------------------------------
+
+
+def dark_palette() -> QPalette:
+    from PySide6.QtGui import QColor, QPalette
+
+    palette = QPalette()
+    role, group = QPalette.ColorRole, QPalette.ColorGroup
+    for which, color in ((role.Window, "#2d2d2d"), (role.WindowText, "#e6e6e6"), (role.Base, "#1e1e1e"),
+                         (role.AlternateBase, "#262626"), (role.Text, "#e6e6e6"), (role.Button, "#3a3a3a"),
+                         (role.ButtonText, "#e6e6e6"), (role.ToolTipBase, "#3a3a3a"), (role.ToolTipText, "#e6e6e6"),
+                         (role.Highlight, "#2f6fba"), (role.HighlightedText, "#ffffff"), (role.Link, "#6cb2ff"),
+                         (role.PlaceholderText, "#9a9a9a"), (role.Mid, "#444444"), (role.Dark, "#1a1a1a"),
+                         (role.Light, "#505050"), (role.Midlight, "#454545"), (role.Shadow, "#000000")):  # fmt: skip
+        palette.setColor(which, QColor(color))
+    for which in (role.WindowText, role.Text, role.ButtonText):
+        palette.setColor(group.Disabled, which, QColor("#808080"))
+    return palette
+
+
+def shoot(variant: str) -> int:
+    theme, scale, tray = variant.split("-")
+    if scale == "2x":
+        os.environ["QT_SCALE_FACTOR"] = "2"
     scratch = Path(tempfile.mkdtemp(prefix="pmb-shots-"))
     os.environ["PORT_MCP_BRIDGE_HOME"] = str(scratch / "config")
-    keyring.set_keyring(MemoryKeyring())
+    os.environ["XDG_STATE_HOME"] = str(scratch / "state")  # the log the viewer shows: this run's
+    sys.path.insert(0, str(ROOT))
 
-    from app.controller import Controller
-    from app.settings.window import PAGES, SettingsWindow
+    import keyring
+    from PySide6.QtCore import QPoint, Qt
+    from PySide6.QtGui import QGuiApplication
+    from PySide6.QtWidgets import QApplication, QWidget
+
+    from tests.support.memory_keyring import MemoryKeyring
+
+    keyring.set_keyring(MemoryKeyring())
+    app = QApplication.instance() or QApplication(["Port MCP Bridge"])
+    assert isinstance(app, QApplication)
+    app.setStyle("Fusion")  # the same look on any host
+    QGuiApplication.styleHints().setColorScheme(Qt.ColorScheme.Dark if theme == "dark" else Qt.ColorScheme.Light)
+    if theme == "dark":  # what a dark desktop theme gives Qt apps; a bare X server has no theme to ask
+        app.setPalette(dark_palette())
+
+    from app.application import TrayApp
+    from app.icons import app_icon
     from bridge.api import BridgeApi
-    from bridge.auth.keychain import set_secret
-    from bridge.auth.records import CREDENTIALS_REF
     from bridge.export import Env
-    from bridge.sandbox import Sandbox, SandboxConfig
-    from bridge.sandbox.seed import DEMO_CREDENTIALS
     from bridge.settings import SettingsStore
 
-    app = QApplication.instance() or QApplication([])
-    box = Sandbox(config=SandboxConfig(run_seconds=0.3, seed=7)).start()
-    store = SettingsStore()
-    for name, client, active in (("Acme", "acme-builder-demo", True), ("Globex", "globex-builder-demo", False)):
-        profile = store.add_profile(name, box.mcp_url, auth_mode="token", make_active=active)
-        ref = f"profile/{profile.id}/client-credentials"
-        set_secret(ref, json.dumps({"clientId": client, "clientSecret": DEMO_CREDENTIALS[client][0]}))
-        store.set_profile(profile.id, secret_refs={CREDENTIALS_REF: ref})
-    store.add_profile("Production (EU)", "eu")
+    app.setApplicationName("Port MCP Bridge")
+    app.setWindowIcon(app_icon())
     home = scratch / "home"
-    for folder in (".cursor", ".config/Code/User", ".gemini", ".codeium/windsurf"):
+    for folder in (".cursor", ".config/Code/User", ".gemini"):
         (home / folder).mkdir(parents=True)
-    api = BridgeApi(store)  # on the settings' port, as installed (else the General page warns about a port change)
-    api.export_env = Env(home, "linux", {}, Env.current().program)
-    controller = Controller(api)
-    controller.start()
+    api = BridgeApi(SettingsStore(), port=0)
+    api.export_env = Env(home, "linux", {}, Env.current().program)  # start at login and clients: the temp home
+    tray_app = TrayApp(api)
+    end = suffix(variant)
+    taken: list[str] = []
+
+    def pump(ready: Callable[[], object] = lambda: False, seconds: float = 1.0) -> None:
+        until = time.monotonic() + seconds
+        while time.monotonic() < until and not ready():
+            app.processEvents()
+            time.sleep(0.02)
+        for _ in range(30):  # let layouts and repaints settle
+            app.processEvents()
+            time.sleep(0.005)
+
+    def save(name: str, widget: QWidget | None = None) -> None:
+        if end.endswith("@2x") and name.removesuffix("-notray") not in AT_2X:
+            return
+        if widget is not None:
+            image = widget.grab()
+        else:  # the screen's top right: the tray host with the app's icon, and the menu under it
+            screen = app.primaryScreen().geometry()
+            width = min(screen.width(), 560)
+            image = app.primaryScreen().grabWindow(0, screen.right() - width, 0, width, 340)
+        path = OUT / f"{name}{end}.png"
+        image.save(str(path))
+        taken.append(path.name)
+
     try:
-        api.connect_client("cursor")
-        window = SettingsWindow(controller)
-        window.resize(980, 660)
-        window.show()
-        out = ROOT / "docs" / "images"
+        tray_app.start()
+        wizard = tray_app.wizard
+        assert wizard is not None, "a first run shows the wizard"
+        pump(seconds=1.5)
+        if tray == "notray":
+            assert tray_app.main_window is not None, "no tray host: the main window"
+        save("wizard-welcome", wizard)
+        wizard.sign_in_button.click()
+        pump(seconds=1.0)
+        save("wizard-sign-in", wizard)
+        wizard.back_button.click()
+        pump(seconds=0.5)
+
+        wizard.demo_button.click()
+        pump(lambda: wizard.page() == "connect" and "cursor" in wizard.last_page.rows, 30)
+        save("wizard-demo", wizard)
+        wizard.last_page.rows["cursor"].button.click()
+        pump(lambda: wizard.last_page.rows["cursor"].button.text() == "Connected", 20)
+        pump(seconds=1.0)
+        save("wizard-connected", wizard)
+        wizard.last_page.done_button.click()
+        pump(seconds=1.0)
+
+        assert tray_app.tray is not None
+        if tray == "tray":
+            menu = tray_app.tray.menu
+            tray_app.tray.build_menu()
+            screen = app.primaryScreen().geometry()
+            menu.popup(QPoint(screen.right() - menu.sizeHint().width() - 20, 32))  # under the tray host, top right
+            pump(seconds=1.5)
+            save("tray-menu", menu)
+            save("desktop-tray")  # the whole screen: the tray host with the app's icon, the menu under it
+            menu.hide()
+        else:
+            main = tray_app.main_window
+            assert main is not None
+            main.bring_to_front()
+            pump(seconds=1.0)
+            save("main-window", main)
+
+        tray_app.show_settings("profiles")
+        window = tray_app.settings_window
+        assert window is not None
+        window.resize(1000, 680)
+        from app.settings.window import PAGES
+
         for name, _ in PAGES:
             window.show_page(name)
             page = window.page(name)
             if name == "doctor":
                 page.run_checks()
-                _wait(app, lambda p=page: p.copy_button.isEnabled(), 60)
+                pump(lambda p=page: p.copy_button.isEnabled(), 60)
             elif hasattr(page, "loaded"):
-                _wait(app, lambda p=page: p.loaded)
+                pump(lambda p=page: p.loaded, 20)
             else:
-                _wait(app, lambda: False, 1.5)
-            path = out / f"settings-{name}.png"
-            window.grab().save(str(path))
-            print(f"wrote {path.relative_to(ROOT)}")
+                pump(seconds=1.0)
+            save(f"settings-{name}" + ("-notray" if tray == "notray" and name == "profiles" else ""), window)
+        window.hide()
+
+        tray_app.tray.show_about()
+        pump(seconds=1.0)
+        save("about", tray_app.tray.about)
+        tray_app.tray.open_logs()
+        pump(seconds=1.5)
+        save("log-viewer", tray_app.tray.log_viewer)
     finally:
-        controller.stop()
-        box.stop()
+        tray_app.shutdown()
+    print(f"{variant}: {', '.join(taken)}")
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--variant", choices=VARIANTS, help="one variant, on the display in $DISPLAY")
+    parser.add_argument("--only", default="", help="drive the variants whose name holds this text")
+    args = parser.parse_args()
+    if args.variant:
+        return shoot(args.variant)
+    return drive([v for v in VARIANTS if args.only in v])
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

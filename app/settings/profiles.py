@@ -41,7 +41,8 @@ class ProfilesPage(Page):
         super().__init__(
             controller,
             "Profiles",
-            "Each profile is one Port organization. Your assistants reach the active one; switch from the tray.",
+            "Each profile is one Port organization. Your assistants reach the active one; switch with Make active "
+            "or from the app's menu.",
         )
         self.open_browser: OpenBrowser = system_browser  # tests sign in without a real browser
         self._sign_in: concurrent.futures.Future | None = None  # of an account.SignedIn
