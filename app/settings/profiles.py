@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.actions_row import ActionsRow
 from app.controller import Controller, describe_error
 from app.settings.common import Page
 from app.settings.demo_panel import DemoPanel
@@ -79,7 +80,8 @@ class ProfilesPage(Page):
         details.submitted.connect(self.save)
         right.addWidget(details)
 
-        self.account = account = SignInBox()
+        self.sign_actions = ActionsRow(controller)
+        self.account = account = SignInBox(self.sign_actions)
         self.sign_state, self.sign_status, self.sso_hint = account.sign_state, account.sign_status, account.sso_hint
         self.sign_in_button, self.cancel_button = account.sign_in_button, account.cancel_button
         self.sign_out_button, self.busy = account.sign_out_button, account.busy
@@ -192,6 +194,7 @@ class ProfilesPage(Page):
         self._shown = profile.id if profile else None
         self.details.fill(profile)
         self.sign_status.show_text("")
+        self.sign_actions.show_actions(())
         self.sso_hint.hide()
         self._state = None
         self.sign_state.show_text("" if profile else "Save the profile, then sign in.", "muted")
@@ -314,6 +317,7 @@ class ProfilesPage(Page):
     # --- sign-in -------------------------------------------------------------------------------------------------
 
     def sign_in(self) -> None:
+        self.sign_actions.show_actions(())
         profile_id = self.profile_id
         if profile_id is not None:
             self._start_sign_in(profile_id, self.client_id.text().strip(), self.secret.text().strip())
@@ -383,6 +387,7 @@ class ProfilesPage(Page):
         else:
             self.sign_status.show_text("Sign-in cancelled." if cancelled else f"{title}: {message}",
                                        "muted" if cancelled else "error")  # fmt: skip
+            self.sign_actions.show_error(exc)  # a button for what to do, never a command
         if isinstance(exc, SignInFailed) and exc.support_request:  # the message explains; keep the buttons
             self.sso_hint.show_help("", exc.support_request)
         else:

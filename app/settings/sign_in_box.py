@@ -37,7 +37,7 @@ def ask_unsaved(parent: QWidget, name: str) -> str:
 
 
 class SignInBox(QGroupBox):
-    def __init__(self) -> None:
+    def __init__(self, actions: QWidget | None = None) -> None:
         super().__init__("Sign-in")
         box = QVBoxLayout(self)
         self.sign_state = Notice()  # what the keychain holds (account.sign_in_status)
@@ -58,6 +58,8 @@ class SignInBox(QGroupBox):
         box.addWidget(self.busy)
         self.sign_status = Notice()  # how the sign-in under way, or the last one, went
         box.addWidget(self.sign_status)
+        if actions is not None:  # what a failed sign-in offers (Open Port to create credentials, Run doctor…)
+            box.addWidget(actions)
         self.sso_hint = SsoHint()
         box.addWidget(self.sso_hint)
 

@@ -252,3 +252,22 @@ def test_the_list_is_wide_enough_for_its_lines(qtbot: QtBot, window: SettingsWin
     assert any("Globex International Holdings" in line for line in lines)
     for line in lines:
         assert metrics.horizontalAdvance(line) < page.list.viewport().width(), line
+
+
+def test_a_refused_sign_in_on_the_profiles_page_offers_the_way_out_as_a_button(
+    qtbot: QtBot, empty: ProfilesPage, sandbox: Sandbox
+) -> None:
+    """A wrong API secret: the page says where new credentials are made and has the button that opens it."""
+    page = empty
+    page.add_button.click()
+    page.name.setText("Acme")
+    page.region.setCurrentIndex(page.region.findData("custom"))
+    page.url.setText(sandbox.mcp_url)
+    page.mode.setCurrentIndex(page.mode.findData("token"))
+    page.client_id.setText("acme-builder-demo")
+    page.secret.setText("not-the-secret")
+    page.save_button.click()
+    qtbot.waitUntil(lambda: page.sign_actions.isVisible(), timeout=15000)
+    assert "refused the API credentials" in page.sign_status.text()
+    assert [b.text() for b in page.sign_actions.buttons.values()] == ["Open Port to create credentials"]
+    assert "port-mcp-bridge " not in page.sign_status.text()
