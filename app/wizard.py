@@ -141,6 +141,8 @@ class FirstRunWizard(QDialog):
         self.welcome_status = note_label("")
         self.welcome_status.hide()
         box.addWidget(self.welcome_status)
+        self.welcome_actions = ActionsRow(self.controller)  # a demo that could not start: what to do, as buttons
+        box.addWidget(self.welcome_actions)
         if warning:
             box.addWidget(note_label(warning, warning=True))
         box.addStretch(1)
@@ -158,11 +160,13 @@ class FirstRunWizard(QDialog):
         self.sign_in_button.setEnabled(False)
         self.welcome_status.setText("Starting the demo organization…")
         self.welcome_status.show()
+        self.welcome_actions.show_actions(())
 
         def failed(exc: BaseException) -> None:
             self.demo_button.setEnabled(True)
             self.sign_in_button.setEnabled(True)
             self.welcome_status.setText("{}: {}".format(*describe_error(exc)))
+            self.welcome_actions.show_error(exc)
 
         self.controller.run(self.api.start_demo, self._ready, failed)
 

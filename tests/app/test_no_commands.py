@@ -356,3 +356,24 @@ def test_the_trays_connect_on_a_refused_file_shows_copy_snippet_and_open_file(
         assert "mcpServers" in QGuiApplication.clipboard().text()
     finally:
         controller.stop()
+
+
+def test_a_demo_that_cannot_start_offers_its_way_out_as_a_button(qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The welcome page's Try the demo failing (here: its port refused) shows the error's button, not a command."""
+    from bridge.errors import PortInUse
+
+    api = BridgeApi(SettingsStore(), port=0)
+
+    def refused() -> None:
+        raise PortInUse("Port MCP Bridge cannot listen on 127.0.0.1:47780.", port=47780, cli="Use --port.")
+
+    monkeypatch.setattr(api, "start_demo", refused)
+    wizard = wizard_on(qtbot, api)
+    try:
+        qtbot.mouseClick(wizard.demo_button, LEFT)
+        qtbot.waitUntil(lambda: wizard.welcome_actions.isVisible(), timeout=10000)
+        assert "cannot listen" in wizard.welcome_status.text() and wizard.demo_button.isEnabled()
+        assert set(wizard.welcome_actions.buttons) == {Do.CHOOSE_PORT}
+        assert_no_command(shown_texts(wizard))
+    finally:
+        wizard.controller.stop()
