@@ -28,7 +28,7 @@ from bridge.auth.records import TOKENS_REF
 from bridge.auth.sso import sso_help
 from bridge.auth.tokens import TokenProvider
 from bridge.endpoint import base_url, probe
-from bridge.errors import BridgeError, SignInRequired
+from bridge.errors import Action, BridgeError, Do, SignInRequired
 from bridge.proxy.sender import same_server
 from bridge.proxy.service import default_tokens
 from bridge.settings import AuthMode, Profile, Settings, SettingsStore
@@ -43,6 +43,7 @@ class Check:
     advice: str = ""  # what to do, in the app's words (buttons and pages, never a command)
     cli: str = ""  # the same for a command-line user: the report's text (`port-mcp-bridge doctor`) adds it
     skipped: bool = False  # not run: it needs what an earlier check found missing (`detail` says what)
+    actions: tuple[Action, ...] = ()  # the buttons the Doctor page shows for it (`check_actions`)
 
 
 def not_run(name: str, why: str) -> Check:
@@ -81,8 +82,29 @@ TLS_ADVICE = (
 )
 
 
+BLOCKED = "A firewall, proxy or VPN may block it."
+
+
+def check_actions(check: Check, region: str, *, demo: bool = False) -> tuple[Action, ...]:
+    """What the Doctor page offers as buttons for a failed check (pure): sign in, choose another port, or copy
+    Port's addresses for whoever runs the network. The advice text says the same for the command line."""
+    if check.ok or check.skipped:
+        return ()
+    if check.name == "Sign-in" and not demo:
+        return (Action(Do.SIGN_IN, "Sign in…"),)
+    if check.name == "Local port" and check.detail.startswith("Another program"):
+        return (Action(Do.CHOOSE_PORT, "Choose another port"),)
+    known = next((r for r in PORT_REGIONS.values() if r.code.value == region), None)
+    if known is not None and BLOCKED in check.advice:
+        hosts = ", ".join(str(urlsplit(url).hostname) for url in (known.mcp_url, known.api_url))
+        text = (f"Port MCP Bridge needs HTTPS (443) to Port's {known.label} region: {hosts}. "
+                f"Port's outgoing addresses, for allow-lists: {known.egress_ips}.")  # fmt: skip
+        return (Action(Do.COPY_LINK, "Copy Port's addresses for your IT team", text),)
+    return ()
+
+
 def _blocked_advice(region: str) -> str:
-    advice = "A firewall, proxy or VPN may block it."
+    advice = BLOCKED
     known = next((r for r in PORT_REGIONS.values() if r.code.value == region), None)
     if known is not None:
         advice += f" If your network allows only listed addresses, ask for Port's {region.upper()} addresses: "

@@ -194,3 +194,20 @@ async def test_a_browser_profile_that_never_signed_in_gets_the_sso_explanation(t
     before = store.load().get_profile("work")
     check, _ = await check_token(before, read_only_tokens(before))
     assert not check.ok and "Oops!" not in check.advice and "Sign in again" in check.advice
+
+
+def test_failed_checks_get_buttons_and_a_blocked_eu_network_gets_ports_addresses_to_copy() -> None:
+    from bridge.doctor import BLOCKED, Check, _blocked_advice, check_actions
+    from bridge.errors import Do
+
+    blocked = Check("Connection", False, "Cannot connect to mcp.port.io:443 (timed out).", _blocked_advice("eu"))
+    (copy,) = check_actions(blocked, "eu")
+    assert copy.do is Do.COPY_LINK and "mcp.port.io" in copy.target and "api.port.io" in copy.target
+    assert "3.251.12.205" in copy.target and BLOCKED in blocked.advice
+    assert check_actions(blocked, "custom") == ()  # no published addresses for a custom URL
+    assert check_actions(Check("Connection", True, "ok"), "eu") == ()
+    (sign_in,) = check_actions(Check("Sign-in", False, "no saved sign-in"), "us")
+    assert sign_in.do is Do.SIGN_IN
+    assert check_actions(Check("Sign-in", False, "x"), "us", demo=True) == ()  # the demo signs in by itself
+    taken = Check("Local port", False, "Another program answers on 127.0.0.1:47773.")
+    assert [a.do for a in check_actions(taken, "eu")] == [Do.CHOOSE_PORT]

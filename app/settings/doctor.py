@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QTreeWidgetItem,
 )
 
+from app.actions_row import ActionsRow
 from app.controller import Controller, describe_error
 from app.settings.common import Notice, Page, ProfileChooser
 from bridge.api import DoctorReport
@@ -27,6 +28,7 @@ class DoctorPage(Page):
             "Checks everything between this computer and Port, step by step. The report has no tokens, secrets or "
             "keys, so it can go to Port support as it is.",
         )
+        self.action_rows: dict[str, ActionsRow] = {}  # per failed check with buttons (tests look them up)
         row = QHBoxLayout()
         row.addWidget(QLabel("Profile:"))
         self.profiles = ProfileChooser(controller)
@@ -68,6 +70,7 @@ class DoctorPage(Page):
         self.run_button.setEnabled(False)
         self.progress.show()
         self.tree.clear()
+        self.action_rows.clear()
         self.status.show_text("Checking… (DNS, connection, sign-in, Port's MCP server)", "muted")
         self.controller.run(lambda: self.api.doctor(profile_id), self._show, self._failed)
 
@@ -87,6 +90,13 @@ class DoctorPage(Page):
                 advice.setToolTip(1, check.advice)
                 item.addChild(advice)
             self.tree.addTopLevelItem(item)
+            if check.actions:  # the same, as buttons: sign in, choose another port, copy Port's addresses
+                buttons = QTreeWidgetItem(["", ""])
+                item.addChild(buttons)
+                row = ActionsRow(self.controller)
+                row.show_actions(check.actions)
+                self.tree.setItemWidget(buttons, 1, row)
+                self.action_rows[check.name] = row
             item.setExpanded(True)
         failed = [c.name for c in report.checks if not c.ok and not c.skipped]
         skipped = sum(c.skipped for c in report.checks)

@@ -7,6 +7,7 @@ Blocking (DNS, TCP, TLS, sign-in and an MCP handshake): a GUI runs it on a worke
 from __future__ import annotations
 
 import concurrent.futures
+import dataclasses
 import platform
 import time
 from collections.abc import Callable, Sequence
@@ -17,6 +18,7 @@ from bridge.api.views import DoctorReport, ToolLimit
 from bridge.auth.sso import region_name
 from bridge.doctor import (
     Check,
+    check_actions,
     check_keychain,
     check_local_port,
     check_settings,
@@ -57,6 +59,8 @@ def doctor_report(
         listed = any(check.name == "Tools" and check.ok for check in checks)
         checks.append(_tool_count(exposed_tools, limits, connected) if listed else
                       not_run("Tool count", "it needs the tool list above"))  # fmt: skip
+    region = profile.region.value
+    checks = [dataclasses.replace(c, actions=check_actions(c, region, demo=demo)) for c in checks]
     where = "the demo organization on this computer" if demo else f"region {region_name(profile)}"
     lines = [
         f"Port MCP Bridge {__version__} on {platform.system()} {platform.release()} ({platform.machine()}), "

@@ -377,3 +377,33 @@ def test_a_demo_that_cannot_start_offers_its_way_out_as_a_button(qtbot: QtBot, m
         assert_no_command(shown_texts(wizard))
     finally:
         wizard.controller.stop()
+
+
+def test_the_doctor_page_offers_a_button_per_failed_check(qtbot: QtBot, opened: Opened) -> None:
+    """A profile with no saved sign-in, against a Port that does not answer: the failed Sign-in check has a Sign in…
+    button that opens Profiles (Port's own regions' copy-the-addresses button: tests/test_doctor.py, no network)."""
+    from app.settings.doctor import DoctorPage
+
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()  # nothing listens there now
+    store = SettingsStore()
+    store.add_profile("Acme", f"http://127.0.0.1:{port}/v1", auth_mode="token", make_active=True)
+    api = BridgeApi(store, port=0)
+    controller = Controller(api)
+    controller.start()
+    page = DoctorPage(controller)
+    qtbot.addWidget(page)
+    pages: list[str] = []
+    controller.showPage.connect(pages.append)
+    try:
+        page.run_checks()
+        qtbot.waitUntil(lambda: page.copy_button.isEnabled(), timeout=60000)
+        assert page.report is not None
+        assert_no_command([c.advice for c in page.report.checks])
+        sign_in = page.action_rows["Sign-in"]
+        qtbot.mouseClick(sign_in.buttons[Do.SIGN_IN], LEFT)
+        assert pages == ["profiles"]
+    finally:
+        controller.stop()
