@@ -128,12 +128,12 @@ class FirstRunWizard(QDialog):
         )
         box.addSpacing(6)
         self.demo_button = QCommandLinkButton(
-            "Try the demo organization",
+            "&Try the demo organization",
             "Acme Corp, a sample Port organization that runs on this computer. No account needed.",
         )
         self.demo_button.clicked.connect(self.start_demo)
         self.sign_in_button = QCommandLinkButton(
-            "Sign in to Port", "Your own organization: choose its region, then approve access in the browser."
+            "&Sign in to Port", "Your own organization: choose its region, then approve access in the browser."
         )
         self.sign_in_button.clicked.connect(lambda: self._go(1))
         box.addWidget(self.demo_button)
@@ -214,7 +214,7 @@ class FirstRunWizard(QDialog):
         box.addLayout(form)
         self.browser_button = QPushButton("Sign in with the browser")
         self.browser_button.clicked.connect(self.sign_in)
-        self.back_button = QPushButton("Back")
+        self.back_button = QPushButton("&Back")
         self.back_button.clicked.connect(self._back)
         buttons = QHBoxLayout()
         buttons.addWidget(self.back_button)

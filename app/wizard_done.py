@@ -96,7 +96,7 @@ class DonePage(QWidget):
         self.autostart_note = text_label("")  # why the OS refused it, should it
         self.autostart_note.hide()
         box.addWidget(self.autostart_note)
-        self.done_button = QPushButton("Done")
+        self.done_button = QPushButton("&Done")
         self.done_button.clicked.connect(self.finish)
         buttons = QHBoxLayout()
         buttons.addStretch(1)

@@ -66,7 +66,7 @@ class GeneralPage(Page):
         self.port = QSpinBox()
         self.port.setRange(1024, 65535)
         self.port.setMinimumWidth(110)
-        self.port_button = QPushButton("Apply")
+        self.port_button = QPushButton("A&pply")
         self.port_button.clicked.connect(self.apply_port)
         self.port_notice = Notice()
         form.add("Local port:", _row(self.port, self.port_button), self.port_notice)
@@ -74,11 +74,11 @@ class GeneralPage(Page):
         self.key = QLineEdit(HIDDEN)
         self.key.setReadOnly(True)
         self.key.setMinimumWidth(330)
-        self.show_key = QPushButton("Show")
+        self.show_key = QPushButton("S&how")
         self.show_key.clicked.connect(self.toggle_key)
-        self.copy_key = QPushButton("Copy")
+        self.copy_key = QPushButton("&Copy")
         self.copy_key.clicked.connect(self.copy)
-        self.regenerate = QPushButton("Regenerate…")
+        self.regenerate = QPushButton("&Regenerate…")
         self.regenerate.clicked.connect(self.regenerate_key)
         self.key_notice = Notice()
         self.key_notice.show_text(
@@ -99,7 +99,7 @@ class GeneralPage(Page):
         self.level = QComboBox()
         self.level.addItems(["DEBUG", "INFO", "WARNING", "ERROR"])
         self.level.currentTextChanged.connect(self.set_level)
-        self.open_logs = QPushButton("Open logs folder")
+        self.open_logs = QPushButton("Open &logs folder")
         self.open_logs.clicked.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(log_dir()))))
         self.notice = Notice()
         form.add("Log level:", _row(self.level, self.open_logs), self.notice)
@@ -179,12 +179,12 @@ class GeneralPage(Page):
     def _reveal(self, key: str) -> None:
         self._key_value = key
         self.key.setText(key)
-        self.show_key.setText("Hide")
+        self.show_key.setText("&Hide")
 
     def _hide_key(self) -> None:
         self._key_value = None
         self.key.setText(HIDDEN)
-        self.show_key.setText("Show")
+        self.show_key.setText("S&how")
 
     def copy(self) -> None:
         def done(key: str) -> None:

@@ -55,7 +55,7 @@ class ProfileForm(QGroupBox):
             "The Port API behind this MCP endpoint: API credentials are sent there, and only there."
         )
         form.addRow("API URL:", self.api_url)
-        self.save_button = QPushButton("Save")
+        self.save_button = QPushButton("&Save")
         self.save_button.setDefault(True)
         self.save_button.clicked.connect(self.submitted)
         for field in (self.name, self.url, self.api_url, self.client_id, self.secret):

@@ -59,11 +59,11 @@ class ProfilesPage(Page):
         self.list.currentItemChanged.connect(self._current_changed)
         left.addWidget(self.list, 1)
         buttons = QHBoxLayout()
-        self.add_button = QPushButton("Add")
+        self.add_button = QPushButton("&Add")
         self.add_button.clicked.connect(lambda: self.new_profile())
-        self.remove_button = QPushButton("Remove…")
+        self.remove_button = QPushButton("&Remove…")
         self.remove_button.clicked.connect(self.remove)
-        self.use_button = QPushButton("Make active")
+        self.use_button = QPushButton("&Make active")
         self.use_button.clicked.connect(self.make_active)
         for button in (self.add_button, self.remove_button, self.use_button):
             buttons.addWidget(button)
@@ -217,7 +217,7 @@ class ProfilesPage(Page):
         self.remove_button.setEnabled(exists and not signing)
         active = self.controller.snapshot.active
         self.use_button.setEnabled(exists and not (active and active.id == self.profile_id))
-        self.save_button.setText("Add profile" if self._creating else "Save")
+        self.save_button.setText("A&dd profile" if self._creating else "&Save")
 
     # --- add / edit / remove ---------------------------------------------------------------------------------------
 

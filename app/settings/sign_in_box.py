@@ -43,9 +43,9 @@ class SignInBox(QGroupBox):
         self.sign_state = Notice()  # what the keychain holds (account.sign_in_status)
         box.addWidget(self.sign_state)
         row = QHBoxLayout()
-        self.sign_in_button = QPushButton("Sign in")
+        self.sign_in_button = QPushButton("Sign &in")
         self.cancel_button = QPushButton("Cancel")
-        self.sign_out_button = QPushButton("Sign out")
+        self.sign_out_button = QPushButton("Sign &out")
         for button in (self.sign_in_button, self.cancel_button, self.sign_out_button):
             row.addWidget(button)
         row.addStretch(1)

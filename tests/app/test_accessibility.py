@@ -64,7 +64,7 @@ def test_every_wizard_control_has_a_name(qtbot: QtBot, tmp_path: Path) -> None:
 
 
 def test_main_actions_have_distinct_mnemonics(qtbot: QtBot, window: SettingsWindow) -> None:
-    for name in ("tools", "actions", "clients", "doctor"):
+    for name in ("profiles", "tools", "actions", "clients", "doctor", "general"):
         page = window.page(name)
         keys = [
             b.text().split("&")[1][0].lower()
@@ -108,3 +108,12 @@ def test_the_wizard_closes_with_the_platform_close_key(qtbot: QtBot, tmp_path: P
     activate(qtbot, wizard)
     with qtbot.waitSignal(wizard.rejected, timeout=5000):
         qtbot.keyClick(wizard, Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier)
+
+
+def test_the_wizards_main_actions_have_distinct_mnemonics(qtbot: QtBot, tmp_path: Path) -> None:
+    api = BridgeApi(SettingsStore(), port=0)
+    api.export_env = Env(tmp_path, "linux", {}, None)
+    wizard = FirstRunWizard(Controller(api))
+    qtbot.addWidget(wizard)
+    keys = [b.text().split("&")[1][0].lower() for b in wizard.findChildren(QAbstractButton) if "&" in b.text()]
+    assert {"t", "s", "b", "d"} <= set(keys) and len(keys) == len(set(keys)), keys
