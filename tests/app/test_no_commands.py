@@ -407,3 +407,9 @@ def test_the_doctor_page_offers_a_button_per_failed_check(qtbot: QtBot, opened: 
         assert pages == ["profiles"]
     finally:
         controller.stop()
+
+
+def test_what_the_app_says_after_connecting_any_client_names_no_command() -> None:
+    from bridge import export
+
+    assert_no_command([c.after_write for c in export.clients()])

@@ -13,7 +13,7 @@ from bridge.export.model import Entry, Env
 class Kiro(Client):
     id = "kiro"
     name = "Kiro"
-    after_write = "Kiro reconnects when the file changes; check with `kiro-cli mcp status --name port`."
+    after_write = "Kiro reconnects when the file changes; its MCP panel shows the port server's status."
 
     def path(self, env: Env) -> Path:
         return env.home / ".kiro" / "settings" / "mcp.json"
