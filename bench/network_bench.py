@@ -232,6 +232,9 @@ async def measure(nets: list[Net], context: ssl.SSLContext, args: argparse.Names
     def log(text: str) -> None:
         print(f"[{time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
 
+    for net in nets:  # untimed: every path has answered once (the bridges have their tokens) before anything is timed
+        for path in PATHS:
+            await new_session(net, path, context, stderr, 0.0)
     for i in range(args.sessions):
         for net in nets:
             for path in rotated(i):
