@@ -108,7 +108,7 @@ class Warm:
                 await self._verify_due(now)
                 await self._top_up()
                 self.failures = 0
-            except (OSError, TimeoutError, *http11.errors()) as exc:  # unreachable for now: try again later
+            except Exception as exc:  # unreachable for now (OSError, httpcore2's errors, a timeout): try again later
                 self.failures += 1
                 if self.failures == 1:
                     log.info("Could not keep a connection to %s open: %s", self.key[1], exc)
