@@ -123,9 +123,17 @@ class Warm:
         return max(0.05, min(LOOK, due - time.monotonic()))
 
     async def _verify_due(self, now: float) -> None:
-        for conn in self.pool.idle(self.key):
+        """Verify the idle connections due, oldest first; those beyond `count` (left by a burst of requests) are
+        closed instead: kept warm is `count`, not whatever was once needed."""
+        idle = self.pool.idle(self.key)
+        extra = len(idle) - self.count
+        for conn in idle:
             if now - conn.idle_since >= self.every and self.pool.claim(conn):
-                await self._verify(conn)
+                if extra > 0:
+                    extra -= 1
+                    conn.close()
+                else:
+                    await self._verify(conn)
 
     async def _top_up(self) -> None:
         missing = self.count - len(self.pool.idle(self.key))

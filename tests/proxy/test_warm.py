@@ -43,6 +43,16 @@ def bridge_to(*ports: int) -> tuple[BridgeService, SettingsStore]:
     return bridge, store
 
 
+async def stop(bridge: BridgeService, *servers: Server) -> None:
+    """Stop the bridge, then let each server take in and see the end of every connection the keeper opened (one
+    accepted after the test's server closed would be left to the garbage collector)."""
+    warm = bridge.warm
+    bridge.stop()
+    if warm is not None:
+        await wait_until_async(lambda: sum(s.connections for s in servers) >= warm.opened and all(
+            w.is_closing() for s in servers for w in s.writers), "the servers saw every connection end")  # fmt: skip
+
+
 def kept(bridge: BridgeService, server: Server) -> list[socket.socket]:
     """The sockets of the bridge's idle connections to `server` (read from the test's thread: a snapshot)."""
     warm = bridge.warm
@@ -69,7 +79,7 @@ async def test_the_active_profiles_port_is_connected_at_start_with_nothing_of_th
             sent = next(i for i, r in enumerate(recorder.requests) if b"authorization: Bearer secret-token" in r)
             assert recorder.on[sent] in recorder.on[:2]
         finally:
-            bridge.stop()
+            await stop(bridge, server)
 
 
 async def test_upstream_sockets_have_nagle_off() -> None:
@@ -81,7 +91,7 @@ async def test_upstream_sockets_have_nagle_off() -> None:
             for sock in kept(bridge, server):
                 assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
         finally:
-            bridge.stop()
+            await stop(bridge, server)
 
 
 async def test_a_profile_switch_moves_the_warm_connections_to_the_new_port() -> None:
@@ -96,7 +106,7 @@ async def test_a_profile_switch_moves_the_warm_connections_to_the_new_port() -> 
                                    "warm connections to the profile switched to")  # fmt: skip
             assert kept(bridge, first) == []  # the keeper follows the active profile only
         finally:
-            bridge.stop()
+            await stop(bridge, first, second)
 
 
 async def test_a_warm_connection_the_server_closed_is_replaced_before_a_client_needs_it() -> None:
@@ -120,7 +130,7 @@ async def test_a_warm_connection_the_server_closed_is_replaced_before_a_client_n
                                    "both replaced by new, verified ones")  # fmt: skip
             assert bridge.warm is not None and bridge.warm.every < 20  # and it learned the server's timeout
         finally:
-            bridge.stop()
+            await stop(bridge, server)
 
 
 async def test_idle_connections_are_dropped_after_a_sleep() -> None:
@@ -141,4 +151,29 @@ async def test_idle_connections_are_dropped_after_a_sleep() -> None:
             await wait_until_async(lambda: server.connections >= 4 and len(kept(bridge, server)) == 2,
                                    "new connections opened")  # fmt: skip
         finally:
-            bridge.stop()
+            await stop(bridge, server)
+
+
+async def test_connections_left_by_a_burst_are_not_kept_warm_forever() -> None:
+    async with serving(Recorder()) as server:
+        bridge, _ = bridge_to(server.port)
+        try:
+            await wait_until_async(lambda: len(kept(bridge, server)) == 2, "two warm connections")
+            warm = bridge.warm
+            assert warm is not None
+
+            async def burst() -> None:  # four requests at once on the bridge's loop: two more connections
+                conns = [warm.pool.claim(c) and c for c in warm.pool.idle(server.key)]
+                conns += [await warm.pool.open(server.key, 5) for _ in range(2)]
+                for conn in conns:
+                    assert conn
+                    await (await warm.pool.exchange(conn, warm._head, b"", 5)).aclose()
+                for conn in warm.pool.idle(server.key):
+                    conn.idle_since -= 3600  # all due for verification
+                warm._wake.set()
+
+            await asyncio.wrap_future(bridge.submit(burst()))
+            await wait_until_async(lambda: len(kept(bridge, server)) == 2 and all(
+                c.idle_since > 0 for c in warm.pool.idle(server.key)), "back to two, verified")  # fmt: skip
+        finally:
+            await stop(bridge, server)
