@@ -225,7 +225,7 @@ async def measure(nets: list[Net], context: ssl.SSLContext, args: argparse.Names
     out: dict[str, Any] = {
         str(n.rtt): {m: {p: [] for p in PATHS} for m in ("session after quiet", "session back to back",
                      "connections per session", "tools/call", "first call after idle", "connections after idle",
-                     "first call after restart", "connections after restart")}
+                     "first call after restart", "connections after restart", "connections during calls")}
         for n in nets
     }  # fmt: skip
 
@@ -252,9 +252,10 @@ async def measure(nets: list[Net], context: ssl.SSLContext, args: argparse.Names
         for i in range(args.warmup + args.calls):
             for o in opened:
                 for path in rotated(i):
-                    ms, _ = await o.call(path)
+                    ms, conns = await o.call(path)
                     if i >= args.warmup:
                         out[str(o.net.rtt)]["tools/call"][path].append(ms)
+                        out[str(o.net.rtt)]["connections during calls"][path].append(conns)
         log(f"calls: {args.calls} per path")
         for i in range(args.idle_rounds):
             log(f"idle {args.idle:g} s")
@@ -294,7 +295,7 @@ def summarise(samples: dict[str, Any]) -> dict[str, Any]:
             for path, values in by_path.items():
                 if not values:
                     continue
-                cell = {"p50": statistics.median(values), "n": len(values)}
+                cell = {"p50": statistics.median(values), "n": len(values), "total": sum(values)}
                 if measure == "tools/call" and len(values) >= 2:
                     cell["p95"] = statistics.quantiles(values, n=100, method="inclusive")[94]
                 stats[path] = cell
@@ -334,6 +335,8 @@ def print_report(report: dict[str, Any]) -> None:
                 cell = stats.get(path)
                 if cell is None:
                     cells.append("")
+                elif measure == "connections during calls":
+                    cells.append(f"{cell['total']:g} in all")
                 elif "connections" in measure:
                     cells.append(f"{cell['p50']:g}")
                 else:

@@ -9,8 +9,9 @@ the connection as well). No token, no header of a client, no profile's policy go
 answer is read and dropped: an IDE never receives a byte of it. Connections are per origin (scheme, host, port), as
 the pool's are; what flows on them is each request's own.
 
-- Opened when the bridge starts and when the active profile changes (`BridgeService`), topped up as soon as a client
-  takes one (a new session's `initialize`, a GET stream that keeps one) or one is lost.
+- Opened when the bridge starts and when the active profile changes (`BridgeService`), topped up at once when none
+  is left idle (a new session's requests and the GET stream many clients hold), or one is lost, and otherwise once
+  requests have left them alone for `SETTLE` seconds (calls one after another reuse one and open nothing).
 - Verified again before the server's keep-alive would close them (every `every` seconds; a server that closes an idle
   connection sooner teaches the keeper its timeout, and it verifies at 80 % of that from then on), so the pool may
   keep them past its usual 4 s: every idle connection to the origin was answered less than `every` seconds ago.
@@ -40,6 +41,9 @@ VERIFY_EVERY = 20.0  # seconds: under the idle timeouts of load balancers (AWS 6
 LOOK = 5.0  # seconds between two looks for a sleep or a network change
 SLEPT = 5.0  # the wall clock ahead of the monotonic one by more than this since the last look: the computer slept
 MIN_VERIFY = 1.0  # never verify more often than this, whatever a server's timeout
+# With one connection still idle, topping up waits until no request took one for this long: a run of calls, each on
+# the last one released, then never opens connections it does not need (the second is for a burst, or a new session).
+SETTLE = 1.0
 _TIMEOUT = 10.0  # to connect, and to have the verification's answer
 _MAX_BACKOFF = 60.0
 
@@ -63,6 +67,7 @@ class Warm:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._route: str | None = None  # the local address the route to the server leaves from
+        self._taken_at = 0.0  # when a request last took an idle connection (monotonic)
         self.opened = 0  # connections opened so far (tests, logs)
         self.failures = 0  # verifications or connections failed in a row
 
@@ -84,6 +89,8 @@ class Warm:
     def _told(self, conn: http11._Connection) -> None:
         """A connection was taken from the idle ones, or closed: top up, and learn from a server that closed an idle
         one sooner than expected."""
+        if not conn.closed:
+            self._taken_at = time.monotonic()
         if conn.peer_closed and not conn.in_use and conn.idle_since:
             idle = time.monotonic() - conn.idle_since
             if idle < self._expiry():
@@ -120,6 +127,8 @@ class Warm:
     def _next_due(self) -> float:
         idle = self.pool.idle(self.key)
         due = min((c.idle_since + self.every for c in idle), default=time.monotonic() + self.every)
+        if len(idle) < self.count:
+            due = min(due, self._taken_at + SETTLE)
         return max(0.05, min(LOOK, due - time.monotonic()))
 
     async def _verify_due(self, now: float) -> None:
@@ -136,8 +145,9 @@ class Warm:
                     await self._verify(conn)
 
     async def _top_up(self) -> None:
-        missing = self.count - len(self.pool.idle(self.key))
-        if missing > 0:
+        idle = len(self.pool.idle(self.key))
+        missing = self.count - idle
+        if missing > 0 and (not idle or time.monotonic() - self._taken_at >= SETTLE):
             await asyncio.gather(*(self._open() for _ in range(missing)))
 
     async def _open(self) -> None:
