@@ -25,11 +25,12 @@ COLORS = {
     "bridge": "#1f6fb4",
     "stdio shim": "#2a9d3a",
     "mcp-remote": "#e07b00",
+    "sdk": "#c0392b",
     "bridge + a shim each": "#2a9d3a",
     "an mcp-remote each": "#e07b00",
 }
 LABELS = {"direct": "direct (HTTP)", "bridge": "bridge (HTTP)", "stdio shim": "stdio shim", "mcp-remote": "mcp-remote",
-          "floor": "bare relay (floor)"}  # fmt: skip
+          "floor": "bare relay (floor)", "sdk": "MCP SDK (Python), direct"}  # fmt: skip
 NETWORK_MEASURES = {"session after quiet": "new session after quiet", "session back to back":
                     "new session back to back", "tools/call": "tools/call p50", "first call after idle":
                     "first call after idle", "first call after restart": "first call after network change"}  # fmt: skip
@@ -335,7 +336,8 @@ def render_network(report: dict[str, Any], out: Path) -> Path:
         _text(p, 40, 46, WIDTH - 80, 22, f"{m['cpus']} vCPUs, Python {m['python']}; load {report['load_before'][0]:.2f}"
               f"; quiet {a['quiet']:g} s, idle {a['idle']:g} s; {a['sessions']} sessions and {a['calls']} calls per "
               "path; medians", size=11, color="#444444")  # fmt: skip
-        paths = ["direct", "floor", "bridge", "stdio shim", "mcp-remote"]
+        paths = [p for p in ("direct", "floor", "bridge", "stdio shim", "mcp-remote", "sdk") if p in
+                 next(iter(summary.values()))["tools/call"]]  # fmt: skip
         keys = {label: key for key, label in NETWORK_MEASURES.items()}
         for i, (rtt, row) in enumerate(summary.items()):
             groups = [label for key, label in NETWORK_MEASURES.items() if key in row]

@@ -10,7 +10,9 @@ One sandbox (a child process) serves TLS with a certificate from a CA made for t
 - **floor**: a bare relay (uvicorn + the bridge's `http11` client, nothing else: `stack.py --child floor`);
 - **bridge**: the bridge as `serve` builds it (token mode), its profile's URL the relay's;
 - **stdio shim**: `port-mcp-bridge stdio` relaying to that bridge;
-- **mcp-remote** (npm, tests/node) straight to the relay, trusting the CA through NODE_EXTRA_CA_CERTS.
+- **mcp-remote** (npm, tests/node) straight to the relay, trusting the CA through NODE_EXTRA_CA_CERTS;
+- **sdk**: the official Python MCP SDK's client (`streamable_http_client` + `ClientSession`) straight to the relay, as
+  an IDE built on it would talk to Port (it opens the GET stream, and reads answers its own way).
 
 Measured for each: a new session's time from `initialize` to its first `tools/list` answer, after `--quiet` seconds of
 quiet and back to back, with the connections the relay accepted meanwhile; `tools/call` p50/p95; the first call after
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import shutil
@@ -39,7 +42,7 @@ import portnet
 import stack as st
 
 ROOT = st.ROOT
-PATHS = ("direct", "floor", "bridge", "stdio shim", "mcp-remote")
+PATHS = ("direct", "floor", "bridge", "stdio shim", "mcp-remote", "sdk")
 HTTP = ("direct", "floor", "bridge")
 STDIO = ("stdio shim", "mcp-remote")
 # issue 20's targets, against direct: (measure, at most)
@@ -117,7 +120,6 @@ def start(stack: ExitStack, args: argparse.Namespace) -> tuple[list[Net], ssl.SS
 def _child(script: str, command: list[str], env: dict[str, str]) -> Any:
     if script == "stack.py":
         return st.child(command, env)
-    import contextlib
     import subprocess
 
     @contextlib.contextmanager
@@ -147,6 +149,23 @@ def http_client(context: ssl.SSLContext, path: str) -> Any:
     return httpx2.AsyncClient(timeout=60, limits=limits, verify=context if path != "bridge" else True)
 
 
+@contextlib.asynccontextmanager
+async def sdk_session(net: Net, context: ssl.SSLContext) -> Any:
+    """An initialized session of the official Python MCP SDK, direct to the relay."""
+    import httpx2
+    from mcp import ClientSession
+    from mcp.client.streamable_http import streamable_http_client
+
+    url, auth = net.endpoints["direct"]
+    async with (
+        httpx2.AsyncClient(headers={"Authorization": auth}, timeout=60, verify=context) as http,
+        streamable_http_client(url, http_client=http) as (read, write),
+        ClientSession(read, write) as client,
+    ):
+        await client.initialize()
+        yield client
+
+
 async def new_session(net: Net, path: str, context: ssl.SSLContext, stderr: Any, quiet: float) -> tuple[float, int]:
     """A new IDE session (a new client: new connections, a new process for stdio paths) after `quiet` seconds:
     milliseconds from sending `initialize` to having the first `tools/list` answer, and the connections the relay
@@ -167,6 +186,16 @@ async def new_session(net: Net, path: str, context: ssl.SSLContext, stderr: Any,
         finally:
             await client.close()
     await asyncio.sleep(quiet)
+    if path == "sdk":
+        before = net.accepted()
+        start = time.perf_counter()
+        async with sdk_session(net, context) as client:
+            tools = await client.list_tools()
+            elapsed = (time.perf_counter() - start) * 1000
+            opened = net.accepted() - before
+        if not tools.tools:
+            raise RuntimeError("sdk: no tools listed")
+        return elapsed, opened
     url, auth = net.endpoints[path]
     async with http_client(context, path) as http:
         before = net.accepted()
@@ -186,10 +215,14 @@ class Open:
         self.http: dict[str, Any] = {}
         self.sessions: dict[str, st.Session] = {}
         self.stdio: dict[str, cb.StdioClient] = {}
+        self.sdk: Any = None
+        self._exits = contextlib.AsyncExitStack()
 
     async def open(self) -> None:
         for path in PATHS:
-            if path in STDIO:
+            if path == "sdk":
+                self.sdk = await self._exits.enter_async_context(sdk_session(self.net, self.context))
+            elif path in STDIO:
                 command, env = self.net.stdio[path]
                 self.stdio[path] = await cb.StdioClient.start(path, command, env, self.stderr)
                 await self.stdio[path].initialize()
@@ -200,7 +233,13 @@ class Open:
 
     async def call(self, path: str) -> tuple[float, int]:
         before = self.net.accepted()
-        if path in STDIO:
+        if path == "sdk":
+            start = time.perf_counter()
+            result = await self.sdk.call_tool(st.CALL["name"], st.CALL["arguments"])
+            elapsed = (time.perf_counter() - start) * 1000
+            if result.is_error:
+                raise RuntimeError(f"sdk: tools/call failed: {result}")
+        elif path in STDIO:
             elapsed, answer = await self.stdio[path].request("tools/call", st.CALL)
             if not isinstance(answer.get("result"), dict) or answer["result"].get("isError"):
                 raise RuntimeError(f"{path}: tools/call failed: {answer}")
@@ -210,6 +249,7 @@ class Open:
         return elapsed, self.net.accepted() - before
 
     async def close(self) -> None:
+        await self._exits.aclose()
         for client in self.stdio.values():
             await client.close()
         for http in self.http.values():
