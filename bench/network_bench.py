@@ -317,7 +317,7 @@ async def measure(nets: list[Net], context: ssl.SSLContext, args: argparse.Names
                     out[str(o.net.rtt)]["connections after restart"][path].append(conns)
             log(f"restart {i + 1} of {args.restarts}")
     finally:
-        for o in opened:
+        for o in reversed(opened):  # the SDK's sessions are anyio task groups: closed in the reverse order of opening
             await o.close()
     return out
 
