@@ -21,13 +21,19 @@ WIDTH, HEIGHT = 1600, 1080
 _APP: Any = None
 COLORS = {
     "direct": "#555555",
+    "floor": "#9b59b6",
     "bridge": "#1f6fb4",
     "stdio shim": "#2a9d3a",
     "mcp-remote": "#e07b00",
+    "sdk": "#c0392b",
     "bridge + a shim each": "#2a9d3a",
     "an mcp-remote each": "#e07b00",
 }
-LABELS = {"direct": "direct (HTTP)", "bridge": "bridge (HTTP)", "stdio shim": "stdio shim", "mcp-remote": "mcp-remote"}
+LABELS = {"direct": "direct (HTTP)", "bridge": "bridge (HTTP)", "stdio shim": "stdio shim", "mcp-remote": "mcp-remote",
+          "floor": "bare relay (floor)", "sdk": "MCP SDK (Python), direct"}  # fmt: skip
+NETWORK_MEASURES = {"session after quiet": "new session after quiet", "session back to back":
+                    "new session back to back", "tools/call": "tools/call p50", "first call after idle":
+                    "first call after idle", "first call after restart": "first call after network change"}  # fmt: skip
 
 
 @dataclass
@@ -310,13 +316,62 @@ def _memory_panel(frame: Plot, report: dict[str, Any]) -> None:
     )  # fmt: skip
 
 
+def render_network(report: dict[str, Any], out: Path) -> Path:
+    """`network_bench.py`'s chart: per RTT, the p50 of each measure on every path (ms), bridge / direct under it."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtGui import QColor, QGuiApplication, QImage, QPainter
+
+    global _APP
+    _APP = QGuiApplication.instance() or QGuiApplication([])
+    summary = report["summary"]
+    image = QImage(WIDTH, 560 * len(summary) + 90, QImage.Format.Format_ARGB32)
+    image.fill(QColor("white"))
+    p = QPainter(image)
+    p.setRenderHint(QPainter.RenderHint.Antialiasing)
+    p.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+    try:
+        a, m = report["args"], report["machine"]
+        _text(p, 40, 16, WIDTH - 80, 30, "Through the bridge against direct, on a Port-like network (TLS, RTT relay, "
+              "60 s server keep-alive)", size=17, bold=True)  # fmt: skip
+        _text(p, 40, 46, WIDTH - 80, 22, f"{m['cpus']} vCPUs, Python {m['python']}; load {report['load_before'][0]:.2f}"
+              f"; quiet {a['quiet']:g} s, idle {a['idle']:g} s; {a['sessions']} sessions and {a['calls']} calls per "
+              "path; medians", size=11, color="#444444")  # fmt: skip
+        paths = [p for p in ("direct", "floor", "bridge", "stdio shim", "mcp-remote", "sdk") if p in
+                 next(iter(summary.values()))["tools/call"]]  # fmt: skip
+        keys = {label: key for key, label in NETWORK_MEASURES.items()}
+        for i, (rtt, row) in enumerate(summary.items()):
+            groups = [label for key, label in NETWORK_MEASURES.items() if key in row]
+
+            def value(g: str, s: str, row: dict[str, Any] = row) -> tuple[float | None, bool]:
+                cell = row[keys[g]].get(s)
+                return (cell["p50"] if cell else None, False)
+
+            def under(g: str, row: dict[str, Any] = row) -> str:
+                cell = row[keys[g]].get("bridge", {})
+                return f"bridge / direct {cell['vs direct']:.2f}x" if "vs direct" in cell else ""
+
+            frame = Plot(p, 40, 80 + i * 560, WIDTH - 80, 540)
+            _bars(frame, f"RTT {rtt} ms", "median milliseconds (lower is better)", groups, paths, value, "ms", under,
+                  LABELS)  # fmt: skip
+    finally:
+        p.end()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if not image.save(str(out), "PNG"):
+        raise OSError(f"could not write {out}")
+    return out
+
+
 def main() -> None:
-    """`python bench/chart.py REPORT.json OUT.png`: redraw from `clients_bench.py --json --keep-samples` output."""
+    """`python bench/chart.py REPORT.json OUT.png`: redraw from `clients_bench.py --json --keep-samples` output, or
+    from `network_bench.py --json FILE`."""
     import json
 
     if len(sys.argv) != 3:
         sys.exit(main.__doc__)
     report = json.loads(Path(sys.argv[1]).read_text())
+    if "summary" in report:
+        print(render_network(report, Path(sys.argv[2])))
+        return
     if not report.get("samples"):
         sys.exit("The report has no latency samples: run clients_bench.py with --json --keep-samples.")
     print(render(report, report["samples"], Path(sys.argv[2])))

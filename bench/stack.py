@@ -16,6 +16,7 @@ import os
 import platform
 import signal
 import socket
+import ssl
 import statistics
 import subprocess
 import sys
@@ -58,7 +59,7 @@ def _nodelay(sock: socket.socket) -> bool:
     return sock.proto == socket.IPPROTO_TCP or bool(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
 
 
-def serve_sandbox(total_tools: int) -> None:
+def serve_sandbox(total_tools: int, tls: tuple[str, str] | None = None, keep_alive: float | None = None) -> None:
     """The sandbox, with synthetic tools (`port_like_tools`, "mix") added until `tools/list` has `total_tools`."""
     # The sandbox stands in for Port, whose speed does not depend on the bridge's dependencies: keep it on uvicorn's
     # pure-Python stack (h11, asyncio) even where httptools/uvloop are installed, so "direct" stays comparable.
@@ -76,7 +77,19 @@ def serve_sandbox(total_tools: int) -> None:
             read_only=tool["annotations"]["readOnlyHint"], destructive=tool["annotations"]["destructiveHint"],
             title=tool["title"],
         )  # fmt: skip
-    _announce(url=box.mcp_url)
+    if tls or keep_alive:  # Port-like (`portnet.py`): TLS, and a load balancer's idle timeout instead of uvicorn's 5 s
+        new_server = box._runner._new_server
+
+        def port_like() -> Any:
+            server = new_server()
+            if keep_alive:
+                server.config.timeout_keep_alive = keep_alive
+            if tls:
+                server.config.ssl_certfile, server.config.ssl_keyfile = tls
+            return server
+
+        box._runner._new_server = port_like
+    _announce(url=box.mcp_url.replace("http:", "https:") if tls else box.mcp_url)
     with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises the SIGINT it handled, once it has shut down
         box.serve_forever()
 
@@ -101,12 +114,13 @@ def serve_floor(small_url: str, big_url: str, client: str) -> None:
     from bridge.system.loopback import LoopbackServer
 
     pool = httpcore2.AsyncConnectionPool(max_keepalive_connections=20)
-    lean = http11.Pool(None)
+    cafile = os.environ.get("SSL_CERT_FILE")  # a Port-like run's own CA (`portnet.py`)
+    lean = http11.Pool(ssl.create_default_context(cafile=cafile) if cafile else None)
     routes = {}
     for path, url in (("/small", small_url), ("/big", big_url)):
         parsed = httpcore2.URL(url)
         netloc = parsed.host + (b":%d" % parsed.port if parsed.port else b"")
-        key = (parsed.scheme.decode(), parsed.host.decode(), parsed.port or 80)
+        key = (parsed.scheme.decode(), parsed.host.decode(), parsed.port or (443 if parsed.scheme == b"https" else 80))
         routes[path] = (parsed, (b"host", netloc), key)
     skip = {b"host", b"content-length", b"connection", b"transfer-encoding"}
 
@@ -349,10 +363,14 @@ def main() -> None:
     parser.add_argument("--force-nodelay", action="store_true")
     parser.add_argument("--profile-out")
     parser.add_argument("--floor-client", choices=["http11", "httpcore2"], default="http11")
+    parser.add_argument("--tls-cert")
+    parser.add_argument("--tls-key")
+    parser.add_argument("--keep-alive", type=float)
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))  # run from anywhere without installing the project
     if args.child == "sandbox":
-        serve_sandbox(args.total_tools)
+        tls = (args.tls_cert, args.tls_key) if args.tls_cert else None
+        serve_sandbox(args.total_tools, tls, args.keep_alive)
     elif args.child == "bridge":
         serve_bridge(args.upstream, args.upstream_big, args.force_nodelay, args.profile_out)
     else:

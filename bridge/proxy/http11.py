@@ -15,24 +15,23 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
-import ipaddress
 import math
-import socket
 import ssl
 import sys
 import time
-from asyncio.staggered import staggered_race
-from collections.abc import AsyncGenerator, Sequence
-from typing import Any, cast
+from collections.abc import AsyncGenerator, Callable
+from typing import cast
 
 import httptools
 
-_HAPPY_EYEBALLS_DELAY = 0.25  # RFC 8305, as anyio (so httpcore2) does: a dead IPv6 route costs 0.25 s, not a timeout
+from bridge.proxy.sockets import KEEPALIVE_COUNT, KEEPALIVE_IDLE, KEEPALIVE_INTERVAL
+from bridge.proxy.sockets import open_socket as _open_socket
+
+__all__ = ["KEEPALIVE_COUNT", "KEEPALIVE_IDLE", "KEEPALIVE_INTERVAL", "Pool", "Response", "errors", "request_head"]
+
 _HIGH_WATER = 1 << 20  # unread answer bytes after which reading pauses (a slow client behind a fast stream) ...
 _LOW_WATER = 1 << 18  # ... and resumes
 _NO_BODY_STATUS = frozenset({204, 304})
-# TCP keep-alive on upstream connections (`_keep_alive`): first probe after this long silent, then every 10 s, 3 tries.
-KEEPALIVE_IDLE, KEEPALIVE_INTERVAL, KEEPALIVE_COUNT = 60, 10, 3
 
 Key = tuple[str, str, int]  # scheme, host, port
 
@@ -70,6 +69,9 @@ class Pool:
         self._max_idle = max_idle
         self._idle: dict[Key, list[_Connection]] = {}
         self._all: set[_Connection] = set()
+        # Origins a keeper (`warm.Warm`) holds connections open to: how long theirs stay usable, and whom to tell when
+        # one is taken or lost.
+        self._kept: dict[Key, tuple[float, Callable[[_Connection], None]]] = {}
 
     async def request(
         self,
@@ -117,13 +119,45 @@ class Pool:
 
     def _take(self, key: Key) -> _Connection | None:
         idle = self._idle.get(key)
-        now = time.monotonic()
+        now, wall = time.monotonic(), time.time()
+        expiry, told = self._kept.get(key, (self._expiry, None))
         while idle:
             conn = idle.pop()
-            if not conn.closed and now - conn.idle_since < self._expiry:
+            if told is not None:
+                told(conn)
+            # not expired, and the computer did not sleep meanwhile (the wall clock ran on, the monotonic one did not)
+            if not conn.closed and now - conn.idle_since < expiry and wall - conn.idle_wall < expiry + 1:
                 return conn
             conn.close()
         return None
+
+    def keep(self, key: Key, expiry: float, told: Callable[[_Connection], None]) -> None:
+        """Connections to `key` stay usable `expiry` seconds idle (a keeper verifies them sooner than that); `told`
+        hears of each one taken from the idle ones or lost."""
+        self._kept[key] = (expiry, told)
+
+    def unkeep(self, key: Key) -> None:
+        self._kept.pop(key, None)
+
+    def idle(self, key: Key) -> list[_Connection]:
+        """The idle connections to `key`, oldest first (a copy)."""
+        return list(self._idle.get(key, ()))
+
+    def claim(self, conn: _Connection) -> bool:
+        """Take a given idle connection out of the idle ones (to verify it); False if it is no longer idle."""
+        idle = self._idle.get(conn.key)
+        if not idle or conn not in idle or conn.closed:
+            return False
+        idle.remove(conn)
+        return True
+
+    async def open(self, key: Key, timeout: float | None) -> _Connection:
+        """A new connection to `key`, not yet idle: `exchange` on it, then `aclose()` the response to keep it."""
+        return await self._connect(key, timeout)
+
+    async def exchange(self, conn: _Connection, head: bytes, body: bytes, read_timeout: float | None) -> Response:
+        """Send a request on a connection from `open` or `claim` (a keeper's verification)."""
+        return await self._exchange(conn, head, body, read_timeout)
 
     def release(self, conn: _Connection) -> None:
         """Take a connection back after a complete answer (closing it when the server does not keep it alive)."""
@@ -135,7 +169,7 @@ class Pool:
             conn.close()
             return
         conn.reset()
-        conn.idle_since = time.monotonic()
+        conn.idle_since, conn.idle_wall = time.monotonic(), time.time()
         idle.append(conn)
 
     def forget(self, conn: _Connection) -> None:
@@ -143,6 +177,9 @@ class Pool:
         idle = self._idle.get(conn.key)
         if idle and conn in idle:
             idle.remove(conn)
+        kept = self._kept.get(conn.key)
+        if kept is not None:
+            kept[1](conn)
 
     async def _connect(self, key: Key, timeout: float | None) -> _Connection:
         scheme, host, port = key
@@ -166,85 +203,6 @@ class Pool:
         return conn
 
 
-async def _open_socket(loop: asyncio.AbstractEventLoop, host: str, port: int) -> socket.socket:
-    """A connected TCP socket to `host`, trying its addresses Happy-Eyeballs style: uvloop's `create_connection`
-    tries them one after another, so a dead IPv6 route (common on VPNs) would cost a whole connect timeout."""
-    try:  # an address already (the local bridge, a sandbox): no resolver round trip through a worker thread
-        family = socket.AF_INET6 if ipaddress.ip_address(host).version == 6 else socket.AF_INET
-        infos: Sequence[tuple[Any, ...]] = [(family, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (host, port))]
-    except ValueError:
-        infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
-    if not infos:
-        raise OSError(f"no address for {host}")
-    opened: list[socket.socket] = []
-
-    def attempt(info: tuple[Any, ...]) -> Any:
-        async def connect() -> socket.socket:
-            family, kind, proto, _, address = info
-            sock = socket.socket(family, kind, proto)  # EMFILE when out of descriptors: the race collects it
-            opened.append(sock)
-            try:
-                sock.setblocking(False)
-                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-                _keep_alive(sock)
-                await loop.sock_connect(sock, address)
-            except BaseException:  # failed, or lost the race: cancelled
-                sock.close()
-                raise
-            return sock
-
-        return connect
-
-    winner: socket.socket | None = None
-    try:
-        winner, _, raised = await staggered_race([attempt(i) for i in _interleave(infos)], _HAPPY_EYEBALLS_DELAY)
-    finally:
-        for sock in opened:  # two attempts may both connect before the race is called: keep only the winner's
-            if sock is not winner:
-                sock.close()
-    if winner is None:  # every attempt failed, each with its exception (whether `socket()` or the connect failed)
-        errors = [exc for exc in raised if isinstance(exc, OSError)] or [OSError(f"no connection to {host}:{port}")]
-        first = errors[0]  # the errno is kept, so "out of descriptors" (EMFILE) is still recognised as such
-        raise first if len(errors) == 1 else OSError(first.errno, f"cannot connect to {host}:{port}: {first}")
-    return winner
-
-
-def _keep_alive(sock: socket.socket) -> None:
-    """Probe the connection when it has been silent for a minute. A server-to-client stream may carry nothing for
-    hours: without probes, a connection that died meanwhile (the laptop slept, the VPN reconnected, a NAT or firewall
-    forgot it) would be waited on forever, its client never told; and NATs drop connections idle for a few minutes,
-    which the probes also prevent. A dead one now ends within ~90 s, and the client opens its stream again."""
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
-    # macOS calls the idle time TCP_KEEPALIVE (0x10 in its headers; Python names it from 3.10 on)
-    idle = getattr(socket, "TCP_KEEPIDLE", None) or getattr(
-        socket, "TCP_KEEPALIVE", 0x10 if sys.platform == "darwin" else None
-    )
-    options = (
-        (idle, KEEPALIVE_IDLE),
-        (getattr(socket, "TCP_KEEPINTVL", None), KEEPALIVE_INTERVAL),
-        (getattr(socket, "TCP_KEEPCNT", None), KEEPALIVE_COUNT),
-    )
-    for option, value in options:
-        if option is not None:
-            with contextlib.suppress(OSError):  # an older Windows refuses some: the system's defaults then
-                sock.setsockopt(socket.IPPROTO_TCP, option, value)
-
-
-def _interleave(infos: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-    """Addresses alternating between families, first family first (RFC 8305 §4), as asyncio does."""
-    by_family: dict[int, collections.deque[tuple[Any, ...]]] = {}
-    for info in infos:
-        by_family.setdefault(info[0], collections.deque()).append(info)
-    queues = list(by_family.values())
-    out: list[tuple[Any, ...]] = []
-    while queues:
-        for queue in list(queues):
-            out.append(queue.popleft())
-            if not queue:
-                queues.remove(queue)
-    return out
-
-
 class _Connection(asyncio.Protocol):
     """One HTTP/1.1 connection: its transport, its parser, and the answer being received on it."""
 
@@ -254,7 +212,8 @@ class _Connection(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self.parser = httptools.HttpResponseParser(self)
         self.closed = False
-        self.idle_since = 0.0
+        self.idle_since = self.idle_wall = 0.0
+        self.peer_closed = False  # the server closed it in good order (not us, not a reset)
         self.loop = asyncio.get_running_loop()  # made by the loop's create_connection: always inside it
         self.deadline = 0.0  # when the current wait times out (inf: never)
         self.timer: asyncio.TimerHandle | None = None  # enforces `deadline`; may be set for an earlier one
@@ -366,6 +325,7 @@ class _Connection(asyncio.Protocol):
         return False  # let the transport close: connection_lost follows
 
     def connection_lost(self, exc: Exception | None) -> None:
+        self.peer_closed = not self.closed and exc is None
         self.closed = True
         if not self.complete and self.error is None:
             if self.until_eof:

@@ -36,6 +36,7 @@ from bridge.proxy.forward import McpProxy
 from bridge.proxy.guard import LocalGuard
 from bridge.proxy.replies import reply
 from bridge.proxy.state import Sessions, Upstream
+from bridge.proxy.warm import Warm, follow
 from bridge.settings import AuthMode, Profile, Settings, SettingsStore, Watcher
 from bridge.system.instance import BridgeLock
 from bridge.system.loopback import LoopbackServer
@@ -86,6 +87,7 @@ class BridgeService:
         tokens: TokenFactory = default_tokens,
         host: str = "127.0.0.1",
         key: str | None = None,
+        warm: bool = True,
     ) -> None:
         self.store = store or SettingsStore()
         self.settings: Settings = self.store.load()
@@ -113,6 +115,10 @@ class BridgeService:
         self._runner = LoopbackServer(self.app, self._sock, name="port-mcp-bridge", busy=busy)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._watcher: Watcher | None = None
+        self._warming = (
+            warm  # keep the active profile's Port connected (`proxy/warm.py`); off for byte-exact test servers
+        )
+        self.warm: Warm | None = None
         self.paused = False  # the tray's Pause: keep the port, answer "paused" to every MCP request
         # Why the settings in use are not the file's (it could not be read): /status shows it until a good one comes.
         self.settings_problem: str | None = None
@@ -163,6 +169,13 @@ class BridgeService:
             if policy != upstream.policy:
                 upstream.policy = policy
                 self.sessions.notify(profile_id, LIST_CHANGED)
+        self._keep_warm()
+
+    def _keep_warm(self) -> None:
+        """Connections to the active profile's Port kept open and verified (at start, after a switch)."""
+        if self._warming:
+            active = self.settings.active()
+            self.warm = follow(self.warm, self.proxy.sender, active.mcp_url if active else None)
 
     def _read_active_sign_in(self) -> None:
         """The active OAuth profile's sign-in read at start, so its state is the keychain's (a sign-in Port ended shows
@@ -268,10 +281,12 @@ class BridgeService:
 
             watcher = self._watcher = self.store.watch(changed, on_error=unreadable)
             self._read_active_sign_in()
+            self._keep_warm()
             try:
                 yield
             finally:
                 watcher.stop()
+                self.warm = follow(self.warm, self.proxy.sender, None)
                 await self.proxy.aclose()
 
         async def status(request: Request) -> Response:

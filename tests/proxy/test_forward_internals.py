@@ -164,6 +164,7 @@ async def test_a_route_through_httpcore2_serves_a_whole_session(rig: Stack, monk
     from bridge.proxy import sender
 
     monkeypatch.setattr(sender, "_plain_pool", lambda pool: False)
+    rig.bridge.proxy.sender.routes.clear()  # decided at start (warm connections): as if configured then
     async with session(rig) as s:
         tools = await s.list_tools()
         result = await s.call_tool("describe_user_details", {})
@@ -209,6 +210,7 @@ async def test_through_a_real_http_proxy(rig: Stack) -> None:
             httpx2.AsyncClient(proxy=f"http://127.0.0.1:{port}"),
         )
         await unused.aclose()  # it never connected: nothing of it lives on another loop
+        rig.bridge.proxy.sender.routes.clear()  # decided at start (warm connections): as if configured then
         async with session(rig) as s:
             tools = await s.list_tools()
             result = await s.call_tool("describe_user_details", {})

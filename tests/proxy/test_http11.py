@@ -17,7 +17,7 @@ import httpcore2
 import httpx2
 import pytest
 
-from bridge.proxy import http11
+from bridge.proxy import http11, sockets
 from tests.support.net import free_port, wait_until_async
 from tests.support.upstream import Server, read_request, serving
 
@@ -355,7 +355,7 @@ def test_a_header_cannot_smuggle_another_header_or_request() -> None:
 def test_addresses_alternate_between_families() -> None:
     v6 = [(socket.AF_INET6, 1, 6, "", (f"::{i}", 443)) for i in (1, 2, 3)]
     v4 = [(socket.AF_INET, 1, 6, "", (f"10.0.0.{i}", 443)) for i in (1, 2)]
-    order = [info[4][0] for info in http11._interleave([*v6, *v4])]
+    order = [info[4][0] for info in sockets.interleave([*v6, *v4])]
     assert order == ["::1", "10.0.0.1", "::2", "10.0.0.2", "::3"]
 
 

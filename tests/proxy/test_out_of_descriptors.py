@@ -15,7 +15,7 @@ import httpcore2
 import httpx2
 import pytest
 
-from bridge.proxy import http11
+from bridge.proxy import http11, sockets
 from bridge.system.descriptors import out_of_descriptors
 from tests.support.stack import ACCEPT, Stack
 
@@ -28,7 +28,7 @@ def no_sockets(monkeypatch: pytest.MonkeyPatch, code: int = errno.EMFILE) -> Non
     def refuse(*args: object) -> socket.socket:
         raise OSError(code, "Too many open files")
 
-    monkeypatch.setattr(http11, "socket", types.SimpleNamespace(**{**vars(socket), "socket": refuse}))
+    monkeypatch.setattr(sockets, "socket", types.SimpleNamespace(**{**vars(socket), "socket": refuse}))
 
 
 @pytest.mark.parametrize("code", [errno.EMFILE, errno.ENFILE])
@@ -36,7 +36,7 @@ async def test_a_socket_the_os_cannot_create_is_its_own_error(monkeypatch: pytes
     no_sockets(monkeypatch, code)
     loop = asyncio.get_running_loop()
     with pytest.raises(OSError) as raised:  # was IndexError: the error was raised outside what collected errors
-        await http11._open_socket(loop, "127.0.0.1", 9)
+        await sockets.open_socket(loop, "127.0.0.1", 9)
     assert raised.value.errno == code
     pool = http11.Pool(None)
     with pytest.raises(httpcore2.ConnectError) as connect:
@@ -56,7 +56,7 @@ async def test_out_of_descriptors_across_several_addresses_keeps_the_errno(monke
 
     monkeypatch.setattr(loop, "getaddrinfo", resolve)
     with pytest.raises(OSError) as raised:
-        await http11._open_socket(loop, "port.example", 9)
+        await sockets.open_socket(loop, "port.example", 9)
     assert raised.value.errno == errno.EMFILE
 
 
@@ -67,6 +67,15 @@ def test_the_ide_is_told_the_computer_is_out_of_connections_and_the_next_request
         body = {"jsonrpc": "2.0", "id": 7, "method": "initialize", "params": HELLO}
         return httpx2.post(rig.url, json=body, headers=rig.headers(**ACCEPT), timeout=30)
 
+    async def cold() -> None:  # no warm connection to use: the request needs a socket of its own
+        rig.bridge._warming = False
+        warm, rig.bridge.warm = rig.bridge.warm, None
+        if warm is not None:
+            warm.stop()
+            for conn in warm.pool.idle(warm.key):
+                conn.close()
+
+    rig.bridge.submit(cold()).result(10)
     no_sockets(monkeypatch)
     with caplog.at_level(logging.WARNING):
         answer = initialize()

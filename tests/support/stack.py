@@ -84,4 +84,4 @@ def bridge_before(port: int, bearer: str = "t") -> BridgeService:
     mode, sending `bearer` as its token. The caller stops it."""
     store = SettingsStore()
     store.add_profile("Odd", f"http://127.0.0.1:{port}/v1", auth_mode="token", make_active=True)
-    return BridgeService(store, port=0, tokens=lambda p: StaticTokenProvider(bearer), key="k").start()
+    return BridgeService(store, port=0, tokens=lambda p: StaticTokenProvider(bearer), key="k", warm=False).start()
