@@ -3,10 +3,10 @@ bridge's entry can replace them instead of standing beside them (the assistant w
 
 Pure functions over the parsed server map. The forms come from Port's guide (port-docs
 `docs/generalTemplates/_mcp-installation.md` and `docs/ai-interfaces/port-mcp-server/token-based-authentication.md`
-at 4893974ae; the live installation page, /work/shared/seeds/port-mcp-server-installation.txt) and Port's Cursor plugin
-(`port-labs/cursor-plugin` `mcp.json`): a URL key (`url`, `serverUrl`, `httpUrl`, `uri`), an `npx mcp-remote <url>`
-command (also through `wsl`), headers in `headers` / `http_headers`, `--header "name: value"` arguments and
-mcp-remote's `MCP_REMOTE_HEADER_<NAME>` variables.
+at 4893974ae; the live installation page, docs.port.io/ai-interfaces/port-mcp-server/overview-and-installation)
+and Port's Cursor plugin (`port-labs/cursor-plugin` `mcp.json`): a URL key (`url`, `serverUrl`, `httpUrl`, `uri`),
+an `npx mcp-remote <url>` command (also through `wsl`), headers in `headers` / `http_headers`,
+`--header "name: value"` arguments and mcp-remote's `MCP_REMOTE_HEADER_<NAME>` variables.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ handshakes (two or three round trips each, 60-300 ms over the internet; docs/per
 
 `Warm` keeps `count` idle connections to one origin in the `http11.Pool` the proxy sends through, each verified by a
 request that carries nothing of the user: `GET /.well-known/oauth-protected-resource<path>`, the public RFC 9728
-metadata every MCP client may fetch (Port answers it: /work/shared/reference/port-upstream.md §9; a 404 would verify
+metadata every MCP client may fetch (docs/port-compatibility.md, "MCP endpoint and transport"; a 404 would verify
 the connection as well). No token, no header of a client, no profile's policy goes on these requests, and what they
 answer is read and dropped: an IDE never receives a byte of it. Connections are per origin (scheme, host, port), as
 the pool's are; what flows on them is each request's own.

@@ -3,7 +3,7 @@ request in real files under a temporary home (goldens), byte-for-byte undo, and 
 
 The snippets are Port's own: port-docs `docs/generalTemplates/_mcp-installation.md` and
 `docs/ai-interfaces/port-mcp-server/token-based-authentication.md` at 4893974ae, the live installation page
-(/work/shared/seeds/port-mcp-server-installation.txt), `port-labs/cursor-plugin` `mcp.json` and
+(docs.port.io/ai-interfaces/port-mcp-server/overview-and-installation), `port-labs/cursor-plugin` `mcp.json` and
 `port-labs/port-skills` `.mcp.json`.
 """
 

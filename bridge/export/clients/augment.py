@@ -2,8 +2,8 @@
 `mcpServers`, remote entries `{"type": "http", "url": …, "headers": {…}}` — the shape `auggie mcp add --transport
 http --header …` writes (docs.augmentcode.com/cli/integrations; third-party summaries, not checked against Augment's
 code). Port's guide names Augment Code (in VS Code) and, when its OAuth fails, an `npx mcp-remote` entry
-(/work/shared/seeds/port-mcp-server-installation.txt, "How do I connect from Augment Code if OAuth fails?"): the
-bridge needs neither OAuth in Augment nor Node.js."""
+(docs.port.io/ai-interfaces/port-mcp-server/overview-and-installation, "How do I connect from Augment Code if OAuth
+fails?"): the bridge needs neither OAuth in Augment nor Node.js."""
 
 from __future__ import annotations
 
