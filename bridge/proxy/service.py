@@ -36,7 +36,7 @@ from bridge.proxy.forward import McpProxy
 from bridge.proxy.guard import LocalGuard
 from bridge.proxy.replies import reply
 from bridge.proxy.state import Sessions, Upstream
-from bridge.proxy.warm import Warm, follow
+from bridge.proxy.warm import Warm, follow, settle
 from bridge.settings import AuthMode, Profile, Settings, SettingsStore, Watcher
 from bridge.system.instance import BridgeLock
 from bridge.system.loopback import LoopbackServer
@@ -115,10 +115,10 @@ class BridgeService:
         self._runner = LoopbackServer(self.app, self._sock, name="port-mcp-bridge", busy=busy)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._watcher: Watcher | None = None
-        self._warming = (
-            warm  # keep the active profile's Port connected (`proxy/warm.py`); off for byte-exact test servers
-        )
+        self._warm_wanted = warm  # keep the active profile's Port connected (`proxy/warm.py`); off for byte-exact tests
+        self._warming = False  # while a server runs (its lifespan), when wanted
         self.warm: Warm | None = None
+        self._retired: set[asyncio.Task[None]] = set()  # keepers stopped by a profile switch, still ending
         self.paused = False  # the tray's Pause: keep the port, answer "paused" to every MCP request
         # Why the settings in use are not the file's (it could not be read): /status shows it until a good one comes.
         self.settings_problem: str | None = None
@@ -175,7 +175,7 @@ class BridgeService:
         """Connections to the active profile's Port kept open and verified (at start, after a switch)."""
         if self._warming:
             active = self.settings.active()
-            self.warm = follow(self.warm, self.proxy.sender, active.mcp_url if active else None)
+            self.warm = follow(self.warm, self.proxy.sender, active.mcp_url if active else None, self._retired)
 
     def _read_active_sign_in(self) -> None:
         """The active OAuth profile's sign-in read at start, so its state is the keychain's (a sign-in Port ended shows
@@ -281,12 +281,15 @@ class BridgeService:
 
             watcher = self._watcher = self.store.watch(changed, on_error=unreadable)
             self._read_active_sign_in()
+            self._warming = self._warm_wanted
             self._keep_warm()
             try:
                 yield
             finally:
                 watcher.stop()
-                self.warm = follow(self.warm, self.proxy.sender, None)
+                self._warming = False  # a settings change arriving now starts no keeper on a closing loop
+                warm, self.warm = self.warm, None
+                await settle([warm.stop() if warm else None, *self._retired])  # their connects end before the loop
                 await self.proxy.aclose()
 
         async def status(request: Request) -> Response:

@@ -76,11 +76,18 @@ class Warm:
         self._task = asyncio.get_running_loop().create_task(self._run(), name=f"warm {self.key[1]}")
         return self
 
-    def stop(self) -> None:
+    def stop(self) -> asyncio.Task[None] | None:
+        """Stop keeping; the cancelled task (its connection attempts end with it), for a caller that can wait."""
         self.pool.unkeep(self.key)
-        if self._task is not None:
-            self._task.cancel()
-            self._task = None
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+        return task
+
+    async def aclose(self) -> None:
+        """Stop, and wait until the keeper's task and its connection attempts are gone (before the loop closes:
+        a connect still under way there leaves uvloop unable to close)."""
+        await settle([self.stop()])
 
     def _expiry(self) -> float:
         # Idle connections were verified less than `every` ago; the server keeps them at least every / 0.8.
@@ -200,7 +207,9 @@ def _local_address(conn: http11._Connection) -> str | None:
     return sockname[0] if sockname else None
 
 
-def follow(current: Warm | None, sender: Sender, url: str | None) -> Warm | None:
+def follow(
+    current: Warm | None, sender: Sender, url: str | None, retired: set[asyncio.Task[None]] | None = None
+) -> Warm | None:
     """The keeper for the active profile's `url` (None: no active profile), reusing `current` when it already keeps
     that origin and stopping it otherwise. Only direct routes are kept warm: through an HTTP or SOCKS proxy httpcore2's
     pool sends (`Sender.route`)."""
@@ -211,8 +220,21 @@ def follow(current: Warm | None, sender: Sender, url: str | None) -> Warm | None
         except Exception as exc:  # an address httpx2 cannot use: the first request will say why, not this
             log.info("Not keeping %s warm: %s", url, exc)
     if current is not None and (route is None or route.direct is not current.pool or route.key != current.key):
-        current.stop()
+        task = current.stop()
+        if task is not None and retired is not None:  # the caller waits for it before its loop closes
+            retired.add(task)
+            task.add_done_callback(retired.discard)
         current = None
     if current is None and route is not None and route.direct is not None:
         current = Warm(route.direct, route.key, route.url.target, route.host).start()
     return current
+
+
+async def settle(tasks: list[asyncio.Task[None] | None]) -> None:
+    """Wait for cancelled keepers to end, then let the loop run a few more times: Python 3.11's happy-eyeballs
+    connect (`staggered_race`) cancels its own attempts without waiting for them."""
+    pending = [t for t in tasks if t is not None and not t.done()]
+    if pending:
+        await asyncio.wait(pending, timeout=5)
+    for _ in range(5):
+        await asyncio.sleep(0)
