@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt, QUrl, Slot
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
 
+from app import windows
 from app.icons import app_icon
 from bridge.api import PORT_MCP_DOCS_URL, README_URL
 
@@ -69,6 +70,4 @@ class AboutDialog(QDialog):
     @Slot()
     def bring_to_front(self) -> None:
         self.refresh()
-        self.show()
-        self.raise_()
-        self.activateWindow()
+        windows.bring_to_front(self)

@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import windows
 from bridge.api import log_file, redact
 
 # What `bridge/system/logs.py` writes: "%(asctime)s %(levelname)s %(name)s: %(message)s"; other lines (a traceback)
@@ -239,9 +240,7 @@ class LogViewer(QWidget):
 
     def bring_to_front(self) -> None:
         self.read_new()
-        self.show()
-        self.raise_()
-        self.activateWindow()
+        windows.bring_to_front(self)
 
     def showEvent(self, event: QShowEvent) -> None:
         self.poll.start()

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import windows
 from app.icons import app_icon
 from app.menu_view import ItemsView
 from app.tray import Tray
@@ -123,11 +124,7 @@ class MainWindow(QMainWindow):
             QApplication.alert(self)
 
     def bring_to_front(self) -> None:
-        self.show()
-        if self.isMinimized():
-            self.showNormal()
-        self.raise_()
-        self.activateWindow()
+        windows.bring_to_front(self)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         event.accept()

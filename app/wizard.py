@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import windows
 from app.accessibility import close_keys
 from app.actions_row import ActionsRow, LinkBox
 from app.client_row import note_label, text_label, title_label
@@ -411,6 +412,4 @@ class FirstRunWizard(QDialog):
         self.accept()
 
     def bring_to_front(self) -> None:
-        self.show()
-        self.raise_()
-        self.activateWindow()
+        windows.bring_to_front(self)

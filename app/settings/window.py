@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import windows
 from app.accessibility import close_keys, name_by_labels
 from app.controller import Controller
 from app.icons import resource_dir
@@ -128,11 +129,7 @@ class SettingsWindow(QMainWindow):
         self.sidebar.setCurrentRow(names.index(name))
 
     def bring_to_front(self) -> None:
-        self.show()
-        if self.isMinimized():
-            self.showNormal()
-        self.raise_()
-        self.activateWindow()
+        windows.bring_to_front(self)
 
     def page(self, name: str) -> QWidget:
         """The page widget (built if needed): for tests and the tray's deep links."""
