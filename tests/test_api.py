@@ -47,7 +47,7 @@ def test_pause_answers_every_request_with_how_to_resume(api: BridgeApi) -> None:
     api.set_paused(True)
     paused = post(api)
     assert paused.status_code == 503 and paused.json()["error"]["code"] == UPSTREAM_UNAVAILABLE
-    assert "Resume it from the tray menu" in paused.json()["error"]["message"] and api.snapshot().paused
+    assert "Resume it from Port MCP Bridge's menu" in paused.json()["error"]["message"] and api.snapshot().paused
     api.set_paused(False)
     assert post(api).status_code == 200
 

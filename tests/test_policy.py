@@ -459,7 +459,7 @@ def test_read_only_reason() -> None:
     assert decision == Decision(
         False,
         "Port MCP Bridge is in read-only mode for profile 'Acme EU', so 'upsert_entity' is not available. Turn "
-        'read-only off in the tray menu or with `port-mcp-bridge profiles set "Acme EU" --read-write`.',
+        'read-only off in Port MCP Bridge\'s menu or with `port-mcp-bridge profiles set "Acme EU" --read-write`.',
         "read_only",
     )
     default = decide_tool(Policy(read_only=True), {"name": "delete_entity"})

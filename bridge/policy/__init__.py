@@ -326,7 +326,7 @@ def _reason(policy: Policy, setting: Setting, name: str, profile: str) -> str:
     if setting == "read_only":
         return (
             f"Port MCP Bridge is in read-only mode for {where}, so {tool} is not available. Turn read-only off in "
-            f"the tray menu or with {_command(profile, '--read-write')}."
+            f"Port MCP Bridge's menu or with {_command(profile, '--read-write')}."
         )
     if setting == "allowed_actions":
         if execution_keys(name) is not None or not policy.allowed_actions:

@@ -449,5 +449,8 @@ def _no_profile(pinned: str | None) -> dict[str, Any]:
             f"No profile '{pinned}'. See `port-mcp-bridge profiles list` for the ids, or use /mcp for the active one."
         )
     else:
-        text = "No Port profile is active. Add one in the tray menu or with `port-mcp-bridge profiles add`."
+        text = (
+            "No Port profile is active. Add one in Port MCP Bridge (Settings → Profiles) or with "
+            "`port-mcp-bridge profiles add`."
+        )
     return jsonrpc.error(None, jsonrpc.INVALID_REQUEST, text)

@@ -352,5 +352,7 @@ class _Pausable:
         if not self.paused():
             await self.app(scope, receive, send)
             return
-        why = "Port MCP Bridge is paused. Resume it from the tray menu, and your assistant can reach Port again."
+        why = (
+            "Port MCP Bridge is paused. Resume it from Port MCP Bridge's menu, and your assistant can reach Port again."
+        )
         await reply(send, 503, jsonrpc.error(None, jsonrpc.UPSTREAM_UNAVAILABLE, why, {"state": "paused"}))

@@ -126,7 +126,7 @@ def test_pause_and_resume(rig: Rig) -> None:
     headers = {"Authorization": f"Bearer {rig.api.local_key()}", "Accept": "application/json, text/event-stream"}
     rig.click("Pause")
     answer = httpx2.post(rig.api.snapshot().mcp_url, json=hello, headers=headers)
-    assert answer.status_code == 503 and "Resume it from the tray menu" in answer.json()["error"]["message"]
+    assert answer.status_code == 503 and "Resume it from Port MCP Bridge's menu" in answer.json()["error"]["message"]
     rig.tray.build_menu()
     assert rig.items()[0] == "Paused: Acme" and "Resume" in rig.items() and "Pause" not in rig.items()
     assert rig.tray.state == TrayState.PAUSED
