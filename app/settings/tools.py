@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import concurrent.futures
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -35,6 +35,9 @@ KIND_TIP = {
     "hides it, as it hides write tools.",
 }
 NEW_SHOWN, NEW_HIDDEN = 0, 1
+
+
+KIND = Qt.ItemDataRole.UserRole + 7  # the tool's kind, for its badge's colours
 
 
 class ToolsPage(ChecklistPage):
@@ -115,11 +118,23 @@ class ToolsPage(ChecklistPage):
         item.setToolTip(0, tool.name)
         item.setToolTip(1, KIND_TIP.get(tool.kind, ""))
         item.setToolTip(2, tool.description)
-        fg, bg = badge_colors(tool.kind, self.palette())  # the light or dark pair
-        item.setForeground(1, QBrush(QColor(fg)))
-        item.setBackground(1, QBrush(QColor(bg)))
+        item.setData(1, KIND, tool.kind)
+        self._badge(item)
         item.setTextAlignment(1, Qt.AlignmentFlag.AlignCenter)
         return item
+
+    def _badge(self, item: QTreeWidgetItem) -> None:
+        fg, bg = badge_colors(str(item.data(1, KIND)), self.palette())  # the light or dark pair
+        item.setForeground(1, QBrush(QColor(fg)))
+        item.setBackground(1, QBrush(QColor(bg)))
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:  # the desktop went light or dark: the badges follow at once
+            for index in range(self.tree.topLevelItemCount()):
+                item = self.tree.topLevelItem(index)
+                if item is not None:
+                    self._badge(item)
 
     def after_load(self, profile: Profile | None) -> None:
         self._filter(self.search.text())

@@ -22,6 +22,8 @@ from app.palette import (
     luminance,
     status_color,
 )
+from app.settings.tools import KIND
+from app.settings.window import SettingsWindow
 
 APP = Path(__file__).resolve().parents[2] / "app"
 
@@ -87,5 +89,30 @@ def test_a_status_line_follows_the_switch_to_dark(qtbot: QtBot) -> None:
     try:
         app.setPalette(dark)
         qtbot.waitUntil(lambda: STATUS["error"][1] in notice.styleSheet(), timeout=5000)
+    finally:
+        app.setPalette(before)
+
+
+def test_the_tools_badges_follow_the_switch_to_dark(qtbot: QtBot, window: SettingsWindow) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    from app.palette import BADGES
+    from app.settings.tools import ToolsPage
+
+    page = window.page("tools")
+    assert isinstance(page, ToolsPage)
+    qtbot.waitUntil(lambda: page.loaded, timeout=20000)
+    item = next(page.tree.topLevelItem(i) for i in range(page.tree.topLevelItemCount()))
+    assert item is not None
+    kind = str(item.data(1, KIND))
+    assert item.foreground(1).color().name() == BADGES[kind][0][0]  # the light pair
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    before = app.palette()
+    dark = QPalette(before)
+    dark.setColor(QPalette.ColorRole.Window, QColor("#2b2b2b"))
+    try:
+        app.setPalette(dark)
+        qtbot.waitUntil(lambda: item.foreground(1).color().name() == BADGES[kind][1][0], timeout=5000)
     finally:
         app.setPalette(before)
