@@ -146,7 +146,6 @@ def start(stack: ExitStack, args: argparse.Namespace) -> Setup:
     import httpx2
 
     from bridge.sandbox.seed import DEMO_CREDENTIALS
-    from bridge.settings import SettingsStore
 
     secret = DEMO_CREDENTIALS[st.CLIENT_ID][0]
 
@@ -169,19 +168,8 @@ def start(stack: ExitStack, args: argparse.Namespace) -> Setup:
     endpoints = {"direct": (box["url"], f"Bearer {token}")}
     endpoints["bridge"] = (f"{bridge['url']}/mcp", f"Bearer {st.BENCH_KEY}")
 
-    # The shim's machine: settings naming the bridge's port, the local key in a file keychain (tests/support's).
-    shim_home = home()
-    SettingsStore(shim_home / "settings.json").update(
-        lambda s: setattr(s, "local_port", int(bridge["url"].rsplit(":", 1)[1]))
-    )
-    keychain = shim_home / "keychain.json"
-    keychain.write_text(json.dumps({"port-mcp-bridge/local-key": st.BENCH_KEY}))
-    quiet = {"PATH": os.environ.get("PATH", ""), "LANG": os.environ.get("LANG", "C.UTF-8")}
-    shim_env = {
-        **quiet, "HOME": str(shim_home), "PORT_MCP_BRIDGE_HOME": str(shim_home), "XDG_STATE_HOME": str(shim_home),
-        "PYTHONPATH": str(ROOT), "PYTHON_KEYRING_BACKEND": "tests.support.file_keyring.FileKeyring",
-        "TEST_KEYRING_FILE": str(keychain),
-    }  # fmt: skip
+    shim_env = st.shim_environment(home(), int(bridge["url"].rsplit(":", 1)[1]))
+    quiet = st.quiet_environment()
     remote_home = home()  # mcp-remote keeps its state in ~/.mcp-auth: an empty one, thrown away afterwards
     node = shutil.which("node") or "node"
     remote = [node, str(MCP_REMOTE), box["url"], "--header", f"Authorization:Bearer {token}", "--transport",

@@ -67,7 +67,6 @@ def start(stack: ExitStack, args: argparse.Namespace) -> tuple[list[Net], ssl.SS
     import httpx2
 
     from bridge.sandbox.seed import DEMO_CREDENTIALS
-    from bridge.settings import SettingsStore
 
     def home() -> Path:
         return Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="network-bench-")))
@@ -97,17 +96,8 @@ def start(stack: ExitStack, args: argparse.Namespace) -> tuple[list[Net], ssl.SS
         # the shim relays to a bridge of its own: what one path leaves open must not serve the other
         shim_bridge = child(["--child", "bridge", "--upstream", url, "--upstream-big", url],
                             **{st.CREDENTIAL_ENV: secret})  # fmt: skip
-        shim_home = home()
-        shim_port = int(shim_bridge["url"].rsplit(":", 1)[1])
-        SettingsStore(shim_home / "settings.json").update(lambda s, port=shim_port: setattr(s, "local_port", port))
-        keychain = shim_home / "keychain.json"
-        keychain.write_text(json.dumps({"port-mcp-bridge/local-key": st.BENCH_KEY}))
-        quiet = {"PATH": os.environ.get("PATH", ""), "LANG": os.environ.get("LANG", "C.UTF-8")}
-        shim_env = {
-            **quiet, "HOME": str(shim_home), "PORT_MCP_BRIDGE_HOME": str(shim_home), "XDG_STATE_HOME": str(shim_home),
-            "PYTHONPATH": str(ROOT), "PYTHON_KEYRING_BACKEND": "tests.support.file_keyring.FileKeyring",
-            "TEST_KEYRING_FILE": str(keychain),
-        }  # fmt: skip
+        shim_env = st.shim_environment(home(), int(shim_bridge["url"].rsplit(":", 1)[1]))
+        quiet = st.quiet_environment()
         node = shutil.which("node") or "node"
         remote = [node, str(cb.MCP_REMOTE), url, "--header", f"Authorization:Bearer {token}", "--transport",
                   "http-only"]  # fmt: skip

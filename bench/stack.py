@@ -200,6 +200,27 @@ def serve_bridge(small_url: str, big_url: str, force_nodelay: bool, profile_out:
             profiler.dump_stats(profile_out)
 
 
+def quiet_environment() -> dict[str, str]:
+    """A child's environment with nothing of this one's but PATH and LANG (no proxy variables: nothing leaves
+    loopback)."""
+    return {"PATH": os.environ.get("PATH", ""), "LANG": os.environ.get("LANG", "C.UTF-8")}
+
+
+def shim_environment(shim_home: Path, port: int) -> dict[str, str]:
+    """The stdio shim's machine: settings naming the bridge's `port`, the local key in a file keychain
+    (tests/support's), everything else of this environment left out."""
+    from bridge.settings import SettingsStore
+
+    SettingsStore(shim_home / "settings.json").update(lambda s: setattr(s, "local_port", port))
+    keychain = shim_home / "keychain.json"
+    keychain.write_text(json.dumps({"port-mcp-bridge/local-key": BENCH_KEY}))
+    return {
+        **quiet_environment(), "HOME": str(shim_home), "PORT_MCP_BRIDGE_HOME": str(shim_home),
+        "XDG_STATE_HOME": str(shim_home), "PYTHONPATH": str(ROOT),
+        "PYTHON_KEYRING_BACKEND": "tests.support.file_keyring.FileKeyring", "TEST_KEYRING_FILE": str(keychain),
+    }  # fmt: skip
+
+
 @contextmanager
 def child(
     args: list[str], env: dict[str, str], prefix: list[str] | None = None

@@ -21,6 +21,7 @@ from bridge.export import Env
 from bridge.sandbox import Sandbox
 from bridge.sandbox.seed import DEMO_CREDENTIALS
 from bridge.settings import SettingsStore
+from tests.app.test_settings_profiles import add_token_profile
 from tests.app.test_tray import ask
 
 
@@ -70,14 +71,7 @@ def test_the_first_five_minutes_without_a_terminal(
         assert settings is not None
         page = settings.page("profiles")
         assert isinstance(page, ProfilesPage)
-        page.add_button.click()
-        page.name.setText("Acme")
-        page.region.setCurrentIndex(page.region.findData("custom"))
-        page.url.setText(sandbox.mcp_url)
-        page.mode.setCurrentIndex(page.mode.findData("token"))
-        page.client_id.setText("acme-builder-demo")
-        page.secret.setText(DEMO_CREDENTIALS["acme-builder-demo"][0])
-        page.save_button.click()
+        add_token_profile(page, sandbox.mcp_url, DEMO_CREDENTIALS["acme-builder-demo"][0])
         qtbot.waitUntil(lambda: page.sign_status.text().startswith("Signed in"), timeout=20000)
         page.use_button.click()
         qtbot.waitUntil(lambda: api.snapshot().active is not None and api.snapshot().active.id == "acme",

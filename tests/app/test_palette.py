@@ -4,6 +4,8 @@ hard-coded light colour left in the app's code."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -26,6 +28,23 @@ from app.settings.tools import KIND
 from app.settings.window import SettingsWindow
 
 APP = Path(__file__).resolve().parents[2] / "app"
+
+
+@contextmanager
+def dark_windows() -> Iterator[None]:
+    """The application's palette with dark windows (as when the desktop turns dark), put back afterwards."""
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    before = app.palette()
+    dark = QPalette(before)
+    dark.setColor(QPalette.ColorRole.Window, QColor("#2b2b2b"))
+    try:
+        app.setPalette(dark)
+        yield
+    finally:
+        app.setPalette(before)
 
 
 def test_contrast_is_wcags() -> None:
@@ -73,7 +92,6 @@ def test_no_hard_coded_colour_outside_the_palette_module() -> None:
 
 
 def test_a_status_line_follows_the_switch_to_dark(qtbot: QtBot) -> None:
-    from PySide6.QtWidgets import QApplication
 
     from app.settings.common import Notice
 
@@ -81,20 +99,11 @@ def test_a_status_line_follows_the_switch_to_dark(qtbot: QtBot) -> None:
     qtbot.addWidget(notice)
     notice.show_text("Cannot reach Port", "error")
     assert STATUS["error"][0] in notice.styleSheet()
-    app = QApplication.instance()
-    assert isinstance(app, QApplication)
-    before = app.palette()
-    dark = QPalette(before)
-    dark.setColor(QPalette.ColorRole.Window, QColor("#2b2b2b"))
-    try:
-        app.setPalette(dark)
+    with dark_windows():
         qtbot.waitUntil(lambda: STATUS["error"][1] in notice.styleSheet(), timeout=5000)
-    finally:
-        app.setPalette(before)
 
 
 def test_the_tools_badges_follow_the_switch_to_dark(qtbot: QtBot, window: SettingsWindow) -> None:
-    from PySide6.QtWidgets import QApplication
 
     from app.palette import BADGES
     from app.settings.tools import ToolsPage
@@ -106,13 +115,5 @@ def test_the_tools_badges_follow_the_switch_to_dark(qtbot: QtBot, window: Settin
     assert item is not None
     kind = str(item.data(1, KIND))
     assert item.foreground(1).color().name() == BADGES[kind][0][0]  # the light pair
-    app = QApplication.instance()
-    assert isinstance(app, QApplication)
-    before = app.palette()
-    dark = QPalette(before)
-    dark.setColor(QPalette.ColorRole.Window, QColor("#2b2b2b"))
-    try:
-        app.setPalette(dark)
+    with dark_windows():
         qtbot.waitUntil(lambda: item.foreground(1).color().name() == BADGES[kind][1][0], timeout=5000)
-    finally:
-        app.setPalette(before)

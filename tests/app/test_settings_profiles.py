@@ -35,6 +35,19 @@ def _window(qtbot: QtBot, api: BridgeApi, home: Path) -> tuple[Controller, Setti
     return controller, window
 
 
+def add_token_profile(page: ProfilesPage, url: str, secret: str) -> None:
+    """Add profile "Acme" on a custom `url` with API credentials (the demo client id, `secret`), as a person fills
+    the form, and Save (which signs in)."""
+    page.add_button.click()
+    page.name.setText("Acme")
+    page.region.setCurrentIndex(page.region.findData("custom"))
+    page.url.setText(url)
+    page.mode.setCurrentIndex(page.mode.findData("token"))
+    page.client_id.setText("acme-builder-demo")
+    page.secret.setText(secret)
+    page.save_button.click()
+
+
 @pytest.fixture
 def empty(qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ProfilesPage]:
     """The Profiles page with no profile yet (the wizard was closed without one)."""
@@ -171,14 +184,7 @@ def test_adding_a_token_profile_signs_in_with_the_credentials_typed(
     qtbot: QtBot, empty: ProfilesPage, sandbox: Sandbox
 ) -> None:
     page = empty
-    page.add_button.click()
-    page.name.setText("Acme")
-    page.region.setCurrentIndex(page.region.findData("custom"))
-    page.url.setText(sandbox.mcp_url)
-    page.mode.setCurrentIndex(page.mode.findData("token"))
-    page.client_id.setText("acme-builder-demo")
-    page.secret.setText(SECRET)
-    page.save_button.click()
+    add_token_profile(page, sandbox.mcp_url, SECRET)
     qtbot.waitUntil(lambda: page.sign_status.text().startswith("Signed in"), timeout=15000)
     qtbot.waitUntil(lambda: "API credentials saved" in page.sign_state.text(), timeout=5000)
     assert page.secret.text() == ""
@@ -259,14 +265,7 @@ def test_a_refused_sign_in_on_the_profiles_page_offers_the_way_out_as_a_button(
 ) -> None:
     """A wrong API secret: the page says where new credentials are made and has the button that opens it."""
     page = empty
-    page.add_button.click()
-    page.name.setText("Acme")
-    page.region.setCurrentIndex(page.region.findData("custom"))
-    page.url.setText(sandbox.mcp_url)
-    page.mode.setCurrentIndex(page.mode.findData("token"))
-    page.client_id.setText("acme-builder-demo")
-    page.secret.setText("not-the-secret")
-    page.save_button.click()
+    add_token_profile(page, sandbox.mcp_url, "not-the-secret")
     qtbot.waitUntil(lambda: page.sign_actions.isVisible(), timeout=15000)
     assert "refused the API credentials" in page.sign_status.text()
     assert [b.text() for b in page.sign_actions.buttons.values()] == ["Open Port to create credentials"]
