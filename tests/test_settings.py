@@ -532,6 +532,8 @@ def test_dump_order_and_json_mode() -> None:
         "allowed_actions",
         "tools",
         "secret_refs",
+        "ask_before",
+        "record_arguments",
     ]
     assert p.model_dump()["region"] is Region.EU
     as_json = p.model_dump(mode="json")
@@ -905,3 +907,17 @@ def test_concurrent_updates_from_threads(store: SettingsStore) -> None:
     for thread in threads:
         thread.join(30)
     assert len(store.load().profiles) == 60
+
+
+def test_approval_and_activity_settings_are_checked() -> None:
+    assert (profile().ask_before, profile().record_arguments) == ("never", False)
+    assert profile(ask_before="actions").ask_before == "actions"
+    with pytest.raises(InvalidSettingsError, match="ask_before"):
+        profile(ask_before="always")
+    with pytest.raises(InvalidSettingsError, match="record_arguments"):
+        profile(record_arguments="yes")
+    assert (Settings().activity_max_mb, Settings().approval_timeout) == (10, 60)
+    with pytest.raises(InvalidSettingsError, match="approval_timeout"):
+        Settings(approval_timeout=5)
+    with pytest.raises(InvalidSettingsError, match="activity_max_mb"):
+        Settings(activity_max_mb=0)

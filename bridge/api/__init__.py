@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 _EXPORTS = {
     "BridgeApi": "bridge.api.facade",
     "LOG_LEVELS": "bridge.api.facade",
-    "session_key": "bridge.api.facade",
+    "session_key": "bridge.api.worker",
     "ActionInfo": "bridge.api.views",
     "BridgeStatus": "bridge.api.views",
     "DoctorReport": "bridge.api.views",
@@ -122,7 +122,6 @@ if TYPE_CHECKING:  # what the type checker (and an IDE) sees: the same names, im
     from bridge.api.demo import is_demo as is_demo
     from bridge.api.facade import LOG_LEVELS as LOG_LEVELS
     from bridge.api.facade import BridgeApi as BridgeApi
-    from bridge.api.facade import session_key as session_key
     from bridge.api.fit import ToolFit as ToolFit
     from bridge.api.fit import tool_fit as tool_fit
     from bridge.api.updates import UpdateChecks as UpdateChecks
@@ -137,6 +136,7 @@ if TYPE_CHECKING:  # what the type checker (and an IDE) sees: the same names, im
     from bridge.api.views import ToolKind as ToolKind
     from bridge.api.views import ToolLimit as ToolLimit
     from bridge.api.views import home_relative as home_relative
+    from bridge.api.worker import session_key as session_key
     from bridge.auth.account import SignedIn as SignedIn
     from bridge.auth.account import SignInStatus as SignInStatus
     from bridge.auth.browser import OpenBrowser as OpenBrowser

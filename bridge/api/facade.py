@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import contextlib
 import copy
 import logging
-import threading
 from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
@@ -34,6 +32,7 @@ from bridge.api.views import (
     ToolInfo,
     ToolLimit,
 )
+from bridge.api.worker import Worker
 from bridge.auth import account
 from bridge.auth.browser import OpenBrowser, Progress, system_browser
 from bridge.auth.localkey import local_key, rotate_local_key
@@ -64,7 +63,7 @@ class BridgeApi:
         self._key = key  # a key for this run only (no keychain); None: the keychain's
         self._service: BridgeService | None = None
         self._demo = DemoOrganization(self._store)
-        self._worker: _Worker | None = None
+        self._worker: Worker | None = None
         # Where client configurations are looked for: the user's home; tests point it at a temporary one.
         self.export_env: Env = Env.current()
         self.clients = ClientExports(self.settings, self._serving_port, self.local_key, lambda: self.export_env)
@@ -125,7 +124,7 @@ class BridgeApi:
         if self._service is not None:
             return self._service.submit(coro)
         if self._worker is None:
-            self._worker = _Worker()
+            self._worker = Worker()
         return self._worker.submit(coro)
 
     # --- state -------------------------------------------------------------------------------------------------
@@ -454,46 +453,3 @@ class BridgeApi:
 def _check_port_number(port: int) -> None:
     if not 1024 <= int(port) <= 65535:
         raise BridgeError("The port must be a number from 1024 to 65535.", title="Invalid port")
-
-
-def session_key() -> tuple[str | None, str | None]:
-    """(key, warning) for a desktop app about to start the bridge: (None, None) uses the keychain's local key as
-    usual; without a usable keychain, a random key for this run only (kept in memory) and what to tell the user."""
-    try:
-        local_key()
-    except KeychainError:
-        import secrets
-
-        return secrets.token_urlsafe(32), (
-            "No system keychain: the local key lasts until you quit (connected clients must be updated after a "
-            "restart), and signing in to Port needs a keychain. The demo organization works."
-        )
-    return None, None
-
-
-class _Worker:
-    """An event loop on a daemon thread, for network work when no bridge runs in this process (the command line)."""
-
-    def __init__(self) -> None:
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="port-mcp-bridge-worker", daemon=True)
-        self._thread.start()
-
-    def submit(self, coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
-        return asyncio.run_coroutine_threadsafe(coro, self._loop)
-
-    def stop(self) -> None:
-        """Cancel what still runs and let it clean up (a sign-in closes its redirect listener), then end the loop."""
-
-        async def drain() -> None:
-            tasks = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-
-        with contextlib.suppress(concurrent.futures.TimeoutError, RuntimeError):
-            asyncio.run_coroutine_threadsafe(drain(), self._loop).result(5)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(5)
-        if not self._thread.is_alive():
-            self._loop.close()

@@ -26,7 +26,7 @@ from bridge.proxy import http11, jsonrpc, sse
 from bridge.proxy.headers import downstream_response_headers
 from bridge.proxy.replies import BodyTooLarge, read_body, reply, reply_raw
 from bridge.proxy.sender import DELETE_TIMEOUTS, POST_TIMEOUTS, STREAM_TIMEOUTS, Response, Sender
-from bridge.proxy.state import Resolver, Sessions, Upstream
+from bridge.proxy.state import ClientInfo, Resolver, Sessions, Upstream
 from bridge.proxy.toolslist import gc_paused, rewrite_event, rewrite_json
 from bridge.proxy.upstream_errors import not_mcp, short_message
 
@@ -153,7 +153,10 @@ class McpProxy:
         refused: list[dict[str, Any]] = []
         forward: list[dict[str, Any]] = []
         list_ids: set[Any] = set()
+        client: ClientInfo | None = None  # from an initialize: bound to the session Port creates for it
         for message in body.messages:
+            if message.get("method") == "initialize":
+                client = ClientInfo.from_initialize(message.get("params"))
             if message.get("method") == "tools/call":
                 error = _call_refusal(upstream, message)
                 if error is not None:
@@ -178,7 +181,7 @@ class McpProxy:
             try:
                 new_session = response.header(b"mcp-session-id")
                 if new_session:
-                    self.sessions.bind(new_session, upstream.profile.id)
+                    self.sessions.bind(new_session, upstream.profile.id, client)
                 status = response.status_code
                 if status == 404 and session_id:
                     self.sessions.forget(session_id)  # ended upstream: the 404 goes on, the client starts over

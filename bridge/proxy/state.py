@@ -91,6 +91,29 @@ class Upstream:
         return f"{self.host} ({self.profile.region_label})"
 
 
+@dataclass(frozen=True)
+class ClientInfo:
+    """Who is on the other end of a session, as its `initialize` said: what Activity names, and whether an approval
+    can be asked inside the IDE (`elicitation/create`). Read leniently: a client that says nothing is "" / False."""
+
+    name: str = ""
+    version: str = ""
+    elicitation: bool = False
+
+    @classmethod
+    def from_initialize(cls, params: Any) -> ClientInfo:
+        params = params if isinstance(params, dict) else {}
+        info = params.get("clientInfo")
+        info = info if isinstance(info, dict) else {}
+        capabilities = params.get("capabilities")
+        capabilities = capabilities if isinstance(capabilities, dict) else {}
+
+        def text(value: Any) -> str:
+            return value[:100] if isinstance(value, str) else ""  # a label, not a place to store a novel
+
+        return cls(text(info.get("name")), text(info.get("version")), isinstance(capabilities.get("elicitation"), dict))
+
+
 class Sessions:
     """Binds each upstream `Mcp-Session-Id` to the profile that created it, and ends sessions on a profile switch.
 
@@ -105,15 +128,24 @@ class Sessions:
     def __init__(self, limit: int = 10_000) -> None:
         self._limit = limit
         self._owner: dict[str, str] = {}
+        self._clients: dict[str, ClientInfo] = {}  # session id -> its client, from its initialize
         self._streams: dict[str, set[asyncio.Queue[bytes]]] = {}
         self._busy: dict[str, int] = {}  # session id -> requests being answered (on the proxy's loop only)
         self._lock = threading.Lock()
 
-    def bind(self, session_id: str, profile_id: str) -> None:
+    def bind(self, session_id: str, profile_id: str, client: ClientInfo | None = None) -> None:
         with self._lock:
             self._owner.setdefault(session_id, profile_id)
+            if client is not None:
+                self._clients.setdefault(session_id, client)
             if len(self._owner) > self._limit:
-                del self._owner[next(iter(self._owner))]  # dicts keep insertion order: the oldest
+                oldest = next(iter(self._owner))  # dicts keep insertion order: the oldest
+                del self._owner[oldest]
+                self._clients.pop(oldest, None)
+
+    def client(self, session_id: str | None) -> ClientInfo | None:
+        """The client that started the session (None: not known here, or no session)."""
+        return self._clients.get(session_id) if session_id else None
 
     def owner(self, session_id: str) -> str | None:
         return self._owner.get(session_id)
@@ -126,6 +158,7 @@ class Sessions:
     def forget(self, session_id: str) -> None:
         with self._lock:
             self._owner.pop(session_id, None)
+            self._clients.pop(session_id, None)
 
     def end_profile(self, profile_id: str) -> list[str]:
         """End every session of a profile; returns their ids (the caller may DELETE them upstream)."""
@@ -133,6 +166,7 @@ class Sessions:
             ended = [sid for sid, owner in self._owner.items() if owner == profile_id]
             for sid in ended:
                 del self._owner[sid]
+                self._clients.pop(sid, None)
         for sid in ended:
             for queue in self._streams.get(sid, set()):
                 queue.put_nowait(b"")  # an empty item closes the client's stream

@@ -17,14 +17,15 @@ behind it are
 Secrets never go in this file: a profile only names its keyring entries (`secret_refs`).
 """
 
+from bridge.settings.migrations import migrate
 from bridge.settings.models import (
     DEFAULT_LOCAL_PORT,
     SCHEMA_VERSION,
+    AskBefore,
     InvalidSettingsError,
     Profile,
     Settings,
     ToolExposure,
-    migrate,
 )
 from bridge.settings.store import LOCK_TIMEOUT, SettingsStore
 from bridge.settings.values import (
@@ -51,6 +52,7 @@ __all__ = [
     "DEFAULT_LOCAL_PORT",
     "LOCK_TIMEOUT",
     "SCHEMA_VERSION",
+    "AskBefore",
     "AuthMode",
     "InvalidSettingsError",
     "PortAddress",

@@ -29,7 +29,6 @@ from bridge.settings.values import (
     Region,
     api_url_needed,
     default_api_url,
-    unique_id,
     validate_action_ids,
     validate_api_url,
     validate_mcp_url,
@@ -42,6 +41,9 @@ DEFAULT_LOCAL_PORT = DEFAULT_PORT  # one home: bridge.endpoint
 
 ToolMode = Literal["all", "allow", "deny"]
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
+# Which calls wait for the user's yes (`bridge.approvals`): none; those that run an action or a workflow; every
+# tool that writes (the classification read-only mode uses: unclassified tools count as writes).
+AskBefore = Literal["never", "actions", "writes"]
 
 _T = TypeVar("_T")
 _E = TypeVar("_E", bound=Enum)
@@ -316,6 +318,8 @@ class Profile(_Model):
     allowed_actions: list[str] | None = None  # None: every action; []: none; else only these identifiers
     tools: ToolExposure = field(default_factory=ToolExposure)
     secret_refs: dict[str, str] = field(default_factory=dict)  # purpose -> keyring entry name, never a secret
+    ask_before: AskBefore = "never"  # approvals: which calls wait for the user's yes
+    record_arguments: bool = False  # activity: store each call's arguments (redacted as the logs are)
 
     _checks = {
         "id": _profile_id,
@@ -330,6 +334,8 @@ class Profile(_Model):
         "allowed_actions": lambda value: None if value is None else validate_action_ids(_str_list(value)),
         "tools": ToolExposure.model_validate,
         "secret_refs": _secret_refs,
+        "ask_before": lambda value: _choice(value, get_args(AskBefore)),
+        "record_arguments": _bool,
     }
 
     def _check_fields(self) -> None:
@@ -388,6 +394,8 @@ class Settings(_Model):
     start_at_login: bool = False
     log_level: LogLevel = "INFO"
     check_for_updates: bool = True  # the daily update check (files from before it have none: on)
+    activity_max_mb: int = 10  # the activity file is rotated past this size (one older file kept)
+    approval_timeout: int = 60  # seconds an approval waits for the user before it counts as Deny
     profiles: list[Profile] = field(default_factory=list)
 
     _checks = {
@@ -398,6 +406,8 @@ class Settings(_Model):
         "start_at_login": _bool,
         "log_level": lambda value: _choice(value, get_args(LogLevel)),
         "check_for_updates": _bool,
+        "activity_max_mb": lambda value: _int_in(value, 1, 1000),
+        "approval_timeout": lambda value: _int_in(value, 10, 3600),
         "profiles": _profiles,
     }
 
@@ -438,62 +448,3 @@ class Settings(_Model):
         if self.active_profile is None:
             return None
         return next((p for p in self.profiles if p.id == self.active_profile), None)
-
-
-# --- migrations: raw dict of version N -> raw dict of version N+1 -------------------------------------------
-
-
-def _migrate_1_to_2(data: dict[str, Any]) -> dict[str, Any]:
-    """Version 1 (the 0.0.x previews) used `port` for the local port, and profiles had no id (the active
-    profile was named by its display name), an uppercase `region` ("EU", "US", or "CUSTOM" with the endpoint
-    in `url`) and a camelCase `readOnly`."""
-    out = dict(data)
-    if "port" in out:
-        port = out.pop("port")
-        out.setdefault("local_port", port)
-    active_name = out.get("active_profile")
-    active_id: str | None = None
-    taken: set[str] = set()
-    profiles: list[Any] = []
-    for raw in out.get("profiles") or []:
-        if not isinstance(raw, dict):
-            profiles.append(raw)  # leave it for validation to reject
-            continue
-        profile = dict(raw)
-        region = profile.get("region")
-        url = profile.pop("url", None)
-        if isinstance(region, str):
-            lowered = region.strip().lower()
-            if lowered in ("eu", "us"):
-                profile["region"] = lowered
-            elif lowered == "custom" or "://" in region:
-                profile["region"] = "custom"
-                profile["base_url"] = url if url is not None or "://" not in region else region.strip()
-        if "readOnly" in profile:
-            profile.setdefault("read_only", profile.pop("readOnly"))
-        name = profile.get("name")
-        if "id" not in profile and isinstance(name, str):
-            profile["id"] = unique_id(name, taken)
-        taken.add(str(profile.get("id")))
-        if active_name is not None and name == active_name:
-            active_id = profile.get("id")
-        profiles.append(profile)
-    out["profiles"] = profiles
-    if active_name is not None:
-        out["active_profile"] = active_id
-    return out
-
-
-_MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _migrate_1_to_2}
-
-
-def migrate(data: dict[str, Any]) -> dict[str, Any]:
-    """Bring a raw settings dict up to `SCHEMA_VERSION`. A newer version is returned unchanged."""
-    version = data.get("schema_version", 1)  # version 1 files may lack the field
-    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise SettingsError(f"schema_version {version!r} is not a positive whole number.")
-    while version < SCHEMA_VERSION:
-        data = _MIGRATIONS[version](data)
-        version += 1
-        data["schema_version"] = version
-    return data

@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any
 import filelock
 
 from bridge.errors import InvalidSettingsError, SettingsError, SettingsNotWritable
-from bridge.settings.models import SCHEMA_VERSION, Profile, Settings, ToolExposure, migrate
+from bridge.settings.migrations import migrate
+from bridge.settings.models import SCHEMA_VERSION, Profile, Settings, ToolExposure
 from bridge.settings.values import (
     PORT_REGIONS,
     AuthMode,
