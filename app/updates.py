@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QMessageBox, QP
 
 from app.controller import Controller
 from bridge.api import Release
-from bridge.errors import BridgeError
+from bridge.errors import BridgeError, Do
 
 log = logging.getLogger(__name__)
 Tell = Callable[[str, str, Callable[[], None] | None], None]  # Tray.message: title, text, what a click does
@@ -175,6 +175,10 @@ class UpdateChecker(QObject):
         why = exc.message if isinstance(exc, BridgeError) else "Something went wrong while checking."
         box = QMessageBox(QMessageBox.Icon.Warning, "Could not check for updates", f"{why} Nothing was changed.")
         retry = box.addButton("Try again", QMessageBox.ButtonRole.AcceptRole)
+        for action in getattr(exc, "actions", ()):  # e.g. the releases page, when none is published yet
+            if action.do == Do.OPEN_URL:
+                button = box.addButton(action.label, QMessageBox.ButtonRole.ActionRole)
+                button.clicked.connect(lambda _=False, url=action.target: self._open_url(QUrl(url)))
         box.addButton(QMessageBox.StandardButton.Close)
         retry.clicked.connect(self.check_now)
         self.dialog = box

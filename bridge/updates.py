@@ -17,15 +17,33 @@ from pathlib import Path
 from typing import Any
 
 from bridge import __version__
-from bridge.errors import UpdateCheckFailed
+from bridge.errors import Action, Do, UpdateCheckFailed
 from bridge.system.files import atomic_write
 from bridge.system.paths import config_dir
 
 log = logging.getLogger(__name__)
 
-# The project's GitHub repository. A placeholder until the repository is published under its final owner: the release
-# workflow (.github/workflows/release.yml) drafts releases there, and these addresses follow from it.
-REPOSITORY = "port-labs/port-mcp-bridge"
+# The GitHub repository releases come from. An installed app checks the repository it was built in: the release
+# workflow builds in it, and `packaging/build.py` writes its name (GitHub's GITHUB_REPOSITORY) into the bundle as
+# `release.json` beside this module. A copy run from source, or built elsewhere, uses the project's home.
+DEFAULT_REPOSITORY = "port-labs/port-mcp-bridge"
+RELEASE_INFO = Path(__file__).with_name("release.json")
+_REPOSITORY_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}")
+
+
+def repository(info: Path = RELEASE_INFO) -> str:
+    """The owner/name of the repository whose releases this copy follows: the build's, else `DEFAULT_REPOSITORY`."""
+    try:
+        named = json.loads(info.read_text(encoding="utf-8")).get("repository")
+    except (OSError, ValueError, AttributeError):
+        return DEFAULT_REPOSITORY
+    if isinstance(named, str) and _REPOSITORY_NAME.fullmatch(named) and ".." not in named:
+        return named
+    log.warning("%s names no repository as owner/name: the update check uses %s", info, DEFAULT_REPOSITORY)
+    return DEFAULT_REPOSITORY
+
+
+REPOSITORY = repository()
 RELEASES_URL = f"https://api.github.com/repos/{REPOSITORY}/releases/latest"  # the feed the app checks
 RELEASES_PAGE = f"https://github.com/{REPOSITORY}/releases"
 README_URL = f"https://github.com/{REPOSITORY}#readme"  # the project's documentation
@@ -111,6 +129,11 @@ def fetch_latest(feed: str = RELEASES_URL, *, timeout: float = TIMEOUT) -> Relea
         raise UpdateCheckFailed(f"The release feed did not answer within {timeout:g} seconds.") from None
     except (httpx2.HTTPError, httpx2.InvalidURL) as exc:
         raise UpdateCheckFailed(f"The release feed could not be reached ({type(exc).__name__}).") from None
+    if response.status_code == 404:  # GitHub's answer for a repository with no published release yet
+        raise UpdateCheckFailed(
+            f"No release of Port MCP Bridge is published at github.com/{REPOSITORY} yet.",
+            actions=(Action(Do.OPEN_URL, "Open the releases page", RELEASES_PAGE),),
+        )
     if response.status_code != 200:
         raise UpdateCheckFailed(f"The release feed answered HTTP {response.status_code}.")
     if len(response.content) > MAX_FEED_BYTES:

@@ -71,6 +71,7 @@ def bundle_path() -> Path:
 def build_bundle(python: Path, *, clean: bool) -> Path:
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     run(python, HERE / "make_icons.py", WORK / "icons", env=env)
+    buildinfo.write_release_info()  # the spec bundles it: the update check follows the repository built in
     started = time.monotonic()
     run(python, "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN", *(["--clean"] if clean else []),
         "--distpath", DIST, "--workpath", WORK / "pyinstaller", SPEC, cwd=ROOT, env=env)  # fmt: skip

@@ -7,6 +7,8 @@ The folder is deliberately not a package: `packaging` is also the name of a PyPI
 from __future__ import annotations
 
 import ast
+import json
+import os
 import sys
 import tomllib
 from pathlib import Path
@@ -34,6 +36,22 @@ def version(root: Path = ROOT) -> str:
         if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
             return str(ast.literal_eval(node.value))
     raise SystemExit(f"pyproject.toml names {attr} as the version, and {source} does not assign {name}.")
+
+
+RELEASE_INFO = WORK / "release.json"  # the bundle's bridge/release.json: which repository the update check follows
+
+
+def write_release_info(path: Path = RELEASE_INFO, env: dict[str, str] | None = None) -> Path | None:
+    """Name the repository this build is made in (GitHub Actions' GITHUB_REPOSITORY), for the bundle's update check
+    (`bridge.updates.repository`). Outside GitHub Actions nothing is written and a stale file is removed: the app
+    then follows the project's home."""
+    repository = (os.environ if env is None else env).get("GITHUB_REPOSITORY", "").strip()
+    path.unlink(missing_ok=True)
+    if not repository:
+        return None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"repository": repository}) + "\n", encoding="utf-8")
+    return path
 
 
 def app_name(platform: str | None = None) -> str:

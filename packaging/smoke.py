@@ -94,6 +94,12 @@ def check_version(cli: Path, bundle: Path, version: str, results: dict) -> None:
         times.append(time.monotonic() - started)
         check(out.returncode == 0 and version in out.stdout, f"--version printed {out.stdout.strip()!r}")
     results["version_cold_s"] = round(times[0], 3)
+    # The update check follows the repository the release was built in (bridge/updates.py `repository`).
+    info = next(bundle.rglob("bridge/release.json"), None)
+    built_in = os.environ.get("GITHUB_REPOSITORY", "").strip()
+    named = json.loads(info.read_text(encoding="utf-8")).get("repository") if info else None
+    where = built_in or "no repository"
+    check(named == (built_in or None), f"the bundle's release.json names {named!r}, built in {where}")
     results["version_warm_s"] = round(statistics.median(times[1:]), 3)
 
 

@@ -359,3 +359,13 @@ def test_the_bundle_keeps_qt_dbus_the_linux_tray_icon_speaks() -> None:
 
         gui = (Path(PySide6.__file__).parent / "Qt" / "lib" / "libQt6Gui.so.6").read_bytes()
         assert b"libQt6DBus.so.6" in gui and b"org.kde.StatusNotifierWatcher" in gui
+
+
+def test_a_build_names_the_repository_it_was_made_in_for_the_update_check(tmp_path: Path) -> None:
+    from bridge.updates import repository
+
+    buildinfo = load("buildinfo")
+    info = tmp_path / "release.json"
+    assert buildinfo.write_release_info(info, {"GITHUB_REPOSITORY": "port-labs/port-mcp-bridge-fork"}) == info
+    assert repository(info) == "port-labs/port-mcp-bridge-fork"  # what the bundled app will follow
+    assert buildinfo.write_release_info(info, {}) is None and not info.exists()  # a local build: no stale name

@@ -63,7 +63,7 @@ def test_the_same_or_an_older_release_is_no_update(api: BridgeApi, feed: Release
         (200, b'{"message": "hello"}', "did not describe a release"),
         (200, b'["v0.2.0"]', "did not describe a release"),
         (200, json.dumps({"tag_name": "latest"}).encode(), "not a version"),
-        (404, b'{"message": "Not Found"}', "HTTP 404"),
+        (404, b'{"message": "Not Found"}', "No release of Port MCP Bridge is published"),
         (403, b'{"message": "API rate limit exceeded"}', "HTTP 403"),
     ],
 )
@@ -162,3 +162,15 @@ def test_settings_files_from_before_the_switch_load_with_it_on(settings_home: Pa
     assert store.load().check_for_updates is True
     with pytest.raises(Exception, match="check_for_updates: must be true or false"):
         Settings.model_validate({"check_for_updates": "no"})
+
+
+def test_the_feed_is_the_repository_the_build_was_made_in(tmp_path: Path) -> None:
+    from bridge.updates import DEFAULT_REPOSITORY, repository
+
+    info = tmp_path / "release.json"
+    assert repository(info) == DEFAULT_REPOSITORY  # a copy run from source: the project's home
+    info.write_text('{"repository": "acme-forks/port-mcp-bridge"}')
+    assert repository(info) == "acme-forks/port-mcp-bridge"
+    for junk in ('{"repository": "../../evil"}', '{"repository": "a/b/c"}', "[1]", "not json", '{"repository": 3}'):
+        info.write_text(junk)
+        assert repository(info) == DEFAULT_REPOSITORY, junk

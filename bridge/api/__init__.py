@@ -83,6 +83,7 @@ _EXPORTS = {
     "log_file": "bridge.system.logs",
     "PORT_MCP_DOCS_URL": "bridge.updates",
     "README_URL": "bridge.updates",
+    "RELEASES_PAGE": "bridge.updates",
     "Release": "bridge.updates",
     "UpdateChecks": "bridge.api.updates",
     "redact": "bridge.system.logs",
@@ -189,4 +190,5 @@ if TYPE_CHECKING:  # what the type checker (and an IDE) sees: the same names, im
     from bridge.system.paths import config_dir as config_dir
     from bridge.updates import PORT_MCP_DOCS_URL as PORT_MCP_DOCS_URL
     from bridge.updates import README_URL as README_URL
+    from bridge.updates import RELEASES_PAGE as RELEASES_PAGE
     from bridge.updates import Release as Release

@@ -106,6 +106,17 @@ def test_a_failed_check_says_so_with_try_again(rig: Rig, qtbot: QtBot) -> None:
     assert isinstance(dialog(rig, qtbot), UpdateDialog)
 
 
+def test_a_feed_with_no_release_yet_offers_the_releases_page(rig: Rig, qtbot: QtBot) -> None:
+    from bridge.api import RELEASES_PAGE
+
+    rig.feed.answer(404, b'{"message": "Not Found"}')  # GitHub's answer before the first release
+    rig.click("Check for updates…")
+    box = dialog(rig, qtbot)
+    assert isinstance(box, QMessageBox) and "No release of Port MCP Bridge is published" in box.text()
+    next(b for b in box.buttons() if b.text() == "Open the releases page").click()
+    assert rig.opened == [QUrl(RELEASES_PAGE)]
+
+
 def test_the_daily_check_notifies_once_and_only_when_due(rig: Rig, qtbot: QtBot) -> None:
     rig.feed.publish("v0.2.0", NOTES)
     rig.tray.updates.check_if_due()
