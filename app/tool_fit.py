@@ -3,7 +3,7 @@ with the one-click ways under the limit that `bridge.api.tool_fit` found: Read-o
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QEvent, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QVBoxLayout
 
 from app.client_row import text_label
@@ -23,6 +23,7 @@ class ToolFitPanel(QFrame):
         self.setObjectName("fit")
         self.checked = False
         self.fit: ToolFit | None = None
+        self._border = "ok"
         self.text = text_label("")
         self.read_only_button = QPushButton()
         self.read_only_button.setAccessibleName("Fit with Read-only")  # its text names the tool count once known
@@ -40,11 +41,22 @@ class ToolFitPanel(QFrame):
         box.addLayout(buttons)
         self.hide()
 
+    def _paint_border(self) -> None:
+        border = status_color(self._border, self.palette())  # AA contrast on light and dark
+        sheet = f"QFrame#fit {{ border: 1px solid {border}; border-radius: 4px; }}"
+        if sheet != self.styleSheet():  # unchanged: no restyle (which would send another PaletteChange)
+            self.setStyleSheet(sheet)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:  # light ↔ dark: the border's colour follows
+            self._paint_border()
+
     def show_fit(self, fit: ToolFit | None, profile: str, exposed: int, fixed: bool) -> None:
         """`fixed`: the user just applied a way under the limit, so a fit of None is said, not hidden."""
         self.checked, self.fit = True, fit
-        border = status_color("ok" if fit is None else "warn", self.palette())  # AA contrast on light and dark
-        self.setStyleSheet(f"QFrame#fit {{ border: 1px solid {border}; border-radius: 4px; }}")
+        self._border = "ok" if fit is None else "warn"
+        self._paint_border()
         if fit is None:
             self.read_only_button.hide()
             self.selection_button.hide()

@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import concurrent.futures
 
-from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QButtonGroup, QHeaderView, QRadioButton, QTreeWidgetItem
 
 from app.controller import Controller
-from app.palette import status_color
 from app.settings.checklist import NAME, ChecklistPage, check_state
+from app.tint import tint
 from bridge.api import ActionInfo, Profile
 
 # The bridge hides every tool that runs something when none may run (`policy._refused_by`), as Port hides run_action
@@ -63,7 +62,7 @@ class ActionsPage(ChecklistPage):
         item.setData(0, NAME, action.identifier)
         item.setCheckState(0, check_state(action.allowed))
         if action.destructive:  # Port's DELETE operation: the entity it runs on is deleted
-            item.setForeground(1, QBrush(QColor(status_color("error", self.palette()))))
+            tint(item, 1, "error", self.palette())
             item.setToolTip(1, "A DELETE action in Port: running it deletes the entity it runs on.")
         return item
 

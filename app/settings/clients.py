@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Literal
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor, QFontDatabase, QGuiApplication
+from PySide6.QtGui import QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
     QFileDialog,
@@ -26,8 +26,8 @@ from PySide6.QtWidgets import (
 
 from app.actions_row import ActionsRow
 from app.controller import Controller, describe_error
-from app.palette import status_color
 from app.settings.common import Notice, Page, bold
+from app.tint import tint
 from bridge.api import ClientStatus
 from bridge.errors import Do, ExportRefused
 
@@ -156,10 +156,10 @@ class ClientsPage(Page):
             item = QTreeWidgetItem([status.client.name, "Yes" if status.detected else "—", text, shown])
             item.setData(0, Qt.ItemDataRole.UserRole, status.client.id)
             if state in STATE_COLOR:
-                item.setForeground(2, QBrush(QColor(status_color(STATE_COLOR[state], self.palette()))))
+                tint(item, 2, STATE_COLOR[state], self.palette())
             if not status.detected:
                 for column in (0, 1, 3):
-                    item.setForeground(column, self.palette().placeholderText())
+                    tint(item, column, "muted", self.palette())
             item.setToolTip(3, shown)
             self.tree.addTopLevelItem(item)
             if status.client.id == keep:

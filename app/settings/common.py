@@ -8,10 +8,11 @@ from typing import Any
 
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QComboBox, QFrame, QLabel, QMessageBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QFrame, QLabel, QMessageBox, QTreeWidget, QVBoxLayout, QWidget
 
 from app.controller import Controller, describe_error
 from app.palette import status_color
+from app.tint import retint
 from bridge.api import Snapshot
 from bridge.errors import BridgeError
 
@@ -70,6 +71,13 @@ class Page(QWidget):
         self.body = QVBoxLayout()
         self.body.setSpacing(10)
         outer.addLayout(self.body, 1)
+
+    def changeEvent(self, event: QEvent) -> None:
+        """The desktop switched between light and dark: status colours in the page's lists follow at once."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            for tree in self.findChildren(QTreeWidget):
+                retint(tree, self.palette())
 
     def activated(self) -> None:
         """Called each time the page is shown: refresh what may have changed elsewhere (tray, command line)."""

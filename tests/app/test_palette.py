@@ -117,3 +117,30 @@ def test_the_tools_badges_follow_the_switch_to_dark(qtbot: QtBot, window: Settin
     assert item.foreground(1).color().name() == BADGES[kind][0][0]  # the light pair
     with dark_windows():
         qtbot.waitUntil(lambda: item.foreground(1).color().name() == BADGES[kind][1][0], timeout=5000)
+
+
+def test_the_clients_states_and_the_tool_fit_border_follow_the_switch_to_dark(
+    qtbot: QtBot, window: SettingsWindow
+) -> None:
+    from app.settings.clients import ClientsPage
+    from app.tool_fit import ToolFitPanel
+
+    api = window.controller.api
+    (api.export_env.home / ".cursor").mkdir(parents=True)
+    api.clients.connect("cursor")
+    window.show_page("clients")
+    page = window.page("clients")
+    assert isinstance(page, ClientsPage)
+    qtbot.waitUntil(lambda: page.tree.topLevelItemCount() > 5, timeout=10000)
+    items = [page.tree.topLevelItem(i) for i in range(page.tree.topLevelItemCount())]
+    cursor = next(i for i in items if i is not None and i.text(0) == "Cursor")
+    absent = next(i for i in items if i is not None and i.text(1) == "—")  # a client not installed: muted
+    assert cursor.text(2) == "Connected" and cursor.foreground(2).color().name() == STATUS["ok"][0]
+    fit = ToolFitPanel()
+    qtbot.addWidget(fit)
+    fit.show_fit(None, "Demo", 12, fixed=True)
+    assert STATUS["ok"][0] in fit.styleSheet()
+    with dark_windows():
+        qtbot.waitUntil(lambda: cursor.foreground(2).color().name() == STATUS["ok"][1], timeout=5000)
+        qtbot.waitUntil(lambda: STATUS["ok"][1] in fit.styleSheet(), timeout=5000)
+        assert absent.foreground(0).color() == page.palette().placeholderText().color()
