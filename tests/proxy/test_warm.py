@@ -154,6 +154,31 @@ async def test_idle_connections_are_dropped_after_a_sleep() -> None:
             await stop(bridge, server)
 
 
+async def test_idle_connections_are_dropped_after_a_network_change() -> None:
+    """The route to the server now leaves from another local address (Wi-Fi to wired, a VPN came up): the idle
+    connections left from the old one are closed and new ones opened. The kernel's routing table is really asked
+    (for 127.0.0.1 it answers 127.0.0.1); the address the keeper remembered stands for the old network's."""
+    async with serving(Recorder()) as server:
+        bridge, _ = bridge_to(server.port)
+        try:
+            await wait_until_async(lambda: len(kept(bridge, server)) == 2, "two warm connections")
+            warm = bridge.warm
+            assert warm is not None
+            before = set(kept(bridge, server))
+            assert warm._route == "127.0.0.1"
+
+            async def moved() -> None:  # on the bridge's loop, where the keeper lives
+                warm._route = "192.0.2.10"  # as if they had been opened on another network
+                warm._wake.set()
+
+            await asyncio.wrap_future(bridge.submit(moved()))
+            await wait_until_async(lambda: server.connections >= 4 and len(kept(bridge, server)) == 2
+                                   and not before & set(kept(bridge, server)), "new connections opened")  # fmt: skip
+            assert warm._route == "127.0.0.1"  # what the kernel says now
+        finally:
+            await stop(bridge, server)
+
+
 async def test_connections_left_by_a_burst_are_not_kept_warm_forever() -> None:
     async with serving(Recorder()) as server:
         bridge, _ = bridge_to(server.port)
