@@ -151,18 +151,17 @@ def linux_deb(bundle: Path, version: str) -> Path | None:
 def check_other_systems() -> None:
     """What can be checked here of the macOS and Windows builds: the .app's Info.plist as PyInstaller would render it
     (render.py), and the .wxs (well-formed, closes a running app). Exits on a problem."""
+    import json
     import xml.etree.ElementTree as ET
 
-    import render
-
-    plist = render.render("darwin").bundle
-    if (
-        plist is None
-        or plist.info_plist.get("LSBackgroundOnly") is not False
-        or not plist.info_plist.get("LSUIElement")
-    ):
-        sys.exit(f"The macOS app's Info.plist would be wrong: {plist.info_plist if plist else 'no bundle'}")
-    say(f"macOS Info.plist (rendered): LSUIElement, not LSBackgroundOnly, runs {plist.executable!r}")
+    # render.py imports PySide6 (as the spec does), which only the project's Python has: it runs there.
+    said = subprocess.run([project_python(), HERE / "render.py", "darwin", "--json"], capture_output=True, text=True,
+                          cwd=ROOT, check=True).stdout  # fmt: skip
+    plist = json.loads(said.strip().splitlines()[-1])
+    info = plist["info_plist"] if plist else {}
+    if info.get("LSBackgroundOnly") is not False or not info.get("LSUIElement"):
+        sys.exit(f"The macOS app's Info.plist would be wrong: {info or 'no bundle'}")
+    say(f"macOS Info.plist (rendered): LSUIElement, not LSBackgroundOnly, runs {plist['executable']!r}")
     wxs = ET.parse(HERE / "windows" / "port-mcp-bridge.wxs").getroot()  # noqa: S314 (our own file)
     closes = [e.get("Target") for e in wxs.iter("{http://wixtoolset.org/schemas/v4/wxs/util}CloseApplication")]
     if len(closes) != 2:

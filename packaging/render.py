@@ -127,8 +127,16 @@ def render(platform: str = sys.platform) -> Rendered:
 
 
 def main() -> int:
-    platform = sys.argv[1] if len(sys.argv) > 1 else sys.platform
+    """`render.py [platform] [--json]`: what the spec asks for on `platform`; with --json, the bundle only, as JSON
+    (build.py reads it: it runs under any Python, this under the project's, which has PySide6)."""
+    args = [a for a in sys.argv[1:] if a != "--json"]
+    platform = args[0] if args else sys.platform
     rendered = render(platform)
+    if "--json" in sys.argv:
+        bundle = rendered.bundle
+        made = None if bundle is None else {"info_plist": bundle.info_plist, "executable": bundle.executable}
+        print(json.dumps(made))
+        return 0
     print(f"programs: {[(e.name, 'console' if e.console else 'windowed') for e in rendered.exes]}")
     if rendered.collect and rendered.collect.links:
         print(f"links: {rendered.collect.links}")
