@@ -93,7 +93,8 @@ class ActionsRow(QWidget):
 
 class LinkBox(QWidget):
     """An address to open by hand (no browser could be opened): wrapped anywhere, so a 1,000-character sign-in URL
-    never widens its window, selectable, and one click to copy."""
+    never widens its window, selectable, and one click to copy. When a browser was opened, only the way out in case
+    it shows nothing: a line and Copy link."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -107,6 +108,9 @@ class LinkBox(QWidget):
         self.text.setFixedHeight(lines * 4 + 12)
         box.addWidget(self.text)
         row = QHBoxLayout()
+        self.hint = QLabel("No browser window? Copy the sign-in link into a browser yourself.")
+        self.hint.setWordWrap(True)
+        box.addWidget(self.hint)
         self.copy_button = QPushButton("Copy link")
         self.copy_button.clicked.connect(self.copy)
         self.copied = QLabel()
@@ -117,8 +121,11 @@ class LinkBox(QWidget):
         box.addLayout(row)
         self.hide()
 
-    def show_link(self, link: str) -> None:
+    def show_link(self, link: str, *, opened: bool = False) -> None:
+        """`opened`: a browser was asked to open it, and said it did: the address stays out of the way."""
         self.text.setPlainText(link)
+        self.text.setVisible(not opened)
+        self.hint.setVisible(opened)
         self.copied.clear()
         self.show()
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QFormLayout, QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout
+from PySide6.QtWidgets import QFormLayout, QFrame, QLabel, QLineEdit, QPushButton, QVBoxLayout
 
 COPY = "Copy request for Port support"
 
@@ -33,10 +33,9 @@ class SsoHint(QFrame):
         self.copy_button.clicked.connect(self.copy_request)
         self.credentials_button = QPushButton("Use API credentials instead")
         self.credentials_button.clicked.connect(self.useCredentials)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.copy_button)
-        buttons.addWidget(self.credentials_button)
-        buttons.addStretch(1)
+        buttons = QVBoxLayout()  # one under the other: side by side they outgrow a narrow column and clip their words
+        for button in (self.copy_button, self.credentials_button):
+            buttons.addWidget(button, 0, Qt.AlignmentFlag.AlignLeft)
         box = QVBoxLayout(self)
         box.setContentsMargins(10, 8, 10, 8)
         box.addWidget(self.label)

@@ -260,8 +260,9 @@ class Tray(QObject):
     @Slot(object)
     def _sign_in_progress(self, step: SignInStep) -> None:
         self._sign_in_step = step.text.split(":")[0].split("\n")[0].rstrip(" .…")
-        if step.link:  # no browser could be opened: the address itself, and a click that copies it
+        if step.link:  # Copy sign-in link in the menu while the sign-in waits
             self.sign_in_link = step.link
+        if step.link and not step.opened:  # no browser could be opened: the address itself, and a click that copies it
             self.message("Open the sign-in link", f"No browser could be opened. Click to copy the address, or use "
                          f"Copy sign-in link in this app's menu:\n{step.link}", self.copy_link)  # fmt: skip
         self.changed.emit()

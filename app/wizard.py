@@ -309,7 +309,7 @@ class FirstRunWizard(QDialog):
         self.sign_in_status.setText(step.text)
         self.sign_in_status.show()
         if step.link:
-            self.sign_in_link.show_link(step.link)
+            self.sign_in_link.show_link(step.link, opened=step.opened)
         if step.sso is not None:  # the browser is open: what Port's SSO error page there would mean
             self.sso_hint.show_help(step.sso.hint, step.sso.support_request)
         else:

@@ -8,12 +8,7 @@ from __future__ import annotations
 import concurrent.futures
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (
-    QHBoxLayout,
-    QPushButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
 from app.actions_row import ActionsRow
 from app.controller import Controller, describe_error
@@ -96,7 +91,14 @@ class ProfilesPage(Page):
         right.addStretch(1)
         holder = QWidget()
         holder.setLayout(right)
-        columns.addWidget(holder, 1)
+        # A sign-in under way adds the link, the SSO help and their buttons: on a short window the column scrolls
+        # rather than squeezing its wrapped lines into clipped ones.
+        scroll = QScrollArea()
+        scroll.setWidget(holder)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        columns.addWidget(scroll, 1)
         self.body.addLayout(columns, 1)
 
         self._creating = False
@@ -196,6 +198,7 @@ class ProfilesPage(Page):
         self.sign_status.show_text("")
         self.sign_actions.show_actions(())
         self.sso_hint.hide()
+        self.account.link.clear()
         self._state = None
         self.sign_state.show_text("" if profile else "Save the profile, then sign in.", "muted")
 
@@ -348,6 +351,8 @@ class ProfilesPage(Page):
 
     def _sign_in_step(self, step: SignInStep) -> None:
         self.sign_status.show_text(step.text, "muted")
+        if step.link:
+            self.account.link.show_link(step.link, opened=step.opened)
         if step.sso is not None:  # the browser is open: what Port's SSO error page there would mean
             self.sso_hint.show_help(step.sso.hint, step.sso.support_request)
         else:
@@ -358,6 +363,7 @@ class ProfilesPage(Page):
         self.mode.setCurrentIndex(self.mode.findData("token"))
         self.cancel_sign_in()
         self.sso_hint.hide()
+        self.account.link.clear()
         self._ask_for_credentials()
         self.client_id.setFocus()
 
@@ -368,6 +374,7 @@ class ProfilesPage(Page):
     def _signed_in(self, profile_id: str, result: object) -> None:
         self._sign_in = None
         self.sso_hint.hide()
+        self.account.link.clear()
         updated = getattr(result, "profile", None)
         org = getattr(updated, "organization", "") or ""
         warnings = " ".join(getattr(result, "warnings", ()))  # said in the warning colour, not the success one
@@ -392,6 +399,7 @@ class ProfilesPage(Page):
             self.sso_hint.show_help("", exc.support_request)
         else:
             self.sso_hint.hide()
+        self.account.link.clear()
         self._sync_form()
 
     def cancel_sign_in(self) -> None:

@@ -9,6 +9,7 @@ import time
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QMessageBox, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
+from app.actions_row import LinkBox
 from app.settings.common import Notice
 from app.sso_hint import SsoHint
 from bridge.api import SignInStatus
@@ -60,6 +61,8 @@ class SignInBox(QGroupBox):
         box.addWidget(self.sign_status)
         if actions is not None:  # what a failed sign-in offers (Open Port to create credentials, Run doctor…)
             box.addWidget(actions)
+        self.link = LinkBox()  # the sign-in address, in case no browser window shows it
+        box.addWidget(self.link)
         self.sso_hint = SsoHint()
         box.addWidget(self.sso_hint)
 

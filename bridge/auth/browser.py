@@ -41,12 +41,15 @@ WAITING = "Waiting for the browser…"
 class SignInStep:
     """One step of a browser sign-in, as the user sees it. `sso` is set from the moment the browser is open and the
     sign-in waits for it: what it means if the browser shows Port's error page instead (an SSO organization), to be
-    shown at once, not after the time-out. `link`: the sign-in address when no browser could be opened, for the user
-    to open (the app shows it wrapped, with Copy link). `str()` is the whole of it as plain text (the command line)."""
+    shown at once, not after the time-out. `link`: the sign-in address, from the moment a browser is asked to open it,
+    for the user to open by hand: in full when no browser could be opened (`opened` False: the app shows it wrapped,
+    with Copy link), and as a Copy link button when one was (a browser that said yes may still show nothing: no
+    default browser, a sandboxed launcher). `str()` is the whole of it as plain text (the command line)."""
 
     text: str
     sso: SsoHelp | None = None
     link: str = ""
+    opened: bool = False
 
     def __str__(self) -> str:
         text = f"{self.text}\n{self.link}" if self.link else self.text
@@ -190,7 +193,7 @@ async def _authorize(
             progress(SignInStep("Could not open a browser. Open this address in a browser yourself:", link=url))
         # Port's SSO error page never redirects here: say now what it means, not when the time is up.
         sso = sso_help(profile)
-        progress(SignInStep(WAITING, sso))
+        progress(SignInStep(WAITING, sso, link=url, opened=bool(opened)))
         try:
             redirect = await asyncio.wait_for(listener.wait(), timeout)
         except TimeoutError:

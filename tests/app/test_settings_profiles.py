@@ -270,3 +270,33 @@ def test_a_refused_sign_in_on_the_profiles_page_offers_the_way_out_as_a_button(
     assert "refused the API credentials" in page.sign_status.text()
     assert [b.text() for b in page.sign_actions.buttons.values()] == ["Open Port to create credentials"]
     assert "port-mcp-bridge " not in page.sign_status.text()
+
+
+def test_a_browser_that_said_yes_and_showed_nothing_leaves_the_link_to_copy(
+    qtbot: QtBot, empty: ProfilesPage, sandbox: Sandbox
+) -> None:
+    """On a desktop without a default browser the opener still reports success (xdg-open started, then failed): the
+    box offers the sign-in link all the same, and the link pasted into a browser by hand completes the sign-in."""
+    from PySide6.QtGui import QGuiApplication
+
+    from tests.support.browser import Browser
+
+    page = empty
+    user = Browser()
+    opened: list[str] = []
+    page.open_browser = lambda url: opened.append(url) or True  # "opened", and nothing appeared
+    page.add_button.click()
+    page.name.setText("Acme")
+    page.region.setCurrentIndex(page.region.findData("custom"))
+    page.url.setText(sandbox.mcp_url)
+    page.save_button.click()
+    qtbot.waitUntil(lambda: page.sign_in_button.isEnabled(), timeout=5000)
+    page.sign_in_button.click()
+    link = page.account.link
+    qtbot.waitUntil(lambda: link.isVisible() and bool(opened), timeout=10000)
+    assert link.hint.isVisible() and not link.text.isVisible()  # out of the way: a browser may well have opened
+    link.copy_button.click()
+    assert QGuiApplication.clipboard().text() == opened[0]
+    page.api.submit(user._approve(QGuiApplication.clipboard().text()))  # the user pastes it into a browser
+    qtbot.waitUntil(lambda: page.sign_state.text().startswith("Signed in"), timeout=15000)
+    assert not link.isVisible()
