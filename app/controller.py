@@ -20,6 +20,7 @@ from bridge.errors import BridgeError
 log = logging.getLogger(__name__)
 
 UNREACHABLE = "Port unreachable"  # the notice whose click runs the doctor (the tray's `_notice`)
+SWITCHED_TO_SIGN_IN = "Profile switched: sign in to use it"  # the notice whose click signs in to the active profile
 
 Done = Callable[[Any], None]
 Failed = Callable[[BaseException], None]
@@ -118,7 +119,11 @@ class Controller(QObject):
         """Desktop notices for what a user must know without looking: sign-in needed, switch, Port lost and back."""
         before = {p.id: p for p in old.profiles}
         if new.active and old.active and new.active.id != old.active.id:
-            self.notify.emit("Profile switched", f"Your assistants now reach {_label(new.active)}.")
+            if new.active.demo or new.active.has_credentials:
+                self.notify.emit("Profile switched", f"Your assistants now reach {_label(new.active)}.")
+            else:  # nothing saved to sign in with: saying "now reach" would be untrue until the user signs in
+                self.notify.emit(SWITCHED_TO_SIGN_IN, f"Your assistants reach {_label(new.active)} once you sign "
+                                 "in. Click to sign in.")  # fmt: skip
         for profile in new.profiles:
             was = before.get(profile.id)
             if was is None:

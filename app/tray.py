@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QMenu, QMessageBox, QSystemTrayIcon
 
 from app.about import AboutDialog
 from app.actions_row import error_box
-from app.controller import UNREACHABLE, Controller
+from app.controller import SWITCHED_TO_SIGN_IN, UNREACHABLE, Controller
 from app.icons import TrayState, state_label, tray_icon, tray_state
 from app.log_viewer import LogViewer
 from app.menu_model import KEY_OFF_LINE, NOT_SET_UP, Item, client_items, fill_menu, menu_items, profile_label
@@ -164,8 +164,19 @@ class Tray(QObject):
 
     @Slot(str, str)
     def _notice(self, title: str, text: str) -> None:
-        """The controller's notices; clicking "Port unreachable" runs the doctor."""
-        self.message(title, text, partial(self.controller.showPage.emit, "doctor") if title == UNREACHABLE else None)
+        """The controller's notices; clicking "Port unreachable" runs the doctor, clicking a switch to a profile not
+        signed in signs in."""
+        on_click: Callable[[], None] | None = None
+        if title == UNREACHABLE:
+            on_click = partial(self.controller.showPage.emit, "doctor")
+        elif title == SWITCHED_TO_SIGN_IN:
+            on_click = self._sign_in_active
+        self.message(title, text, on_click)
+
+    def _sign_in_active(self) -> None:
+        active = self.controller.snapshot.active
+        if active is not None:
+            self.sign_in(active)
 
     @Slot(object)
     def warn_with_actions(self, exc: BridgeError) -> None:

@@ -243,6 +243,33 @@ def test_a_cancelled_sign_in_says_so(qtbot: QtBot, sandbox: Sandbox) -> None:
         controller.stop()
 
 
+def test_switching_to_a_profile_never_signed_in_says_so_and_a_click_signs_in(qtbot: QtBot, sandbox: Sandbox) -> None:
+    """ "Your assistants now reach Work" would be untrue until Work is signed in: the notice says to sign in, and a
+    click on it starts the sign-in, whose browser then shows Port's consent page."""
+    from app.controller import SWITCHED_TO_SIGN_IN
+
+    store = SettingsStore()
+    store.add_profile("Demo", sandbox.mcp_url, auth_mode="token", make_active=True)
+    store.update(lambda s: s.get_profile("demo").secret_refs.update(credentials="demo"))  # as if saved
+    store.add_profile("Work", sandbox.mcp_url)
+    api = BridgeApi(store, port=0)
+    controller = Controller(api)
+    controller.start()
+    browser = Browser(act=False)
+    try:
+        tray = Tray(controller, show_settings=lambda page: None, quit_app=lambda: None, open_browser=browser)
+        with qtbot.waitSignal(tray.shown, timeout=3000) as notice:
+            tray.build_menu()
+            tray.action("Work").trigger()
+        assert notice.args == [SWITCHED_TO_SIGN_IN, "Your assistants reach Work once you sign in. Click to sign in."]
+        tray._on_click()  # type: ignore[misc]  # clicking the notification
+        qtbot.waitUntil(lambda: bool(browser.opened), timeout=10000)
+        assert "/authorize?" in browser.opened[0]
+        tray.cancel_sign_in()
+    finally:
+        controller.stop()
+
+
 def test_while_the_browser_is_open_the_menu_copies_the_request_for_port_support(qtbot: QtBot, sandbox: Sandbox) -> None:
     """Port's SSO error page never comes back: the tray says at once what it means, and its menu copies the request
     for Port support or switches the profile to API credentials (typed in the Profiles page)."""
