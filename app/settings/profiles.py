@@ -98,6 +98,8 @@ class ProfilesPage(Page):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.verticalScrollBar().setAccessibleName("Scroll the profile's details")
+        scroll.horizontalScrollBar().setAccessibleName("Scroll the profile's details sideways")
         columns.addWidget(scroll, 1)
         self.body.addLayout(columns, 1)
 
