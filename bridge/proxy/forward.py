@@ -290,8 +290,8 @@ class McpProxy:
                 return
             try:
                 if (response.header(b"content-type") or "").startswith("text/event-stream"):
-                    work = self._relay_events(send, upstream, response, set(), book)
-                    book.cut = await until_disconnect(receive, work) or book.cut
+                    await until_disconnect(receive, self._relay_events(send, upstream, response, set(), book))
+                    book.cut = book.waiting()
                     return
                 content = await response.aread()
                 message = jsonrpc.loads_or_none(content)
@@ -328,11 +328,11 @@ class McpProxy:
             for error in refused:
                 await send({"type": "http.response.body", "body": sse.message_event(error), "more_body": True})
             try:
-                gone = await until_disconnect(receive, self._relay_events(send, upstream, response, list_ids, book))
+                await until_disconnect(receive, self._relay_events(send, upstream, response, list_ids, book))
             except http11.errors() as exc:
                 raise _cut(upstream, exc) from None
-            if gone and book is not None:
-                book.cut = book.waiting()  # it left before its answer came: the call may have run
+            if book is not None:
+                book.cut = book.waiting()  # the client left, or Port's stream ended, before the answer: it may have run
             await send({"type": "http.response.body", "body": b""})
             return
         if content_type.startswith("application/json") and (list_ids or refused):
