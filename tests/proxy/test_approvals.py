@@ -53,9 +53,13 @@ def recorder() -> MemoryRecorder:
     return MemoryRecorder()
 
 
-@pytest.fixture
-def stack(tmp_path: Path, recorder: MemoryRecorder) -> Iterator[Stack]:
-    with running_stack(tmp_path / "settings.json", seed=3, recorder=recorder, approval_timeout=0.5) as running:
+@pytest.fixture(params=["sse", "json"])
+def stack(tmp_path: Path, recorder: MemoryRecorder, request: pytest.FixtureRequest) -> Iterator[Stack]:
+    """Port answering with SSE streams (the sandbox's default), or with JSON bodies (relayed as one event after an
+    elicitation)."""
+    json_response = request.param == "json"
+    with running_stack(tmp_path / "settings.json", seed=3, recorder=recorder, approval_timeout=0.5,
+                       json_response=json_response) as running:  # fmt: skip
         running.store.set_profile("acme", ask_before="actions")
         running.bridge.apply_settings(running.store.load())  # the watcher would too, a moment later
         yield running

@@ -62,12 +62,13 @@ def token_profile(store: SettingsStore, name: str, url: str, client: str, *, act
 
 @contextmanager
 def running_stack(
-    settings: Path | None = None, *, seed: int, key: str | None = None, **service: Any
+    settings: Path | None = None, *, seed: int, key: str | None = None, json_response: bool = False, **service: Any
 ) -> Iterator[Stack]:
     """A sandbox (action runs take 0.2 s; seeded) and a bridge in front of it with the `PROFILES` in token mode, Acme
     active. `settings`: the settings file (default: the test's settings home); `key`: the local key (default: the
-    keychain's); `service`: more of `BridgeService`'s arguments (a recorder, an asker)."""
-    box = Sandbox(config=SandboxConfig(run_seconds=0.2, seed=seed)).start()
+    keychain's); `json_response`: the sandbox answers POSTs with JSON bodies, not SSE; `service`: more of
+    `BridgeService`'s arguments (a recorder, an asker)."""
+    box = Sandbox(config=SandboxConfig(run_seconds=0.2, seed=seed, json_response=json_response)).start()
     try:
         store = SettingsStore(settings)
         for name, organization in PROFILES:
