@@ -209,9 +209,12 @@ class McpProxy:
                 if verdict.allowed:
                     book.approved(call, verdict.approval)
                     continue
+                if verdict is GONE:  # the client left while asked: nothing of its request goes to Port
+                    for left in [c for c in book.calls if not c.done]:
+                        book.settle(left, "declined", verdict.detail)
+                    return
                 forward = [m for m in forward if m.get("id") != call.msg_id or m.get("method") != "tools/call"]
-                if verdict is not GONE:
-                    refused.append(refusal_error(call.msg_id, verdict, upstream, call.name, request.timeout))
+                refused.append(refusal_error(call.msg_id, verdict, upstream, call.name, request.timeout))
                 book.settle(call, "declined", verdict.detail, verdict.approval)
 
         if not forward:  # everything was refused locally: Port never hears of it
