@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from bridge.api import catalog, running, updates
+from bridge.api.approvals import Approvals
 from bridge.api.clients import ClientExports, Profiles
 from bridge.api.demo import DemoOrganization, is_demo, with_demo
 from bridge.api.doctor import doctor_report
@@ -69,6 +70,7 @@ class BridgeApi:
         self.clients = ClientExports(self.settings, self._serving_port, self.local_key, lambda: self.export_env)
         self.startup = StartAtLogin(lambda: self.export_env, lambda on: self._set(start_at_login=on))
         self.updates = updates.UpdateChecks(self.settings, self._set)  # the release feed: api.updates.check()
+        self.approvals = Approvals(lambda: self._service)  # who asks the user to approve calls (the tray's dialog)
 
     # --- lifecycle ---------------------------------------------------------------------------------------------
 
@@ -90,7 +92,8 @@ class BridgeApi:
     def _new_service(self) -> BridgeService:
         if self._demo.profile() is not None:
             self._demo.serve()  # before the bridge, so the demo profile already points at a live sandbox
-        return BridgeService(self._store, port=self._port, tokens=self._tokens, key=self._key)
+        service = BridgeService(self._store, port=self._port, tokens=self._tokens, key=self._key)
+        return self.approvals.configure(service)
 
     def stop(self) -> None:
         if self._service is not None:

@@ -62,6 +62,7 @@ def build_server(state: SandboxState) -> Server[Any]:
 
     async def call(ctx: ServerRequestContext[Any], params: types.CallToolRequestParams) -> types.CallToolResult:
         caller = _caller(ctx)
+        state.count_call(params.name)
         slow = state.faults.slow_tool_seconds
         if slow > 0:
             steps = 10
@@ -159,13 +160,13 @@ def _prompt(p: dict[str, Any]) -> types.Prompt:
     )
 
 
-def session_manager(server: Server[Any]) -> StreamableHTTPSessionManager:
+def session_manager(server: Server[Any], json_response: bool = False) -> StreamableHTTPSessionManager:
     security = TransportSecuritySettings(
         enable_dns_rebinding_protection=True,
         allowed_hosts=["127.0.0.1:*", "localhost:*", "[::1]:*"],
         allowed_origins=["http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*"],
     )
-    return StreamableHTTPSessionManager(app=server, security_settings=security)
+    return StreamableHTTPSessionManager(app=server, security_settings=security, json_response=json_response)
 
 
 class McpGate:
