@@ -48,7 +48,9 @@ OP = "tools/call"
 PATHS = ("direct", "activity off", "activity on")
 
 
-def start_children(stack: ExitStack) -> tuple[Endpoints, dict[str, tuple[int, dict[str, Any]]], str]:
+def start_children(
+    stack: ExitStack, baseline: bool = False
+) -> tuple[Endpoints, dict[str, tuple[int, dict[str, Any]]], str]:
     import httpx2
 
     from bridge.sandbox.seed import DEMO_CREDENTIALS
@@ -64,7 +66,7 @@ def start_children(stack: ExitStack) -> tuple[Endpoints, dict[str, tuple[int, di
     r.raise_for_status()
     endpoints: Endpoints = {"direct": {"small": (url, f"Bearer {r.json()['accessToken']}")}}
     bridges = {}
-    for label, switch in (("activity off", "off"), ("activity on", "on")):
+    for label, switch in (("activity off", "off"), ("activity on", "off" if baseline else "on")):
         command = ["--child", "bridge", "--upstream", url, "--upstream-big", url, "--activity", switch]
         bridges[label] = start(command, **{CREDENTIAL_ENV: secret})
         endpoints[label] = {"small": (f"{bridges[label][1]['url']}/mcp", f"Bearer {BENCH_KEY}")}
@@ -112,14 +114,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     report["in_process"] = in_process(args.in_process)  # first, while no child competes for a CPU
     calls = args.warmup + args.requests
     with ExitStack() as stack:
-        endpoints, bridges, url = start_children(stack)
+        endpoints, bridges, url = start_children(stack, args.baseline)
         if args.upstream_latency:
             set_upstream_latency(url, args.upstream_latency)
-        activity_file = Path(bridges["activity on"][1]["activity"])
+        written = bridges["activity on"][1]["activity"]
+        activity_file = Path(written) if written else None
         cpu: dict[str, float | None] = {}
 
         def snapshot(phase: int, done: bool) -> None:
-            if done:  # the writer may still hold the last records: its CPU counts once they are in the file
+            if done and activity_file:  # the writer may still hold the last records: its CPU counts once written
                 deadline = time.monotonic() + 30
                 while lines_in(activity_file) < calls + 1 and time.monotonic() < deadline:
                     time.sleep(0.05)
@@ -132,8 +135,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     cpu[label] = None if used is None or before is None else (used - before) * 1000 / calls
 
         samples, _ = asyncio.run(measure_latency(endpoints, [((OP,), args.warmup, args.requests)], snapshot))
-        report["recorded"] = lines_in(activity_file)  # the check call before the warm-up, then every call timed
-        report["expected"] = calls + 1
+        report["recorded"] = lines_in(activity_file) if activity_file else 0  # the check call, then every call
+        report["expected"] = 0 if args.baseline else calls + 1
+        report["baseline"] = args.baseline
     report["latency_ms"] = {path: percentiles(samples[OP][path]) for path in PATHS}
     report["cpu_ms_per_call"] = cpu
     on, off = report["latency_ms"]["activity on"], report["latency_ms"]["activity off"]
@@ -162,7 +166,10 @@ def print_report(report: dict[str, Any]) -> None:
     cpu_added = "n/a" if added["cpu_ms_per_call"] is None else f"{added['cpu_ms_per_call'] * 1000:+.0f} µs"
     print(f"Recording adds: p50 {added['p50_ms'] * 1000:+.0f} µs, p99 {added['p99_ms'] * 1000:+.0f} µs, "
           f"CPU {cpu_added} per call")  # fmt: skip
-    print(f"Records in the file: {report['recorded']} of {report['expected']} calls")
+    if report["baseline"]:
+        print("Baseline: both bridges record nothing (the 'activity on' row is a second bridge without it).")
+    else:
+        print(f"Records in the file: {report['recorded']} of {report['expected']} calls")
     p = report["in_process"]
     print(
         f"In process: record() {p['record_us']:.2f} µs on the proxy's loop; the writer thread {p['writer_us']:.1f} "
@@ -177,6 +184,8 @@ def main() -> None:
     parser.add_argument("--in-process", type=int, default=20000, help="records for the in-process timing")
     parser.add_argument("--upstream-latency", type=float, default=0.0, metavar="MS",
                         help="the sandbox answers MS later, as Port does over the internet")  # fmt: skip
+    parser.add_argument("--baseline", action="store_true", help="both bridges without recording: what two "
+                        "identical bridges differ by on this machine (the noise floor of the comparison)")  # fmt: skip
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))  # run from anywhere without installing the project
