@@ -65,6 +65,7 @@ def test_filters(recorded: list[dict]) -> None:
     assert tools("--outcome", "refused") == ["tool_4"]
     assert tools("--search", "deploy") == ["run_action"]
     assert tools("--profile", "acme", "--outcome", "cut") == ["run_action"]
+    assert run("--client", "nobody").output == "No calls match.\n"
     refused = CliRunner().invoke(cli, ["activity", "--outcome", "failed"])
     assert refused.exit_code == 2 and "'failed' is not one of" in refused.output
 

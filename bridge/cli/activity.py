@@ -42,10 +42,11 @@ def activity(
 
     api = BridgeApi()
     show = _json_line if as_json else _row
+    filters = (profile, client, outcome, search)
     if not follow:
         records = api.activity.recent(limit, profile=profile, client=client, outcome=outcome, search=search)
-        if not records and not as_json:
-            click.echo(f"No calls recorded yet ({api.activity.path()}).")
+        if not records and not as_json and limit:
+            click.echo(f"No calls recorded yet ({api.activity.path()})." if not any(filters) else "No calls match.")
             return
         if not as_json:
             click.echo(_header())

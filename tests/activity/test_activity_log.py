@@ -103,6 +103,22 @@ def test_rotation_at_the_cap_keeps_one_older_file_private_and_a_new_cap_holds_at
     assert mode(current) == 0o600
 
 
+def test_a_file_that_cannot_be_rotated_yet_is_written_on(folder: Path, opened: list[ActivityLog]) -> None:
+    (folder / OLDER_FILE).mkdir(parents=True)  # the rename fails (as on Windows while a reader holds the file)
+    log = ActivityLog(ActivityFile(folder), lambda: 10)
+    opened.append(log)
+    for n in range(3):
+        log.record(call(n))
+        assert log.flush()
+    assert [r["tool"] for r in lines(folder / ACTIVITY_FILE)] == ["tool_0", "tool_1", "tool_2"]  # none lost
+    assert log.dropped == 0
+    (folder / OLDER_FILE).rmdir()
+    log.record(call(3))  # the next write rotates
+    assert log.flush()
+    assert [r["tool"] for r in lines(folder / ACTIVITY_FILE)] == ["tool_3"]
+    assert [r["tool"] for r in lines(folder / OLDER_FILE)] == ["tool_0", "tool_1", "tool_2"]
+
+
 def test_activity_log_takes_the_cap_from_the_settings_as_they_are_at_each_write(
     folder: Path, opened: list[ActivityLog]
 ) -> None:
