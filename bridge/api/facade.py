@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from bridge.api import catalog, running, updates
+from bridge.api.activity import Activity
 from bridge.api.approvals import Approvals
 from bridge.api.clients import ClientExports, Profiles
 from bridge.api.demo import DemoOrganization, is_demo, with_demo
@@ -71,6 +72,7 @@ class BridgeApi:
         self.startup = StartAtLogin(lambda: self.export_env, lambda on: self._set(start_at_login=on))
         self.updates = updates.UpdateChecks(self.settings, self._set)  # the release feed: api.updates.check()
         self.approvals = Approvals(lambda: self._service)  # who asks the user to approve calls (the tray's dialog)
+        self.activity = Activity(self.settings)  # the activity file: api.activity.recent(), .stamp(), .run_link()
 
     # --- lifecycle ---------------------------------------------------------------------------------------------
 

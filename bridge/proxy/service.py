@@ -22,6 +22,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bridge import __version__
+from bridge.activity.log import activity_log
 from bridge.activity.recorder import Recorder
 from bridge.approvals.broker import Broker
 from bridge.approvals.model import Asker
@@ -95,9 +96,9 @@ class BridgeService:
         asker: Asker | None = None,
         approval_timeout: float | None = None,
     ) -> None:
-        """`recorder` takes each tools/call's record (default: none kept); `asker` asks the user to approve calls
-        (the tray app's dialog; `approvals.set_asker` changes it later); `approval_timeout` overrides the settings'
-        seconds (tests)."""
+        """`recorder` takes each tools/call's record (default: the activity file in the log folder,
+        `activity_log`); `asker` asks the user to approve calls (the tray app's dialog; `approvals.set_asker` changes
+        it later); `approval_timeout` overrides the settings' seconds (tests)."""
         self.store = store or SettingsStore()
         self.settings: Settings = self.store.load()
         self.sessions = Sessions()
@@ -121,7 +122,9 @@ class BridgeService:
         self.url = base_url(self.port, host)
         self.approvals = Broker(lambda: self.settings.approval_timeout, asker)
         self.approvals.override = approval_timeout
-        self.proxy = McpProxy(self.resolve, self.sessions, recorder=recorder, broker=self.approvals)
+        # The activity file: the cap as the settings say at each write; the local key replaced wherever it appears.
+        self.recorder = recorder or activity_log(lambda: self.settings, secrets=lambda: (self._key,))
+        self.proxy = McpProxy(self.resolve, self.sessions, recorder=self.recorder, broker=self.approvals)
         self.app = self._build_app()
         self._runner = LoopbackServer(self.app, self._sock, name="port-mcp-bridge", busy=busy)
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -302,6 +305,9 @@ class BridgeService:
                 warm, self.warm = self.warm, None
                 await settle([warm.stop() if warm else None, *self._retired])  # their connects end before the loop
                 await self.proxy.aclose()
+                close = getattr(self.recorder, "close", None)
+                if close is not None:  # what is queued is written before the bridge is gone
+                    await asyncio.to_thread(close)
 
         async def status(request: Request) -> Response:
             return JSONResponse(
