@@ -25,6 +25,9 @@ _EXPORTS = {
     "BridgeApi": "bridge.api.facade",
     "LOG_LEVELS": "bridge.api.facade",
     "session_key": "bridge.api.worker",
+    "ApprovalRequest": "bridge.approvals.model",
+    "Asker": "bridge.approvals.model",
+    "Decision": "bridge.approvals.model",
     "ActionInfo": "bridge.api.views",
     "BridgeStatus": "bridge.api.views",
     "DoctorReport": "bridge.api.views",
@@ -137,6 +140,9 @@ if TYPE_CHECKING:  # what the type checker (and an IDE) sees: the same names, im
     from bridge.api.views import ToolLimit as ToolLimit
     from bridge.api.views import home_relative as home_relative
     from bridge.api.worker import session_key as session_key
+    from bridge.approvals.model import ApprovalRequest as ApprovalRequest
+    from bridge.approvals.model import Asker as Asker
+    from bridge.approvals.model import Decision as Decision
     from bridge.auth.account import SignedIn as SignedIn
     from bridge.auth.account import SignInStatus as SignInStatus
     from bridge.auth.browser import OpenBrowser as OpenBrowser
