@@ -10,6 +10,7 @@
     startup.py   StartAtLogin (`api.startup`): the OS's login item, read from the OS
     fit.py       tool_fit: a profile's tools against connected clients' tool limits, and the ways under them (pure)
     updates.py   UpdateChecks (`api.updates`): the release feed, once a day and on demand; it never installs
+    limits.py    Limits (`api.limits`): the activity file's size cap and the approval timeout (Settings → General)
 
 Front ends import from `bridge.api` (and errors from `bridge.errors`) and nothing else of `bridge`; a test enforces
 it. Names are loaded on first use (PEP 562), so `port-mcp-bridge stdio` and `--help` import only what they use: the

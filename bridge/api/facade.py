@@ -21,6 +21,7 @@ from bridge.api import catalog, running, updates
 from bridge.api.clients import ClientExports, Profiles
 from bridge.api.demo import DemoOrganization, is_demo, with_demo
 from bridge.api.doctor import doctor_report
+from bridge.api.limits import Limits
 from bridge.api.startup import StartAtLogin
 from bridge.api.views import (
     ActionInfo,
@@ -69,6 +70,7 @@ class BridgeApi:
         self.clients = ClientExports(self.settings, self._serving_port, self.local_key, lambda: self.export_env)
         self.startup = StartAtLogin(lambda: self.export_env, lambda on: self._set(start_at_login=on))
         self.updates = updates.UpdateChecks(self.settings, self._set)  # the release feed: api.updates.check()
+        self.limits = Limits(self.settings, self._set)  # activity file's size cap, approval timeout (General)
 
     # --- lifecycle ---------------------------------------------------------------------------------------------
 

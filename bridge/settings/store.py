@@ -334,6 +334,8 @@ class SettingsStore:
             "allowed_actions",
             "tools",
             "secret_refs",
+            "ask_before",
+            "record_arguments",
         )
     )
 
@@ -371,6 +373,12 @@ class SettingsStore:
                 raise exc.within("tools") from None
         if "secret_refs" in changes:
             values["secret_refs"] = dict(changes["secret_refs"])
+        if "ask_before" in changes:  # checked by the model: "never", "actions" or "writes"
+            values["ask_before"] = changes["ask_before"]
+        if "record_arguments" in changes:
+            if not isinstance(changes["record_arguments"], bool):
+                raise SettingsError("record_arguments must be true or false.")
+            values["record_arguments"] = changes["record_arguments"]
         target: list[str] = []
 
         def change(settings: Settings) -> None:
