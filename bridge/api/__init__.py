@@ -10,6 +10,7 @@
     startup.py   StartAtLogin (`api.startup`): the OS's login item, read from the OS
     fit.py       tool_fit: a profile's tools against connected clients' tool limits, and the ways under them (pure)
     updates.py   UpdateChecks (`api.updates`): the release feed, once a day and on demand; it never installs
+    activity.py  Activity (`api.activity`): the activity file read (newest first, filtered), its stamp, run links
     limits.py    Limits (`api.limits`): the activity file's size cap and the approval timeout (Settings → General)
 
 Front ends import from `bridge.api` (and errors from `bridge.errors`) and nothing else of `bridge`; a test enforces
@@ -99,6 +100,10 @@ _EXPORTS = {
     "run_demo": "bridge.demo",  # `port-mcp-bridge demo`, and the app where there is no display
     "run_stdio": "bridge.stdio",  # `port-mcp-bridge stdio`
     "__version__": "bridge",
+    "Activity": "bridge.api.activity",
+    "CallRecord": "bridge.activity.record",
+    "OUTCOMES": "bridge.activity.record",
+    "Outcome": "bridge.activity.record",
 }
 _RENAMED = {"run_demo": "run", "run_stdio": "run", "SSO_ERROR_PAGE": "ERROR_PAGE"}
 
@@ -122,6 +127,10 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # what the type checker (and an IDE) sees: the same names, imported eagerly
     from bridge import __version__ as __version__
+    from bridge.activity.record import OUTCOMES as OUTCOMES
+    from bridge.activity.record import CallRecord as CallRecord
+    from bridge.activity.record import Outcome as Outcome
+    from bridge.api.activity import Activity as Activity
     from bridge.api.demo import DEMO_ORGANIZATION as DEMO_ORGANIZATION
     from bridge.api.demo import is_demo as is_demo
     from bridge.api.facade import LOG_LEVELS as LOG_LEVELS

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from bridge.api import catalog, running, updates
+from bridge.api.activity import Activity
 from bridge.api.clients import ClientExports, Profiles
 from bridge.api.demo import DemoOrganization, is_demo, with_demo
 from bridge.api.doctor import doctor_report
@@ -70,6 +71,7 @@ class BridgeApi:
         self.clients = ClientExports(self.settings, self._serving_port, self.local_key, lambda: self.export_env)
         self.startup = StartAtLogin(lambda: self.export_env, lambda on: self._set(start_at_login=on))
         self.updates = updates.UpdateChecks(self.settings, self._set)  # the release feed: api.updates.check()
+        self.activity = Activity(self.settings)  # the activity file: api.activity.recent(), .stamp(), .run_link()
         self.limits = Limits(self.settings, self._set)  # activity file's size cap, approval timeout (General)
 
     # --- lifecycle ---------------------------------------------------------------------------------------------

@@ -1,0 +1,206 @@
+"""Reading the activity file: the newest records across `activity.jsonl` and the rotated `activity.1.jsonl`, filtered;
+a cheap stamp that changes when the file does (the Activity page polls it); and `follow`, new records as the bridge
+writes them (`port-mcp-bridge activity --follow`), through rotations.
+
+Readers never write and may run in another process than the bridge. Lines that are not a record (a half-written last
+line, a damaged one, one from a newer version that does not parse) are skipped. Links are not followed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import stat
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from bridge.activity.file import ACTIVITY_FILE, OLDER_FILE
+from bridge.activity.record import OUTCOMES, CallRecord
+
+_BLOCK = 64 * 1024
+_TEXT_FIELDS = ("profile_id", "profile", "organization", "client", "client_version", "tool", "detail")
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+
+Stamp = tuple[int, int, float]
+
+
+@dataclass(frozen=True)
+class Query:
+    """Which records to show: a profile (id or name), a client (its name), an outcome, and words to search for in the
+    tool, action, client, profile, organization, run id and detail (case-insensitive). Empty: everything."""
+
+    profile: str | None = None
+    client: str | None = None
+    outcome: str | None = None
+    search: str = ""
+
+    def matches(self, record: CallRecord) -> bool:
+        if self.profile and self.profile != record.profile_id and self.profile.casefold() != record.profile.casefold():
+            return False
+        if self.client and self.client.casefold() != record.client.casefold():
+            return False
+        if self.outcome and self.outcome != record.outcome:
+            return False
+        words = self.search.casefold().split()
+        if words:
+            fields = (record.tool, record.action, record.client, record.profile, record.organization, record.run_id,
+                      record.detail)  # fmt: skip
+            text = "\n".join(f for f in fields if f).casefold()
+            return all(word in text for word in words)
+        return True
+
+
+def parse_line(line: bytes | str) -> CallRecord | None:
+    """The record a line holds, or None for a line that is not one."""
+    try:
+        data = json.loads(line)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(data, dict) or not _plausible(data):
+        return None
+    try:
+        return CallRecord.from_json(data)
+    except TypeError:
+        return None
+
+
+def _plausible(data: dict[str, Any]) -> bool:
+    if not isinstance(data.get("time"), int | float) or isinstance(data.get("time"), bool):
+        return False
+    if data.get("outcome") not in OUTCOMES:
+        return False
+    if not isinstance(data.get("duration_ms", 0.0), int | float):
+        return False
+    if any(not isinstance(data.get(name, ""), str) for name in _TEXT_FIELDS):
+        return False
+    args = data.get("arguments")
+    return args is None or isinstance(args, dict)
+
+
+def recent(folder: Path, limit: int = 200, query: Query = Query()) -> list[CallRecord]:
+    """The newest `limit` records that match `query`, newest first, from the file and then the rotated one."""
+    found: list[CallRecord] = []
+    if limit <= 0:
+        return found
+    for name in (ACTIVITY_FILE, OLDER_FILE):
+        for line in _lines_backwards(folder / name):
+            record = parse_line(line)
+            if record is not None and query.matches(record):
+                found.append(record)
+                if len(found) >= limit:
+                    return found
+    return found
+
+
+def stamp(folder: Path) -> Stamp:
+    """(inode, size, modification time) of the activity file: changes with every write and every rotation; zeros
+    when there is no file. One `lstat`: cheap enough to poll every second."""
+    try:
+        st = os.lstat(folder / ACTIVITY_FILE)
+    except OSError:
+        return (0, 0, 0.0)
+    return (st.st_ino, st.st_size, st.st_mtime)
+
+
+def follow(folder: Path, query: Query = Query(), *, poll: float = 0.5,
+           stop: threading.Event | None = None) -> Iterator[CallRecord]:  # fmt: skip
+    """The records written from now on, as they come, until `stop` is set (or the consumer stops iterating).
+
+    Polls the file every `poll` seconds. When the bridge rotates it (or it is removed, or emptied), what was left in
+    the old one is read to its end, and the new file is read from its start.
+    """
+    path = folder / ACTIVITY_FILE
+    handle, ident = _open(path, at_end=True)
+    pending = b""
+    try:
+        while stop is None or not stop.is_set():
+            if handle is None:
+                handle, ident = _open(path, at_end=False)  # a file that appeared since: all of it is new
+                pending = b""
+            if handle is not None:
+                pending += handle.read()
+                *lines, pending = pending.split(b"\n")
+                for line in lines:
+                    record = parse_line(line) if line.strip() else None
+                    if record is not None and query.matches(record):
+                        yield record
+                if _replaced(path, ident, handle.tell()):
+                    for line in (pending + handle.read()).split(b"\n"):  # what came between the read and the rotation
+                        record = parse_line(line) if line.strip() else None
+                        if record is not None and query.matches(record):
+                            yield record
+                    handle.close()
+                    handle, pending = None, b""
+                    continue
+            if stop is not None:
+                stop.wait(poll)
+            else:
+                time.sleep(poll)
+    finally:
+        if handle is not None:
+            handle.close()
+
+
+def _replaced(path: Path, ident: tuple[int, int], position: int) -> bool:
+    """Whether `path` no longer names the file being read (rotated, removed) or it was emptied under the reader."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return True
+    return (st.st_dev, st.st_ino) != ident or st.st_size < position
+
+
+def _open(path: Path, *, at_end: bool) -> tuple[IO[bytes] | None, tuple[int, int]]:
+    fd = _open_fd(path)
+    if fd is None:
+        return None, (0, 0)
+    handle = os.fdopen(fd, "rb")
+    st = os.fstat(fd)
+    if at_end:
+        handle.seek(st.st_size)
+    return handle, (st.st_dev, st.st_ino)
+
+
+def _open_fd(path: Path) -> int | None:
+    """A descriptor for reading `path` if it is a regular file (not a link, not a FIFO), else None."""
+    try:
+        fd = os.open(path, _READ_FLAGS)
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            return None
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+        return None
+    return fd
+
+
+def _lines_backwards(path: Path) -> Iterator[bytes]:
+    """The file's non-empty lines, last first, read from its end in blocks (a newest-N read stops early)."""
+    fd = _open_fd(path)
+    if fd is None:
+        return
+    with os.fdopen(fd, "rb") as handle:
+        position = os.fstat(fd).st_size
+        tail = b""
+        while position > 0:
+            size = min(_BLOCK, position)
+            position -= size
+            handle.seek(position)
+            lines = (handle.read(size) + tail).split(b"\n")
+            tail = lines[0]
+            for line in reversed(lines[1:]):
+                if line.strip():
+                    yield line
+        if tail.strip():
+            yield tail
