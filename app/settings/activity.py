@@ -38,7 +38,7 @@ from app.activity_text import (
     what,
     when,
 )
-from app.controller import Controller
+from app.controller import Controller, describe_error
 from app.palette import status_color
 from app.settings.common import Notice, Page
 from bridge.api import CallRecord, Snapshot
@@ -60,6 +60,7 @@ class ActivityPage(Page):
                          "first. It never holds a token or a key.")  # fmt: skip
         self.records: list[CallRecord] = []
         self._asked = 0  # the latest reload asked for; older answers are dropped
+        self._answered = 0  # the latest reload shown
         self._stale = True  # the file changed while the page was hidden
 
         filters = QHBoxLayout()
@@ -182,11 +183,12 @@ class ActivityPage(Page):
         self.controller.run(lambda: self.api.activity.recent(LIMIT, profile=profile, client=client, outcome=outcome,
                                                              search=search),
                             lambda records: self._loaded(asked, records),
-                            lambda exc: self.notice.show_text(f"Cannot read the activity: {exc}", "error"))  # fmt: skip
+                            lambda exc: self._load_failed(asked, exc))  # fmt: skip
 
     def _loaded(self, asked: int, records: list[CallRecord]) -> None:
         if asked != self._asked:  # a newer reload is under way
             return
+        self._answered = asked
         selected = self.selected()
         self.records = records
         self._clients(records)
@@ -209,6 +211,15 @@ class ActivityPage(Page):
         else:
             self.table.clearSelection()
         self._selected()
+
+    def _load_failed(self, asked: int, exc: BaseException) -> None:
+        self._answered = max(self._answered, asked)
+        self.notice.show_text(f"Cannot read the activity: {describe_error(exc)[1]}", "error")
+
+    @property
+    def loading(self) -> bool:
+        """A reload is under way (what is shown may be about to change)."""
+        return self._answered != self._asked or self._typing.isActive()
 
     def _colour(self) -> None:
         """The outcome in its status colour for the palette in use (the words say it too)."""
