@@ -16,13 +16,13 @@ import os
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, get_args
 
 import filelock
 
 from bridge.errors import InvalidSettingsError, SettingsError, SettingsNotWritable
 from bridge.settings.migrations import migrate
-from bridge.settings.models import SCHEMA_VERSION, Profile, Settings, ToolExposure
+from bridge.settings.models import SCHEMA_VERSION, AskBefore, Profile, Settings, ToolExposure
 from bridge.settings.values import (
     PORT_REGIONS,
     AuthMode,
@@ -373,7 +373,9 @@ class SettingsStore:
                 raise exc.within("tools") from None
         if "secret_refs" in changes:
             values["secret_refs"] = dict(changes["secret_refs"])
-        if "ask_before" in changes:  # checked by the model: "never", "actions" or "writes"
+        if "ask_before" in changes:
+            if changes["ask_before"] not in get_args(AskBefore):
+                raise SettingsError("ask_before must be never, actions or writes.")
             values["ask_before"] = changes["ask_before"]
         if "record_arguments" in changes:
             if not isinstance(changes["record_arguments"], bool):
