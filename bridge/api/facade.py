@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 from bridge.api import catalog, running, updates
 from bridge.api.activity import Activity
+from bridge.api.approvals import Approvals
 from bridge.api.clients import ClientExports, Profiles
 from bridge.api.demo import DemoOrganization, is_demo, with_demo
 from bridge.api.doctor import doctor_report
@@ -73,6 +74,7 @@ class BridgeApi:
         self.updates = updates.UpdateChecks(self.settings, self._set)  # the release feed: api.updates.check()
         self.activity = Activity(self.settings)  # the activity file: api.activity.recent(), .stamp(), .run_link()
         self.limits = Limits(self.settings, self._set)  # activity file's size cap, approval timeout (General)
+        self.approvals = Approvals(lambda: self._service)  # who asks the user to approve calls (the tray's dialog)
 
     # --- lifecycle ---------------------------------------------------------------------------------------------
 
@@ -94,7 +96,8 @@ class BridgeApi:
     def _new_service(self) -> BridgeService:
         if self._demo.profile() is not None:
             self._demo.serve()  # before the bridge, so the demo profile already points at a live sandbox
-        return BridgeService(self._store, port=self._port, tokens=self._tokens, key=self._key)
+        service = BridgeService(self._store, port=self._port, tokens=self._tokens, key=self._key)
+        return self.approvals.configure(service)
 
     def stop(self) -> None:
         if self._service is not None:

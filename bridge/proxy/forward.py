@@ -10,33 +10,35 @@ off after that is cut (`AnswerCut`).
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import logging
-import sys
 from typing import Any
 
 import httpx2
 from starlette.types import Receive, Scope, Send
 
+from bridge.activity.recorder import NoRecorder, Recorder
+from bridge.approvals.broker import GONE, Broker, Verdict
+from bridge.approvals.rule import needs_approval
 from bridge.errors import UpstreamUnavailable
-from bridge.policy import decide_call
 from bridge.proxy import http11, jsonrpc, sse
+from bridge.proxy.approve import ask_in_ide, decide, request_for
+from bridge.proxy.approve import refusal as refusal_error
+from bridge.proxy.calls import KEEP_MAX, VIA_HEADER, Call, CallBook, call_refusal
 from bridge.proxy.headers import downstream_response_headers
+from bridge.proxy.memory import release_memory
 from bridge.proxy.replies import BodyTooLarge, read_body, reply, reply_raw
 from bridge.proxy.sender import DELETE_TIMEOUTS, POST_TIMEOUTS, STREAM_TIMEOUTS, Response, Sender
 from bridge.proxy.state import ClientInfo, Resolver, Sessions, Upstream
+from bridge.proxy.streams import merge_stream, until_disconnect
 from bridge.proxy.toolslist import gc_paused, rewrite_event, rewrite_json
 from bridge.proxy.upstream_errors import not_mcp, short_message
 
 log = logging.getLogger(__name__)
 
 MAX_BODY = 4 * 1024 * 1024
-# A client that hangs up cancels the upstream stream. Watching for that needs a task of its own; a response done
-# before this many seconds never starts one (an MCP answer usually takes milliseconds).
-_WATCH_AFTER = 0.05
-_LARGE = 1 << 20  # after a response this big has gone through, give the freed heap back (`_release_memory`)
+_LARGE = 1 << 20  # after a response this big has gone through, give the freed heap back (`memory.release_memory`)
 
 
 class AnswerCut(Exception):
@@ -62,10 +64,20 @@ def _cut(upstream: Upstream, exc: Exception) -> AnswerCut:
 class McpProxy:
     """ASGI endpoint for `/mcp` (active profile) and `/p/{profile_id}/mcp` (a pinned profile)."""
 
-    def __init__(self, resolve: Resolver, sessions: Sessions, http: httpx2.AsyncClient | None = None) -> None:
+    def __init__(
+        self,
+        resolve: Resolver,
+        sessions: Sessions,
+        http: httpx2.AsyncClient | None = None,
+        *,
+        recorder: Recorder | None = None,
+        broker: Broker | None = None,
+    ) -> None:
         self.resolve = resolve
         self.sessions = sessions
         self.sender = Sender(http)
+        self.recorder: Recorder = recorder or NoRecorder()  # each tools/call's record goes there (`calls.CallBook`)
+        self.broker = broker or Broker(lambda: 60.0)  # who approves calls the profile asks before
 
     async def aclose(self) -> None:
         await self.sender.aclose()
@@ -154,21 +166,56 @@ class McpProxy:
         forward: list[dict[str, Any]] = []
         list_ids: set[Any] = set()
         client: ClientInfo | None = None  # from an initialize: bound to the session Port creates for it
+        book: CallBook | None = None  # made for the first call with an id: every such call is recorded once
+        asking: list[Call] = []  # calls the profile's "Ask before" holds until the user says yes
         for message in body.messages:
-            if message.get("method") == "initialize":
+            method = message.get("method")
+            if method is None and self.broker.expecting(message, session_id):
+                self.broker.answer(message)  # the client's answer to the bridge's own question: not for Port
+                continue
+            if method == "initialize":
                 client = ClientInfo.from_initialize(message.get("params"))
-            if message.get("method") == "tools/call":
-                error = _call_refusal(upstream, message)
-                if error is not None:
-                    if message.get("id") is not None:
-                        refused.append(error)
+            if method == "tools/call":
+                if message.get("id") is not None and book is None:
+                    via = "stdio" if _header(headers, VIA_HEADER) == "stdio" else "http"
+                    book = CallBook(self.recorder, upstream, self.sessions.client(session_id), via, body.batch)
+                call = book.add(message) if book is not None else None
+                refusal = call_refusal(upstream, message)
+                if refusal is not None:
+                    if call is not None and book is not None:
+                        refused.append(refusal[0])
+                        book.settle(call, refusal[1], refusal[2])
                     continue  # a refused call without an id (a notification) is not sent either: it has no answer
-            elif message.get("method") == "tools/list" and message.get("id") is not None:
+                if self._needs_approval(upstream, message):
+                    if call is None:
+                        continue  # no id, so no way to answer it or to ask about it: not sent
+                    asking.append(call)
+            elif method == "tools/list" and message.get("id") is not None:
                 list_ids.add(message["id"])
             forward.append(message)
 
+        if asking and book is not None:
+            alone = len(body.messages) == 1
+            accepts = "text/event-stream" in (_header(headers, b"accept") or "")
+            session = self.sessions.client(session_id)
+            can_elicit = alone and accepts and session is not None and session.elicitation
+            for call in asking:
+                request = request_for(upstream, book.client, call, self.broker.timeout)
+                verdict = await decide(self.broker, receive, request, session_id, can_elicit)
+                if verdict is None:  # ask inside the IDE, on this call's own answer
+                    verdict = await ask_in_ide(self.broker, receive, send, request, session_id)
+                    await self._after_elicit(send, receive, upstream, headers, raw, book, call, verdict)
+                    return
+                if verdict.allowed:
+                    book.approved(call, verdict.approval)
+                    continue
+                forward = [m for m in forward if m.get("id") != call.msg_id or m.get("method") != "tools/call"]
+                if verdict is not GONE:
+                    refused.append(refusal_error(call.msg_id, verdict, upstream, call.name, request.timeout))
+                book.settle(call, "declined", verdict.detail, verdict.approval)
+
         if not forward:  # everything was refused locally: Port never hears of it
-            if not refused:  # only notifications, none of them sent: nothing to answer
+            if not refused:  # only notifications (or answers to the bridge), none of them sent: nothing to answer
                 await reply_raw(send, 202, [], b"")
                 return
             await reply(send, 200, refused if body.batch else refused[0])
@@ -185,15 +232,84 @@ class McpProxy:
                 status = response.status_code
                 if status == 404 and session_id:
                     self.sessions.forget(session_id)  # ended upstream: the 404 goes on, the client starts over
-                elif status >= 400 and body.requests() and await self._refusal(send, upstream, response):
+                    self.broker.forget_session(session_id)
+                elif status >= 400 and body.requests() and await self._refusal(send, upstream, response, book):
                     return
-                await self._relay(receive, send, upstream, response, list_ids, refused)
+                await self._relay(receive, send, upstream, response, list_ids, refused, book)
             finally:
                 await response.aclose()
                 if response.received > _LARGE:
-                    _release_memory()  # its buffers are gone now: give the heap they took back
+                    release_memory()  # its buffers are gone now: give the heap they took back
         except UpstreamUnavailable as error:  # raised before any of an answer went out: each request is told why
+            if book is not None:
+                book.finish(error.message)
             await reply(send, 200, _for_each_request(body, error))
+        except AnswerCut:
+            if book is not None:
+                book.cut = True
+            raise
+        finally:
+            if book is not None:
+                book.finish()
+
+    def _needs_approval(self, upstream: Upstream, message: dict[str, Any]) -> bool:
+        ask_before = upstream.profile.ask_before
+        if ask_before == "never":
+            return False  # the usual case: nothing to look at
+        params = message["params"]  # checked by `call_refusal`: a dict with a string name
+        name = params["name"]
+        return needs_approval(ask_before, name, params.get("arguments"), upstream.known_tools.get(name))
+
+    async def _after_elicit(
+        self,
+        send: Send,
+        receive: Receive,
+        upstream: Upstream,
+        headers: list[tuple[bytes, bytes]],
+        raw: bytes,
+        book: CallBook,
+        call: Call,
+        verdict: Verdict,
+    ) -> None:
+        """The rest of an answer opened as an SSE stream to ask in the IDE: Port's answer relayed onto it once the
+        user said yes (a JSON one as one event), or the declined error; then the stream ends."""
+        try:
+            if not verdict.allowed:
+                book.settle(call, "declined", verdict.detail, verdict.approval)
+                if verdict is not GONE:
+                    error = refusal_error(call.msg_id, verdict, upstream, call.name, self.broker.timeout)
+                    await send({"type": "http.response.body", "body": sse.message_event(error), "more_body": True})
+                return
+            book.approved(call, verdict.approval)
+            try:
+                response = await self.sender.send(upstream, b"POST", headers, raw, POST_TIMEOUTS, repeatable=False)
+            except UpstreamUnavailable as error:
+                book.finish(error.message)
+                event = sse.message_event(_error(error, call.msg_id))
+                await send({"type": "http.response.body", "body": event, "more_body": True})
+                return
+            try:
+                if (response.header(b"content-type") or "").startswith("text/event-stream"):
+                    work = self._relay_events(send, upstream, response, set(), book)
+                    book.cut = await until_disconnect(receive, work) or book.cut
+                    return
+                content = await response.aread()
+                message = jsonrpc.loads_or_none(content)
+                if not isinstance(message, dict) or not jsonrpc.is_message(message):
+                    why = f"{upstream.host} answered HTTP {response.status_code} without an MCP answer."
+                    message = jsonrpc.error(call.msg_id, jsonrpc.UPSTREAM_UNAVAILABLE, why)
+                    book.finish(why)
+                book.note_json(content)
+                await send({"type": "http.response.body", "body": sse.message_event(message), "more_body": True})
+            except http11.errors() as exc:
+                book.cut = True
+                raise _cut(upstream, exc) from None
+            finally:
+                await response.aclose()
+        finally:
+            book.finish()
+            with contextlib.suppress(OSError, RuntimeError):
+                await send({"type": "http.response.body", "body": b""})
 
     async def _relay(
         self,
@@ -203,6 +319,7 @@ class McpProxy:
         response: Response,
         list_ids: set[Any],
         refused: list[dict[str, Any]],
+        book: CallBook | None,
     ) -> None:
         headers = downstream_response_headers(response.headers)
         content_type = response.header(b"content-type") or ""
@@ -211,14 +328,18 @@ class McpProxy:
             for error in refused:
                 await send({"type": "http.response.body", "body": sse.message_event(error), "more_body": True})
             try:
-                await _until_disconnect(receive, self._relay_events(send, upstream, response, list_ids))
+                gone = await until_disconnect(receive, self._relay_events(send, upstream, response, list_ids, book))
             except http11.errors() as exc:
                 raise _cut(upstream, exc) from None
+            if gone and book is not None:
+                book.cut = book.waiting()  # it left before its answer came: the call may have run
             await send({"type": "http.response.body", "body": b""})
             return
         if content_type.startswith("application/json") and (list_ids or refused):
             content = await response.aread()  # one that breaks off: nothing relayed yet, `_post` tells each request
             response.received = len(content)
+            if book is not None:
+                book.note_json(content)
             with gc_paused(len(content)):
                 try:
                     data = json.loads(content)  # a JSON reply is complete by nature: rewriting it is safe
@@ -238,15 +359,20 @@ class McpProxy:
         ):
             headers.append((b"content-length", length.encode()))  # the body goes on as it came: so does its length
         await send({"type": "http.response.start", "status": response.status_code, "headers": headers})
+        kept: list[bytes] | None = [] if book is not None and content_type.startswith("application/json") else None
         try:
             async for chunk in response.stream:
                 response.received += len(chunk)
+                if kept is not None and response.received <= KEEP_MAX:
+                    kept.append(chunk)  # a reference, no copy: the recorder reads the answer off the request path
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
         except http11.errors() as exc:
             raise _cut(upstream, exc) from None
+        if book is not None and kept is not None:
+            book.note_json(b"".join(kept) if response.received <= KEEP_MAX else b"")
         await send({"type": "http.response.body", "body": b""})
 
-    async def _refusal(self, send: Send, upstream: Upstream, response: Response) -> bool:
+    async def _refusal(self, send: Send, upstream: Upstream, response: Response, book: CallBook | None) -> bool:
         """An HTTP error answer that is not an MCP one (a firewall's web page, a load balancer's 503) raises
         `UpstreamUnavailable`: each request gets a JSON-RPC error that says what the status usually means and what to
         do, instead of the page. An MCP error answer passes (returns True); an event stream is left to `_relay`
@@ -257,6 +383,8 @@ class McpProxy:
         content = await response.aread()
         data = jsonrpc.loads_or_none(content) if "json" in content_type else None
         if jsonrpc.is_message(data):
+            if book is not None:
+                book.note_json(content)
             await reply_raw(send, response.status_code, downstream_response_headers(response.headers), content)
             return True
         log.warning("%s answered HTTP %d (%s) for profile %s: not an MCP answer", upstream.host, response.status_code,
@@ -264,25 +392,35 @@ class McpProxy:
         upstream.last_error = f"{upstream.host} answered HTTP {response.status_code}"  # the tray shows it
         raise not_mcp(upstream, response.status_code, short_message(data, content, content_type))
 
-    async def _relay_events(self, send: Send, upstream: Upstream, response: Response, list_ids: set[Any]) -> None:
+    async def _relay_events(
+        self, send: Send, upstream: Upstream, response: Response, list_ids: set[Any], book: CallBook | None = None
+    ) -> None:
         chunks = response.stream.__aiter__()
+        noting = sse.EventSplitter() if book is not None else None  # whole events for the book; chunks go on as-is
         if list_ids:  # whole events until the tools/list answer has gone by, then chunks as they come
             splitter = sse.EventSplitter()
             async for chunk in chunks:
                 response.received += len(chunk)
-                out = [rewrite_event(upstream, event, list_ids) for event in splitter.feed(chunk)]
+                events = list(splitter.feed(chunk))
+                if book is not None:
+                    for event in events:
+                        book.note_event(event)
+                out = [rewrite_event(upstream, event, list_ids) for event in events]
                 if out:
                     await send({"type": "http.response.body", "body": b"".join(out), "more_body": True})
                 if not list_ids:
                     break
             rest = splitter.rest()
             if rest:
+                if noting is not None:
+                    list(noting.feed(rest))  # a partial event (no whole one): the book's splitter carries on from it
                 await send({"type": "http.response.body", "body": rest, "more_body": True})
         async for chunk in chunks:
             response.received += len(chunk)
+            if noting is not None and book is not None and book.waiting():
+                for event in noting.feed(chunk):
+                    book.note_event(event)
             await send({"type": "http.response.body", "body": chunk, "more_body": True})
-
-    # --- GET: the server-to-client stream ----------------------------------------------------------------------
 
     async def _get(
         self, scope: Scope, receive: Receive, send: Send, upstream: Upstream, session_id: str | None
@@ -299,7 +437,7 @@ class McpProxy:
                 try:
                     await send({"type": "http.response.start", "status": 200, "headers": headers})
                     try:
-                        await _until_disconnect(receive, _merge_stream(send, response, queue), watch_after=0)
+                        await until_disconnect(receive, merge_stream(send, response, queue), watch_after=0)
                     except http11.errors() as exc:
                         raise _cut(upstream, exc) from None
                     with contextlib.suppress(OSError, RuntimeError):
@@ -310,121 +448,6 @@ class McpProxy:
                 await response.aclose()
         except UpstreamUnavailable as error:  # raised before any of an answer went out
             await reply(send, 502, _error(error))
-
-
-_malloc_trim: Any = None
-
-
-def _release_memory() -> None:
-    """After a large response has gone through: give the freed heap back to the system (glibc keeps it otherwise:
-    ~15 MiB after a 2,000-tool list). Elsewhere (macOS, Windows, musl) there is nothing to call: this does nothing."""
-    global _malloc_trim
-    if _malloc_trim is None:
-        _malloc_trim = False
-        if sys.platform == "linux":
-            try:
-                import ctypes
-
-                _malloc_trim = ctypes.CDLL("libc.so.6").malloc_trim
-            except (OSError, AttributeError):
-                pass
-    if _malloc_trim:
-        _malloc_trim(0)
-
-
-# --- streams ------------------------------------------------------------------------------------------------------
-
-
-async def _merge_stream(send: Send, response: Response, queue: asyncio.Queue[bytes]) -> None:
-    """Relay the upstream stream event by event, slipping the bridge's own events in between whole events."""
-    splitter = sse.EventSplitter()
-    upstream_iter = response.stream.__aiter__()
-    pending_chunk: asyncio.Task[bytes] | None = None
-    pending_local: asyncio.Task[bytes] | None = None
-    try:
-        while True:
-            pending_chunk = pending_chunk or asyncio.ensure_future(upstream_iter.__anext__())
-            pending_local = pending_local or asyncio.ensure_future(queue.get())
-            done, _ = await asyncio.wait({pending_chunk, pending_local}, return_when=asyncio.FIRST_COMPLETED)
-            if pending_chunk in done:
-                try:
-                    chunk = pending_chunk.result()
-                except StopAsyncIteration:
-                    return
-                pending_chunk = None
-                events = b"".join(splitter.feed(chunk))
-                if events:
-                    await send({"type": "http.response.body", "body": events, "more_body": True})
-            if pending_local in done:
-                event = pending_local.result()
-                pending_local = None
-                if not event:
-                    return  # the session was ended by a profile switch
-                await send({"type": "http.response.body", "body": event, "more_body": True})
-    finally:
-        for task in (pending_chunk, pending_local):
-            if task is not None:
-                task.cancel()
-
-
-async def _until_disconnect(receive: Receive, work: Any, watch_after: float = _WATCH_AFTER) -> None:
-    """Run `work` (in this task) until it ends or the client goes away (then the upstream stream is closed by the
-    caller). The watcher task is only started once `work` has taken `watch_after` seconds: most answers are done
-    sooner, and a client that hung up meanwhile is noticed as soon as it starts."""
-    current = asyncio.current_task()
-    assert current is not None
-    gone = False
-    watcher: asyncio.Task[None] | None = None
-
-    async def watch() -> None:
-        nonlocal gone
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                gone = True
-                current.cancel()
-                return
-
-    def start_watching() -> None:
-        nonlocal watcher
-        watcher = asyncio.ensure_future(watch())
-
-    loop = asyncio.get_running_loop()
-    timer = loop.call_later(watch_after, start_watching) if watch_after > 0 else None
-    if timer is None:
-        start_watching()
-    try:
-        await work
-    except asyncio.CancelledError:
-        if not gone:
-            raise  # cancelled from outside (server shutdown): not ours to swallow
-        current.uncancel()
-    finally:
-        if timer is not None:
-            timer.cancel()
-        if watcher is not None:
-            watcher.cancel()
-
-
-def _call_refusal(upstream: Upstream, message: dict[str, Any]) -> dict[str, Any] | None:
-    """The error a `tools/call` gets here instead of going to Port (its shape is wrong, or the policy refuses it),
-    or None when it may go. Checked for calls without an id too: a policy must not be passed by leaving the id out."""
-    params = message.get("params", {})
-    msg_id = message.get("id")
-    if not isinstance(params, dict):
-        return jsonrpc.error(msg_id, jsonrpc.INVALID_PARAMS, 'The "params" of tools/call must be a JSON object.')
-    name = params.get("name")
-    if not isinstance(name, str):
-        return jsonrpc.error(msg_id, jsonrpc.INVALID_PARAMS, 'tools/call needs the tool\'s "name", a string.')
-    arguments = params.get("arguments")
-    if arguments is not None and not isinstance(arguments, dict):
-        return jsonrpc.error(msg_id, jsonrpc.INVALID_PARAMS, 'The "arguments" of tools/call must be a JSON object.')
-    decision = decide_call(
-        upstream.policy, name, arguments, upstream.known_tools.get(name), profile=upstream.profile.name
-    )
-    if decision.allowed:
-        return None
-    return jsonrpc.error(msg_id, jsonrpc.POLICY_REFUSED, decision.reason)
 
 
 def _error(error: UpstreamUnavailable, msg_id: Any = None) -> dict[str, Any]:

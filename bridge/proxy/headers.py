@@ -19,6 +19,7 @@ _NOT_UPSTREAM = _HOP_BY_HOP | {
     b"referer",
     b"x-read-only-mode",  # policy comes from the profile, never from the client
     b"x-allowed-actions-to-run",
+    b"x-port-mcp-bridge-via",  # the stdio shim's mark, for Activity: the bridge's business, not Port's
     b"expect",  # uvicorn answered the client's 100-continue; the bridge sends the whole body at once
 }
 _NOT_DOWNSTREAM = _HOP_BY_HOP | {

@@ -16,6 +16,8 @@ INTERNAL_ERROR = -32603
 POLICY_REFUSED = -32010
 SIGN_IN_REQUIRED = -32011
 UPSTREAM_UNAVAILABLE = -32012
+APPROVAL_DECLINED = -32013  # the user said no (or did not answer in time): the call never went to Port
+APPROVAL_UNAVAILABLE = -32014  # the call needs approval and nothing could ask: how to approve is in the message
 
 
 class InvalidMessage(ValueError):

@@ -22,6 +22,9 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bridge import __version__
+from bridge.activity.recorder import Recorder
+from bridge.approvals.broker import Broker
+from bridge.approvals.model import Asker
 from bridge.auth import store as auth_store
 from bridge.auth.localkey import local_key
 from bridge.auth.records import CREDENTIALS_REF
@@ -88,7 +91,13 @@ class BridgeService:
         host: str = "127.0.0.1",
         key: str | None = None,
         warm: bool = True,
+        recorder: Recorder | None = None,
+        asker: Asker | None = None,
+        approval_timeout: float | None = None,
     ) -> None:
+        """`recorder` takes each tools/call's record (default: none kept); `asker` asks the user to approve calls
+        (the tray app's dialog; `approvals.set_asker` changes it later); `approval_timeout` overrides the settings'
+        seconds (tests)."""
         self.store = store or SettingsStore()
         self.settings: Settings = self.store.load()
         self.sessions = Sessions()
@@ -110,7 +119,9 @@ class BridgeService:
         self.port: int = self._sock.getsockname()[1]
         self._instance.announce(self.port)
         self.url = base_url(self.port, host)
-        self.proxy = McpProxy(self.resolve, self.sessions)
+        self.approvals = Broker(lambda: self.settings.approval_timeout, asker)
+        self.approvals.override = approval_timeout
+        self.proxy = McpProxy(self.resolve, self.sessions, recorder=recorder, broker=self.approvals)
         self.app = self._build_app()
         self._runner = LoopbackServer(self.app, self._sock, name="port-mcp-bridge", busy=busy)
         self._loop: asyncio.AbstractEventLoop | None = None

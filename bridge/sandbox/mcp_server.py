@@ -62,6 +62,7 @@ def build_server(state: SandboxState) -> Server[Any]:
 
     async def call(ctx: ServerRequestContext[Any], params: types.CallToolRequestParams) -> types.CallToolResult:
         caller = _caller(ctx)
+        state.count_call(params.name)
         slow = state.faults.slow_tool_seconds
         if slow > 0:
             steps = 10

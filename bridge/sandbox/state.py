@@ -6,6 +6,7 @@ loopback admin endpoint (`POST /_sandbox/faults`) patches the same object, so bo
 
 from __future__ import annotations
 
+import collections
 import random
 import threading
 import time
@@ -88,6 +89,12 @@ class SandboxState:
         self.expired_sessions: set[str] = set()
         self.live_sessions: set[str] = set()
         self.ended_sessions: set[str] = set()  # ended by the client's DELETE
+        # tools/call requests that reached the sandbox, per tool name: tests prove a declined call never got here
+        self.tool_calls: collections.Counter[str] = collections.Counter()
+
+    def count_call(self, name: str) -> None:
+        with self._lock:
+            self.tool_calls[name] += 1
 
     def now(self) -> float:
         return time.time() + self._clock_offset
@@ -107,5 +114,7 @@ class SandboxState:
 
     def reset(self) -> None:
         self.orgs = build_demo_orgs()
+        with self._lock:
+            self.tool_calls.clear()
         self.faults.update(Faults().as_dict())  # same object: holders of `faults` keep seeing it
         self._clock_offset = 0.0

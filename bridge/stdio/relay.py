@@ -65,6 +65,7 @@ class _Session:
     def __init__(self, url: str, key: str | None, out: Stdout) -> None:
         self.url, self.origin, self.out = url, _Origin(url), out
         self.base = [(b"Host", self.origin.host), *([(b"Authorization", f"Bearer {key}".encode())] if key else [])]
+        self.base.append((b"X-Port-MCP-Bridge-Via", b"stdio"))  # Activity says the call came through the shim
         # One pool of kept-alive connections, the bridge's own upstream client: no client layer (URL merging, auth,
         # redirects, cookies, proxies from the environment: nothing the shim needs), and no TLS (plain loopback).
         self.http = http11.Pool(None)

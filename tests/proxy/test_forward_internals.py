@@ -238,7 +238,7 @@ def test_an_undecodable_answer_passes_as_it_came() -> None:
 
 
 async def test_a_client_that_hangs_up_cancels_the_relay_and_a_quick_one_never_starts_a_watcher() -> None:
-    from bridge.proxy.forward import _until_disconnect
+    from bridge.proxy.streams import until_disconnect as _until_disconnect
 
     calls = 0
 
