@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QGroupBox
+from PySide6.QtWidgets import QCheckBox, QComboBox, QGroupBox, QHBoxLayout, QLabel, QVBoxLayout
 
 from app.settings.common import Notice
 from bridge.api import Profile
@@ -29,20 +29,23 @@ class ApprovalsBox(QGroupBox):
         super().__init__("Activity and approvals")
         self._save = save
         self.profile_id: str | None = None
-        form = QFormLayout(self)
+        column = QVBoxLayout(self)
+        row = QHBoxLayout()
         self.ask_before = QComboBox()
         for label, value in ASK_BEFORE:
             self.ask_before.addItem(label, value)
         self.ask_before.setToolTip("Which calls from your assistants wait for your yes in a dialog")
         self.ask_before.currentIndexChanged.connect(self._ask_changed)
-        form.addRow("Ask before:", self.ask_before)
+        row.addWidget(QLabel("Ask before:"))
+        row.addWidget(self.ask_before, 1)
+        column.addLayout(row)
         self.record_arguments = QCheckBox("Record arguments in Activity")
         self.record_arguments.setToolTip("Keep each call's arguments in the activity file (secrets removed, as in "
                                          "the logs). Off: only the tool, the action and the outcome.")  # fmt: skip
         self.record_arguments.toggled.connect(self._record_changed)
-        form.addRow("", self.record_arguments)
+        column.addWidget(self.record_arguments)
         self.notice = Notice()
-        form.addRow("", self.notice)
+        column.addWidget(self.notice)
 
     def show_profile(self, profile: Profile | None) -> None:
         self.profile_id = profile.id if profile else None
