@@ -163,10 +163,13 @@ def serve_floor(small_url: str, big_url: str, client: str) -> None:
         LoopbackServer(app, sock, name="floor").serve_forever()
 
 
-def serve_bridge(small_url: str, big_url: str, force_nodelay: bool, profile_out: str | None) -> None:
+def serve_bridge(
+    small_url: str, big_url: str, force_nodelay: bool, profile_out: str | None, activity: str | None = None
+) -> None:
     """A BridgeService in front of both sandboxes (`/mcp` and `/p/big/mcp`), until SIGINT.
 
-    Imports what `port-mcp-bridge serve` needs, not the sandbox, so that its RSS is the bridge's alone.
+    Imports what `port-mcp-bridge serve` needs, not the sandbox, so that its RSS is the bridge's alone. `activity`
+    "on" hands it an `ActivityLog` in its log folder, "off" no recorder; None leaves the choice to `BridgeService`.
     """
     from bridge.auth.tokens import ClientCredentialsProvider
     from bridge.proxy.service import BridgeService
@@ -180,7 +183,19 @@ def serve_bridge(small_url: str, big_url: str, force_nodelay: bool, profile_out:
     def tokens(profile: Profile) -> ClientCredentialsProvider:
         return ClientCredentialsProvider(profile.api_url, CLIENT_ID, secret, profile_name=profile.name)
 
-    service = BridgeService(store, port=0, tokens=tokens, key=BENCH_KEY)
+    options: dict[str, Any] = {}
+    recorder = None
+    if activity is not None:
+        import inspect
+
+        if "recorder" not in inspect.signature(BridgeService).parameters:
+            raise SystemExit("This bridge records no activity (BridgeService takes no recorder): nothing to compare.")
+        if activity == "on":
+            from bridge.activity.log import activity_log
+
+            recorder = activity_log(lambda: service.settings, secrets=lambda: (BENCH_KEY,))
+        options["recorder"] = recorder
+    service = BridgeService(store, port=0, tokens=tokens, key=BENCH_KEY, **options)
     if force_nodelay:
         service._sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # what the fix in `_bind` will do
     profiler = None
@@ -189,12 +204,15 @@ def serve_bridge(small_url: str, big_url: str, force_nodelay: bool, profile_out:
 
         profiler = cProfile.Profile()
         profiler.enable()
-    _announce(url=service.url, big_path=f"/p/{big.id}/mcp", nodelay=_nodelay(service._sock))
+    _announce(url=service.url, big_path=f"/p/{big.id}/mcp", nodelay=_nodelay(service._sock),
+              activity=str(recorder.path) if recorder is not None else None)  # fmt: skip
     try:
         service.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
+        if recorder is not None:
+            recorder.close()
         if profiler is not None:
             profiler.disable()
             profiler.dump_stats(profile_out)
@@ -387,13 +405,14 @@ def main() -> None:
     parser.add_argument("--tls-cert")
     parser.add_argument("--tls-key")
     parser.add_argument("--keep-alive", type=float)
+    parser.add_argument("--activity", choices=["on", "off"])
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))  # run from anywhere without installing the project
     if args.child == "sandbox":
         tls = (args.tls_cert, args.tls_key) if args.tls_cert else None
         serve_sandbox(args.total_tools, tls, args.keep_alive)
     elif args.child == "bridge":
-        serve_bridge(args.upstream, args.upstream_big, args.force_nodelay, args.profile_out)
+        serve_bridge(args.upstream, args.upstream_big, args.force_nodelay, args.profile_out, args.activity)
     else:
         serve_floor(args.upstream, args.upstream_big, args.floor_client)
 

@@ -20,10 +20,15 @@ def test_the_scan_finds_a_secret_in_a_file_a_settings_log_and_a_record(tmp_path:
         (tmp_path / "gemini").mkdir()
         (tmp_path / "gemini" / "settings.json").write_text(f'{{"headers": {{"Authorization": "Bearer {key}"}}}}')
         (tmp_path / "keychain.json").write_text(f'{{"x": "{token}"}}')  # the test keychain itself: fine
+        (tmp_path / "log").mkdir()
+        (tmp_path / "log" / "activity.jsonl").write_text(f'{{"tool": "x", "detail": "{token}"}}\n')
+        (tmp_path / "log" / "activity.1.jsonl").write_text(f'{{"tool": "x", "arguments": {{"k": "{key}"}}}}\n')
         logging.getLogger("bridge.test").warning("oops %s", token)
         leaks = leak_check.find_leaks(tmp_path)
         assert "access token in file exported.json" in leaks
         assert "local key in file settings.json" in leaks
+        assert "access token in file log/activity.jsonl" in leaks
+        assert "local key in file log/activity.1.jsonl" in leaks  # an activity file may not hold the local key either
         assert "access token in a log record" in leaks
         assert not any("cursor.json" in leak or "keychain.json" in leak or "gemini" in leak for leak in leaks)
     finally:

@@ -52,7 +52,10 @@ class ActivityFile:
             self.close()  # removed (Clear in Activity) or replaced: a new file, not writes nobody will read
         fd = self._open()
         if self._size and self._size + len(data) > max_bytes:
-            self._rotate()
+            try:
+                self._rotate()
+            except OSError as exc:  # Windows: a reader holds the file (`activity --follow`); rotate on a later write
+                log.debug("Activity: the file could not be rotated yet: %s", exc)
             fd = self._open()
         view = memoryview(data)
         while view:

@@ -14,7 +14,7 @@ import os
 import stat
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -84,16 +84,27 @@ def _plausible(data: dict[str, Any]) -> bool:
 
 def recent(folder: Path, limit: int = 200, query: Query = Query()) -> list[CallRecord]:
     """The newest `limit` records that match `query`, newest first, from the file and then the rotated one."""
+    fd = _open_fd(folder / ACTIVITY_FILE)
+    if fd is None:
+        return _newest(None, None, folder, limit, query)
+    with os.fdopen(fd, "rb") as handle:
+        return _newest(handle, None, folder, limit, query)
+
+
+def _newest(handle: IO[bytes] | None, end: int | None, folder: Path, limit: int, query: Query) -> list[CallRecord]:
+    """The newest matching records: `handle` (the current file, read back from `end`), then the rotated one."""
     found: list[CallRecord] = []
     if limit <= 0:
         return found
-    for name in (ACTIVITY_FILE, OLDER_FILE):
-        for line in _lines_backwards(folder / name):
-            record = parse_line(line)
-            if record is not None and query.matches(record):
-                found.append(record)
-                if len(found) >= limit:
-                    return found
+    older = _open_fd(folder / OLDER_FILE)
+    with os.fdopen(older, "rb") if older is not None else contextlib.nullcontext() as rotated:
+        for source, stop in ((handle, end), (rotated, None)):
+            for line in _lines_backwards(source, stop) if source is not None else ():
+                record = parse_line(line)
+                if record is not None and query.matches(record):
+                    found.append(record)
+                    if len(found) >= limit:
+                        return found
     return found
 
 
@@ -107,43 +118,80 @@ def stamp(folder: Path) -> Stamp:
     return (st.st_ino, st.st_size, st.st_mtime)
 
 
-def follow(folder: Path, query: Query = Query(), *, poll: float = 0.5,
-           stop: threading.Event | None = None) -> Iterator[CallRecord]:  # fmt: skip
-    """The records written from now on, as they come, until `stop` is set (or the consumer stops iterating).
+def follow(folder: Path, query: Query = Query(), *, backlog: int = 0, poll: float = 0.5,
+           stop: threading.Event | None = None) -> Follower:  # fmt: skip
+    """The newest `backlog` matching records (oldest of them first), then the records written from now on, as they
+    come, until `stop` is set (or the consumer stops iterating). Nothing is missed or repeated between the two: the
+    file is opened here, before this returns, and the backlog read from that same opening. Close it when done.
 
     Polls the file every `poll` seconds. When the bridge rotates it (or it is removed, or emptied), what was left in
     the old one is read to its end, and the new file is read from its start.
     """
-    path = folder / ACTIVITY_FILE
-    handle, ident = _open(path, at_end=True)
-    pending = b""
-    try:
-        while stop is None or not stop.is_set():
-            if handle is None:
-                handle, ident = _open(path, at_end=False)  # a file that appeared since: all of it is new
+    return Follower(folder, query, backlog, poll, stop)
+
+
+class Follower:
+    """An iterator over the records as they are written (see `follow`); `close()` (or `with`) lets the file go."""
+
+    def __init__(self, folder: Path, query: Query, backlog: int, poll: float, stop: threading.Event | None) -> None:
+        self._path = folder / ACTIVITY_FILE
+        self._query = query
+        self._poll = poll
+        self._stop = stop
+        self._handle, self._ident = _open(self._path, at_end=True)
+        end = self._handle.tell() if self._handle else None
+        earlier = _newest(self._handle, end, folder, backlog, query)
+        if self._handle is not None and end is not None:
+            self._handle.seek(end)  # reading the backlog moved it
+        self._records = self._run(earlier[::-1])
+
+    def __iter__(self) -> Follower:
+        return self
+
+    def __next__(self) -> CallRecord:
+        return next(self._records)
+
+    def __enter__(self) -> Follower:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._records.close()
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+
+    def _run(self, earlier: list[CallRecord]) -> Generator[CallRecord, None, None]:
+        yield from earlier
+        pending = b""
+        while self._stop is None or not self._stop.is_set():
+            if self._handle is None:
+                self._handle, self._ident = _open(self._path, at_end=False)  # appeared since: all of it is new
                 pending = b""
+            handle = self._handle
             if handle is not None:
                 pending += handle.read()
                 *lines, pending = pending.split(b"\n")
-                for line in lines:
-                    record = parse_line(line) if line.strip() else None
-                    if record is not None and query.matches(record):
-                        yield record
-                if _replaced(path, ident, handle.tell()):
-                    for line in (pending + handle.read()).split(b"\n"):  # what came between the read and the rotation
-                        record = parse_line(line) if line.strip() else None
-                        if record is not None and query.matches(record):
-                            yield record
+                yield from _matching(lines, self._query)
+                if _replaced(self._path, self._ident, handle.tell()):
+                    rest = (pending + handle.read()).split(b"\n")  # written before the rotation
                     handle.close()
-                    handle, pending = None, b""
+                    self._handle, pending = None, b""
+                    yield from _matching(rest, self._query)
                     continue
-            if stop is not None:
-                stop.wait(poll)
+            if self._stop is not None:
+                self._stop.wait(self._poll)
             else:
-                time.sleep(poll)
-    finally:
-        if handle is not None:
-            handle.close()
+                time.sleep(self._poll)
+
+
+def _matching(lines: Iterable[bytes], query: Query) -> Iterator[CallRecord]:
+    for line in lines:
+        record = parse_line(line) if line.strip() else None
+        if record is not None and query.matches(record):
+            yield record
 
 
 def _replaced(path: Path, ident: tuple[int, int], position: int) -> bool:
@@ -185,22 +233,19 @@ def _open_fd(path: Path) -> int | None:
     return fd
 
 
-def _lines_backwards(path: Path) -> Iterator[bytes]:
-    """The file's non-empty lines, last first, read from its end in blocks (a newest-N read stops early)."""
-    fd = _open_fd(path)
-    if fd is None:
-        return
-    with os.fdopen(fd, "rb") as handle:
-        position = os.fstat(fd).st_size
-        tail = b""
-        while position > 0:
-            size = min(_BLOCK, position)
-            position -= size
-            handle.seek(position)
-            lines = (handle.read(size) + tail).split(b"\n")
-            tail = lines[0]
-            for line in reversed(lines[1:]):
-                if line.strip():
-                    yield line
-        if tail.strip():
-            yield tail
+def _lines_backwards(handle: IO[bytes], end: int | None = None) -> Iterator[bytes]:
+    """The file's non-empty lines before `end` (default: its end), last first, read back in blocks (a newest-N read
+    stops early)."""
+    position = os.fstat(handle.fileno()).st_size if end is None else end
+    tail = b""
+    while position > 0:
+        size = min(_BLOCK, position)
+        position -= size
+        handle.seek(position)
+        lines = (handle.read(size) + tail).split(b"\n")
+        tail = lines[0]
+        for line in reversed(lines[1:]):
+            if line.strip():
+                yield line
+    if tail.strip():
+        yield tail

@@ -6,6 +6,7 @@ Pure: a copy is returned, the call's own arguments are not touched (the proxy ma
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -21,6 +22,7 @@ _SECRET_KEY = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=1024)  # a tool's argument names repeat call after call
 def secret_key(key: str) -> bool:
     """Whether a value under `key` is taken for a secret."""
     return bool(_SECRET_KEY.search(re.sub(r"[^a-z0-9]", "", key.lower())))

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 from bridge.activity import reader
 from bridge.activity.file import ACTIVITY_FILE, OLDER_FILE
 from bridge.activity.links import run_link
-from bridge.activity.reader import Query, Stamp
+from bridge.activity.reader import Follower, Query, Stamp
 from bridge.activity.record import CallRecord
 from bridge.errors import BridgeError
 from bridge.settings import Settings
@@ -42,10 +42,13 @@ class Activity:
         return reader.stamp(self._folder())
 
     def follow(self, *, profile: str | None = None, client: str | None = None, outcome: str | None = None,
-               search: str = "", poll: float = 0.5,
-               stop: threading.Event | None = None) -> Iterator[CallRecord]:  # fmt: skip
-        """Records as they are written from now on (blocking generator), until `stop` is set."""
-        return reader.follow(self._folder(), Query(profile, client, outcome, search), poll=poll, stop=stop)
+               search: str = "", backlog: int = 0, poll: float = 0.5,
+               stop: threading.Event | None = None) -> Follower:  # fmt: skip
+        """The newest `backlog` matching records (oldest first), then each one as it is written (a blocking
+        iterator: close it when done), until `stop` is set. The file is opened before this returns, so nothing
+        written after it is missed."""
+        query = Query(profile, client, outcome, search)
+        return reader.follow(self._folder(), query, backlog=backlog, poll=poll, stop=stop)
 
     def run_link(self, record: CallRecord) -> str | None:
         """The action run's page in Port (EU or US web app), or None (no run id, a workflow run, a custom region)."""

@@ -33,7 +33,7 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from bridge.cli import account, export, profiles, sandbox, serve
+    from bridge.cli import account, activity, export, profiles, sandbox, serve
 
     cli.add_command(profiles.profiles)
     cli.add_command(sandbox.sandbox)
@@ -45,6 +45,7 @@ def _register() -> None:
     cli.add_command(account.logout)
     cli.add_command(account.doctor)
     cli.add_command(export.export)
+    cli.add_command(activity.activity)
 
 
 _register()

@@ -10,8 +10,8 @@ the end of the session the plugin scans:
 - every test's captured stdout/stderr and failure text.
 
 Local keys are *meant* to be in exported client configs and in `export --print` output, so they are only looked for
-in settings files, log files and log records. A leak fails the run, naming the kind of secret and where it was
-(never the secret itself).
+in settings files, log files, activity files (`activity*.jsonl`) and log records. A leak fails the run, naming the
+kind of secret and where it was (never the secret itself).
 """
 
 from __future__ import annotations
@@ -150,7 +150,8 @@ def find_leaks(base: Path) -> list[str]:
         except OSError:
             continue
         ours = path.name.startswith("settings.json") and '"schema_version"' in text  # not a client's settings.json
-        strict = path.suffix == ".log" or ".log." in path.name or ours
+        activity = path.name.startswith("activity") and path.name.endswith(".jsonl")  # and the rotated one
+        strict = path.suffix == ".log" or ".log." in path.name or ours or activity
         for value, kind in (with_keys if strict else everything).items():
             if value in text:
                 leaks.append(f"{kind} in file {path.relative_to(base)}")
