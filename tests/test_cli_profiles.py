@@ -269,3 +269,16 @@ def test_a_read_only_settings_folder_is_a_clear_error_not_a_traceback(settings_h
         result = run("profiles", "add", "Globex", "--region", "us")
         assert result.exit_code == 1 and "Error: Settings not saved:" in result.output, result.exception
         assert [p.id for p in store.load().profiles] == ["acme"]  # nothing changed
+
+
+def test_ask_before_and_record_arguments(settings_home: Path) -> None:
+    ok("profiles", "add", "Prod", "--region", "eu", "--ask-before", "actions")
+    assert SettingsStore().load().get_profile("prod").ask_before == "actions"
+    result = ok("profiles", "set", "prod", "--ask-before", "writes", "--record-arguments")
+    assert result.output == "Updated profile 'Prod' (prod): ask before writes, arguments recorded.\n"
+    profile = SettingsStore().load().get_profile("prod")
+    assert (profile.ask_before, profile.record_arguments) == ("writes", True)
+    ok("profiles", "set", "prod", "--ask-before", "never", "--no-record-arguments")
+    profile = SettingsStore().load().get_profile("prod")
+    assert (profile.ask_before, profile.record_arguments) == ("never", False)
+    assert run("profiles", "set", "prod", "--ask-before", "always").exit_code == 2  # not a choice

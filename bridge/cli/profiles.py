@@ -184,6 +184,13 @@ def list_profiles(as_json: bool) -> None:
 @click.option("--no-actions", is_flag=True, help="No self-service action may run.")
 @click.option("--use", "make_active", is_flag=True, help="Make it the active profile.")
 @click.option("--api-url", metavar="URL", help=_API_URL_HELP)
+@click.option(
+    "--ask-before",
+    "ask_before",
+    type=click.Choice(["never", "actions", "writes"], case_sensitive=False),
+    help="Which calls wait for your approval before they go to Port: none, those that run actions and workflows, or "
+    "every tool that changes data.",
+)
 def add_profile(
     name: str,
     region: str,
@@ -194,6 +201,7 @@ def add_profile(
     no_actions: bool,
     make_active: bool,
     api_url: str | None,
+    ask_before: str | None,
 ) -> None:
     """Add a profile called NAME. The first profile you add becomes the active one.
 
@@ -203,6 +211,7 @@ def add_profile(
       port-mcp-bridge profiles add "Acme US" --region us --read-only --use
       port-mcp-bridge profiles add Sandbox --region http://127.0.0.1:47780/v1 --allowed-actions deploy
       port-mcp-bridge profiles add CI --region eu --auth token --no-actions
+      port-mcp-bridge profiles add Prod --region eu --ask-before actions
       port-mcp-bridge profiles add Acme --region https://app.us.port.io
       port-mcp-bridge profiles add Lab --region https://mcp.lab.dev/v1 --auth token --api-url https://api.lab.dev
     """
@@ -223,6 +232,8 @@ def add_profile(
         make_active=make_active,
         api_url=api_url,
     )
+    if ask_before is not None:
+        profile = api.edit_profile(profile.id, ask_before=ask_before.lower())
     _report_notices(api)
     _region_note(region)
     if api.settings().active_profile == profile.id:
@@ -292,6 +303,19 @@ def use_profile(name_or_id: str) -> None:
 @click.option("--tools-allow", metavar="T1,T2", help="Offer only these MCP tools to clients.")
 @click.option("--tools-deny", metavar="T1,T2", help="Offer every MCP tool except these.")
 @click.option("--all-tools", is_flag=True, help="Offer every MCP tool.")
+@click.option(
+    "--ask-before",
+    "ask_before",
+    type=click.Choice(["never", "actions", "writes"], case_sensitive=False),
+    help="Which calls wait for your approval before they go to Port: none, those that run actions and workflows, or "
+    "every tool that changes data.",
+)
+@click.option(
+    "--record-arguments/--no-record-arguments",
+    "record_arguments",
+    default=None,
+    help="Keep each call's arguments in Activity (redacted as the logs are), or not (the default).",
+)
 def set_profile(
     name_or_id: str,
     new_name: str | None,
@@ -306,6 +330,8 @@ def set_profile(
     tools_allow: str | None,
     tools_deny: str | None,
     all_tools: bool,
+    ask_before: str | None,
+    record_arguments: bool | None,
 ) -> None:
     """Change a profile (by id or name). Options not given stay as they are.
 
@@ -316,6 +342,7 @@ def set_profile(
       port-mcp-bridge profiles set sandbox --region http://127.0.0.1:47781/v1
       port-mcp-bridge profiles set acme-eu --allowed-actions deploy,rollback
       port-mcp-bridge profiles set acme-eu --tools-deny delete_entity,delete_blueprint
+      port-mcp-bridge profiles set acme-eu --ask-before never
     """
     _exclusive(**{"--allowed-actions": allowed_actions, "--all-actions": all_actions, "--no-actions": no_actions})
     _exclusive(**{"--tools-allow": tools_allow, "--tools-deny": tools_deny, "--all-tools": all_tools})
@@ -344,6 +371,10 @@ def set_profile(
         changes["tools"] = {"mode": "deny", "names": _csv(tools_deny, "--tools-deny")}
     elif all_tools:
         changes["tools"] = {"mode": "all", "names": []}
+    if ask_before is not None:
+        changes["ask_before"] = ask_before.lower()
+    if record_arguments is not None:
+        changes["record_arguments"] = record_arguments
     if not changes:
         raise click.UsageError("Nothing to change: give at least one option (see --help).")
     api = _api()
@@ -359,5 +390,7 @@ def set_profile(
         "read_only": "read-only" if profile.read_only else "read-write",
         "allowed_actions": f"actions {_actions_label(profile)}",
         "tools": f"tools {_tools_label(profile)}",
+        "ask_before": f"ask before {profile.ask_before}",
+        "record_arguments": "arguments recorded" if profile.record_arguments else "arguments not recorded",
     }
     click.echo(f"Updated profile '{profile.name}' ({profile.id}): {', '.join(summary[k] for k in changes)}.")

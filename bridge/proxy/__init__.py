@@ -6,6 +6,10 @@ message passes through untouched, so it stays fast and correct for methods and p
     service.py          BridgeService: settings, upstreams, sessions and the HTTP server as one object
     guard.py            LocalGuard: Host, Origin and the local key, before anything else
     forward.py          McpProxy: the ASGI relay (POST, GET streams, DELETE)
+    calls.py            CallBook: each tools/call recorded once (who, what, outcome; Port's answer as raw bytes)
+    approve.py          approvals on the request path: which way to ask, the IDE's own question (elicitation)
+    streams.py          relaying until the client hangs up; the bridge's events merged into a GET stream
+    memory.py           heap given back after a large answer
     sender.py           how a request reaches Port (token, policy headers, 401 refresh, redirects)
     upstream_errors.py  the one boundary for upstream failures, and every error an IDE gets in Port's place
     replies.py          the one way the endpoint answers by itself

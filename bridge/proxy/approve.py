@@ -62,13 +62,12 @@ def refusal(msg_id: Any, verdict: Verdict, upstream: Upstream, tool: str, timeou
     profile = upstream.profile
     if verdict is UNASKED:
         name = profile.name or DEFAULT_PROFILE
-        target = name if name.replace("-", "").replace("_", "").isalnum() else json.dumps(name)
         text = (
             f"'{tool}' needs the user's approval (profile '{name}' asks before "
             f"{_WHAT.get(profile.ask_before, 'such calls')}), and Port MCP Bridge has no way to ask here, so it was "
             "not sent to Port. To approve calls, open Port MCP Bridge (the desktop app) so it can ask, or change the "
             "profile's \"Ask before\" in Port MCP Bridge's Settings → Profiles (in a terminal: "
-            f"`port-mcp-bridge profiles set {target} --ask-before never`)."
+            f"`port-mcp-bridge profiles set {profile.id} --ask-before never`)."
         )
         return jsonrpc.error(msg_id, jsonrpc.APPROVAL_UNAVAILABLE, text, {"approval": "unavailable"})
     if verdict is TIMED_OUT:

@@ -22,7 +22,6 @@ from bridge.proxy.state import ClientInfo, Upstream
 
 KEEP_MAX = 1 << 20  # an answer bigger than this is recorded without being read (no run id, outcome "ok")
 _HEAD = 512  # the bytes of an event's data searched for its id and a method
-_METHOD = re.compile(rb'(?<!\\)"method"\s*:')  # a key: inside a JSON string its quotes would be escaped
 VIA_HEADER = b"x-port-mcp-bridge-via"  # the stdio shim's mark (never sent to Port: headers._NOT_UPSTREAM)
 _RULES = {"read_only": "read-only mode", "allowed_actions": "not an allowed action", "tool_exposure": "hidden tool"}
 MAY_HAVE_RUN = "may have run"
@@ -68,9 +67,12 @@ class Call:
         self._id_pattern: re.Pattern[bytes] | None = None
 
     def answered_by(self, head: bytes) -> bool:
-        if self._id_pattern is None:
-            value = re.escape(json.dumps(self.msg_id).encode())
-            self._id_pattern = re.compile(rb'(?<!\\)"id"\s*:\s*' + value + rb"\s*[,}]")
+        value = json.dumps(self.msg_id).encode()
+        at = head.find(b'"id":' + value)  # compact JSON, what servers send: one memchr-speed search
+        if at > 0 and head[at - 1 : at] != b"\\" and head[at + 5 + len(value) : at + 6 + len(value)] in (b",", b"}"):
+            return True
+        if self._id_pattern is None:  # spaced JSON: the slower way
+            self._id_pattern = re.compile(rb'(?<!\\)"id"\s*:\s*' + re.escape(value) + rb"\s*[,}]")
         return self._id_pattern.search(head) is not None
 
 
@@ -136,21 +138,22 @@ class CallBook:
                 self._record(call, None)
 
     def note_event(self, event: bytes) -> None:
-        """An event of Port's SSE answer: recorded as the answer of the call whose id its data starts with (of the
-        only call waiting, when none matches), unless it is a request or notification of the server's."""
+        """An event of Port's SSE answer: recorded as the answer of the call whose id its data starts with (or of the
+        only call waiting), unless it is a request or notification of the server's."""
         span = sse.data_span(event)
         if span is None:
             return
         start, end = span
         head = event[start : min(end, start + _HEAD)]
-        if _METHOD.search(head):
+        if _is_key(head, b'"method"'):
             return
         waiting = [c for c in self.calls if not c.done]
         if not waiting:
             return
-        call = next((c for c in waiting if c.answered_by(head)), None)
-        if call is None and len(waiting) == 1 and b'"id"' in head:
-            call = waiting[0]
+        if len(waiting) == 1:  # the usual case: a response on this stream can only be the one call's
+            call: Call | None = waiting[0] if b'"id"' in head else None
+        else:
+            call = next((c for c in waiting if c.answered_by(head)), None)
         if call is not None:
             self._record(call, event[start:end] if end - start <= KEEP_MAX else None)
 
@@ -173,3 +176,14 @@ class CallBook:
         call.done = True
         call.record.duration_ms = round((time.monotonic() - self.started) * 1000, 3)
         self.recorder.record(call.record, answer)
+
+
+def _is_key(head: bytes, quoted: bytes) -> bool:
+    """Whether `quoted` ("method" with its quotes) is a key in this JSON text: not escaped (inside a string its quotes
+    would be) and followed by a colon. `bytes.find`, not a regex: this runs on every event of a call's answer."""
+    at = head.find(quoted)
+    while at >= 0:
+        if head[at - 1 : at] != b"\\" and head[at + len(quoted) :].lstrip()[:1] == b":":
+            return True
+        at = head.find(quoted, at + 1)
+    return False

@@ -209,9 +209,12 @@ class McpProxy:
                 if verdict.allowed:
                     book.approved(call, verdict.approval)
                     continue
+                if verdict is GONE:  # the client left while asked: nothing of its request goes to Port
+                    for left in [c for c in book.calls if not c.done]:
+                        book.settle(left, "declined", verdict.detail)
+                    return
                 forward = [m for m in forward if m.get("id") != call.msg_id or m.get("method") != "tools/call"]
-                if verdict is not GONE:
-                    refused.append(refusal_error(call.msg_id, verdict, upstream, call.name, request.timeout))
+                refused.append(refusal_error(call.msg_id, verdict, upstream, call.name, request.timeout))
                 book.settle(call, "declined", verdict.detail, verdict.approval)
 
         if not forward:  # everything was refused locally: Port never hears of it
@@ -290,8 +293,8 @@ class McpProxy:
                 return
             try:
                 if (response.header(b"content-type") or "").startswith("text/event-stream"):
-                    work = self._relay_events(send, upstream, response, set(), book)
-                    book.cut = await until_disconnect(receive, work) or book.cut
+                    await until_disconnect(receive, self._relay_events(send, upstream, response, set(), book))
+                    book.cut = book.waiting()
                     return
                 content = await response.aread()
                 message = jsonrpc.loads_or_none(content)
@@ -328,11 +331,11 @@ class McpProxy:
             for error in refused:
                 await send({"type": "http.response.body", "body": sse.message_event(error), "more_body": True})
             try:
-                gone = await until_disconnect(receive, self._relay_events(send, upstream, response, list_ids, book))
+                await until_disconnect(receive, self._relay_events(send, upstream, response, list_ids, book))
             except http11.errors() as exc:
                 raise _cut(upstream, exc) from None
-            if gone and book is not None:
-                book.cut = book.waiting()  # it left before its answer came: the call may have run
+            if book is not None:
+                book.cut = book.waiting()  # the client left, or Port's stream ended, before the answer: it may have run
             await send({"type": "http.response.body", "body": b""})
             return
         if content_type.startswith("application/json") and (list_ids or refused):

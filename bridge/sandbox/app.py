@@ -34,7 +34,7 @@ def build_app(state: SandboxState, base_url: str) -> tuple[Starlette, TokenStore
     port = base_url.rsplit(":", 1)[-1].split("/")[0]
     tokens = TokenStore(state, audience=f"{base_url}/v1", issuer=f"http://auth.localhost:{port}/")
     auth = AuthServer(state, base_url, tokens)
-    manager = session_manager(build_server(state))
+    manager = session_manager(build_server(state), state.config.json_response)
     gate = McpGate(StreamableHTTPASGIApp(manager), state, tokens, auth.resource_metadata_url)
     admin = _Admin(state, tokens)
 

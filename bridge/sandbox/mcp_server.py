@@ -160,13 +160,13 @@ def _prompt(p: dict[str, Any]) -> types.Prompt:
     )
 
 
-def session_manager(server: Server[Any]) -> StreamableHTTPSessionManager:
+def session_manager(server: Server[Any], json_response: bool = False) -> StreamableHTTPSessionManager:
     security = TransportSecuritySettings(
         enable_dns_rebinding_protection=True,
         allowed_hosts=["127.0.0.1:*", "localhost:*", "[::1]:*"],
         allowed_origins=["http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*"],
     )
-    return StreamableHTTPSessionManager(app=server, security_settings=security)
+    return StreamableHTTPSessionManager(app=server, security_settings=security, json_response=json_response)
 
 
 class McpGate:

@@ -76,6 +76,7 @@ class SandboxConfig:
     schema_bug: bool = False
     lifetimes: Lifetimes = field(default_factory=Lifetimes)
     seed: int | None = None  # seeds the 5xx coin so a fault run can be repeated
+    json_response: bool = False  # answer POSTs with one JSON body instead of an SSE stream (both are Streamable HTTP)
 
 
 class SandboxState:

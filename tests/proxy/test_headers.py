@@ -13,7 +13,7 @@ def test_what_goes_upstream() -> None:
         (b"X-Allowed-Actions-To-Run", b"*"), (b"Connection", b"keep-alive, X-Secret-Hop"), (b"X-Secret-Hop", b"1"),
         (b"Keep-Alive", b"timeout=5"), (b"TE", b"trailers"), (b"Mcp-Session-Id", b"s-1"),
         (b"MCP-Protocol-Version", b"2025-11-25"), (b"Last-Event-ID", b"7"), (b"User-Agent", b"Cursor/1.0"),
-        (b"Expect", b"100-continue"),
+        (b"Expect", b"100-continue"), (b"X-Port-MCP-Bridge-Via", b"stdio"),
     ]  # fmt: skip
     assert upstream_request_headers(client) == [
         (b"accept", b"application/json, text/event-stream"), (b"mcp-session-id", b"s-1"),

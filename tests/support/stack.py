@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from bridge.auth.account import CREDENTIALS_REF
 from bridge.auth.keychain import set_secret
@@ -60,17 +61,20 @@ def token_profile(store: SettingsStore, name: str, url: str, client: str, *, act
 
 
 @contextmanager
-def running_stack(settings: Path | None = None, *, seed: int, key: str | None = None) -> Iterator[Stack]:
+def running_stack(
+    settings: Path | None = None, *, seed: int, key: str | None = None, json_response: bool = False, **service: Any
+) -> Iterator[Stack]:
     """A sandbox (action runs take 0.2 s; seeded) and a bridge in front of it with the `PROFILES` in token mode, Acme
     active. `settings`: the settings file (default: the test's settings home); `key`: the local key (default: the
-    keychain's)."""
-    box = Sandbox(config=SandboxConfig(run_seconds=0.2, seed=seed)).start()
+    keychain's); `json_response`: the sandbox answers POSTs with JSON bodies, not SSE; `service`: more of
+    `BridgeService`'s arguments (a recorder, an asker)."""
+    box = Sandbox(config=SandboxConfig(run_seconds=0.2, seed=seed, json_response=json_response)).start()
     try:
         store = SettingsStore(settings)
         for name, organization in PROFILES:
             store.add_profile(name, box.mcp_url, organization=organization, auth_mode="token")
         store.use_profile("acme")
-        bridge = BridgeService(store, port=0, tokens=demo_tokens, key=key).start()
+        bridge = BridgeService(store, port=0, tokens=demo_tokens, key=key, **service).start()
         try:
             yield Stack(box, bridge, store, key or local_key())
         finally:
