@@ -17,6 +17,7 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
 
+from bridge.activity.log import ActivityLog, activity_log
 from bridge.api import catalog, running, updates
 from bridge.api.activity import Activity
 from bridge.api.approvals import Approvals
@@ -65,6 +66,7 @@ class BridgeApi:
         self._tokens = with_demo(tokens)
         self._key = key  # a key for this run only (no keychain); None: the keychain's
         self._service: BridgeService | None = None
+        self._recorder: ActivityLog | None = None  # the running bridge's activity writer
         self._demo = DemoOrganization(self._store)
         self._worker: Worker | None = None
         # Where client configurations are looked for: the user's home; tests point it at a temporary one.
@@ -91,18 +93,34 @@ class BridgeApi:
             self._service.serve_forever()
         finally:
             self._service = None
+            self._close_recorder()
             self._demo.stop()
 
     def _new_service(self) -> BridgeService:
         if self._demo.profile() is not None:
             self._demo.serve()  # before the bridge, so the demo profile already points at a live sandbox
-        service = BridgeService(self._store, port=self._port, tokens=self._tokens, key=self._key)
+        made: list[BridgeService] = []
+        # Activity: each tools/call recorded off the request path into the log folder's activity file, capped by the
+        # settings the bridge runs with, the local key never written (issue 18).
+        self._close_recorder()
+        self._recorder = activity_log(lambda: made[0].settings if made else self._store.load(),
+                                      secrets=lambda: (made[0].key,) if made else ())  # fmt: skip
+        service = BridgeService(self._store, port=self._port, tokens=self._tokens, key=self._key,
+                                recorder=self._recorder)  # fmt: skip
+        made.append(service)
         return self.approvals.configure(service)
+
+    def _close_recorder(self) -> None:
+        """What is queued is written, and the writer thread ends (the bridge that fed it has stopped)."""
+        if self._recorder is not None:
+            self._recorder.close()
+            self._recorder = None
 
     def stop(self) -> None:
         if self._service is not None:
             self._service.stop()
             self._service = None
+        self._close_recorder()
         self._demo.stop()
         if self._worker is not None:
             self._worker.stop()

@@ -15,6 +15,7 @@ from pytestqt.qtbot import QtBot
 
 from app.application import TrayApp
 from app.approval_dialog import ApprovalDialog
+from app.settings.activity import ActivityPage
 from bridge.api import BridgeApi
 from bridge.sandbox import Sandbox
 from tests.support.mcp import mcp_client
@@ -120,3 +121,28 @@ def test_quitting_denies_the_open_question(qtbot: QtBot, app: TrayApp, sandbox: 
     app.shutdown()
     qtbot.waitUntil(lambda: call.done, timeout=20000)
     assert sandbox.state.tool_calls["run_action"] == 0
+
+
+def test_approvals_and_declines_appear_in_activity(qtbot: QtBot, app: TrayApp, sandbox: Sandbox) -> None:
+    """The bridge the app started records each call; Settings → Activity and the menu show how the approval went."""
+    allowed = Call(app.api)
+    dialog_for(qtbot, app).allow_once.click()
+    qtbot.waitUntil(lambda: allowed.done, timeout=20000)
+    qtbot.waitUntil(lambda: not app.approvals.dialogs, timeout=5000)
+    declined = Call(app.api)
+    dialog_for(qtbot, app).deny.click()
+    qtbot.waitUntil(lambda: declined.done, timeout=20000)
+
+    app.show_settings("activity")
+    assert app.settings_window is not None
+    page = app.settings_window.page("activity")
+    assert isinstance(page, ActivityPage)
+    qtbot.waitUntil(lambda: not page.loading and page.table.rowCount() == 2, timeout=20000)
+    cells = [[page.table.item(r, c).text() for c in range(page.table.columnCount())] for r in range(2)]
+    assert [row[2:] for row in cells] == [
+        ["Cursor 1.7", "run_action · create_incident", "Declined by you", cells[0][5], "Denied"],
+        ["Cursor 1.7", "run_action · create_incident", "OK", cells[1][5], "Allowed once"],
+    ]
+    assert app.tray is not None
+    qtbot.waitUntil(lambda: bool(app.tray and app.tray.recent and len(app.tray.recent) == 2), timeout=20000)
+    assert app.tray.recent is not None and app.tray.recent[0].approval == "denied"
