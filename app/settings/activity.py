@@ -115,7 +115,10 @@ class ActivityPage(Page):
         self.run_button.clicked.connect(self.open_run)
         self.file_button = QPushButton("Open activity &file")
         self.file_button.clicked.connect(self.open_file)
-        for button in (self.copy_button, self.run_button, self.file_button):
+        self.clear_button = QPushButton("C&lear…")
+        self.clear_button.setToolTip("Delete the recorded activity (both files); new calls are recorded as before")
+        self.clear_button.clicked.connect(self.clear)
+        for button in (self.copy_button, self.run_button, self.file_button, self.clear_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
         self.notice = Notice()
@@ -284,6 +287,17 @@ class ActivityPage(Page):
         link = self.api.activity.run_link(record) if record else None
         if link:
             QDesktopServices.openUrl(QUrl(link))
+
+    def clear(self) -> None:
+        if not self.confirm("Clear the activity?", "Every call recorded so far is deleted from this computer. New "
+                            "calls are recorded as before.", "Clear"):  # fmt: skip
+            return
+
+        def cleared(_: object) -> None:
+            self.notice.show_text("Cleared.", "ok")
+            self.reload()
+
+        self.work(self.api.activity.clear, cleared, self.notice)
 
     def open_file(self) -> None:
         path = self.api.activity.path()

@@ -225,3 +225,12 @@ def test_the_menu_says_when_there_is_no_call_yet(qtbot: QtBot, api: BridgeApi) -
         assert [i.text for i in activity_items(tray)] == ["No calls yet", "", "Show all activity…"]
     finally:
         controller.stop()
+
+
+def test_clear_deletes_the_recorded_calls(qtbot: QtBot, window: SettingsWindow) -> None:
+    write(window.controller.api, *CALLS)
+    page = activity(window)
+    shown(qtbot, page, 4)
+    page.clear_button.click()  # the window fixture's confirmations say yes
+    qtbot.waitUntil(lambda: page.stack.currentIndex() == 1 and not page.loading, timeout=10000)
+    assert window.controller.api.activity.recent() == [] and not window.controller.api.activity.path().exists()
