@@ -49,7 +49,7 @@ class ActivityFile:
         """Write `data` (whole lines) at the end of the file in one write, rotating first when it would pass
         `max_bytes`. Raises OSError (`RefusedFile` for a link or non-regular file) when it cannot be written."""
         if self._fd is not None and self._moved():
-            self.close()  # removed (Clear in Activity) or replaced: a new file, not writes nobody will read
+            self.close()  # removed or replaced: a new file, not writes nobody will read
         fd = self._open()
         if self._size and self._size + len(data) > max_bytes:
             try:
@@ -70,11 +70,13 @@ class ActivityFile:
             self._fd = None
 
     def _moved(self) -> bool:
+        """Whether the path no longer names the open file; else its size is taken afresh (emptied by Clear)."""
         assert self._fd is not None
         try:
             now, ours = os.lstat(self.path), os.fstat(self._fd)
         except OSError:
             return True
+        self._size = ours.st_size
         return (now.st_dev, now.st_ino) != (ours.st_dev, ours.st_ino)
 
     def _open(self) -> int:

@@ -224,8 +224,8 @@ def _open_fd(path: Path) -> int | None:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             os.close(fd)
             return None
-        if hasattr(os, "set_blocking"):
-            os.set_blocking(fd, True)
+        if os.name == "posix":
+            os.set_blocking(fd, True)  # opened O_NONBLOCK only so that a FIFO would not hang the open
     except OSError:
         with contextlib.suppress(OSError):
             os.close(fd)

@@ -21,6 +21,9 @@ from bridge.errors import BridgeError
 from bridge.settings import Settings
 from bridge.system.paths import log_dir
 
+# Emptying never follows a link (nor creates a file): a link put in the file's place is not a way to empty another.
+_EMPTY = os.O_WRONLY | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+
 
 class Activity:
     def __init__(self, settings: Callable[[], Settings], folder: Callable[[], Path] = log_dir) -> None:
@@ -55,12 +58,14 @@ class Activity:
         return run_link(record, self._settings().find_profile(record.profile_id) if record.profile_id else None)
 
     def clear(self) -> None:
-        """Delete the recorded activity (both files). The bridge starts a new file with its next record."""
+        """Forget the recorded activity: both files emptied (blocking: file I/O). Emptied, not deleted: a running
+        bridge keeps its file open (on Windows an open file cannot be deleted) and appends to it from the start."""
         folder = self._folder()
         for name in (ACTIVITY_FILE, OLDER_FILE):
             try:
-                os.unlink(folder / name)
+                fd = os.open(folder / name, _EMPTY)
             except FileNotFoundError:
-                pass
+                continue
             except OSError as exc:
                 raise BridgeError(f"Could not clear the activity: {exc.strerror or exc}.", title="Activity") from None
+            os.close(fd)

@@ -239,6 +239,7 @@ def test_close_writes_what_is_queued_and_ends_the_thread(folder: Path) -> None:
     assert log._thread is thread and len(recent(folder, 100)) == 50
 
 
+@posix_only  # Windows cannot remove a file that is open
 def test_a_removed_file_is_started_again(folder: Path, opened: list[ActivityLog]) -> None:
     log = ActivityLog(ActivityFile(folder))
     opened.append(log)

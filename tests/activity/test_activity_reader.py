@@ -112,6 +112,16 @@ def test_a_link_in_place_of_the_file_is_not_read(folder: Path, tmp_path: Path) -
     assert recent(folder) == []
 
 
+def test_a_fifo_in_place_of_the_file_does_not_hang_a_reader(folder: Path) -> None:
+    if os.name != "posix":
+        pytest.skip("FIFOs")
+    os.mkfifo(folder / ACTIVITY_FILE)  # opened for reading, a FIFO with no writer would block for ever
+    write(folder / OLDER_FILE, call(1))
+    assert tools(recent(folder)) == ["tool_1"]
+    with follow(folder, backlog=5, poll=0.01) as stream:
+        assert next(stream).tool == "tool_1"
+
+
 def test_stamp_changes_with_each_write_and_rotation(folder: Path) -> None:
     assert stamp(folder) == (0, 0, 0.0)
     line = len(json.dumps(call(1).to_json(), separators=(",", ":"))) + 1

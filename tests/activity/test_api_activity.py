@@ -3,6 +3,7 @@ folder, read back through the facade; the link to a run in Port for each region.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 from bridge import api as bridge_api
 from bridge.activity.log import ActivityLog, activity_log
 from bridge.api import BridgeApi
+from bridge.errors import BridgeError
 from bridge.settings import SettingsStore
 from tests.activity.support import call
 
@@ -49,18 +51,34 @@ def test_the_facade_reads_what_the_recorder_wrote(api: BridgeApi, log: ActivityL
     assert api.activity.stamp() != first
 
 
-def test_clear_removes_both_files_and_the_bridge_starts_a_new_one(api: BridgeApi, log: ActivityLog) -> None:
+def test_clear_empties_both_files_under_a_running_writer(api: BridgeApi, log: ActivityLog) -> None:
     older = api.activity.path().with_name("activity.1.jsonl")
     log.record(call(1))
     assert log.flush()
     older.write_text(api.activity.path().read_text())
+    assert len(api.activity.recent()) == 2
     api.activity.clear()
-    assert not api.activity.path().exists() and not older.exists()
+    assert api.activity.path().stat().st_size == 0 and older.stat().st_size == 0
     assert api.activity.recent() == []
-    api.activity.clear()  # nothing to clear: no error
-    log.record(call(2))  # the running bridge's writer had the old file open
+    log.record(call(2))  # the running bridge's writer has the file open: it goes on from the start
     assert log.flush()
     assert [r.tool for r in api.activity.recent()] == ["tool_2"]
+    assert api.activity.path().read_text().count("\n") == 1 and older.stat().st_size == 0  # no hole, no rotation
+    older.unlink()
+    api.activity.path().unlink()
+    api.activity.clear()  # nothing to clear: no error, and no file made
+
+
+def test_clear_does_not_follow_a_link(api: BridgeApi, tmp_path: Path) -> None:
+    if os.name != "posix":
+        pytest.skip("links")
+    victim = tmp_path / "victim.txt"
+    victim.write_text("someone else's file\n")
+    api.activity.path().parent.mkdir(parents=True, exist_ok=True)
+    api.activity.path().symlink_to(victim)
+    with pytest.raises(BridgeError, match="Could not clear the activity"):
+        api.activity.clear()
+    assert victim.read_text() == "someone else's file\n"
 
 
 def test_run_links_by_region(api: BridgeApi) -> None:
