@@ -115,6 +115,7 @@ class McpProxy:
                 return
             if session_id:
                 self.sessions.forget(session_id)
+                self.broker.forget_session(session_id)  # its "Allow for this session" ends with it
             await reply_raw(send, response.status_code, downstream_response_headers(response.headers), content)
         else:
             await reply(send, 405, jsonrpc.error(None, jsonrpc.INVALID_REQUEST, "Use POST, GET or DELETE."),
