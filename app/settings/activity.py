@@ -116,7 +116,7 @@ class ActivityPage(Page):
         self.file_button = QPushButton("Open activity &file")
         self.file_button.clicked.connect(self.open_file)
         self.clear_button = QPushButton("C&lear…")
-        self.clear_button.setToolTip("Delete the recorded activity (both files); new calls are recorded as before")
+        self.clear_button.setToolTip("Empty the activity file; new calls are recorded as before")
         self.clear_button.clicked.connect(self.clear)
         for button in (self.copy_button, self.run_button, self.file_button, self.clear_button):
             buttons.addWidget(button)
@@ -289,7 +289,7 @@ class ActivityPage(Page):
             QDesktopServices.openUrl(QUrl(link))
 
     def clear(self) -> None:
-        if not self.confirm("Clear the activity?", "Every call recorded so far is deleted from this computer. New "
+        if not self.confirm("Clear the activity?", "Every call recorded so far is removed from this computer. New "
                             "calls are recorded as before.", "Clear"):  # fmt: skip
             return
 
