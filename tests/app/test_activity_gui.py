@@ -17,7 +17,7 @@ from pytestqt.qtbot import QtBot
 from app.activity_text import RECORD_ARGUMENTS_HINT, menu_line, record_json
 from app.controller import Controller
 from app.menu_model import activity_items, menu_items
-from app.palette import status_color
+from app.palette import STATUS, status_color
 from app.settings.activity import EMPTY, ActivityPage
 from app.settings.window import SettingsWindow
 from app.tray import Tray
@@ -234,3 +234,18 @@ def test_clear_deletes_the_recorded_calls(qtbot: QtBot, window: SettingsWindow) 
     page.clear_button.click()  # the window fixture's confirmations say yes
     qtbot.waitUntil(lambda: page.stack.currentIndex() == 1 and not page.loading, timeout=10000)
     assert window.controller.api.activity.recent() == []
+
+
+def test_the_outcome_colours_follow_the_switch_to_dark(qtbot: QtBot, window: SettingsWindow) -> None:
+    from tests.app.test_palette import dark_windows
+
+    write(window.controller.api, CALLS[2])  # refused: the neutral colour
+    page = activity(window)
+    shown(qtbot, page, 1)
+
+    def colour() -> QColor:
+        return page.table.item(0, 4).foreground().color()  # the item of the latest reload
+
+    assert colour() == QColor(STATUS["neutral"][0])
+    with dark_windows():
+        qtbot.waitUntil(lambda: colour() == QColor(STATUS["neutral"][1]), timeout=5000)
