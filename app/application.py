@@ -21,6 +21,7 @@ from PySide6.QtCore import QByteArray, QObject, QTimer, Signal, Slot
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from app.approval_dialog import Approvals
 from app.controller import Controller
 from app.icons import app_icon
 from app.tray import Tray
@@ -111,6 +112,8 @@ class TrayApp(QObject):
         self.main_window: MainWindow | None = None  # only where there is no system tray
         self.tray_visible = False
         self.controller.showPage.connect(self.open_page)
+        # Calls that need the user's yes (a profile's "Ask before") open a dialog here, for as long as the app runs.
+        self.approvals = Approvals(self)
 
     @Slot(str)
     def open_page(self, page: str) -> None:
@@ -129,6 +132,7 @@ class TrayApp(QObject):
 
     def start(self) -> None:
         """Start the bridge (raises `BridgeError`, e.g. `PortInUse`), show the tray, and the wizard on first run."""
+        self.api.approvals.set_asker(self.approvals.ask)  # before the bridge starts: no call goes unasked
         self.controller.start()
         self.tray = Tray(self.controller, show_settings=self.show_settings, quit_app=self.quit, warning=self.warning,
                          show_wizard=self.show_wizard)  # fmt: skip
@@ -228,6 +232,8 @@ class TrayApp(QObject):
                 window.hide()
         if self.tray is not None:
             self.tray.icon.hide()
+        self.api.approvals.set_asker(None)  # calls asking from now on are refused with a way to approve, not hung
+        self.approvals.close_all()  # the questions open are answered Deny
         self.controller.stop()
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
 
+from app.activity_watch import ActivityWatch
 from bridge.api import BridgeApi, ProfileView, Snapshot
 from bridge.errors import BridgeError
 
@@ -86,6 +87,8 @@ class Controller(QObject):
         self._timer = QTimer(self)
         self._timer.setInterval(self.POLL_MS)
         self._timer.timeout.connect(self.refresh)
+        # The activity file's changes (the Activity page and the tray's last calls reload on `activity.changed`).
+        self.activity = ActivityWatch(api.activity.stamp, self.run, self)
 
     # --- lifecycle ---------------------------------------------------------------------------------------------
 
@@ -94,9 +97,11 @@ class Controller(QObject):
         self.api.start()
         self.refresh()
         self._timer.start()
+        self.activity.start()
 
     def stop(self) -> None:
         self._timer.stop()
+        self.activity.stop()
         self.pool.waitForDone(5000)
         self.api.stop()
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtGui import QActionGroup
 from PySide6.QtWidgets import QMenu
 
+from app.activity_text import menu_line
 from app.icons import state_label
 from bridge.api import SSO_ERROR_PAGE, ClientStatus, ProfileView, State
 
@@ -30,8 +31,8 @@ QUIT = "Quit Port MCP Bridge"
 @dataclass(frozen=True)
 class Item:
     """One entry. `role` says what it is to the views that lay items out themselves ("status", "note", "profile",
-    "read_only", "sign_in", "pause", "clients", "quit", "separator"…). Items compare without their action, so a view
-    redraws only when what it shows changed."""
+    "read_only", "sign_in", "pause", "clients", "activity", "quit", "separator"…). Items compare without their action,
+    so a view redraws only when what it shows changed."""
 
     text: str
     run: Callable[[], None] | None = field(default=None, compare=False)
@@ -115,6 +116,7 @@ def menu_items(tray: Tray) -> list[Item]:
 
     items.append(Item("Copy MCP URL", _bind(tray.copy_url, snapshot.mcp_url), "copy_url"))
     items.append(Item("Connect a client", role="clients", children=tuple(client_items(tray))))
+    items.append(Item("Recent activity", role="activity", children=tuple(activity_items(tray))))
     items.append(SEPARATOR)
 
     items.append(Item("Resume" if snapshot.paused else "Pause", _bind(tray.controller.set_paused, not snapshot.paused),
@@ -166,6 +168,20 @@ def client_items(tray: Tray) -> list[Item]:
         items.append(Item("Not found here", role="more", children=more))
     items.append(SEPARATOR)
     items.append(Item("Manage clients…", _bind(tray.show_settings, "clients"), "manage_clients"))
+    return items
+
+
+def activity_items(tray: Tray) -> list[Item]:
+    """The "Recent activity" submenu: the last calls as lines (read when the activity file changes, never while the
+    menu is built), then the page with all of them."""
+    if tray.recent is None:
+        items = [Item("Reading activity…", enabled=False)]
+    elif not tray.recent:
+        items = [Item("No calls yet", enabled=False)]
+    else:
+        items = [Item(menu_line(record), role="call", enabled=False) for record in tray.recent]
+    items.append(SEPARATOR)
+    items.append(Item("Show all activity…", _bind(tray.show_settings, "activity"), "show_activity"))
     return items
 
 

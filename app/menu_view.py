@@ -97,7 +97,8 @@ class ItemsView(QWidget):
     def _submenu(self, role: str) -> QMenu:
         if role not in self._submenus:
             menu = self._submenus[role] = QMenu(self)
-            menu.aboutToShow.connect(self.tray.load_clients)  # look at the client files again, as the tray does
+            if role == "clients":  # look at the client files again, as the tray does
+                menu.aboutToShow.connect(self.tray.load_clients)
         return self._submenus[role]
 
     def _rebuild(self, items: list[Item]) -> None:

@@ -23,6 +23,7 @@ from app.log_viewer import LogViewer
 from app.menu_model import KEY_OFF_LINE, NOT_SET_UP, Item, client_items, fill_menu, menu_items, profile_label
 from app.updates import UpdateChecker
 from bridge.api import (
+    CallRecord,
     ClientStatus,
     OpenBrowser,
     ProfileView,
@@ -37,6 +38,7 @@ from bridge.errors import BridgeError, SignInFailed
 ShowSettings = Callable[[str], None]
 
 
+RECENT_CALLS = 5  # the last calls in the menu's Recent activity
 TOOL_DRIFT_TITLE = "Port renamed or removed tools"
 
 
@@ -81,6 +83,7 @@ class Tray(QObject):
         self.support_request = ""  # while the browser is open, or after a sign-in Port support must unblock
         self.in_window = False  # no system tray: the main window shows every message, so warnings need no dialog
         self.sign_in_link = ""  # no browser could be opened: the address to open by hand (Copy sign-in link)
+        self.recent: list[CallRecord] | None = None  # the last calls (Recent activity), None until first read
 
         self.menu = QMenu()
         self.menu.aboutToShow.connect(self.build_menu)
@@ -94,6 +97,7 @@ class Tray(QObject):
         self._on_click: Callable[[], None] | None = None  # what clicking the last notification does
         self.icon.messageClicked.connect(lambda: self._on_click() if self._on_click else None)
         controller.notify.connect(self._notice)
+        controller.activity.changed.connect(self.load_recent)
         controller.failed.connect(self.warn)
         controller.failedWith.connect(self.warn_with_actions)
         self._progress.connect(self._sign_in_progress)
@@ -332,6 +336,14 @@ class Tray(QObject):
     def load_clients(self) -> None:
         """Look at the client files again (off the GUI thread); the submenu fills in when the answer comes."""
         self.controller.run(self.api.client_statuses, self._clients_loaded, lambda exc: None)
+
+    def load_recent(self) -> None:
+        """The last calls, read off the GUI thread when the activity file changed: the menu never reads the file."""
+        self.controller.run(lambda: self.api.activity.recent(RECENT_CALLS), self._recent_loaded, lambda exc: None)
+
+    def _recent_loaded(self, records: list[CallRecord]) -> None:
+        self.recent = records
+        self.changed.emit()
 
     def _clients_loaded(self, statuses: list[ClientStatus]) -> None:
         self.clients = statuses

@@ -8,7 +8,8 @@ Variants: light and dark, 1x and 2x (QT_SCALE_FACTOR), with a tray host (trayer,
 icon lives there) and without one (stock GNOME: the app opens its main window instead). Each runs the real app on a
 real X display (Xvfb, `apt install xvfb trayer`), first run in a temporary home where Cursor, VS Code and Gemini CLI
 are "installed", with an in-memory keychain: the wizard's welcome, Try the demo organization, Connect Cursor, the last
-page, then the tray menu (or the main window), every Settings page, About and the log viewer. Light 1x images are
+page, then the tray menu (or the main window), every Settings page (Activity with calls the bridge's recorder wrote),
+the approval dialog for a real call from an MCP client, About and the log viewer. Light 1x images are
 named `<screen>.png` (the README shows them); the others `<screen>-dark.png`, `<screen>@2x.png`, and the screens that
 depend on the tray `-notray`. A script for people, not a test: it waits with short sleeps while it pumps Qt events.
 Look at the images before committing them.
@@ -17,11 +18,13 @@ Look at the images before committing them.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -30,12 +33,24 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from PySide6.QtGui import QPalette
 
+    from bridge.api import BridgeApi
+
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "docs" / "images"
 VARIANTS = [f"{theme}-{scale}-{tray}" for theme in ("light", "dark") for scale in ("1x", "2x")
             for tray in ("tray", "notray")]  # fmt: skip
 # The screens kept at 2x (the README links them; every screen at 2x would only grow the repository).
 AT_2X = {"wizard-welcome", "wizard-sign-in", "wizard-connected", "settings-profiles", "tray-menu", "main-window"}
+# An incident as an assistant would open it: the call the approval dialog shows.
+INCIDENT = {
+    "actionIdentifier": "create_incident",
+    "entityIdentifier": "order-processing",
+    "properties": {
+        "title": "Checkout latency over 2 s since 14:05",
+        "severity": "SEV2",
+        "description": "p95 latency on /checkout rose after the 14:02 deploy of payments-api.",
+    },
+}
 
 
 def suffix(variant: str) -> str:
@@ -106,6 +121,89 @@ def dark_palette() -> QPalette:
     return palette
 
 
+def write_activity(api: BridgeApi, now: float) -> None:
+    """A morning's calls on the demo organization, written by the bridge's own recorder (`ActivityLog`) into the
+    activity file the app reads."""
+    from bridge.activity.log import activity_log
+    from bridge.api import CallRecord, log_dir
+
+    profile = api.profile()
+    base = {"profile_id": profile.id, "profile": profile.name, "organization": profile.organization}
+    calls = [
+        (540, "Cursor", "list_entities", "ok", 182.0, {}),
+        (520, "Cursor", "get_entity", "ok", 96.0, {}),
+        (430, "Claude Code", "get_scorecard", "ok", 141.0, {}),
+        (
+            300,
+            "Claude Code",
+            "upsert_entity",
+            "refused",
+            1.2,
+            {"detail": "Read-only mode: upsert_entity can change Port"},
+        ),
+        (
+            200,
+            "Cursor",
+            "run_action",
+            "ok",
+            6410.0,
+            {"action": "create_incident", "run_id": "r_7GfQ2mXk9LpA", "approval": "once", "arguments": INCIDENT},
+        ),
+        (
+            120,
+            "Cursor",
+            "run_action",
+            "declined",
+            12000.0,
+            {"action": "scaffold_microservice", "approval": "denied"},
+        ),
+        (60, "VS Code", "list_blueprints", "ok", 77.0, {}),
+        (20, "Cursor", "get_action_runs", "cut", 30000.0, {"detail": "The answer broke off: the call may have run"}),
+    ]
+    recorder = activity_log(api.settings, log_dir())
+    for ago, client, tool, outcome, ms, extra in calls:
+        version = {"Cursor": "1.7.2", "Claude Code": "2.0.14", "VS Code": "1.105.0"}[client]
+        recorder.record(
+            CallRecord(
+                time=now - ago,
+                client=client,
+                client_version=version,
+                tool=tool,
+                outcome=outcome,
+                duration_ms=ms,
+                **base,
+                **extra,
+            )
+        )  # type: ignore[arg-type]
+    recorder.flush()
+    recorder.close()
+
+
+def ask_for_approval(api: BridgeApi) -> threading.Thread:
+    """An assistant (Cursor) runs an action on the demo organization, whose profile asks before actions: the bridge
+    waits for the app's dialog. The thread ends once the dialog is answered."""
+    import anyio
+    from mcp import types
+
+    from tests.support.mcp import mcp_client
+
+    api.edit_profile(api.profile().id, ask_before="actions")
+    url, key = api.snapshot().mcp_url, api.local_key() or ""
+
+    async def call() -> None:
+        cursor = types.Implementation(name="Cursor", version="1.7.2")
+        async with mcp_client(url, {"Authorization": f"Bearer {key}"}, client_info=cursor) as session:
+            await session.call_tool("run_action", INCIDENT)
+
+    def run() -> None:
+        with contextlib.suppress(Exception):  # denied: the assistant is told so (an error here)
+            anyio.run(call)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread
+
+
 def shoot(variant: str) -> int:
     theme, scale, tray = variant.split("-")
     if scale == "2x":
@@ -118,7 +216,7 @@ def shoot(variant: str) -> int:
     import keyring
     from PySide6.QtCore import QPoint, Qt
     from PySide6.QtGui import QGuiApplication
-    from PySide6.QtWidgets import QApplication, QWidget
+    from PySide6.QtWidgets import QApplication, QMenu, QWidget
 
     from tests.support.memory_keyring import MemoryKeyring
 
@@ -194,6 +292,8 @@ def shoot(variant: str) -> int:
         pump(seconds=1.0)
 
         assert tray_app.tray is not None
+        write_activity(api, time.time())
+        pump(lambda: bool(tray_app.tray and tray_app.tray.recent), 10)  # the menu's Recent activity
         if tray == "tray":
             menu = tray_app.tray.menu
             tray_app.tray.build_menu()
@@ -202,6 +302,12 @@ def shoot(variant: str) -> int:
             pump(seconds=1.5)
             save("tray-menu", menu)
             save("desktop-tray")  # the whole screen: the tray host with the app's icon, the menu under it
+            recent = tray_app.tray.action("Recent activity").menu()
+            assert isinstance(recent, QMenu)
+            recent.popup(QPoint(screen.right() - menu.sizeHint().width() - recent.sizeHint().width() - 24, 120))
+            pump(seconds=1.0)
+            save("tray-recent-activity", recent)
+            recent.hide()
             menu.hide()
         else:
             main = tray_app.main_window
@@ -224,10 +330,22 @@ def shoot(variant: str) -> int:
                 pump(lambda p=page: p.copy_button.isEnabled(), 60)
             elif hasattr(page, "loaded"):
                 pump(lambda p=page: p.loaded, 20)
+            elif name == "activity":
+                pump(lambda p=page: p.table.rowCount() > 0, 10)
+                page.table.selectRow(3)  # the action run: its arguments, and Open run in Port
             else:
                 pump(seconds=1.0)
             save(f"settings-{name}" + ("-notray" if tray == "notray" and name == "profiles" else ""), window)
         window.hide()
+
+        if tray == "tray":  # the dialog is the same with or without a tray
+            asking = ask_for_approval(api)
+            pump(lambda: bool(tray_app.approvals.dialogs), 20)
+            dialog = next(iter(tray_app.approvals.dialogs.values()))
+            pump(seconds=1.0)
+            save("approval-dialog", dialog)
+            dialog.deny.click()
+            asking.join(20)
 
         tray_app.tray.show_about()
         pump(seconds=1.0)

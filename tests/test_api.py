@@ -214,3 +214,19 @@ def test_session_key_uses_the_keychain_when_there_is_one(memory_keyring) -> None
     from bridge.api import session_key
 
     assert session_key() == (None, None) and local_key()  # the keychain's key, created on first use
+
+
+def test_limits_activity_cap_and_approval_timeout_are_saved_and_applied(api: BridgeApi) -> None:
+    """Settings → General's two numbers: written, taken by the running bridge at once, checked by the settings model."""
+    from bridge.errors import SettingsError
+
+    assert (api.limits.activity_max_mb(), api.limits.approval_timeout()) == (10, 60)  # the defaults
+    assert api.limits.set_activity_max_mb(25).activity_max_mb == 25
+    assert api.limits.set_approval_timeout(90).approval_timeout == 90
+    assert (api.settings().activity_max_mb, api.settings().approval_timeout) == (25, 90)  # the running bridge's
+    assert SettingsStore().load().approval_timeout == 90  # and the file's
+    with pytest.raises(SettingsError, match="approval_timeout: must be from 10 to 3600"):
+        api.limits.set_approval_timeout(5)
+    with pytest.raises(SettingsError, match="activity_max_mb"):
+        api.limits.set_activity_max_mb(0)
+    assert api.limits.approval_timeout() == 90

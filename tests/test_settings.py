@@ -921,3 +921,16 @@ def test_approval_and_activity_settings_are_checked() -> None:
         Settings(approval_timeout=5)
     with pytest.raises(InvalidSettingsError, match="activity_max_mb"):
         Settings(activity_max_mb=0)
+
+
+def test_set_profile_takes_ask_before_and_record_arguments(store: SettingsStore) -> None:
+    """Settings → Profiles saves them through the same edit path as the other fields, checked the same way."""
+    store.add_profile("Acme EU", "eu")
+    changed = store.set_profile("acme-eu", ask_before="writes", record_arguments=True)
+    assert (changed.ask_before, changed.record_arguments) == ("writes", True)
+    assert store.load().get_profile("acme-eu").ask_before == "writes"
+    with pytest.raises(SettingsError, match="ask_before"):
+        store.set_profile("acme-eu", ask_before="always")
+    with pytest.raises(SettingsError, match="record_arguments must be true or false"):
+        store.set_profile("acme-eu", record_arguments="yes")
+    assert store.load().get_profile("acme-eu").ask_before == "writes"  # nothing written by a refused change

@@ -1,4 +1,5 @@
-"""General: the local port, the local key, start at login, log level and the logs folder."""
+"""General: the local port, the local key, start at login, log level and the logs folder, the activity file's size cap
+and how long an approval waits."""
 
 from __future__ import annotations
 
@@ -103,6 +104,23 @@ class GeneralPage(Page):
         self.open_logs.clicked.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(log_dir()))))
         self.notice = Notice()
         form.add("Log level:", _row(self.level, self.open_logs), self.notice)
+        form.line()
+
+        # Saved when editing ends (Enter, or focus leaving), not at each digit typed.
+        self.activity_cap = QSpinBox()
+        self.activity_cap.setRange(1, 1000)
+        self.activity_cap.setSuffix(" MB")
+        self.activity_cap.setToolTip("Past this size the activity file starts afresh; the previous one is kept")
+        self.activity_cap.editingFinished.connect(self.set_activity_cap)
+        form.add("Activity file:", _row(self.activity_cap, QLabel("at most, then the oldest calls are dropped")))
+        self.approval_timeout = QSpinBox()
+        self.approval_timeout.setRange(10, 3600)
+        self.approval_timeout.setSuffix(" s")
+        self.approval_timeout.setToolTip("How long an approval dialog waits for your answer before it denies")
+        self.approval_timeout.editingFinished.connect(self.set_approval_timeout)
+        self.limits_notice = Notice()
+        form.add("Approvals:", _row(QLabel("Deny after"), self.approval_timeout, QLabel("without an answer")),
+                 self.limits_notice)  # fmt: skip
         self.body.addLayout(form)
         self.body.addStretch(1)
         self._key_value: str | None = None
@@ -122,6 +140,11 @@ class GeneralPage(Page):
         self.level.blockSignals(True)
         self.level.setCurrentText(settings.log_level)
         self.level.blockSignals(False)
+        for box, value in ((self.activity_cap, settings.activity_max_mb), (self.approval_timeout,
+                                                                             settings.approval_timeout)):  # fmt: skip
+            box.blockSignals(True)
+            box.setValue(value)
+            box.blockSignals(False)
         self._show_port_state()
 
     def _show_port_state(self) -> None:
@@ -240,3 +263,17 @@ class GeneralPage(Page):
     def set_level(self, level: str) -> None:
         if self.change(lambda: self.api.set_log_level(level), self.notice):
             self.notice.show_text(f"Logging at {level}.", "muted")
+
+    def set_activity_cap(self) -> None:
+        mb = self.activity_cap.value()
+        if mb != self.api.limits.activity_max_mb() and self.change(
+            lambda: self.api.limits.set_activity_max_mb(mb), self.limits_notice
+        ):
+            self.limits_notice.show_text(f"The activity file is kept under {mb} MB.", "ok")
+
+    def set_approval_timeout(self) -> None:
+        seconds = self.approval_timeout.value()
+        if seconds != self.api.limits.approval_timeout() and self.change(
+            lambda: self.api.limits.set_approval_timeout(seconds), self.limits_notice
+        ):
+            self.limits_notice.show_text(f"An unanswered approval is denied after {seconds} s.", "ok")

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QScrollArea, QVB
 
 from app.actions_row import ActionsRow
 from app.controller import Controller, describe_error
+from app.settings.approvals_box import ApprovalsBox
 from app.settings.common import Page
 from app.settings.demo_panel import DemoPanel
 from app.settings.profile_form import ProfileForm
@@ -29,7 +30,7 @@ from bridge.api import (
     system_browser,
     validate_profile_name,
 )
-from bridge.errors import SignInFailed
+from bridge.errors import BridgeError, SignInFailed
 
 
 class ProfilesPage(Page):
@@ -88,6 +89,8 @@ class ProfilesPage(Page):
         self.demo_panel = DemoPanel()
         self.demo_panel.addProfile.connect(lambda: self.new_profile())
         right.addWidget(self.demo_panel)
+        self.approvals = ApprovalsBox(self._save_setting)  # the demo's too: approvals can be tried on it
+        right.addWidget(self.approvals)
         right.addStretch(1)
         holder = QWidget()
         holder.setLayout(right)
@@ -182,6 +185,7 @@ class ProfilesPage(Page):
         profile = self.api.settings().find_profile(self.profile_id or "")
         if refill:
             self._fill(profile)
+        self.approvals.show_profile(profile)
         view = next((v for v in self.controller.snapshot.profiles if profile and v.id == profile.id), None)
         demo = bool(view and view.demo)
         self.details.setVisible(not demo)
@@ -237,6 +241,7 @@ class ProfilesPage(Page):
         self.list.setCurrentRow(-1)  # no current item (what setCurrentItem(None) does)
         self.list.blockSignals(False)
         self._fill(None)
+        self.approvals.show_profile(None)  # saved with the profile's defaults; changed once it exists
         self.details.show()
         self.account.show()
         self.demo_panel.hide()
@@ -283,6 +288,15 @@ class ProfilesPage(Page):
         if all(credentials):
             self._start_sign_in(target, *credentials)
         return True
+
+    def _save_setting(self, profile_id: str, **changes: object) -> str:
+        """A setting saved as soon as it is changed (the approvals box): "" when saved, else why not."""
+        try:
+            self.api.edit_profile(profile_id, **changes)
+        except BridgeError as exc:
+            return exc.message
+        self.controller.refresh()
+        return ""
 
     def _say(self, note: str | None) -> None:
         if note:

@@ -40,6 +40,7 @@ PAGES: tuple[tuple[str, str], ...] = (
     ("tools", "Tools"),
     ("actions", "Actions"),
     ("clients", "Clients"),
+    ("activity", "Activity"),
     ("doctor", "Doctor"),
     ("general", "General"),
 )
@@ -56,6 +57,8 @@ def _factory(name: str) -> Callable[[Controller], QWidget]:
         from app.settings.actions import ActionsPage as page
     elif name == "clients":
         from app.settings.clients import ClientsPage as page
+    elif name == "activity":
+        from app.settings.activity import ActivityPage as page
     elif name == "doctor":
         from app.settings.doctor import DoctorPage as page
     else:
@@ -122,7 +125,7 @@ class SettingsWindow(QMainWindow):
     # --- the interface the tray uses ---------------------------------------------------------------------------
 
     def show_page(self, name: str) -> None:
-        """Select a page by name ("profiles", "tools", "actions", "clients", "doctor", "general")."""
+        """Select a page by name ("profiles", "tools", "actions", "clients", "activity", "doctor", "general")."""
         names = [n for n, _ in PAGES]
         if name not in names:
             raise ValueError(f"No settings page '{name}'; pages are {', '.join(names)}.")

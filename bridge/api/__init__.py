@@ -11,6 +11,7 @@
     fit.py       tool_fit: a profile's tools against connected clients' tool limits, and the ways under them (pure)
     updates.py   UpdateChecks (`api.updates`): the release feed, once a day and on demand; it never installs
     activity.py  Activity (`api.activity`): the activity file read (newest first, filtered), its stamp, run links
+    limits.py    Limits (`api.limits`): the activity file's size cap and the approval timeout (Settings → General)
 
 Front ends import from `bridge.api` (and errors from `bridge.errors`) and nothing else of `bridge`; a test enforces
 it. Names are loaded on first use (PEP 562), so `port-mcp-bridge stdio` and `--help` import only what they use: the
@@ -26,6 +27,9 @@ _EXPORTS = {
     "BridgeApi": "bridge.api.facade",
     "LOG_LEVELS": "bridge.api.facade",
     "session_key": "bridge.api.worker",
+    "ApprovalRequest": "bridge.approvals.model",
+    "Asker": "bridge.approvals.model",
+    "Decision": "bridge.approvals.model",
     "ActionInfo": "bridge.api.views",
     "BridgeStatus": "bridge.api.views",
     "DoctorReport": "bridge.api.views",
@@ -147,6 +151,9 @@ if TYPE_CHECKING:  # what the type checker (and an IDE) sees: the same names, im
     from bridge.api.views import ToolLimit as ToolLimit
     from bridge.api.views import home_relative as home_relative
     from bridge.api.worker import session_key as session_key
+    from bridge.approvals.model import ApprovalRequest as ApprovalRequest
+    from bridge.approvals.model import Asker as Asker
+    from bridge.approvals.model import Decision as Decision
     from bridge.auth.account import SignedIn as SignedIn
     from bridge.auth.account import SignInStatus as SignInStatus
     from bridge.auth.browser import OpenBrowser as OpenBrowser

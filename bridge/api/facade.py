@@ -23,6 +23,7 @@ from bridge.api.approvals import Approvals
 from bridge.api.clients import ClientExports, Profiles
 from bridge.api.demo import DemoOrganization, is_demo, with_demo
 from bridge.api.doctor import doctor_report
+from bridge.api.limits import Limits
 from bridge.api.startup import StartAtLogin
 from bridge.api.views import (
     ActionInfo,
@@ -71,8 +72,9 @@ class BridgeApi:
         self.clients = ClientExports(self.settings, self._serving_port, self.local_key, lambda: self.export_env)
         self.startup = StartAtLogin(lambda: self.export_env, lambda on: self._set(start_at_login=on))
         self.updates = updates.UpdateChecks(self.settings, self._set)  # the release feed: api.updates.check()
-        self.approvals = Approvals(lambda: self._service)  # who asks the user to approve calls (the tray's dialog)
         self.activity = Activity(self.settings)  # the activity file: api.activity.recent(), .stamp(), .run_link()
+        self.limits = Limits(self.settings, self._set)  # activity file's size cap, approval timeout (General)
+        self.approvals = Approvals(lambda: self._service)  # who asks the user to approve calls (the tray's dialog)
 
     # --- lifecycle ---------------------------------------------------------------------------------------------
 
@@ -94,6 +96,7 @@ class BridgeApi:
     def _new_service(self) -> BridgeService:
         if self._demo.profile() is not None:
             self._demo.serve()  # before the bridge, so the demo profile already points at a live sandbox
+        # The bridge records activity to the log folder's file by default (`BridgeService`, `activity_log`).
         service = BridgeService(self._store, port=self._port, tokens=self._tokens, key=self._key)
         return self.approvals.configure(service)
 

@@ -66,6 +66,7 @@ PAGES = {
     ),
     "actions": ("#ff9f0a", '<path d="M17.5 6.5l-7 11h5.5l-1.5 8 7-11h-5.5z" stroke-linejoin="round"/>'),
     "clients": ("#30b0c7", '<rect x="7.5" y="8.5" width="17" height="11.5" rx="1.5"/><path d="M5.5 24h21"/>'),
+    "activity": ("#248a3d", '<circle cx="16" cy="16" r="8.5"/><path d="M16 11v5.2l3.4 2.2" stroke-linejoin="round"/>'),
     "doctor": ("#ff375f", '<path d="M6 16.5h5l2.2-5 3.6 10 2.4-5H26" stroke-linejoin="round"/>'),
     "general": (
         "#8e8e93",

@@ -64,7 +64,7 @@ def test_every_wizard_control_has_a_name(qtbot: QtBot, tmp_path: Path) -> None:
 
 
 def test_main_actions_have_distinct_mnemonics(qtbot: QtBot, window: SettingsWindow) -> None:
-    for name in ("profiles", "tools", "actions", "clients", "doctor", "general"):
+    for name in ("profiles", "tools", "actions", "clients", "activity", "doctor", "general"):
         page = window.page(name)
         keys = [
             b.text().split("&")[1][0].lower()

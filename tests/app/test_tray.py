@@ -85,7 +85,7 @@ def test_the_menu_shows_profiles_read_only_sign_out_and_every_command(rig: Rig) 
     rig.tray.build_menu()
     assert rig.items() == [
         "Serving: Acme", "Acme", "Globex", "Read-only", "Sign out of Acme", "Copy MCP URL", "Connect a client",
-        "Pause", "Settings…", "Doctor…", "Open logs", "Check for updates…", "About Port MCP Bridge…",
+        "Recent activity", "Pause", "Settings…", "Doctor…", "Open logs", "Check for updates…", "About Port MCP Bridge…",
         "Quit Port MCP Bridge",
     ]  # fmt: skip
     checked = {a.text(): a.isChecked() for a in rig.tray.menu.actions() if a.isCheckable()}
