@@ -13,6 +13,7 @@ import pytest
 
 from tests.support.memory_keyring import MemoryKeyring
 from tests.support.processes import Children
+from tests.support.recorder import MemoryRecorder
 
 if TYPE_CHECKING:
     from bridge.api import BridgeApi
@@ -44,6 +45,12 @@ def sandbox() -> Iterator[Sandbox]:
         yield box
     finally:
         box.stop()
+
+
+@pytest.fixture
+def recorder() -> MemoryRecorder:
+    """The activity recorder a test's bridge is given (`running_stack(recorder=...)`): the records, in memory."""
+    return MemoryRecorder()
 
 
 @pytest.fixture

@@ -15,19 +15,12 @@ from mcp.client.stdio import StdioServerParameters, stdio_client
 
 from bridge.proxy.jsonrpc import APPROVAL_DECLINED
 from bridge.settings import SettingsStore
-from tests.support.recorder import MemoryRecorder
+from tests.support.recorder import INCIDENT, MemoryRecorder
 from tests.support.stack import Stack, running_stack
 from tests.test_stdio import ROOT, shim_env
 
 pytestmark = pytest.mark.timeout(60)
 CLAUDE = types.Implementation(name="claude-code", version="2.0.1")
-INCIDENT = {"actionIdentifier": "create_incident", "entityIdentifier": "order-processing",
-            "properties": {"title": "Down", "severity": "SEV2"}}  # fmt: skip
-
-
-@pytest.fixture
-def recorder() -> MemoryRecorder:
-    return MemoryRecorder()
 
 
 @pytest.fixture

@@ -96,6 +96,15 @@ def _tools_label(profile: Profile) -> str:
     return f"{profile.tools.mode} {','.join(profile.tools.names) or '(none)'}"
 
 
+_ASK_BEFORE = click.option(
+    "--ask-before",
+    "ask_before",
+    type=click.Choice(["never", "actions", "writes"], case_sensitive=False),
+    help="Which calls wait for your approval before they go to Port: none, those that run actions and workflows, or "
+    "every tool that changes data.",
+)
+
+
 @click.group()
 def profiles() -> None:
     """List, add, change, remove and switch profiles.
@@ -184,13 +193,7 @@ def list_profiles(as_json: bool) -> None:
 @click.option("--no-actions", is_flag=True, help="No self-service action may run.")
 @click.option("--use", "make_active", is_flag=True, help="Make it the active profile.")
 @click.option("--api-url", metavar="URL", help=_API_URL_HELP)
-@click.option(
-    "--ask-before",
-    "ask_before",
-    type=click.Choice(["never", "actions", "writes"], case_sensitive=False),
-    help="Which calls wait for your approval before they go to Port: none, those that run actions and workflows, or "
-    "every tool that changes data.",
-)
+@_ASK_BEFORE
 def add_profile(
     name: str,
     region: str,
@@ -303,13 +306,7 @@ def use_profile(name_or_id: str) -> None:
 @click.option("--tools-allow", metavar="T1,T2", help="Offer only these MCP tools to clients.")
 @click.option("--tools-deny", metavar="T1,T2", help="Offer every MCP tool except these.")
 @click.option("--all-tools", is_flag=True, help="Offer every MCP tool.")
-@click.option(
-    "--ask-before",
-    "ask_before",
-    type=click.Choice(["never", "actions", "writes"], case_sensitive=False),
-    help="Which calls wait for your approval before they go to Port: none, those that run actions and workflows, or "
-    "every tool that changes data.",
-)
+@_ASK_BEFORE
 @click.option(
     "--record-arguments/--no-record-arguments",
     "record_arguments",

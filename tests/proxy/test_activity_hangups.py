@@ -15,16 +15,8 @@ import pytest
 
 from bridge.approvals.model import ApprovalRequest, Decision
 from tests.support.net import wait_until_async
-from tests.support.recorder import MemoryRecorder
+from tests.support.recorder import INCIDENT, MemoryRecorder
 from tests.support.stack import Stack, running_stack
-
-INCIDENT = {"actionIdentifier": "create_incident", "entityIdentifier": "order-processing",
-            "properties": {"title": "Down", "severity": "SEV2"}}  # fmt: skip
-
-
-@pytest.fixture
-def recorder() -> MemoryRecorder:
-    return MemoryRecorder()
 
 
 @pytest.fixture

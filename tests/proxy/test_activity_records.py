@@ -14,17 +14,10 @@ from mcp import MCPError, types
 from bridge.proxy.jsonrpc import POLICY_REFUSED
 from tests.proxy.conftest import session
 from tests.support.net import wait_until_async
-from tests.support.recorder import MemoryRecorder
+from tests.support.recorder import INCIDENT, MemoryRecorder
 from tests.support.stack import Stack, running_stack
 
 CURSOR = types.Implementation(name="Cursor", version="1.7.2")
-INCIDENT = {"actionIdentifier": "create_incident", "entityIdentifier": "order-processing",
-            "properties": {"title": "Down", "severity": "SEV2"}}  # fmt: skip
-
-
-@pytest.fixture
-def recorder() -> MemoryRecorder:
-    return MemoryRecorder()
 
 
 @pytest.fixture(params=["sse", "json"])

@@ -18,12 +18,10 @@ from bridge.approvals.model import ApprovalRequest, Decision
 from bridge.proxy.jsonrpc import APPROVAL_DECLINED, APPROVAL_UNAVAILABLE
 from tests.proxy.conftest import session
 from tests.support.net import wait_until_async
-from tests.support.recorder import MemoryRecorder
+from tests.support.recorder import INCIDENT, MemoryRecorder
 from tests.support.stack import Stack, running_stack
 
 CURSOR = types.Implementation(name="Cursor", version="1.7.2")
-INCIDENT = {"actionIdentifier": "create_incident", "entityIdentifier": "order-processing",
-            "properties": {"title": "Down", "severity": "SEV2"}}  # fmt: skip
 
 
 class TestAsker:
@@ -46,11 +44,6 @@ class TestAsker:
         if answer is not None:
             future.set_result(answer)
         return future
-
-
-@pytest.fixture
-def recorder() -> MemoryRecorder:
-    return MemoryRecorder()
 
 
 @pytest.fixture(params=["sse", "json"])

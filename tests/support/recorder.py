@@ -8,6 +8,10 @@ import threading
 from bridge.activity.outcome import complete
 from bridge.activity.record import CallRecord
 
+# A call that runs an action (so every "Ask before" but "never" asks for it), as the activity and approval tests make.
+INCIDENT = {"actionIdentifier": "create_incident", "entityIdentifier": "order-processing",
+            "properties": {"title": "Down", "severity": "SEV2"}}  # fmt: skip
+
 
 class MemoryRecorder:
     def __init__(self) -> None:
