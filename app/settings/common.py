@@ -6,9 +6,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QComboBox, QFrame, QLabel, QMessageBox, QTreeWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFrame,
+    QLabel,
+    QMessageBox,
+    QScrollArea,
+    QTreeWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.controller import Controller, describe_error
 from app.palette import status_color
@@ -45,6 +54,31 @@ class Notice(QLabel):
         sheet = f"color: {self.COLORS.get(self.kind) or status_color(self.kind, self.palette())};"
         if sheet != self.styleSheet():  # unchanged: no restyle (which would send another PaletteChange)
             self.setStyleSheet(sheet)
+
+
+class VerticalScroll(QScrollArea):
+    """Scrolls up and down only, and is as wide as its content needs: on a short window a column grows a scroll bar
+    instead of squeezing its wrapped lines; on a narrow one the window keeps it whole instead of clipping its right
+    edge (a plain QScrollArea would let the layout give it less than its content's width)."""
+
+    def __init__(self, content: QWidget) -> None:
+        super().__init__()
+        self.setWidget(content)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.horizontalScrollBar().setAccessibleName("Scroll sideways")  # never shown; named for screen readers
+        content.installEventFilter(self)
+
+    def minimumSizeHint(self) -> QSize:
+        content = self.widget()
+        width = content.minimumSizeHint().width() if content is not None else 0
+        return QSize(width + self.verticalScrollBar().sizeHint().width(), super().minimumSizeHint().height())
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.LayoutRequest:  # the content changed what it needs: so does this
+            self.updateGeometry()
+        return super().eventFilter(watched, event)
 
 
 class Page(QWidget):

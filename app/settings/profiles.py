@@ -8,12 +8,12 @@ from __future__ import annotations
 import concurrent.futures
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from app.actions_row import ActionsRow
 from app.controller import Controller, describe_error
 from app.settings.approvals_box import ApprovalsBox
-from app.settings.common import Page
+from app.settings.common import Page, VerticalScroll
 from app.settings.demo_panel import DemoPanel
 from app.settings.profile_form import ProfileForm
 from app.settings.profile_list import MAX_WIDTH, ProfileList
@@ -96,13 +96,8 @@ class ProfilesPage(Page):
         holder.setLayout(right)
         # A sign-in under way adds the link, the SSO help and their buttons: on a short window the column scrolls
         # rather than squeezing its wrapped lines into clipped ones.
-        scroll = QScrollArea()
-        scroll.setWidget(holder)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll = VerticalScroll(holder)
         scroll.verticalScrollBar().setAccessibleName("Scroll the profile's details")
-        scroll.horizontalScrollBar().setAccessibleName("Scroll the profile's details sideways")
         columns.addWidget(scroll, 1)
         self.body.addLayout(columns, 1)
 

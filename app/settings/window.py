@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QCloseEvent, QIcon, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -66,6 +66,15 @@ def _factory(name: str) -> Callable[[Controller], QWidget]:
     return page
 
 
+class _Central(QWidget):
+    """The window's content, at least 760 by 520, and more when a page needs it. A floor as a hint rather than
+    `setMinimumSize`: an explicit minimum overrides what the pages' layouts need, and a page wider than it (a long
+    profile line beside the profile's details) would be clipped at the right instead of widening the window."""
+
+    def minimumSizeHint(self) -> QSize:
+        return super().minimumSizeHint().expandedTo(QSize(760, 520))
+
+
 class SettingsWindow(QMainWindow):
     """Closing hides the window; the tray keeps running."""
 
@@ -74,7 +83,6 @@ class SettingsWindow(QMainWindow):
         self.controller = controller
         self.setWindowTitle("Port MCP Bridge — Settings")
         self.resize(940, 640)
-        self.setMinimumSize(760, 520)
 
         self.sidebar = QListWidget()
         self.sidebar.setObjectName("sidebar")
@@ -101,7 +109,7 @@ class SettingsWindow(QMainWindow):
         layout.setSpacing(0)
         layout.addWidget(self.sidebar)
         layout.addWidget(self.stack, 1)
-        central = QWidget()
+        central = _Central()
         column = QVBoxLayout(central)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(0)

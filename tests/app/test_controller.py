@@ -45,3 +45,19 @@ def test_background_results_come_back_on_the_gui_thread(qtbot: QtBot, api: Bridg
         assert failures[0][0] == "No such profile"
     finally:
         controller.stop()
+
+
+def test_a_sign_in_port_ended_is_said_as_a_sign_in_not_as_port_unreachable(qtbot: QtBot, api: BridgeApi) -> None:
+    """Port refused the token: the profile's last error says so too, but the notice is the sign-in one, whose click
+    signs in, not "Port unreachable", whose click runs the doctor."""
+    from dataclasses import replace
+
+    controller = Controller(api)
+    notices: list[tuple[str, str]] = []
+    controller.notify.connect(lambda title, text: notices.append((title, text)))
+    before = api.snapshot()
+    acme = next(p for p in before.profiles if p.id == "acme")
+    ended = replace(acme, state="needs_sign_in", last_error="sign-in required")
+    after = replace(before, profiles=tuple(ended if p.id == "acme" else p for p in before.profiles))
+    controller._announce(before, after)
+    assert notices == [("Sign-in needed", f"{acme.name}: sign in again from the app's menu.")]

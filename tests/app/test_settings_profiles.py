@@ -258,6 +258,11 @@ def test_the_list_is_wide_enough_for_its_lines(qtbot: QtBot, window: SettingsWin
     assert any("Globex International Holdings" in line for line in lines)
     for line in lines:
         assert metrics.horizontalAdvance(line) < page.list.viewport().width(), line
+    # and the details beside it are never clipped at the right: at the smallest window, the window makes room
+    window.resize(window.minimumWidth(), window.minimumHeight())
+    page.list.setCurrentRow(next(i for i in range(page.list.count()) if "Globex" in page.list.item(i).text()))
+    scroll = page.details.parentWidget().parentWidget().parentWidget()  # holder → viewport → the scroll area
+    qtbot.waitUntil(lambda: scroll.viewport().width() >= page.details.minimumSizeHint().width(), timeout=3000)
 
 
 def test_a_refused_sign_in_on_the_profiles_page_offers_the_way_out_as_a_button(
