@@ -32,8 +32,24 @@ RECORD_ARGUMENTS_HINT = (
 )
 
 
-def outcome_label(outcome: str) -> str:
+# A declined call: why, from the broker's detail (bridge/approvals/broker.py). Only "denied" was the user's no.
+DECLINED_LABELS = {
+    "denied": "Declined by you",
+    "timed out": "Not answered in time",
+    "could not ask": "Declined: nothing could ask you",
+    "the client went away": "The assistant stopped waiting",
+}
+
+
+def outcome_label(outcome: str, detail: str = "") -> str:
+    if outcome == "declined" and detail in DECLINED_LABELS:
+        return DECLINED_LABELS[detail]
     return OUTCOME_LABELS.get(outcome, (outcome, "neutral"))[0]
+
+
+def said(record: CallRecord) -> str:
+    """What came of the call, in words (a declined one says who or what declined it)."""
+    return outcome_label(record.outcome, record.detail)
 
 
 def outcome_kind(outcome: str) -> str:
@@ -77,7 +93,7 @@ def menu_line(record: CallRecord, now: float | None = None) -> str:
     """One call in the tray's "Recent activity": "14:03 Cursor: run_action · deploy_service — OK"."""
     stamp = when(record, now)
     stamp = stamp[:5] if len(stamp) == 8 else stamp
-    return f"{stamp} {record.client or 'Unknown client'}: {what(record)} — {outcome_label(record.outcome)}"
+    return f"{stamp} {record.client or 'Unknown client'}: {what(record)} — {said(record)}"
 
 
 def record_text(record: CallRecord) -> str:
@@ -91,7 +107,7 @@ def record_text(record: CallRecord) -> str:
     ]
     if record.action:
         lines.append(f"Action: {record.action}")
-    lines.append(f"Outcome: {outcome_label(record.outcome)}")
+    lines.append(f"Outcome: {said(record)}")
     if record.detail:
         lines.append(f"Detail: {record.detail}")
     if record.approval:

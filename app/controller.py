@@ -139,7 +139,7 @@ class Controller(QObject):
                 continue  # said above as what it is: a sign-in, not Port being unreachable
             if profile.last_error and not was.last_error:
                 self.notify.emit(UNREACHABLE, f"{profile.name}: {profile.last_error}. Click to run the doctor.")
-            elif was.last_error and not profile.last_error:
+            elif was.last_error and not profile.last_error and was.state != "needs_sign_in":  # a sign-in: said so
                 self.notify.emit("Port is back", f"{profile.name} is reachable again.")
 
     # --- work off the GUI thread -------------------------------------------------------------------------------

@@ -32,9 +32,9 @@ from app.activity_text import (
     client_label,
     duration,
     outcome_kind,
-    outcome_label,
     record_json,
     record_text,
+    said,
     what,
     when,
 )
@@ -200,7 +200,7 @@ class ActivityPage(Page):
         self.stack.setCurrentIndex(1 if not records and not filtered else 0)
         self.table.setRowCount(len(records))
         for row, record in enumerate(records):
-            cells = (when(record), record.profile, client_label(record), what(record), outcome_label(record.outcome),
+            cells = (when(record), record.profile, client_label(record), what(record), said(record),
                      duration(record), approval_label(record.approval))  # fmt: skip
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)

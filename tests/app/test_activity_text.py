@@ -54,3 +54,22 @@ def test_the_detail_text_and_the_json_copy() -> None:
     assert recorded.endswith('Arguments:\n{\n  "a": {\n    "b": 1\n  }\n}')
     copied = json.loads(record_json(call()))
     assert copied == call().to_json() and "arguments" not in copied
+
+
+def test_a_declined_call_says_who_declined_it() -> None:
+    """Only the user's Deny reads "Declined by you": no answer in time, nothing to ask with, and an assistant that
+    stopped waiting are said as what they were."""
+    from app.activity_text import outcome_label
+
+    lines = {detail: menu_line(call(outcome="declined", detail=detail), NOON).rsplit(" — ", 1)[1]
+             for detail in ("denied", "timed out", "could not ask", "the client went away")}  # fmt: skip
+    assert lines == {
+        "denied": "Declined by you",
+        "timed out": "Not answered in time",
+        "could not ask": "Declined: nothing could ask you",
+        "the client went away": "The assistant stopped waiting",
+    }
+    assert outcome_label("declined") == "Declined by you"  # a record from before details were kept
+    assert "Outcome: The assistant stopped waiting" in record_text(
+        call(outcome="declined", detail="the client went away")
+    )

@@ -61,3 +61,5 @@ def test_a_sign_in_port_ended_is_said_as_a_sign_in_not_as_port_unreachable(qtbot
     after = replace(before, profiles=tuple(ended if p.id == "acme" else p for p in before.profiles))
     controller._announce(before, after)
     assert notices == [("Sign-in needed", f"{acme.name}: sign in again from the app's menu.")]
+    controller._announce(after, before)  # signed in again: the sign-in says so, not "Port is back"
+    assert len(notices) == 1
