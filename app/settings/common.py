@@ -163,7 +163,7 @@ class ProfileChooser(QComboBox):
 
     def update_from(self, snapshot: Snapshot) -> None:
         ids = [p.id for p in snapshot.profiles]
-        labels = [f"{p.name}  (active)" if p.active else p.name for p in snapshot.profiles]
+        labels = [f"{p.name} (active)" if p.active else p.name for p in snapshot.profiles]
         if ids == self._ids and [self.itemText(i) for i in range(self.count())] == labels:
             return
         previous, active = self.profile_id, (snapshot.active.id if snapshot.active else None)

@@ -25,7 +25,7 @@ def profile_lines(view: ProfileView) -> str:
         state = STATE_TEXT.get(view.state, view.state)
         where = view.region.upper() if len(view.region) == 2 else urlsplit(view.region).netloc
         detail = " · ".join(x for x in (view.organization, where, state) if x)
-    return f"{view.name}{'  (active)' if view.active else ''}\n{detail}"
+    return f"{view.name}{' (active)' if view.active else ''}\n{detail}"
 
 
 class ProfileList(QListWidget):
