@@ -26,7 +26,7 @@ from app.controller import Controller
 from app.icons import app_icon
 from app.tray import Tray
 from app.wizard import FirstRunWizard
-from bridge.api import BridgeApi, config_dir, free_port_near, session_key
+from bridge.api import BridgeApi, CallRecord, config_dir, free_port_near, session_key
 from bridge.errors import BridgeError, PortInUse
 
 if TYPE_CHECKING:
@@ -112,6 +112,7 @@ class TrayApp(QObject):
         self.main_window: MainWindow | None = None  # only where there is no system tray
         self.tray_visible = False
         self.controller.showPage.connect(self.open_page)
+        self.controller.showCall.connect(self.open_call)
         # Calls that need the user's yes (a profile's "Ask before") open a dialog here, for as long as the app runs.
         self.approvals = Approvals(self)
 
@@ -129,6 +130,16 @@ class TrayApp(QObject):
             shown.choose_port()
         elif isinstance(shown, DoctorPage):
             shown.run_checks()
+
+    def open_call(self, record: object) -> None:
+        """A call picked in the menu's Recent activity: Settings → Activity with its details."""
+        from app.settings.activity import ActivityPage
+
+        self.show_settings("activity")
+        assert self.settings_window is not None
+        page = self.settings_window.page("activity")
+        if isinstance(page, ActivityPage) and isinstance(record, CallRecord):
+            page.show_record(record)
 
     def start(self) -> None:
         """Start the bridge (raises `BridgeError`, e.g. `PortInUse`), show the tray, and the wizard on first run."""

@@ -72,6 +72,7 @@ class Controller(QObject):
     failed = Signal(str, str)  # title, message: an operation the user started did not work
     failedWith = Signal(object)  # in place of `failed` for a BridgeError with `actions`: shown with its buttons
     showPage = Signal(str)  # an error's button asks for a settings page ("doctor", "choose_port", "profiles")
+    showCall = Signal(object)  # a CallRecord picked in the menu's Recent activity: Settings → Activity, selected
 
     POLL_MS = 1000
 

@@ -180,7 +180,8 @@ def activity_items(tray: Tray) -> list[Item]:
     elif not tray.recent:
         items = [Item("No calls yet", enabled=False)]
     else:
-        items = [Item(menu_line(record), role="call", enabled=False) for record in tray.recent]
+        show = tray.controller.showCall.emit  # a click: Settings → Activity with the call's details
+        items = [Item(menu_line(record), _bind(show, record), "call") for record in tray.recent]
     items.append(SEPARATOR)
     items.append(Item("Show all activity…", _bind(tray.show_settings, "activity"), "show_activity"))
     return items

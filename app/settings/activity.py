@@ -62,6 +62,7 @@ class ActivityPage(Page):
         self._asked = 0  # the latest reload asked for; older answers are dropped
         self._answered = 0  # the latest reload shown
         self._stale = True  # the file changed while the page was hidden
+        self._wanted: CallRecord | None = None  # a call picked in the menu's Recent activity, selected once loaded
 
         filters = QHBoxLayout()
         self.profile = self._combo(filters, "Profile:", "All profiles")
@@ -209,12 +210,25 @@ class ActivityPage(Page):
                 self.table.setItem(row, col, item)
         self._colour()
         self.notice.show_text("" if records or not filtered else NO_MATCH, "muted")
-        keep = next((i for i, r in enumerate(records) if r == selected), None)
+        wanted, self._wanted = self._wanted, None
+        keep = next((i for i, r in enumerate(records) if r == (wanted or selected)), None)
         if keep is not None:
             self.table.selectRow(keep)
         else:
             self.table.clearSelection()
         self._selected()
+
+    def show_record(self, record: CallRecord) -> None:
+        """A call picked in the menu's Recent activity: the filters cleared, the list read again, that call selected."""
+        self._wanted = record
+        for combo in (self.profile, self.client, self.outcome):
+            combo.blockSignals(True)
+            combo.setCurrentIndex(0)
+            combo.blockSignals(False)
+        self.search.blockSignals(True)
+        self.search.clear()
+        self.search.blockSignals(False)
+        self.reload()
 
     def _load_failed(self, asked: int, exc: BaseException) -> None:
         self._answered = max(self._answered, asked)

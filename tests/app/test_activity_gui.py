@@ -202,7 +202,11 @@ def test_the_menu_shows_the_last_calls_and_leads_to_the_page(qtbot: QtBot, api: 
         assert tray.recent is not None
         lines = [i for i in activity_items(tray) if i.role == "call"]
         assert [i.text for i in lines] == [menu_line(r) for r in tray.recent] and len(lines) == 5
-        assert lines[0].text.endswith("Cursor: tool_3 — OK") and not any(i.enabled for i in lines)
+        assert lines[0].text.endswith("Cursor: tool_3 — OK") and all(i.enabled for i in lines)
+        with qtbot.waitSignal(controller.showCall) as picked:
+            assert lines[1].run is not None
+            lines[1].run()  # a click on a call: its details in Settings → Activity
+        assert picked.args == [tray.recent[1]]
         submenu = next(i for i in menu_items(tray) if i.role == "activity")
         assert submenu.text == "Recent activity"
         tray.build_menu()
@@ -214,6 +218,21 @@ def test_the_menu_shows_the_last_calls_and_leads_to_the_page(qtbot: QtBot, api: 
         qtbot.waitUntil(lambda: bool(tray.recent) and tray.recent[0].tool == "newest_tool", timeout=10000)
     finally:
         controller.stop()
+
+
+def test_a_call_picked_in_the_menu_is_selected_on_the_page_whatever_the_filters(
+    qtbot: QtBot, window: SettingsWindow
+) -> None:
+    write(window.controller.api, *CALLS)
+    page = activity(window)
+    shown(qtbot, page, len(CALLS))
+    page.search.setText("no call has this")  # a filter that hides it
+    qtbot.waitUntil(lambda: page.table.rowCount() == 0, timeout=10000)
+    wanted = page.api.activity.recent()[2]
+    page.show_record(wanted)
+    qtbot.waitUntil(lambda: page.selected() == wanted, timeout=10000)
+    assert page.search.text() == "" and page.table.rowCount() == len(CALLS)
+    assert wanted.tool in page.detail.toPlainText()
 
 
 def test_the_menu_says_when_there_is_no_call_yet(qtbot: QtBot, api: BridgeApi) -> None:

@@ -146,3 +146,7 @@ def test_approvals_and_declines_appear_in_activity(qtbot: QtBot, app: TrayApp, s
     assert app.tray is not None
     qtbot.waitUntil(lambda: bool(app.tray and app.tray.recent and len(app.tray.recent) == 2), timeout=20000)
     assert app.tray.recent is not None and app.tray.recent[0].approval == "denied"
+    app.settings_window.hide()
+    app.controller.showCall.emit(app.tray.recent[1])  # the allowed call, picked in the menu's Recent activity
+    qtbot.waitUntil(lambda: page.selected() == app.tray.recent[1], timeout=20000)  # type: ignore[index]
+    assert app.settings_window.isVisible() and app.settings_window.current_page == "activity"
