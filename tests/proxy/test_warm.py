@@ -4,12 +4,15 @@ server's side of real sockets. No timing here: what is asserted is which connect
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
+from collections.abc import AsyncIterator
 
 import httpx2
 
 from bridge.auth.tokens import StaticTokenProvider
 from bridge.proxy.service import BridgeService
+from bridge.proxy.warm import Warm
 from bridge.settings import SettingsStore
 from tests.support.net import wait_until_async
 from tests.support.stack import ACCEPT
@@ -53,6 +56,18 @@ async def stop(bridge: BridgeService, *servers: Server) -> None:
             w.is_closing() for s in servers for w in s.writers), "the servers saw every connection end")  # fmt: skip
 
 
+@contextlib.asynccontextmanager
+async def warmed(server: Server) -> AsyncIterator[tuple[BridgeService, Warm]]:
+    """A bridge to `server` once its two warm connections are open, stopped (and every connection seen to end) after."""
+    bridge, _ = bridge_to(server.port)
+    try:
+        await wait_until_async(lambda: len(kept(bridge, server)) == 2, "two warm connections")
+        assert bridge.warm is not None
+        yield bridge, bridge.warm
+    finally:
+        await stop(bridge, server)
+
+
 def kept(bridge: BridgeService, server: Server) -> list[socket.socket]:
     """The sockets of the bridge's idle connections to `server` (read from the test's thread: a snapshot)."""
     warm = bridge.warm
@@ -84,14 +99,9 @@ async def test_the_active_profiles_port_is_connected_at_start_with_nothing_of_th
 
 async def test_upstream_sockets_have_nagle_off() -> None:
     """TCP_NODELAY: a request's last segment never waits for the server's delayed ACK of the one before."""
-    async with serving(Recorder()) as server:
-        bridge, _ = bridge_to(server.port)
-        try:
-            await wait_until_async(lambda: len(kept(bridge, server)) == 2, "two warm connections")
-            for sock in kept(bridge, server):
-                assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
-        finally:
-            await stop(bridge, server)
+    async with serving(Recorder()) as server, warmed(server) as (bridge, _):
+        for sock in kept(bridge, server):
+            assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
 
 
 async def test_a_profile_switch_moves_the_warm_connections_to_the_new_port() -> None:
@@ -121,84 +131,58 @@ async def test_a_warm_connection_the_server_closed_is_replaced_before_a_client_n
             return
         await Recorder()(reader, writer)
 
-    async with serving(answer_then_close_when_told) as server:
-        bridge, _ = bridge_to(server.port)
-        try:
-            await wait_until_async(lambda: len(kept(bridge, server)) == 2, "two warm connections")
-            closing.set()
-            await wait_until_async(lambda: server.connections == 4 and len(kept(bridge, server)) == 2,
-                                   "both replaced by new, verified ones")  # fmt: skip
-            assert bridge.warm is not None and bridge.warm.every < 20  # and it learned the server's timeout
-        finally:
-            await stop(bridge, server)
+    async with serving(answer_then_close_when_told) as server, warmed(server) as (bridge, warm):
+        closing.set()
+        await wait_until_async(lambda: server.connections == 4 and len(kept(bridge, server)) == 2,
+                               "both replaced by new, verified ones")  # fmt: skip
+        assert warm.every < 20  # and it learned the server's timeout
 
 
 async def test_idle_connections_are_dropped_after_a_sleep() -> None:
     """The wall clock ran on while the monotonic clock stood still: the connections are likely dead, new ones open."""
-    async with serving(Recorder()) as server:
-        bridge, _ = bridge_to(server.port)
-        try:
-            await wait_until_async(lambda: len(kept(bridge, server)) == 2, "two warm connections")
-            warm = bridge.warm
-            assert warm is not None
-            for conn in warm.pool.idle(server.key):
-                conn.idle_wall -= 3600  # as if the laptop had slept an hour since they were verified
+    async with serving(Recorder()) as server, warmed(server) as (bridge, warm):
+        for conn in warm.pool.idle(server.key):
+            conn.idle_wall -= 3600  # as if the laptop had slept an hour since they were verified
 
-            async def take() -> object:  # on the bridge's loop, where the pool lives
-                return warm.pool._take(server.key)
+        async def take() -> object:  # on the bridge's loop, where the pool lives
+            return warm.pool._take(server.key)
 
-            assert await asyncio.wrap_future(bridge.submit(take())) is None  # never handed to a request: closed
-            await wait_until_async(lambda: server.connections >= 4 and len(kept(bridge, server)) == 2,
-                                   "new connections opened")  # fmt: skip
-        finally:
-            await stop(bridge, server)
+        assert await asyncio.wrap_future(bridge.submit(take())) is None  # never handed to a request: closed
+        await wait_until_async(lambda: server.connections >= 4 and len(kept(bridge, server)) == 2,
+                               "new connections opened")  # fmt: skip
 
 
 async def test_idle_connections_are_dropped_after_a_network_change() -> None:
     """The route to the server now leaves from another local address (Wi-Fi to wired, a VPN came up): the idle
     connections left from the old one are closed and new ones opened. The kernel's routing table is really asked
     (for 127.0.0.1 it answers 127.0.0.1); the address the keeper remembered stands for the old network's."""
-    async with serving(Recorder()) as server:
-        bridge, _ = bridge_to(server.port)
-        try:
-            await wait_until_async(lambda: len(kept(bridge, server)) == 2, "two warm connections")
-            warm = bridge.warm
-            assert warm is not None
-            before = set(kept(bridge, server))
-            assert warm._route == "127.0.0.1"
+    async with serving(Recorder()) as server, warmed(server) as (bridge, warm):
+        before = set(kept(bridge, server))
+        assert warm._route == "127.0.0.1"
 
-            async def moved() -> None:  # on the bridge's loop, where the keeper lives
-                warm._route = "192.0.2.10"  # as if they had been opened on another network
-                warm._wake.set()
+        async def moved() -> None:  # on the bridge's loop, where the keeper lives
+            warm._route = "192.0.2.10"  # as if they had been opened on another network
+            warm._wake.set()
 
-            await asyncio.wrap_future(bridge.submit(moved()))
-            await wait_until_async(lambda: server.connections >= 4 and len(kept(bridge, server)) == 2
-                                   and not before & set(kept(bridge, server)), "new connections opened")  # fmt: skip
-            assert warm._route == "127.0.0.1"  # what the kernel says now
-        finally:
-            await stop(bridge, server)
+        await asyncio.wrap_future(bridge.submit(moved()))
+        await wait_until_async(lambda: server.connections >= 4 and len(kept(bridge, server)) == 2
+                               and not before & set(kept(bridge, server)), "new connections opened")  # fmt: skip
+        assert warm._route == "127.0.0.1"  # what the kernel says now
 
 
 async def test_connections_left_by_a_burst_are_not_kept_warm_forever() -> None:
-    async with serving(Recorder()) as server:
-        bridge, _ = bridge_to(server.port)
-        try:
-            await wait_until_async(lambda: len(kept(bridge, server)) == 2, "two warm connections")
-            warm = bridge.warm
-            assert warm is not None
+    async with serving(Recorder()) as server, warmed(server) as (bridge, warm):
 
-            async def burst() -> None:  # four requests at once on the bridge's loop: two more connections
-                conns = [warm.pool.claim(c) and c for c in warm.pool.idle(server.key)]
-                conns += [await warm.pool.open(server.key, 5) for _ in range(2)]
-                for conn in conns:
-                    assert conn
-                    await (await warm.pool.exchange(conn, warm._head, b"", 5)).aclose()
-                for conn in warm.pool.idle(server.key):
-                    conn.idle_since -= 3600  # all due for verification
-                warm._wake.set()
+        async def burst() -> None:  # four requests at once on the bridge's loop: two more connections
+            conns = [warm.pool.claim(c) and c for c in warm.pool.idle(server.key)]
+            conns += [await warm.pool.open(server.key, 5) for _ in range(2)]
+            for conn in conns:
+                assert conn
+                await (await warm.pool.exchange(conn, warm._head, b"", 5)).aclose()
+            for conn in warm.pool.idle(server.key):
+                conn.idle_since -= 3600  # all due for verification
+            warm._wake.set()
 
-            await asyncio.wrap_future(bridge.submit(burst()))
-            await wait_until_async(lambda: len(kept(bridge, server)) == 2 and all(
-                c.idle_since > 0 for c in warm.pool.idle(server.key)), "back to two, verified")  # fmt: skip
-        finally:
-            await stop(bridge, server)
+        await asyncio.wrap_future(bridge.submit(burst()))
+        await wait_until_async(lambda: len(kept(bridge, server)) == 2 and all(
+            c.idle_since > 0 for c in warm.pool.idle(server.key)), "back to two, verified")  # fmt: skip
