@@ -136,11 +136,9 @@ class Controller(QObject):
                 continue
             if profile.state == "needs_sign_in" and was.state != "needs_sign_in":
                 self.notify.emit("Sign-in needed", f"{profile.name}: sign in again from the app's menu.")
-            if profile.state == "needs_sign_in":
-                continue  # said above as what it is: a sign-in, not Port being unreachable
             if profile.last_error and not was.last_error:
                 self.notify.emit(UNREACHABLE, f"{profile.name}: {profile.last_error}. Click to run the doctor.")
-            elif was.last_error and not profile.last_error and was.state != "needs_sign_in":  # a sign-in: said so
+            elif was.last_error and not profile.last_error:
                 self.notify.emit("Port is back", f"{profile.name} is reachable again.")
 
     # --- work off the GUI thread -------------------------------------------------------------------------------

@@ -105,8 +105,7 @@ def menu_items(tray: Tray) -> list[Item]:
                  active.read_only, tooltip="Only tools that read: nothing in Port can be changed from your assistants")
         )  # fmt: skip
         items += sign_in_items(tray, active)
-        if active.last_error and active.state != "needs_sign_in":  # Port cannot be reached: the doctor says why
-            # (a sign-in Port ended is said by the sign-in entry above, not as Port unreachable)
+        if active.last_error:  # Port cannot be reached: the doctor says why, step by step
             items.append(Item("Port unreachable: Run doctor…", lambda: tray.controller.showPage.emit("doctor"),
                               "unreachable"))  # fmt: skip
         if active.tool_drift:

@@ -121,7 +121,7 @@ class Sender:
                     if new_token is None:
                         log.warning("Port refused the token of profile %s and no new one could be had",
                                     upstream.profile.id)  # fmt: skip
-                        upstream.last_error, upstream.refused = "sign-in required", True
+                        upstream.last_error, upstream.refused = None, True  # Port answered: the state says sign-in
                         raise sign_in_error(upstream, "Port no longer accepts the saved sign-in.")
                     token = new_token
                     continue
@@ -143,7 +143,7 @@ class Sender:
                 break
             if status == 401:
                 await response.aclose()
-                upstream.last_error, upstream.refused = "sign-in required", True
+                upstream.last_error, upstream.refused = None, True  # Port answered: the state says sign-in
                 raise sign_in_error(upstream, "Port refused the token even after a refresh.")
         upstream.last_error, upstream.refused = None, False
         failures.answered = True  # from here on a failure breaks off an answer: `Response.aread`

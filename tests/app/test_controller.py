@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 from pytestqt.qtbot import QtBot
 
 from app.controller import Controller
 from bridge.api import BridgeApi
+from bridge.sandbox import Sandbox
 
 
 def test_changes_arrive_as_signals_and_notices(qtbot: QtBot, api: BridgeApi) -> None:
@@ -47,19 +49,27 @@ def test_background_results_come_back_on_the_gui_thread(qtbot: QtBot, api: Bridg
         controller.stop()
 
 
-def test_a_sign_in_port_ended_is_said_as_a_sign_in_not_as_port_unreachable(qtbot: QtBot, api: BridgeApi) -> None:
-    """Port refused the token: the profile's last error says so too, but the notice is the sign-in one, whose click
-    signs in, not "Port unreachable", whose click runs the doctor."""
-    from dataclasses import replace
+def test_a_sign_in_port_ended_is_said_as_a_sign_in_not_as_port_unreachable(
+    qtbot: QtBot, api: BridgeApi, sandbox: Sandbox
+) -> None:
+    """Port refuses the token even after a new one: the notice is the sign-in one, whose click signs in, not "Port
+    unreachable", whose click runs the doctor; and Port accepting again is no "Port is back"."""
+    from tests.app.test_tray import ask
 
-    controller = Controller(api)
+    api.start()
+    controller = Controller(api)  # not started: each refresh is this test's
     notices: list[tuple[str, str]] = []
     controller.notify.connect(lambda title, text: notices.append((title, text)))
-    before = api.snapshot()
-    acme = next(p for p in before.profiles if p.id == "acme")
-    ended = replace(acme, state="needs_sign_in", last_error="sign-in required")
-    after = replace(before, profiles=tuple(ended if p.id == "acme" else p for p in before.profiles))
-    controller._announce(before, after)
-    assert notices == [("Sign-in needed", f"{acme.name}: sign in again from the app's menu.")]
-    controller._announce(after, before)  # signed in again: the sign-in says so, not "Port is back"
-    assert len(notices) == 1
+    try:
+        controller.refresh()
+        sandbox.faults.force_401 = True
+        with pytest.raises(Exception):  # noqa: B017 (how the client fails is the SDK's business)
+            ask(api)
+        controller.refresh()
+        assert notices == [("Sign-in needed", "Acme: sign in again from the app's menu.")]
+        sandbox.faults.force_401 = False
+        ask(api)
+        controller.refresh()
+        assert len(notices) == 1
+    finally:
+        api.stop()

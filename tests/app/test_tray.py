@@ -381,15 +381,11 @@ def test_a_bridge_running_without_the_local_key_says_so_in_the_menu_and_the_tool
     assert warning in rig.tray.icon.toolTip()
 
 
-@pytest.mark.parametrize(("state", "doctor"), [("needs_sign_in", False), ("signed_in", True)])
-def test_the_menu_offers_the_doctor_for_port_unreachable_not_for_a_sign_in_port_ended(
-    rig: Rig, state: str, doctor: bool
-) -> None:
-    """Port refused the sign-in: the profile's last error says so, but the way out is signing in, not the doctor."""
-    from app.menu_model import menu_items
-
-    active = _view(state=state, last_error="sign-in required" if not doctor else "Cannot reach Port")
-    rig.tray.controller._snapshot = Snapshot(True, False, "http://127.0.0.1:1", 1, active, (active,))
-    texts = [item.text for item in menu_items(rig.tray)]
-    assert ("Port unreachable: Run doctor…" in texts) is doctor
-    assert ("Sign in to A…" in texts) is not doctor
+def test_the_menu_offers_sign_in_not_the_doctor_when_port_ended_the_sign_in(rig: Rig, sandbox: Sandbox) -> None:
+    """Port refused the sign-in: Port was reached, so the way out is signing in, not "Port unreachable: Run doctor"."""
+    sandbox.faults.force_401 = True
+    with pytest.raises(Exception):  # noqa: B017 (how the client fails is the SDK's business)
+        ask(rig.api)
+    rig.tray.build_menu()  # as when the user opens the menu
+    texts = rig.items()
+    assert "Port unreachable: Run doctor…" not in texts and "Sign in to Acme…" in texts

@@ -173,7 +173,7 @@ async def test_refused_sign_in_is_a_clear_error(rig: Stack) -> None:
     assert body["error"]["message"].startswith("Sign in to Acme:")
     assert "www-authenticate" not in r.headers  # the IDE must not start its own OAuth against Port
     # The tray must show "sign-in needed" (not "unreachable"), and once Port accepts again, "signed in".
-    assert {s.id: s.state for s in rig.bridge.status()}["acme"] == "needs_sign_in"
+    assert {s.id: (s.state, s.last_error) for s in rig.bridge.status()}["acme"] == ("needs_sign_in", None)
     rig.sandbox.faults.force_401 = False
     async with httpx2.AsyncClient(headers=rig.headers(Accept="application/json, text/event-stream")) as http:
         await http.post(rig.url, json={"jsonrpc": "2.0", "id": 8, "method": "initialize", "params": params})
