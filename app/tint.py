@@ -1,12 +1,13 @@
-"""Status colours on tree items that follow the palette: `tint` records the kind of colour an item's column shows
-(ok, warn, error, muted) beside setting it, so `retint` can repaint every such item when the desktop switches
-between light and dark (`Page` does it on each PaletteChange). Colours come from `app.palette` only."""
+"""Status colours on list items that follow the palette: `tint` (a tree item's column) and `tint_cell` (a table's
+cell) record the kind of colour shown (ok, warn, error, muted) beside setting it, so `retint` can repaint every such
+item when the desktop switches between light and dark (`Page` does it on each PaletteChange). Colours come from
+`app.palette` only."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QPalette
-from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem
+from PySide6.QtWidgets import QTableWidget, QTableWidgetItem, QTreeWidget, QTreeWidgetItem
 
 from app.palette import status_color
 
@@ -20,8 +21,22 @@ def tint(item: QTreeWidgetItem, column: int, kind: str, palette: QPalette) -> No
     _paint(item, column, kind, palette)
 
 
-def retint(tree: QTreeWidget, palette: QPalette) -> None:
-    """Repaint every tinted item of `tree` (and its children) for `palette`."""
+def tint_cell(item: QTableWidgetItem, kind: str, palette: QPalette) -> None:
+    """Show a table's cell in the status colour `kind`."""
+    item.setData(TINTS, kind)
+    item.setForeground(_brush(kind, palette))
+
+
+def retint(view: QTreeWidget | QTableWidget, palette: QPalette) -> None:
+    """Repaint every tinted item of `view` (a tree's children too) for `palette`."""
+    if isinstance(view, QTableWidget):
+        for row in range(view.rowCount()):
+            for column in range(view.columnCount()):
+                cell = view.item(row, column)
+                if cell is not None and cell.data(TINTS):
+                    cell.setForeground(_brush(str(cell.data(TINTS)), palette))
+        return
+    tree = view
     stack = [tree.topLevelItem(i) for i in range(tree.topLevelItemCount())]
     while stack:
         item = stack.pop()
@@ -33,7 +48,8 @@ def retint(tree: QTreeWidget, palette: QPalette) -> None:
 
 
 def _paint(item: QTreeWidgetItem, column: int, kind: str, palette: QPalette) -> None:
-    if kind == "muted":
-        item.setForeground(column, palette.placeholderText())
-    else:
-        item.setForeground(column, QBrush(QColor(status_color(kind, palette))))
+    item.setForeground(column, _brush(kind, palette))
+
+
+def _brush(kind: str, palette: QPalette) -> QBrush:
+    return palette.placeholderText() if kind == "muted" else QBrush(QColor(status_color(kind, palette)))

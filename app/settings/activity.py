@@ -7,8 +7,8 @@ stamp) or a filter did, while the page is shown.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, Qt, QTimer, QUrl
-from PySide6.QtGui import QColor, QDesktopServices, QFontDatabase, QGuiApplication, QShowEvent
+from PySide6.QtCore import Qt, QTimer, QUrl
+from PySide6.QtGui import QDesktopServices, QFontDatabase, QGuiApplication, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -39,8 +39,8 @@ from app.activity_text import (
     when,
 )
 from app.controller import Controller, describe_error
-from app.palette import status_color
 from app.settings.common import Notice, Page
+from app.tint import tint_cell
 from bridge.api import CallRecord, Snapshot
 
 LIMIT = 500  # the newest calls that match: enough to scroll, small enough to read in milliseconds
@@ -207,8 +207,8 @@ class ActivityPage(Page):
                 item = QTableWidgetItem(text)
                 if col == OUTCOME_COLUMN:
                     item.setToolTip(record.detail or text)
+                    tint_cell(item, outcome_kind(record.outcome), self.table.palette())  # the words say it too
                 self.table.setItem(row, col, item)
-        self._colour()
         self.notice.show_text("" if records or not filtered else NO_MATCH, "muted")
         wanted, self._wanted = self._wanted, None
         keep = next((i for i, r in enumerate(records) if r == (wanted or selected)), None)
@@ -238,18 +238,6 @@ class ActivityPage(Page):
     def loading(self) -> bool:
         """A reload is under way (what is shown may be about to change)."""
         return self._answered != self._asked or self._typing.isActive()
-
-    def _colour(self) -> None:
-        """The outcome in its status colour for the palette in use (the words say it too)."""
-        for row, record in enumerate(self.records):
-            item = self.table.item(row, OUTCOME_COLUMN)
-            if item is not None:
-                item.setForeground(QColor(status_color(outcome_kind(record.outcome), self.table.palette())))
-
-    def changeEvent(self, event: QEvent) -> None:
-        super().changeEvent(event)
-        if event.type() == QEvent.Type.PaletteChange:
-            self._colour()
 
     def _profiles(self, snapshot: Snapshot) -> None:
         self._refill(self.profile, [(p.name, p.id) for p in snapshot.profiles])

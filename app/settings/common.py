@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMessageBox,
     QScrollArea,
+    QTableWidget,
     QTreeWidget,
     QVBoxLayout,
     QWidget,
@@ -110,8 +111,10 @@ class Page(QWidget):
         """The desktop switched between light and dark: status colours in the page's lists follow at once."""
         super().changeEvent(event)
         if event.type() == QEvent.Type.PaletteChange:
-            for tree in self.findChildren(QTreeWidget):
-                retint(tree, self.palette())
+            views: list[QTreeWidget | QTableWidget] = [*self.findChildren(QTreeWidget)]
+            views += self.findChildren(QTableWidget)
+            for view in views:
+                retint(view, self.palette())
 
     def activated(self) -> None:
         """Called each time the page is shown: refresh what may have changed elsewhere (tray, command line)."""
