@@ -29,6 +29,22 @@ _FLAGS = (
     | getattr(os, "O_BINARY", 0)
 )
 
+# Emptying never follows a link (nor creates a file): a link put in the file's place is not a way to empty another.
+_EMPTY = os.O_WRONLY | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+# Reading never follows a link, nor hangs on a FIFO put in the file's place.
+READ_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+
+
+def empty(folder: Path) -> None:
+    """Both activity files emptied (`OSError` when one cannot be). Emptied, not deleted: a running bridge keeps its
+    file open (on Windows an open file cannot be deleted) and appends to it from the start."""
+    for name in (ACTIVITY_FILE, OLDER_FILE):
+        try:
+            fd = os.open(folder / name, _EMPTY)
+        except FileNotFoundError:
+            continue
+        os.close(fd)
+
 
 class RefusedFile(OSError):
     """Something other than a regular file stands where the activity file should be."""

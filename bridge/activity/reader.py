@@ -19,12 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from bridge.activity.file import ACTIVITY_FILE, OLDER_FILE
+from bridge.activity.file import ACTIVITY_FILE, OLDER_FILE, READ_FLAGS
 from bridge.activity.record import OUTCOMES, CallRecord
 
 _BLOCK = 64 * 1024
 _TEXT_FIELDS = ("profile_id", "profile", "organization", "client", "client_version", "tool", "detail")
-_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
 
 Stamp = tuple[int, int, float]
 
@@ -217,7 +216,7 @@ def _open(path: Path, *, at_end: bool) -> tuple[IO[bytes] | None, tuple[int, int
 def _open_fd(path: Path) -> int | None:
     """A descriptor for reading `path` if it is a regular file (not a link, not a FIFO), else None."""
     try:
-        fd = os.open(path, _READ_FLAGS)
+        fd = os.open(path, READ_FLAGS)
     except OSError:
         return None
     try:

@@ -7,22 +7,18 @@ and `port-mcp-bridge activity` show the same records whether or not the bridge r
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
 
 from bridge.activity import reader
-from bridge.activity.file import ACTIVITY_FILE, OLDER_FILE
+from bridge.activity.file import ACTIVITY_FILE, empty
 from bridge.activity.links import run_link
 from bridge.activity.reader import Follower, Query, Stamp
 from bridge.activity.record import CallRecord
 from bridge.errors import BridgeError
 from bridge.settings import Settings
 from bridge.system.paths import log_dir
-
-# Emptying never follows a link (nor creates a file): a link put in the file's place is not a way to empty another.
-_EMPTY = os.O_WRONLY | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
 
 
 class Activity:
@@ -58,14 +54,8 @@ class Activity:
         return run_link(record, self._settings().find_profile(record.profile_id) if record.profile_id else None)
 
     def clear(self) -> None:
-        """Forget the recorded activity: both files emptied (blocking: file I/O). Emptied, not deleted: a running
-        bridge keeps its file open (on Windows an open file cannot be deleted) and appends to it from the start."""
-        folder = self._folder()
-        for name in (ACTIVITY_FILE, OLDER_FILE):
-            try:
-                fd = os.open(folder / name, _EMPTY)
-            except FileNotFoundError:
-                continue
-            except OSError as exc:
-                raise BridgeError(f"Could not clear the activity: {exc.strerror or exc}.", title="Activity") from None
-            os.close(fd)
+        """Forget the recorded activity: both files emptied (blocking: file I/O; `file.empty`)."""
+        try:
+            empty(self._folder())
+        except OSError as exc:
+            raise BridgeError(f"Could not clear the activity: {exc.strerror or exc}.", title="Activity") from None
