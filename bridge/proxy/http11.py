@@ -143,6 +143,9 @@ class Pool:
         """The idle connections to `key`, oldest first (a copy)."""
         return list(self._idle.get(key, ()))
 
+    def idle_count(self, key: Key) -> int:
+        return len(self._idle.get(key, ()))
+
     def claim(self, conn: _Connection) -> bool:
         """Take a given idle connection out of the idle ones (to verify it); False if it is no longer idle."""
         idle = self._idle.get(conn.key)

@@ -68,7 +68,10 @@ class Warm:
         self._task: asyncio.Task[None] | None = None
         self._route: str | None = None  # the local address the route to the server leaves from
         self._taken_at = 0.0  # when a request last took an idle connection (monotonic)
+        self._until = 0.0  # when the keeper's current wait ends (monotonic): a take that changes nothing sooner
+        self._looked = 0.0  # when it last looked for a network change (monotonic)
         self.opened = 0  # connections opened so far (tests, logs)
+        self.rounds = 0  # times the keeper woke and looked (tests)
         self.failures = 0  # verifications or connections failed in a row
 
     def start(self) -> Warm:
@@ -95,9 +98,15 @@ class Warm:
 
     def _told(self, conn: http11._Connection) -> None:
         """A connection was taken from the idle ones, or closed: top up, and learn from a server that closed an idle
-        one sooner than expected."""
+        one sooner than expected.
+
+        A take is on a request's path: with one connection still idle, the keeper's only news is that topping up waits
+        `SETTLE` more, so it is woken only when it would otherwise sleep past that (about once a second in a run of
+        calls, not once a call)."""
         if not conn.closed:
-            self._taken_at = time.monotonic()
+            self._taken_at = now = time.monotonic()
+            if self.pool.idle_count(self.key) and self._until <= now + SETTLE:
+                return
         if conn.peer_closed and not conn.in_use and conn.idle_since:
             idle = time.monotonic() - conn.idle_since
             if idle < self._expiry():
@@ -111,8 +120,12 @@ class Warm:
         mono, wall = time.monotonic(), time.time()
         while True:
             self._wake.clear()
+            self.rounds += 1
             now, now_wall = time.monotonic(), time.time()
-            moved = self._moved()
+            moved = None
+            if now - self._looked >= LOOK:  # the routing table is asked on the keeper's schedule, not on each wake
+                self._looked = now
+                moved = self._moved()
             if (now_wall - wall) - (now - mono) > SLEPT or moved:
                 log.info("%s: %s; opening new connections", self.key[1], moved or "the computer slept")
                 for conn in self.pool.idle(self.key):
@@ -127,6 +140,7 @@ class Warm:
                 if self.failures == 1:
                     log.info("Could not keep a connection to %s open: %s", self.key[1], exc)
             delay = min(_MAX_BACKOFF, 2.0**self.failures) if self.failures else self._next_due()
+            self._until = time.monotonic() + delay
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(delay):
                     await self._wake.wait()
@@ -136,7 +150,8 @@ class Warm:
         due = min((c.idle_since + self.every for c in idle), default=time.monotonic() + self.every)
         if len(idle) < self.count:
             due = min(due, self._taken_at + SETTLE)
-        return max(0.05, min(LOOK, due - time.monotonic()))
+        now = time.monotonic()
+        return max(0.05, min(LOOK, due - now, self._looked + LOOK - now))
 
     async def _verify_due(self, now: float) -> None:
         """Verify the idle connections due, oldest first; those beyond `count` (left by a burst of requests) are

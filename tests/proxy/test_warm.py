@@ -162,12 +162,27 @@ async def test_idle_connections_are_dropped_after_a_network_change() -> None:
 
         async def moved() -> None:  # on the bridge's loop, where the keeper lives
             warm._route = "192.0.2.10"  # as if they had been opened on another network
+            warm._looked = 0.0  # and the keeper's next look were due (it looks every LOOK seconds)
             warm._wake.set()
 
         await asyncio.wrap_future(bridge.submit(moved()))
         await wait_until_async(lambda: server.connections >= 4 and len(kept(bridge, server)) == 2
                                and not before & set(kept(bridge, server)), "new connections opened")  # fmt: skip
         assert warm._route == "127.0.0.1"  # what the kernel says now
+
+
+async def test_a_run_of_calls_does_not_wake_the_keeper_for_each_call() -> None:
+    """Each call takes the idle connection and gives it back; with one still idle the keeper has nothing to do until
+    the run settles, so it is not woken (nor the routing table asked) once a call: that was ~0.1 ms of CPU a call."""
+    recorder = Recorder()
+    async with serving(recorder) as server, warmed(server) as (bridge, warm):
+        before, sent = warm.rounds, len(recorder.requests)
+        with httpx2.Client(headers={"Authorization": "Bearer k", **ACCEPT}) as client:
+            for i in range(20):
+                ping = {"jsonrpc": "2.0", "id": i, "method": "ping"}
+                assert (await asyncio.to_thread(client.post, f"{bridge.url}/mcp", json=ping)).status_code == 200
+        assert len(recorder.requests) - sent >= 20  # the calls went to the server (and whatever the keeper verified)
+        assert warm.rounds - before < 10  # about one a second in a run of calls; it was one a call
 
 
 async def test_connections_left_by_a_burst_are_not_kept_warm_forever() -> None:
