@@ -10,13 +10,14 @@ import ssl
 from pathlib import Path
 
 
-def make_ca(folder: Path) -> tuple[Path, Path, Path]:
+def make_ca(folder: Path, *, rsa: bool = False) -> tuple[Path, Path, Path]:
     """A CA made for this run and a certificate for 127.0.0.1 and localhost signed by it: (ca.pem, cert.pem, key.pem).
     The CA goes to the clients (SSL_CERT_FILE for Python, NODE_EXTRA_CA_CERTS for node, `cafile=` for a context of a
-    test's own), the pair to the server (`server_context`)."""
+    test's own), the pair to the server (`server_context`). `rsa`: the server's key RSA 2048, not ECDSA P-256."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.asymmetric import rsa as rsa_keys
     from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
     now = datetime.datetime.now(datetime.UTC)
@@ -33,7 +34,7 @@ def make_ca(folder: Path) -> tuple[Path, Path, Path]:
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
         .sign(ca_key, hashes.SHA256())
     )  # fmt: skip
-    key = ec.generate_private_key(ec.SECP256R1())
+    key = rsa_keys.generate_private_key(65537, 2048) if rsa else ec.generate_private_key(ec.SECP256R1())
     names = [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
     cert = (
         x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
