@@ -61,7 +61,7 @@ async def connection(pool: object, key: tuple[str, str, int], resume: bool) -> t
 
     assert isinstance(pool, http11.Pool)
     if not resume:
-        pool._sessions.clear()
+        pool._sessions.newest.clear()
     cpu, wall = time.process_time(), time.perf_counter()
     conn = await pool.open(key, 5)
     response = await pool.exchange(conn, HEAD, b"", 5)

@@ -9,8 +9,7 @@ still does the work. Failures raise httpcore2's exceptions, so one error mapping
 imported only when one is raised (it costs ~70 ms: its own pools, anyio, h11), so a process that meets no error, such
 as the stdio shim (`bridge/stdio/`, a process per client), never loads it; `errors()` catches them without it.
 
-TLS sessions are resumed (`Pool`): a new connection offers the newest session one to its origin received, so the
-server skips sending its certificate and signing (docs/performance.md, "TLS session resumption").
+TLS sessions are resumed (`tls_sessions.py`): a new connection offers the newest session one to its origin received.
 """
 
 from __future__ import annotations
@@ -29,6 +28,7 @@ import httptools
 
 from bridge.proxy.sockets import KEEPALIVE_COUNT, KEEPALIVE_IDLE, KEEPALIVE_INTERVAL
 from bridge.proxy.sockets import open_socket as _open_socket
+from bridge.proxy.tls_sessions import TlsSessions
 
 __all__ = ["KEEPALIVE_COUNT", "KEEPALIVE_IDLE", "KEEPALIVE_INTERVAL", "Pool", "Response", "errors", "request_head"]
 
@@ -64,9 +64,8 @@ class Pool:
     connections longer): a connection is given up before its server would close it, so a request that cannot be
     repeated (`request`) is not sent into a connection the server is closing at that moment.
 
-    TLS sessions: the first complete answer on a new TLS connection (`release`) leaves its session in `_sessions`,
-    one per origin, the newest; the next connection to that origin offers it (`_connect`). TLS 1.3's tickets arrive
-    after the handshake: by then they are in. A server that refuses the session does a full handshake instead."""
+    TLS sessions (`tls_sessions.py`): a new TLS connection's first complete answer (`release`) leaves its session as
+    its origin's newest, which the next connection to that origin offers (`_connect`)."""
 
     def __init__(
         self, ssl_context: ssl.SSLContext | None, *, keepalive_expiry: float = 4.0, max_idle: int = 20
@@ -79,9 +78,7 @@ class Pool:
         # Origins a keeper (`warm.Warm`) holds connections open to: how long theirs stay usable, and whom to tell when
         # one is taken or lost.
         self._kept: dict[Key, tuple[float, Callable[[_Connection], None]]] = {}
-        # Per origin, the newest TLS session a connection to it received (only ever offered to that origin, through
-        # `_ssl_context`, the context it was made by: both are the pool's own).
-        self._sessions: dict[Key, ssl.SSLSession] = {}
+        self._sessions = TlsSessions()  # made by `_ssl_context`, offered through it only
 
     async def request(
         self,
@@ -126,7 +123,7 @@ class Pool:
         for conn in list(self._all):
             conn.close()
         self._idle.clear()
-        self._sessions.clear()
+        self._sessions.newest.clear()
 
     def _take(self, key: Key) -> _Connection | None:
         idle = self._idle.get(key)
@@ -174,7 +171,8 @@ class Pool:
         """Take a connection back after a complete answer (closing it when the server does not keep it alive)."""
         if conn.session_due:
             conn.session_due = False
-            self._remember(conn)
+            if conn.transport is not None:
+                self._sessions.remember(conn.key, conn.transport.get_extra_info("ssl_object"))
         if conn.closed or not conn.keep_alive:
             conn.close()
             return
@@ -195,31 +193,12 @@ class Pool:
         if kept is not None:
             kept[1](conn)
 
-    def _remember(self, conn: _Connection) -> None:
-        """Keep the TLS session of a connection that has read a complete answer, as its origin's newest: one the
-        server can resume (a ticket: TLS 1.3's arrive after the handshake, read by now) and not yet expired."""
-        ssl_object = conn.transport.get_extra_info("ssl_object") if conn.transport is not None else None
-        session = ssl_object.session if ssl_object is not None else None
-        if session is not None and session.has_ticket and _fresh(session):
-            self._sessions[conn.key] = session
-
-    def _offer(self, key: Key, tls: ssl.SSLContext) -> ssl.SSLContext:
-        """What a new connection to `key` is given as its TLS context: the pool's own, offering the origin's session
-        when one is kept and fresh."""
-        session = self._sessions.get(key)
-        if session is None:
-            return tls
-        if not _fresh(session):
-            del self._sessions[key]
-            return tls
-        return cast(ssl.SSLContext, _Resuming(tls, session))
-
     async def _connect(self, key: Key, timeout: float | None) -> _Connection:
         scheme, host, port = key
         loop = asyncio.get_running_loop()
         tls = self._ssl_context if scheme == "https" else None
         if tls is not None:
-            tls = self._offer(key, tls)
+            tls = self._sessions.offer(key, tls)
         try:
             async with asyncio.timeout(timeout):
                 sock = await _open_socket(loop, host, port)
@@ -253,7 +232,7 @@ class _Connection(asyncio.Protocol):
         self.deadline = 0.0  # when the current wait times out (inf: never)
         self.timer: asyncio.TimerHandle | None = None  # enforces `deadline`; may be set for an earlier one
         self.timer_at = 0.0
-        self.session_due = key[0] == "https"  # its TLS session not yet looked at (`Pool._remember`)
+        self.session_due = key[0] == "https"  # its TLS session not yet looked at (`Pool.release`)
         self.reset()
 
     def reset(self) -> None:
@@ -421,45 +400,6 @@ class _Connection(asyncio.Protocol):
         if self.paused and self.buffered < _LOW_WATER and not self.closed and self.transport is not None:
             self.paused = False
             self.transport.resume_reading()
-
-
-def _fresh(session: ssl.SSLSession) -> bool:
-    """Not past its lifetime (the server's ticket lifetime hint, when it gave one, and OpenSSL's own timeout)."""
-    age = time.time() - session.time
-    hint = session.ticket_lifetime_hint
-    return age < session.timeout and (not hint or age < hint)
-
-
-class _Resuming:
-    """A client TLS context offering `session`, for one connection: the pool's context (its CA store, hostname check
-    and every setting as they are) with `session=` added where a TLS connection begins, `wrap_bio`.
-
-    Neither asyncio's nor uvloop's `create_connection` takes a session; both call `wrap_bio` on the `ssl` they are
-    given, and nothing else of it (uvloop checks its type in `start_tls` and servers, not here). The context itself
-    is httpx2's too (its proxied connections), so it is wrapped, not changed. Anything else asked of this is the
-    context's."""
-
-    __slots__ = ("_context", "_session")
-
-    def __init__(self, context: ssl.SSLContext, session: ssl.SSLSession) -> None:
-        self._context = context
-        self._session = session
-
-    def wrap_bio(
-        self,
-        incoming: ssl.MemoryBIO,
-        outgoing: ssl.MemoryBIO,
-        server_side: bool = False,
-        server_hostname: str | bytes | None = None,
-        session: ssl.SSLSession | None = None,
-    ) -> ssl.SSLObject:
-        offered = self._session if session is None else session
-        return self._context.wrap_bio(
-            incoming, outgoing, server_side=server_side, server_hostname=server_hostname, session=offered
-        )
-
-    def __getattr__(self, name: str) -> object:
-        return getattr(self._context, name)
 
 
 class Response:

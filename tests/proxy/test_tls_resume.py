@@ -1,7 +1,7 @@
-"""TLS session resumption in `bridge/proxy/http11.py`: a new connection offers the session an earlier connection to
-the same origin received, and only to that origin. Real TLS on loopback (a CA of the test's own,
-tests/support/certs.py), asserted where it shows: the server's `session_reused` on each connection it accepted, and
-the client's."""
+"""TLS session resumption (`bridge/proxy/tls_sessions.py`, in `http11.Pool`): a new connection offers the session an
+earlier connection to the same origin received, and only to that origin. Real TLS on loopback (a CA of the test's
+own, tests/support/certs.py), asserted where it shows: the server's `session_reused` on each connection it accepted,
+and the client's."""
 
 from __future__ import annotations
 
@@ -119,7 +119,7 @@ async def test_a_server_that_gives_no_sessions_gets_full_handshakes(
         assert await answered(pool, server) is False
         assert await answered(pool, server) is False
         assert handler.resumed == [False, False]
-        assert pool._sessions == {}  # a session without a ticket is not kept
+        assert pool._sessions.newest == {}  # a session without a ticket is not kept
         await pool.aclose()
         await handler.all_ended()
 
@@ -138,11 +138,11 @@ async def test_a_session_the_server_no_longer_knows_falls_back_to_a_full_handsha
             conn.close()
         await before.all_ended()
     origin = key(server)
-    offered = pool._sessions[origin]  # what the next connection to that origin offers
+    offered = pool._sessions.newest[origin]  # what the next connection to that origin offers
     async with serving(after, tls=server_context(*pair), port=server.port) as restarted:
         assert key(restarted) == origin
         assert await answered(pool, restarted) is False  # refused, and answered all the same
-        assert pool._sessions[origin] is not offered  # the new server's session instead ...
+        assert pool._sessions.newest[origin] is not offered  # the new server's session instead ...
         assert await answered(pool, restarted) is True  # ... resumed by the next connection
         assert after.resumed == [False, True]
         await pool.aclose()
