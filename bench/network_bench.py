@@ -67,11 +67,12 @@ def start(stack: ExitStack, args: argparse.Namespace) -> tuple[list[Net], ssl.SS
     import httpx2
 
     from bridge.sandbox.seed import DEMO_CREDENTIALS
+    from tests.support.certs import make_ca
 
     def home() -> Path:
         return Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="network-bench-")))
 
-    ca, cert, key = portnet.make_ca(home())
+    ca, cert, key = make_ca(home())
     context = ssl.create_default_context(cafile=str(ca))
     env = {**os.environ, "SSL_CERT_FILE": str(ca)}
 

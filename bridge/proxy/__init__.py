@@ -15,7 +15,8 @@ message passes through untouched, so it stays fast and correct for methods and p
     replies.py          the one way the endpoint answers by itself
     busy.py             the answer when every connection the bridge may hold is taken (JSON-RPC on MCP paths)
     toolslist.py, listcache.py    tools/list rewritten as it passes, and remembered
-    http11.py           the upstream hop's HTTP/1.1 client; sockets.py: its TCP sockets (Happy Eyeballs, Nagle off)
+    http11.py           the upstream hop's HTTP/1.1 client; sockets.py: its TCP sockets (Happy Eyeballs, Nagle off);
+                        tls_sessions.py: its TLS sessions, resumed per origin
     warm.py             warm, verified connections to the active profile's Port (start, switch, sleep, network change)
     state.py            Upstream (a profile as the proxy uses it) and Sessions
     jsonrpc.py, sse.py, headers.py    messages, events and headers (standard library only; the shim uses them too)

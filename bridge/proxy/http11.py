@@ -8,6 +8,8 @@ for direct connections with httpx2's default settings; through an HTTP or SOCKS 
 still does the work. Failures raise httpcore2's exceptions, so one error mapping serves both. httpcore2 itself is
 imported only when one is raised (it costs ~70 ms: its own pools, anyio, h11), so a process that meets no error, such
 as the stdio shim (`bridge/stdio/`, a process per client), never loads it; `errors()` catches them without it.
+
+TLS sessions are resumed (`tls_sessions.py`): a new connection offers the newest session one to its origin received.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import httptools
 
 from bridge.proxy.sockets import KEEPALIVE_COUNT, KEEPALIVE_IDLE, KEEPALIVE_INTERVAL
 from bridge.proxy.sockets import open_socket as _open_socket
+from bridge.proxy.tls_sessions import TlsSessions
 
 __all__ = ["KEEPALIVE_COUNT", "KEEPALIVE_IDLE", "KEEPALIVE_INTERVAL", "Pool", "Response", "errors", "request_head"]
 
@@ -59,7 +62,10 @@ class Pool:
 
     The expiry is below uvicorn's 5 s (the local bridge's and the sandbox's idle timeout; Port's load balancers keep
     connections longer): a connection is given up before its server would close it, so a request that cannot be
-    repeated (`request`) is not sent into a connection the server is closing at that moment."""
+    repeated (`request`) is not sent into a connection the server is closing at that moment.
+
+    TLS sessions (`tls_sessions.py`): a new TLS connection's first complete answer (`release`) leaves its session as
+    its origin's newest, which the next connection to that origin offers (`_connect`)."""
 
     def __init__(
         self, ssl_context: ssl.SSLContext | None, *, keepalive_expiry: float = 4.0, max_idle: int = 20
@@ -72,6 +78,7 @@ class Pool:
         # Origins a keeper (`warm.Warm`) holds connections open to: how long theirs stay usable, and whom to tell when
         # one is taken or lost.
         self._kept: dict[Key, tuple[float, Callable[[_Connection], None]]] = {}
+        self._sessions = TlsSessions()  # made by `_ssl_context`, offered through it only
 
     async def request(
         self,
@@ -116,6 +123,7 @@ class Pool:
         for conn in list(self._all):
             conn.close()
         self._idle.clear()
+        self._sessions.newest.clear()
 
     def _take(self, key: Key) -> _Connection | None:
         idle = self._idle.get(key)
@@ -164,6 +172,10 @@ class Pool:
 
     def release(self, conn: _Connection) -> None:
         """Take a connection back after a complete answer (closing it when the server does not keep it alive)."""
+        if conn.session_due:
+            conn.session_due = False
+            if conn.transport is not None:
+                self._sessions.remember(conn.key, conn.transport.get_extra_info("ssl_object"))
         if conn.closed or not conn.keep_alive:
             conn.close()
             return
@@ -188,6 +200,8 @@ class Pool:
         scheme, host, port = key
         loop = asyncio.get_running_loop()
         tls = self._ssl_context if scheme == "https" else None
+        if tls is not None:
+            tls = self._sessions.offer(key, tls)
         try:
             async with asyncio.timeout(timeout):
                 sock = await _open_socket(loop, host, port)
@@ -221,6 +235,7 @@ class _Connection(asyncio.Protocol):
         self.deadline = 0.0  # when the current wait times out (inf: never)
         self.timer: asyncio.TimerHandle | None = None  # enforces `deadline`; may be set for an earlier one
         self.timer_at = 0.0
+        self.session_due = key[0] == "https"  # its TLS session not yet looked at (`Pool.release`)
         self.reset()
 
     def reset(self) -> None:

@@ -5,8 +5,6 @@ idle connection, TLS with the test's own certificate authority)."""
 from __future__ import annotations
 
 import asyncio
-import datetime
-import ipaddress
 import socket
 import ssl
 import subprocess
@@ -18,6 +16,7 @@ import httpx2
 import pytest
 
 from bridge.proxy import http11, sockets
+from tests.support.certs import make_ca, server_context
 from tests.support.net import free_port, wait_until_async
 from tests.support.upstream import Server, read_request, serving
 
@@ -200,6 +199,7 @@ async def test_timeouts_and_refusals_are_httpcore2s_errors() -> None:
 LAZY_HTTPCORE2 = """
 import asyncio, socket, sys
 from bridge.proxy import http11
+from tests.support.certs import make_ca, server_context
 from tests.support.net import free_port, wait_until_async
 from tests.support.upstream import Server, read_request, serving
 
@@ -385,33 +385,9 @@ async def test_a_dead_address_first_costs_a_fraction_of_a_second_not_a_timeout(m
 
 
 def _certificates(tmp_path: Path) -> tuple[Path, ssl.SSLContext]:
-    """A certificate authority of the test's own and a server certificate for 127.0.0.1 signed by it."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    now = datetime.datetime.now(datetime.UTC)
-    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "bridge test CA")])
-    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
-          .serial_number(1).not_valid_before(now).not_valid_after(now + datetime.timedelta(days=1))
-          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-          .sign(ca_key, hashes.SHA256()))  # fmt: skip
-    cert = (x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
-            .issuer_name(ca_name).public_key(key.public_key()).serial_number(2).not_valid_before(now)
-            .not_valid_after(now + datetime.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-                           critical=False)
-            .sign(ca_key, hashes.SHA256()))  # fmt: skip
-    ca_file, cert_file, key_file = tmp_path / "ca.pem", tmp_path / "cert.pem", tmp_path / "key.pem"
-    ca_file.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
-    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))  # fmt: skip
-    server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    server.load_cert_chain(cert_file, key_file)
-    return ca_file, server
+    """A certificate authority of the test's own, and a server's context with a certificate for 127.0.0.1 it signed."""
+    ca_file, cert_file, key_file = make_ca(tmp_path)
+    return ca_file, server_context(cert_file, key_file)
 
 
 async def test_tls_with_the_cas_httpx2_trusts_and_a_clear_error_without_them(

@@ -25,8 +25,9 @@ class Server:
 
 
 @asynccontextmanager
-async def serving(handler: Handler, tls: ssl.SSLContext | None = None) -> AsyncIterator[Server]:
-    """`handler` answers each connection (on the test's loop); a connection ends when the handler returns."""
+async def serving(handler: Handler, tls: ssl.SSLContext | None = None, port: int = 0) -> AsyncIterator[Server]:
+    """`handler` answers each connection (on the test's loop); a connection ends when the handler returns. `port`: a
+    given one (a server started again where an earlier one was), else a free one."""
     box = Server(0)
 
     async def on_connect(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -39,7 +40,7 @@ async def serving(handler: Handler, tls: ssl.SSLContext | None = None) -> AsyncI
         finally:
             writer.close()
 
-    server = await asyncio.start_server(on_connect, "127.0.0.1", 0, ssl=tls)
+    server = await asyncio.start_server(on_connect, "127.0.0.1", port, ssl=tls)
     box.port = server.sockets[0].getsockname()[1]
     async with server:
         try:
