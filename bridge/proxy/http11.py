@@ -199,9 +199,11 @@ class Pool:
     async def _connect(self, key: Key, timeout: float | None) -> _Connection:
         scheme, host, port = key
         loop = asyncio.get_running_loop()
-        tls = self._ssl_context if scheme == "https" else None
-        if tls is not None:
-            tls = self._sessions.offer(key, tls)
+        tls = None
+        if scheme == "https":  # never in the clear: a pool made without a context verifies as Python's default does
+            if self._ssl_context is None:
+                self._ssl_context = ssl.create_default_context()
+            tls = self._sessions.offer(key, self._ssl_context)
         try:
             async with asyncio.timeout(timeout):
                 sock = await _open_socket(loop, host, port)

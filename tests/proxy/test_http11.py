@@ -418,6 +418,11 @@ async def test_tls_with_the_cas_httpx2_trusts_and_a_clear_error_without_them(
             await route.direct.request(route.key, head(), b"", connect_timeout=5, read_timeout=5)
         await untrusting.aclose()
 
+        bare = http11.Pool(None)  # made without a context: an https origin is still TLS, verified, never in the clear
+        with pytest.raises(httpcore2.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
+            await bare.request(("https", "127.0.0.1", server.port), head(), b"", connect_timeout=5, read_timeout=5)
+        await bare.aclose()
+
 
 async def test_a_connection_the_server_sent_stray_bytes_on_is_never_reused() -> None:
     """A server out of step with its connection (a byte after a whole answer, as a wrong Content-Length leaves): the
