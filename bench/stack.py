@@ -194,7 +194,11 @@ def serve_bridge(
             from bridge.activity.log import activity_log
 
             recorder = activity_log(lambda: service.settings, secrets=lambda: (BENCH_KEY,))
-        options["recorder"] = recorder
+            options["recorder"] = recorder
+        else:  # a recorder that records nothing: None would be BridgeService's default, the activity file
+            from bridge.activity.recorder import NoRecorder
+
+            options["recorder"] = NoRecorder()
     service = BridgeService(store, port=0, tokens=tokens, key=BENCH_KEY, **options)
     if force_nodelay:
         service._sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # what the fix in `_bind` will do
