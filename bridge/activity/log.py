@@ -34,6 +34,8 @@ LINGER = 0.2
 BATCH = 256
 YIELD_EVERY = 32  # records (~20 µs each) between two chances for the proxy's loop to take the GIL
 Completer = Callable[[CallRecord, "bytes | None"], CallRecord]
+# One encoder for every line: `json.dumps` with options builds a new one per call, a third of a line's cost.
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 class Writer(Protocol):
@@ -172,10 +174,10 @@ class ActivityLog:
             data["detail"] = redact(record.detail)
         if record.arguments is not None:
             data["arguments"] = redact_arguments(record.arguments)
-        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        text = _ENCODE(data)
         for secret in self._secrets():
             if secret and len(secret) >= 8:
-                text = text.replace(json.dumps(secret, ensure_ascii=False)[1:-1], REDACTED)
+                text = text.replace(_ENCODE(secret)[1:-1], REDACTED)
         return (text + "\n").encode("utf-8")
 
 
