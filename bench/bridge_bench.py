@@ -195,6 +195,8 @@ def start_children(stack: ExitStack, args: argparse.Namespace) -> tuple[Endpoint
     bridges: dict[str, tuple[int, dict[str, Any]]] = {}
     for label in ("bridge", "bridge+nodelay"):
         command = ["--child", "bridge", "--upstream", boxes["small"], "--upstream-big", boxes["big"]]
+        if args.activity:
+            command += ["--activity", args.activity]
         if label == "bridge+nodelay":
             if bridges["bridge"][1]["nodelay"]:
                 break  # the shipped bridge already has TCP_NODELAY: nothing to compare
@@ -388,6 +390,8 @@ def main() -> None:
                         help="the sandbox answers MS later, as Port does over the internet")  # fmt: skip
     parser.add_argument("--runs", type=int, default=50, help="repetitions of the rewrite (median reported)")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument("--activity", choices=["on", "off"],
+                        help="the bridge records activity or not (default: as shipped, on)")  # fmt: skip
     parser.add_argument("--profile-bridge", metavar="FILE", help="run the shipped bridge under cProfile, stats to FILE")
     parser.add_argument("--floor", action="store_true", help="also time a bare relay, uvicorn and an HTTP client with "
                         "nothing of the bridge (the stack's floor for one forwarding hop)")  # fmt: skip
