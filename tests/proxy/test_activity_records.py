@@ -12,7 +12,7 @@ import pytest
 from mcp import MCPError, types
 
 from bridge.proxy.jsonrpc import POLICY_REFUSED
-from tests.proxy.conftest import session
+from tests.proxy.conftest import call_cut_off, session
 from tests.support.net import wait_until_async
 from tests.support.recorder import INCIDENT, MemoryRecorder
 from tests.support.stack import Stack, running_stack
@@ -94,15 +94,8 @@ async def test_an_answer_cut_off_after_the_call_went_to_port_is_cut_may_have_run
 ) -> None:
     if stack.sandbox.state.config.json_response:
         pytest.skip("the sandbox cuts SSE streams only")
-    stack.sandbox.faults.slow_tool_seconds = 0.2  # progress events first: the cut comes after one of them
-
-    async def on_progress(progress: float, total: float | None, message: str | None) -> None:
-        return None
-
     async with session(stack) as s:
-        stack.sandbox.faults.cut_streams = 1
-        with pytest.raises(MCPError):
-            await s.call_tool("describe_user_details", {}, progress_callback=on_progress, read_timeout_seconds=3)
+        await call_cut_off(stack, s)  # progress events first: the cut comes after one of them
     [record] = recorder.wait(1)
     assert (record.outcome, record.detail) == ("cut", "may have run")
     assert stack.sandbox.state.tool_calls["describe_user_details"] == 1  # it did reach Port

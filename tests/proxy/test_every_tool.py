@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from mcp import MCPError
 
-from tests.proxy.conftest import session
+from tests.proxy.conftest import call_cut_off, session
 from tests.sandbox.conftest import machine_token, mcp_session
 from tests.support.stack import Stack
 
@@ -89,14 +89,7 @@ async def test_upstream_latency_is_passed_on_not_multiplied(rig: Stack) -> None:
 
 
 async def test_a_cut_upstream_stream_ends_in_an_error_not_a_hang(rig: Stack) -> None:
-    rig.sandbox.faults.slow_tool_seconds = 0.2
-
-    async def on_progress(progress: float, total: float | None, message: str | None) -> None:
-        return None
-
     async with session(rig) as s:
-        rig.sandbox.faults.cut_streams = 1
-        with pytest.raises(MCPError):
-            await s.call_tool("describe_user_details", {}, progress_callback=on_progress, read_timeout_seconds=3)
+        await call_cut_off(rig, s)
         rig.sandbox.faults.slow_tool_seconds = 0
         assert not (await s.call_tool("describe_user_details", {})).is_error
