@@ -62,6 +62,14 @@ def _runs(stack: Stack) -> int:
     return stack.sandbox.state.tool_calls["run_action"]
 
 
+async def _not_run(stack: Stack, **client: Any) -> MCPError:
+    """The error a new session's `run_action` gets (the session made with `client`'s options)."""
+    async with session(stack, **client) as s:
+        with pytest.raises(MCPError) as error:
+            await s.call_tool("run_action", INCIDENT)
+    return error.value
+
+
 async def test_allow_once_forwards_the_call_after_the_dialog_said_yes(stack: Stack, recorder: MemoryRecorder) -> None:
     asker = TestAsker("once")
     stack.bridge.approvals.set_asker(asker)
@@ -102,11 +110,9 @@ async def test_deny_answers_the_assistant_that_the_user_declined_and_port_never_
     stack: Stack, recorder: MemoryRecorder
 ) -> None:
     stack.bridge.approvals.set_asker(TestAsker("deny"))
-    async with session(stack) as s:
-        with pytest.raises(MCPError) as declined:
-            await s.call_tool("run_action", INCIDENT)
-    assert declined.value.code == APPROVAL_DECLINED
-    assert "declined" in declined.value.message and "Port MCP Bridge" in declined.value.message
+    declined = await _not_run(stack)
+    assert declined.code == APPROVAL_DECLINED
+    assert "declined" in declined.message and "Port MCP Bridge" in declined.message
     assert _runs(stack) == 0
     [record] = recorder.wait(1)
     assert (record.outcome, record.approval, record.detail) == ("declined", "denied", "denied")
@@ -117,10 +123,8 @@ async def test_no_answer_in_time_is_deny_and_the_dialog_is_told_to_close(
 ) -> None:
     asker = TestAsker(None)
     stack.bridge.approvals.set_asker(asker)
-    async with session(stack) as s:
-        with pytest.raises(MCPError) as declined:
-            await s.call_tool("run_action", INCIDENT)
-    assert declined.value.code == APPROVAL_DECLINED and "0.5 s" in declined.value.message
+    declined = await _not_run(stack)
+    assert declined.code == APPROVAL_DECLINED and "0.5 s" in declined.message
     assert asker.futures[0].cancelled()  # the dialog closes itself
     assert _runs(stack) == 0
     [record] = recorder.wait(1)
@@ -130,11 +134,9 @@ async def test_no_answer_in_time_is_deny_and_the_dialog_is_told_to_close(
 async def test_a_client_without_elicitation_and_no_dialog_is_told_how_to_approve(
     stack: Stack, recorder: MemoryRecorder
 ) -> None:
-    async with session(stack) as s:
-        with pytest.raises(MCPError) as refused:
-            await s.call_tool("run_action", INCIDENT)
-    assert refused.value.code == APPROVAL_UNAVAILABLE
-    message = refused.value.message
+    refused = await _not_run(stack)
+    assert refused.code == APPROVAL_UNAVAILABLE
+    message = refused.message
     assert "open Port MCP Bridge" in message and "Ask before" in message and "Settings → Profiles" in message
     assert "--ask-before never" in message
     assert _runs(stack) == 0
@@ -201,10 +203,8 @@ async def test_an_elicitation_left_unanswered_times_out_as_declined(stack: Stack
         await anyio.sleep_forever()
         raise AssertionError
 
-    async with session(stack, elicitation_callback=never) as s:
-        with pytest.raises(MCPError) as declined:
-            await s.call_tool("run_action", INCIDENT)
-    assert declined.value.code == APPROVAL_DECLINED and _runs(stack) == 0
+    declined = await _not_run(stack, elicitation_callback=never)
+    assert declined.code == APPROVAL_DECLINED and _runs(stack) == 0
     [record] = recorder.wait(1)
     assert (record.outcome, record.approval) == ("declined", "timed_out")
 
